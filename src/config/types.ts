@@ -1,0 +1,68 @@
+// The shape of the firmware's configuration. `devicescript.json` at the repo root is validated and
+// turned into `src/config/generated.ts` (one `CONFIG: StackConfig` constant) by
+// `host/config/generate.ts`; nothing here is edited by hand per deployment.
+
+/** Chips the stack has drivers for. */
+export type ChipKind = "w5500" | "enc28j60"
+
+/** FIB route types (Linux RTN_*). */
+export type RouteKind = "unicast" | "blackhole" | "unreachable" | "prohibit"
+
+export interface RouteConfig {
+    /** Destination network, host byte order unsigned 32-bit. */
+    dest: number
+    prefix: number
+    /** Gateway address, 0 when the destination is on-link. */
+    gateway: number
+    kind: RouteKind
+    metric: number
+    /** TTL override for packets using this route, 0 = interface default. */
+    ttl: number
+}
+
+export interface StaticNeighbourConfig {
+    ip: number
+    mac: Buffer
+}
+
+export interface StackConfig {
+    /** Board id (a `boards/<id>.board.json`). */
+    board: string
+    chip: ChipKind
+    /** Names of the board pins the driver uses (keys of the board file's `pins`). */
+    pins: { sck: string; mosi: string; miso: string; cs: string; int: string; reset: string }
+    spiHz: number
+
+    mac: Buffer
+    address: number
+    prefix: number
+    /** Default gateway, 0 for none. */
+    gateway: number
+    mtu: number
+
+    routes: RouteConfig[]
+    arp: StaticNeighbourConfig[]
+
+    fibCapacity: number
+    neighCapacity: number
+    hookRuleCapacity: number
+
+    neighRetransMs: number
+    neighProbes: number
+    neighReachableMs: number
+    neighPendingPackets: number
+    neighPendingBytes: number
+
+    qdiscLimitPackets: number
+    qdiscLimitBytes: number
+
+    defaultTtl: number
+    maxDatagram: number
+    icmpRatePerSec: number
+
+    collector: number
+    collectorPort: number
+    telemetryFormat: "statsd" | "influx"
+    telemetryIntervalMs: number
+    telemetryPrefix: string
+}
