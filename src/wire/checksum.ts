@@ -1,0 +1,64 @@
+// The Internet checksum, RFC 1071, and the UDP pseudo-header, RFC 768.
+//
+// The data is summed as little-endian 32-bit words (getAt compiles to one opcode) and the result is
+// byte-swapped once at the end: the one's-complement sum is independent of byte order
+// (RFC 1071 §2(B)), and deferred carries may be folded at the end (§2(C)). A double holds the
+// running sum exactly (each word < 2^32, far fewer than 2^21 words per buffer).
+
+import { swap16 } from "./bytes"
+
+/**
+ * Fold a non-negative integer sum (< 2^53) to 16 bits with end-around carry. Division, not `%` or
+ * `>>>`: DeviceScript's `%` truncates its operands to int32.
+ */
+export function fold(sum: number): number {
+    while (sum > 0xffff) {
+        const high = Math.floor(sum / 0x10000)
+        sum = sum - high * 0x10000 + high
+    }
+    return sum
+}
+
+/**
+ * One's-complement sum of `len` bytes at `off`, in network byte order, added to `initial`
+ * (a folded or partial network-order sum). An odd final byte is padded with zero (RFC 1071 §4.1).
+ * Returns a folded 16-bit value.
+ */
+export function onesSum(buf: Buffer, off: number, len: number, initial: number): number {
+    let sum = 0
+    let i = off
+    const end4 = off + (len & ~3)
+    while (i < end4) {
+        sum += buf.getAt(i, "u32")
+        i += 4
+    }
+    const end = off + len
+    if (i + 2 <= end) {
+        sum += buf.getAt(i, "u16")
+        i += 2
+    }
+    // little-endian view: a trailing byte is the low half of its word
+    if (i < end) sum += buf[i]
+    return fold(swap16(fold(sum)) + initial)
+}
+
+/** The checksum field value for a finished sum: its one's complement. */
+export function finish(sum: number): number {
+    return ~sum & 0xffff
+}
+
+/** The IPv4 header checksum (RFC 791 §3.1) over `len` bytes at `off`. */
+export function internetChecksum(buf: Buffer, off: number, len: number): number {
+    return finish(onesSum(buf, off, len, 0))
+}
+
+/** Sum of the IPv4 pseudo-header used by UDP (RFC 768) and TCP: src, dst, zero, protocol, length. */
+export function pseudoHeaderSum(src: number, dst: number, protocol: number, length: number): number {
+    return fold((src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff) + protocol + length)
+}
+
+/** RFC 768: a computed UDP checksum of zero is transmitted as all ones (zero means "none"). */
+export function udpChecksumField(sum: number): number {
+    const c = finish(sum)
+    return c === 0 ? 0xffff : c
+}
