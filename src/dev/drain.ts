@@ -1,0 +1,88 @@
+// The transmit drain: the role of NET_TX_SOFTIRQ (net_tx_action -> __qdisc_run -> qdisc_restart ->
+// dev_hard_start_xmit). It dequeues frames while the device accepts them; a frame the device
+// refuses (NETDEV_TX_BUSY) stays at the head (dev_requeue_skb) until the driver wakes the queue.
+
+import { FifoQdisc } from "./qdisc"
+import { LinkStats } from "./counters"
+import { NetDevice, XmitStatus } from "./netdev"
+import { RECORD_HEADER } from "./ring"
+import { Wakeup } from "./wakeup"
+
+/** How long the drain sleeps when nothing wakes it (a stopped queue is re-tried after this). */
+const IDLE_POLL_MS = 50
+
+export class TxDrain {
+    /** netif_stop_queue state. */
+    stopped = false
+    private readonly wakeup = new Wakeup()
+    private running = false
+
+    constructor(
+        readonly qdisc: FifoQdisc,
+        readonly dev: NetDevice,
+        readonly link: LinkStats
+    ) {}
+
+    /** Something was enqueued, or the driver woke the queue (netif_schedule). */
+    kick(): void {
+        this.wakeup.signal()
+    }
+
+    stopQueue(): void {
+        this.stopped = true
+    }
+
+    wakeQueue(): void {
+        this.stopped = false
+        this.wakeup.signal()
+    }
+
+    /**
+     * Send queued frames until the queue is empty, stopped, or the device is busy. Returns the
+     * number of frames handed to the device. Each device call may suspend (SPI), which also resets
+     * the step budget between frames.
+     */
+    async run(): Promise<number> {
+        const q = this.qdisc
+        const buf = q.ring.buf
+        let sent = 0
+        while (!this.stopped) {
+            const rec = q.peek()
+            if (rec < 0) break
+            const len = q.ring.frameLen(rec)
+            const st = await this.dev.startXmit(buf, rec + RECORD_HEADER, len)
+            if (st === XmitStatus.Ok) {
+                q.dequeueSent(len)
+                this.link.tx_packets++
+                this.link.tx_bytes += len
+                sent++
+            } else if (st === XmitStatus.Busy) {
+                q.stats.requeues++
+                this.stopped = true
+                break
+            } else {
+                q.dequeueDropped()
+                this.link.tx_dropped++
+                if (st === XmitStatus.LinkDown) this.link.tx_carrier_errors++
+                else this.link.tx_errors++
+            }
+        }
+        return sent
+    }
+
+    /** The drain task: start with `drainTask.start()`; runs until stopTask(). */
+    async task(): Promise<void> {
+        this.running = true
+        while (this.running) {
+            await this.run()
+            await this.wakeup.wait(IDLE_POLL_MS)
+            // a stopped queue with no wake (lost interrupt) is retried on the poll
+            if (this.stopped && this.qdisc.peek() >= 0) this.stopped = false
+        }
+    }
+
+    stopTask(): void {
+        this.running = false
+        this.wakeup.signal()
+    }
+}

@@ -1,0 +1,134 @@
+// Output hooks: the netfilter LOCAL_OUT and POST_ROUTING chains (nf_hook_slow walking the
+// registered entries in priority order) scaled down to one ordered, fixed-capacity chain per hook.
+// An entry is a rule (iptables-style match + verdict, with packet and byte counters) or a callback
+// for code. The first DROP ends the walk; a callback may rewrite the destination, after which the
+// output path routes the packet again (ip_route_me_harder).
+
+import { OutPacket } from "./packet"
+import { prefixMask } from "../wire/addr"
+
+export const enum Verdict {
+    Accept = 0,
+    Drop = 1,
+}
+
+export const enum HookError {
+    Ok = 0,
+    /** The chain is at its capacity (devicescript.json tables.hookRules). */
+    Full = 1,
+    BadPrefix = 2,
+}
+
+export type HookFn = (pkt: OutPacket) => Verdict
+
+/** A match on the fields of the outgoing packet; zero / empty means "any". */
+export interface RuleSpec {
+    src?: number
+    srcPrefix?: number
+    dst?: number
+    dstPrefix?: number
+    /** IP protocol number, 0 = any. */
+    protocol?: number
+    srcPort?: number
+    dstPort?: number
+    verdict: Verdict
+}
+
+export class HookEntry {
+    inUse = false
+    src = 0
+    srcMask = 0
+    dst = 0
+    dstMask = 0
+    protocol = 0
+    srcPort = 0
+    dstPort = 0
+    verdict = Verdict.Accept
+    fn: HookFn = null
+    /** Packets and bytes that matched (iptables -v). */
+    packets = 0
+    bytes = 0
+
+    matches(p: OutPacket): boolean {
+        return (
+            ((p.src & this.srcMask) >>> 0) === this.src &&
+            ((p.dst & this.dstMask) >>> 0) === this.dst &&
+            (this.protocol === 0 || p.protocol === this.protocol) &&
+            (this.srcPort === 0 || p.srcPort === this.srcPort) &&
+            (this.dstPort === 0 || p.dstPort === this.dstPort)
+        )
+    }
+}
+
+export class HookChain {
+    readonly entries: HookEntry[] = []
+    /** Entries in use, in order; the walk stops at `used`. */
+    used = 0
+
+    constructor(readonly name: string, readonly capacity: number) {
+        for (let i = 0; i < capacity; i++) this.entries.push(new HookEntry())
+    }
+
+    private next(): HookEntry {
+        if (this.used >= this.capacity) return null
+        const e = this.entries[this.used++]
+        e.inUse = true
+        e.packets = 0
+        e.bytes = 0
+        e.fn = null
+        return e
+    }
+
+    /** Append a rule (iptables -A); returns the entry (for its counters) or null when full. */
+    addRule(spec: RuleSpec): HookEntry {
+        const sp = spec.srcPrefix === undefined ? (spec.src ? 32 : 0) : spec.srcPrefix
+        const dp = spec.dstPrefix === undefined ? (spec.dst ? 32 : 0) : spec.dstPrefix
+        if (sp < 0 || sp > 32 || dp < 0 || dp > 32) return null
+        const e = this.next()
+        if (!e) return null
+        e.srcMask = prefixMask(sp)
+        e.src = ((spec.src || 0) & e.srcMask) >>> 0
+        e.dstMask = prefixMask(dp)
+        e.dst = ((spec.dst || 0) & e.dstMask) >>> 0
+        e.protocol = spec.protocol || 0
+        e.srcPort = spec.srcPort || 0
+        e.dstPort = spec.dstPort || 0
+        e.verdict = spec.verdict
+        return e
+    }
+
+    /** Append a callback; it sees every packet and returns a verdict. */
+    addCallback(fn: HookFn): HookEntry {
+        const e = this.next()
+        if (!e) return null
+        e.srcMask = e.dstMask = e.src = e.dst = 0
+        e.protocol = e.srcPort = e.dstPort = 0
+        e.verdict = Verdict.Accept
+        e.fn = fn
+        return e
+    }
+
+    /** Remove every entry (iptables -F). */
+    flush(): void {
+        for (let i = 0; i < this.used; i++) this.entries[i].inUse = false
+        this.used = 0
+    }
+
+    /** Walk the chain; `len` is the IP datagram length for the byte counters. */
+    run(p: OutPacket, len: number): Verdict {
+        const es = this.entries
+        for (let i = 0; i < this.used; i++) {
+            const e = es[i]
+            if (e.fn !== null) {
+                e.packets++
+                e.bytes += len
+                if (e.fn(p) === Verdict.Drop) return Verdict.Drop
+            } else if (e.matches(p)) {
+                e.packets++
+                e.bytes += len
+                if (e.verdict === Verdict.Drop) return Verdict.Drop
+            }
+        }
+        return Verdict.Accept
+    }
+}

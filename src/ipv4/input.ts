@@ -1,0 +1,117 @@
+// The receive side the transmit path needs: ip_rcv (RFC 1122 §3.2.1 checks, frames not for us
+// dropped early and counted) and icmp_echo (RFC 792 echo reply, rate-limited as Linux's
+// icmp_global_allow does). No reassembly: fragments are counted and dropped (ReasmFails).
+// UDP datagrams go to the socket table.
+
+import { IcmpStats } from "./mib"
+import { Ipv4Output } from "./output"
+import { OutPacket } from "./packet"
+import { TokenBucket } from "../util/tokenbucket"
+import {
+    ipv4Check,
+    ipv4Dst,
+    ipv4HeaderLen,
+    ipv4IsFragment,
+    ipv4Protocol,
+    ipv4Src,
+    ipv4TotalLength,
+} from "../wire/ipv4"
+import { WireError } from "../wire/error"
+import { icmpCheck, icmpType, IcmpType, ICMP_HEADER_LEN } from "../wire/icmp"
+import { onesSum } from "../wire/checksum"
+
+/** Where UDP datagrams go (the socket table). */
+export interface UdpReceiver {
+    /** udp_rcv: `len` bytes of UDP at `off`. */
+    receive(buf: Buffer, off: number, len: number, src: number, dst: number): void
+}
+
+export class Ipv4Input {
+    readonly icmp = new IcmpStats()
+    private readonly echoLimit: TokenBucket
+    private readonly reply = new OutPacket()
+    udp: UdpReceiver = null
+
+    constructor(
+        readonly out: Ipv4Output,
+        echoRatePerSec: number
+    ) {
+        this.echoLimit = new TokenBucket(echoRatePerSec, echoRatePerSec)
+        this.reply.protocol = 1
+        this.reply.headLen = ICMP_HEADER_LEN
+    }
+
+
+    /** ip_rcv: `len` bytes of IPv4 at `off` (after the Ethernet header). */
+    receive(buf: Buffer, off: number, len: number, now: number): void {
+        const st = this.out.stats
+        st.InReceives++
+        const e = ipv4Check(buf, off, len)
+        if (e !== WireError.Ok) {
+            st.InHdrErrors++
+            return
+        }
+        const dst = ipv4Dst(buf, off)
+        if (dst !== this.out.address && dst !== 0xffffffff && !this.isOurBroadcast(dst)) {
+            st.InAddrErrors++
+            return
+        }
+        if (ipv4IsFragment(buf, off)) {
+            st.ReasmFails++
+            return
+        }
+        const hlen = ipv4HeaderLen(buf, off)
+        const plen = ipv4TotalLength(buf, off) - hlen
+        const proto = ipv4Protocol(buf, off)
+        if (proto === 1) {
+            st.InDelivers++
+            this.icmpReceive(buf, off + hlen, plen, ipv4Src(buf, off), dst, now)
+        } else if (proto === 17 && this.udp !== null) {
+            st.InDelivers++
+            this.udp.receive(buf, off + hlen, plen, ipv4Src(buf, off), dst)
+        } else st.InUnknownProtos++
+    }
+
+    private isOurBroadcast(dst: number): boolean {
+        const p = this.out.prefix
+        if (p >= 31) return false
+        const hostMask = (0xffffffff >>> p) >>> 0
+        return (dst | hostMask) >>> 0 === (this.out.address | hostMask) >>> 0 && ((dst & hostMask) >>> 0) === hostMask
+    }
+
+    /** icmp_rcv -> icmp_echo. */
+    private icmpReceive(buf: Buffer, off: number, len: number, src: number, dst: number, now: number): void {
+        const s = this.icmp
+        s.InMsgs++
+        if (icmpCheck(buf, off, len) !== WireError.Ok) {
+            s.InErrors++
+            return
+        }
+        const type = icmpType(buf, off)
+        if (type === IcmpType.EchoReply) s.InEchoReps++
+        if (type !== IcmpType.EchoRequest) return
+        s.InEchos++
+        // RFC 1122 §3.2.2.6: no reply to an echo sent to a broadcast address (smurf amplification)
+        if (dst !== this.out.address) return
+        if (!this.echoLimit.take(now)) {
+            s.OutRateLimited++
+            return
+        }
+        const p = this.reply
+        p.head.blitAt(0, buf, off, ICMP_HEADER_LEN)
+        p.head[0] = IcmpType.EchoReply
+        p.dst = src
+        p.route = null
+        p.ttl = 0
+        p.tos = 0
+        p.dontFragment = false
+        p.payload = buf
+        p.payloadOff = off + ICMP_HEADER_LEN
+        p.payloadLen = len - ICMP_HEADER_LEN
+        p.payloadSum = onesSum(buf, p.payloadOff, p.payloadLen, 0)
+        s.OutMsgs++
+        s.OutEchoReps++
+        this.out.queueXmit(p, now)
+        p.payload = null
+    }
+}

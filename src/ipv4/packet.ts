@@ -1,0 +1,38 @@
+// The outgoing-datagram descriptor: the fields of an sk_buff that the output path needs, for one
+// datagram, preallocated per socket and reused. The IP payload is `head` (the transport header,
+// written by the transport) followed by `payloadLen` bytes at `payloadOff` in the caller's
+// `payload`: fragments are cut from these two pieces directly, without a second copy.
+
+import { Route } from "./fib"
+
+export class OutPacket {
+    src = 0
+    dst = 0
+    protocol = 0
+    tos = 0
+    ttl = 0
+    dontFragment = false
+    ident = 0
+    /** Transport ports, for hook rules (0 for ICMP). */
+    srcPort = 0
+    dstPort = 0
+    /** Transport header bytes. */
+    readonly head = Buffer.alloc(8)
+    headLen = 0
+    payload: Buffer = null
+    payloadOff = 0
+    payloadLen = 0
+    /** One's-complement sum of the payload, for the transport checksum (address independent). */
+    payloadSum = 0
+    /** IP options, unpadded; referenced, not copied. */
+    options: Buffer = null
+    optionsOff = 0
+    optionsLen = 0
+    /** Set by routing. */
+    route: Route = null
+
+    /** IP payload length: transport header + data. */
+    ipPayloadLen(): number {
+        return this.headLen + this.payloadLen
+    }
+}

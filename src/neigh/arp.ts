@@ -1,0 +1,127 @@
+// ARP for IPv4 over Ethernet, RFC 826, as Linux net/ipv4/arp.c does it: arp_solicit (requests for
+// the state machine), arp_process (receive), and the gratuitous announcement on link up
+// (RFC 5227 §2.3: sender and target protocol address both ours).
+//
+// Security posture: replies go only to requests for our own address, at most one per request and
+// rate-limited; an unsolicited reply never creates an entry (arp_accept=0); nothing received changes
+// a PERMANENT entry; a frame claiming our address is counted as a conflict and learnt from nowhere.
+
+import { FifoQdisc } from "../dev/qdisc"
+import { ArpOperation, ArpRepr, ARP_LEN } from "../wire/arp"
+import { ETHERNET_HEADER_LEN, EtherType, ethernetEmit } from "../wire/ethernet"
+import { WireError } from "../wire/error"
+import { TokenBucket } from "../util/tokenbucket"
+import { Neighbour, NeighTable, Solicitor } from "./neighbour"
+
+export const ARP_FRAME_LEN = ETHERNET_HEADER_LEN + ARP_LEN
+const BROADCAST = hex`ff ff ff ff ff ff`
+const ZERO_MAC = hex`00 00 00 00 00 00`
+
+export class ArpStats {
+    requests_sent = 0
+    replies_sent = 0
+    requests_received = 0
+    replies_received = 0
+    /** Replies for which no entry was waiting (not learnt: arp_accept=0). */
+    unsolicited_ignored = 0
+    /** Someone else claims our address. */
+    conflicts = 0
+    /** Replies not sent because of the rate limit. */
+    rate_limited = 0
+    /** Malformed or unsupported ARP packets. */
+    errors = 0
+    /** Requests for other hosts' addresses (not answered, nothing learnt). */
+    not_for_us = 0
+    /** ARP frames not sent because the qdisc was full. */
+    tx_dropped = 0
+}
+
+export class Arp implements Solicitor {
+    readonly stats = new ArpStats()
+    private readonly repr = new ArpRepr()
+    private readonly replyLimit: TokenBucket
+    /** Interface address (0 while unconfigured). */
+    ourIp = 0
+
+    constructor(
+        readonly ourMac: Buffer,
+        readonly neigh: NeighTable,
+        readonly qdisc: FifoQdisc,
+        repliesPerSec: number
+    ) {
+        this.replyLimit = new TokenBucket(repliesPerSec, repliesPerSec)
+        neigh.solicitor = this
+    }
+
+    /** arp_send: one ARP frame into the qdisc. */
+    private send(op: number, ethDst: Buffer, targetIp: number, targetMac: Buffer, senderIp: number): boolean {
+        const q = this.qdisc
+        const at = q.reserve(ARP_FRAME_LEN)
+        if (at < 0) {
+            this.stats.tx_dropped++
+            return false
+        }
+        const buf = q.ring.buf
+        ethernetEmit(buf, at, ethDst, 0, this.ourMac, EtherType.Arp)
+        const r = this.repr
+        // target first: targetMac may be this.repr's own senderMac (a reply to what was parsed)
+        r.targetMac.blitAt(0, targetMac, 0, 6)
+        r.targetIp = targetIp
+        r.operation = op
+        r.senderMac.blitAt(0, this.ourMac, 0, 6)
+        r.senderIp = senderIp
+        r.emit(buf, at + ETHERNET_HEADER_LEN)
+        q.enqueue(ARP_FRAME_LEN)
+        return true
+    }
+
+    /** arp_solicit: who-has n.ip, broadcast or (PROBE) unicast to the cached address. */
+    solicit(n: Neighbour, unicast: boolean): void {
+        if (this.send(ArpOperation.Request, unicast ? n.mac : BROADCAST, n.ip, ZERO_MAC, this.ourIp))
+            this.stats.requests_sent++
+    }
+
+    /** Gratuitous ARP when the interface comes up, so peers refresh stale entries for us. */
+    announce(): void {
+        if (this.ourIp !== 0 && this.send(ArpOperation.Request, BROADCAST, this.ourIp, ZERO_MAC, this.ourIp))
+            this.stats.requests_sent++
+    }
+
+    /** arp_process: `len` bytes of ARP payload at `off` (after the Ethernet header). */
+    receive(buf: Buffer, off: number, len: number, now: number): void {
+        const r = this.repr
+        if (r.parse(buf, off, len) !== WireError.Ok) {
+            this.stats.errors++
+            return
+        }
+        const isRequest = r.operation === ArpOperation.Request
+        if (isRequest) this.stats.requests_received++
+        else this.stats.replies_received++
+        // our own frame looped back, or an RFC 5227 probe (sender 0.0.0.0): nothing to learn
+        if (r.senderMac.getAt(0, "u32") === this.ourMac.getAt(0, "u32") && r.senderMac.getAt(4, "u16") === this.ourMac.getAt(4, "u16"))
+            return
+        if (r.senderIp === this.ourIp && this.ourIp !== 0) {
+            this.stats.conflicts++
+            return
+        }
+        const forUs = r.targetIp === this.ourIp && this.ourIp !== 0
+        let n = r.senderIp === 0 ? null : this.neigh.lookup(r.senderIp)
+        if (isRequest && forUs) {
+            // the asker will talk to us: learn it (neigh_event_ns creates a STALE entry)
+            if (n === null) n = this.neigh.create(r.senderIp, now)
+            if (n !== null) this.neigh.update(n, r.senderMac, 0, false, now)
+            if (this.replyLimit.take(now)) {
+                if (this.send(ArpOperation.Reply, r.senderMac, r.senderIp, r.senderMac, this.ourIp))
+                    this.stats.replies_sent++
+            } else this.stats.rate_limited++
+            return
+        }
+        if (n === null) {
+            if (isRequest) this.stats.not_for_us++
+            else this.stats.unsolicited_ignored++
+            return
+        }
+        // an entry exists: refresh it; a reply to us confirms it (REACHABLE), anything else is STALE
+        this.neigh.update(n, r.senderMac, 0, !isRequest && forUs, now)
+    }
+}

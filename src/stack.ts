@@ -1,0 +1,218 @@
+// The stack for one interface: builds every table and queue from the configuration at start-up,
+// connects the device (NetDeviceOwner: netif_rx, queue stop/wake, carrier), and runs the two
+// background tasks: the transmit drain (NET_TX_SOFTIRQ) and the timer tick (neighbour timers).
+
+import * as ds from "@devicescript/core"
+import { StackConfig, RouteKind } from "./config/types"
+import { NetDevice, NetDeviceOwner } from "./dev/netdev"
+import { LinkStats, formatLinkStats, formatQdiscStats } from "./dev/counters"
+import { FifoQdisc } from "./dev/qdisc"
+import { TxDrain } from "./dev/drain"
+import { Fib, FibError, RouteType } from "./ipv4/fib"
+import { Ipv4Output } from "./ipv4/output"
+import { Ipv4Input } from "./ipv4/input"
+import { formatIcmpStats, formatIpStats, formatUdpStats } from "./ipv4/mib"
+import { NeighTable, NudState } from "./neigh/neighbour"
+import { Arp } from "./neigh/arp"
+import { UdpSocket, UdpTable } from "./udp/socket"
+import { ETHERNET_HEADER_LEN, EtherType, ethernetEtherType } from "./wire/ethernet"
+import { prefixMask } from "./wire/addr"
+
+/** How often the timer task runs (neighbour timers are in whole retransmit periods). */
+export const TICK_MS = 100
+/** Sockets the firmware may have open at once. */
+export const UDP_SOCKETS = 8
+
+export function routeType(kind: RouteKind): RouteType {
+    switch (kind) {
+        case "blackhole":
+            return RouteType.Blackhole
+        case "unreachable":
+            return RouteType.Unreachable
+        case "prohibit":
+            return RouteType.Prohibit
+    }
+    return RouteType.Unicast
+}
+
+/** The configuration could not be applied (the validator should have caught it first). */
+export class StackConfigError extends Error {
+    constructor(message: string) {
+        super(message)
+        this.name = "StackConfigError"
+    }
+}
+
+export class NetStack implements NetDeviceOwner {
+    readonly link = new LinkStats()
+    readonly fib: Fib
+    readonly qdisc: FifoQdisc
+    readonly drain: TxDrain
+    readonly neigh: NeighTable
+    readonly arp: Arp
+    readonly ip: Ipv4Output
+    readonly input: Ipv4Input
+    readonly udp: UdpTable
+    /** Milliseconds; tests replace it to drive the timers. */
+    clock: () => number = ds.millis
+    private running = false
+
+    constructor(readonly config: StackConfig, readonly dev: NetDevice) {
+        const c = config
+        this.fib = new Fib(c.fibCapacity)
+        this.qdisc = new FifoQdisc(c.qdiscLimitPackets, c.qdiscLimitBytes)
+        this.drain = new TxDrain(this.qdisc, dev, this.link)
+        this.qdisc.onEnqueue = () => this.drain.kick()
+        this.neigh = new NeighTable(
+            {
+                capacity: c.neighCapacity,
+                retransMs: c.neighRetransMs,
+                probes: c.neighProbes,
+                reachableMs: c.neighReachableMs,
+                pendingPackets: c.neighPendingPackets,
+                pendingBytes: c.neighPendingBytes,
+            },
+            dev.mac,
+            this.qdisc
+        )
+        this.arp = new Arp(dev.mac, this.neigh, this.qdisc, c.icmpRatePerSec)
+        this.ip = new Ipv4Output(this.fib, this.neigh, this.qdisc, dev, this.link, c.hookRuleCapacity)
+        this.ip.defaultTtl = c.defaultTtl
+        this.ip.maxDatagram = c.maxDatagram
+        this.input = new Ipv4Input(this.ip, c.icmpRatePerSec)
+        this.udp = new UdpTable(this.ip, UDP_SOCKETS)
+        this.udp.now = () => this.clock()
+        this.input.udp = this.udp
+        this.setAddress(c.address, c.prefix, c.gateway)
+        for (let i = 0; i < c.routes.length; i++) {
+            const r = c.routes[i]
+            const e = this.fib.add(r.dest, r.prefix, r.gateway, routeType(r.kind), r.metric, r.ttl, false)
+            if (e !== FibError.Ok) throw new StackConfigError("routes[" + i + "]: cannot add route: error " + e)
+        }
+        for (let i = 0; i < c.arp.length; i++) {
+            if (this.neigh.addPermanent(c.arp[i].ip, c.arp[i].mac, 0) !== 0)
+                throw new StackConfigError("arp[" + i + "]: cannot add static entry")
+        }
+        dev.attach(this)
+    }
+
+    /** The interface address: connected route and default route (what `ip addr add` + `ip route add default` do). */
+    setAddress(address: number, prefix: number, gateway: number): void {
+        this.ip.address = address >>> 0
+        this.ip.prefix = prefix
+        this.arp.ourIp = address >>> 0
+        const net = (address & prefixMask(prefix)) >>> 0
+        if (this.fib.add(net, prefix, 0, RouteType.Unicast, 0, 0, true) !== FibError.Ok)
+            throw new StackConfigError("cannot add the connected route")
+        if (gateway !== 0 && this.fib.add(0, 0, gateway, RouteType.Unicast, 0, 0, false) !== FibError.Ok)
+            throw new StackConfigError("cannot add the default route")
+    }
+
+    now(): number {
+        return this.clock()
+    }
+
+    /** Open the device and start the drain and timer tasks. */
+    async start(): Promise<void> {
+        await this.dev.open()
+        this.running = true
+        if (this.dev.carrier()) this.arp.announce()
+        this.drain.task.start()
+        this.timerTask.start()
+    }
+
+    async stop(): Promise<void> {
+        this.running = false
+        this.drain.stopTask()
+        await this.dev.stop()
+    }
+
+    private async timerTask(): Promise<void> {
+        while (this.running) {
+            await ds.sleep(TICK_MS)
+            this.tick()
+        }
+    }
+
+    /** Run the timers now (the timer task calls this every TICK_MS). */
+    tick(): void {
+        this.neigh.tick(this.clock())
+    }
+
+    udpSocket(port?: number): UdpSocket {
+        return this.udp.bind(port || 0)
+    }
+
+    // NetDeviceOwner
+
+    /** netif_receive_skb: drop what is not for us before parsing further, then by EtherType. */
+    receive(frame: Buffer, off: number, len: number): void {
+        const l = this.link
+        l.rx_packets++
+        l.rx_bytes += len
+        if (len < ETHERNET_HEADER_LEN || off + len > frame.length) {
+            l.rx_errors++
+            return
+        }
+        const mac = this.dev.mac
+        const d0 = frame[off]
+        if (d0 & 1) {
+            // group address: only broadcast is ours (no multicast groups are joined)
+            if ((frame.getAt(off, "u32") & frame.getAt(off + 2, "u32")) >>> 0 !== 0xffffffff) {
+                l.rx_otherhost_dropped++
+                return
+            }
+        } else if (frame.getAt(off, "u32") !== mac.getAt(0, "u32") || frame.getAt(off + 4, "u16") !== mac.getAt(4, "u16")) {
+            l.rx_otherhost_dropped++
+            return
+        }
+        const type = ethernetEtherType(frame, off)
+        const now = this.clock()
+        if (type === EtherType.Arp) this.arp.receive(frame, off + ETHERNET_HEADER_LEN, len - ETHERNET_HEADER_LEN, now)
+        else if (type === EtherType.Ipv4) this.input.receive(frame, off + ETHERNET_HEADER_LEN, len - ETHERNET_HEADER_LEN, now)
+        else l.rx_dropped++
+    }
+
+    stopQueue(): void {
+        this.drain.stopQueue()
+    }
+
+    wakeQueue(): void {
+        this.drain.wakeQueue()
+    }
+
+    /**
+     * Carrier lost: the queue stops (frames already queued wait, new sends get LinkDown) and learnt
+     * neighbours become STALE so they are re-verified. Carrier back: queue wakes, gratuitous ARP.
+     */
+    carrierChanged(up: boolean): void {
+        this.link.carrier_changes++
+        if (up) {
+            this.arp.announce()
+            this.drain.wakeQueue()
+        } else {
+            this.drain.stopQueue()
+            const es = this.neigh.entries
+            for (let i = 0; i < es.length; i++) {
+                const n = es[i]
+                if (n.state === NudState.Reachable || n.state === NudState.Delay || n.state === NudState.Probe)
+                    n.state = NudState.Stale
+            }
+        }
+    }
+
+    /** Every counter, as a person reads them (ip -s link, tc -s qdisc, /proc/net/snmp, ip -s ntable). */
+    format(): string {
+        const n = this.neigh.stats
+        const a = this.arp.stats
+        return (
+            formatLinkStats(this.link) + "\n" + formatQdiscStats(this.qdisc.stats) + "\n" + formatIpStats(this.ip.stats) +
+            "\n" + formatIcmpStats(this.input.icmp) + "\n" + formatUdpStats(this.udp.stats) +
+            "\narp_cache: allocs " + n.allocs + " destroys " + n.destroys + " lookups " + n.lookups + " hits " + n.hits +
+            " res_failed " + n.res_failed + " unresolved_discards " + n.unresolved_discards + " table_fulls " + n.table_fulls +
+            "\nArp: requests_sent " + a.requests_sent + " replies_sent " + a.replies_sent + " requests_received " +
+            a.requests_received + " replies_received " + a.replies_received + " conflicts " + a.conflicts +
+            " unsolicited_ignored " + a.unsolicited_ignored + " rate_limited " + a.rate_limited
+        )
+    }
+}

@@ -1,0 +1,183 @@
+// UDP sockets, RFC 768: Linux's udp_sendmsg -> ip_make_skb/udp_send_skb -> ip_queue_xmit, with the
+// socket's cached route re-validated against the FIB generation (__sk_dst_check), and udp_rcv's
+// demultiplexing by destination port on the way in.
+
+import { OutPacket } from "../ipv4/packet"
+import { Ipv4Output, SendResult } from "../ipv4/output"
+import { UdpReceiver } from "../ipv4/input"
+import { UdpStats } from "../ipv4/mib"
+import { Route } from "../ipv4/fib"
+import { onesSum } from "../wire/checksum"
+import { setU16 } from "../wire/bytes"
+import { udpCheck, udpDstPort, udpSrcPort, udpLength, UDP_HEADER_LEN } from "../wire/udp"
+import { WireError } from "../wire/error"
+import { IPV4_HEADER_LEN } from "../wire/ipv4"
+
+/** IP_MTU_DISCOVER: when to set DF (ip_dont_fragment). */
+export const enum PmtuDisc {
+    /** Never set DF; fragment when larger than the MTU (IP_PMTUDISC_DONT). */
+    Dont = 0,
+    /** Set DF when the datagram fits the MTU, fragment (without DF) when it does not (the default). */
+    Want = 1,
+    /** Always set DF: larger than the MTU is "message too big" (IP_PMTUDISC_DO). */
+    Do = 2,
+}
+
+export type UdpHandler = (buf: Buffer, off: number, len: number, src: number, srcPort: number) => void
+
+export class UdpSocket {
+    remoteAddr = 0
+    remotePort = 0
+    pmtudisc = PmtuDisc.Want
+    tos = 0
+    /** 0 = the route's or the interface default. */
+    ttl = 0
+    /** Called synchronously for each datagram received on the bound port; the buffer is valid for the call. */
+    onMessage: UdpHandler = null
+    readonly pkt = new OutPacket()
+    private cachedRoute: Route = null
+    private cachedDst = 0
+    private cachedGen = 0
+    open = true
+
+    constructor(
+        readonly table: UdpTable,
+        readonly localPort: number
+    ) {
+        this.pkt.protocol = 17
+        this.pkt.headLen = UDP_HEADER_LEN
+        setU16(this.pkt.head, 0, localPort)
+    }
+
+    /** Fix the destination (connect(2) on a UDP socket); send() then uses it. */
+    connect(addr: number, port: number): void {
+        this.remoteAddr = addr >>> 0
+        this.remotePort = port
+        this.cachedRoute = null
+    }
+
+    send(payload: Buffer, off?: number, len?: number): SendResult {
+        return this.sendTo(this.remoteAddr, this.remotePort, payload, off, len)
+    }
+
+    /**
+     * udp_sendmsg, non-blocking (MSG_DONTWAIT): the datagram is routed, filtered, fragmented and
+     * enqueued (or held for ARP) before this returns; the drain task sends it.
+     */
+    sendTo(addr: number, port: number, payload: Buffer, off?: number, len?: number): SendResult {
+        const t = this.table
+        const o = off || 0
+        const n = len === undefined ? payload.length - o : len
+        if (!this.open || port <= 0 || port > 0xffff || o < 0 || n < 0 || o + n > payload.length) return SendResult.MessageTooBig
+        const p = this.pkt
+        p.dst = addr >>> 0
+        p.dstPort = port
+        p.srcPort = this.localPort
+        setU16(p.head, 2, port)
+        p.payload = payload
+        p.payloadOff = o
+        p.payloadLen = n
+        p.payloadSum = onesSum(payload, o, n, 0)
+        p.tos = this.tos
+        p.ttl = this.ttl
+        const mtu = t.out.dev.mtu
+        p.dontFragment = this.pmtudisc === PmtuDisc.Do ||
+            (this.pmtudisc === PmtuDisc.Want && IPV4_HEADER_LEN + UDP_HEADER_LEN + n <= mtu)
+        // __sk_dst_check: the cached route holds while the FIB is unchanged
+        const fib = t.out.fib
+        p.route = this.cachedRoute !== null && this.cachedDst === p.dst && this.cachedGen === fib.genid ? this.cachedRoute : null
+        const r = t.out.queueXmit(p, t.now())
+        if (r === SendResult.Sent || r === SendResult.Queued) {
+            t.stats.OutDatagrams++
+            if (p.dst === addr >>> 0) {
+                this.cachedRoute = p.route
+                this.cachedDst = p.dst
+                this.cachedGen = fib.genid
+            }
+        } else if (r === SendResult.QueueFull) t.stats.SndbufErrors++
+        p.payload = null
+        return r
+    }
+
+    close(): void {
+        this.open = false
+        this.table.unbind(this)
+    }
+}
+
+export const enum UdpBindError {
+    Ok = 0,
+    /** EADDRINUSE */
+    InUse = 1,
+    /** The socket table is full. */
+    Full = 2,
+    BadPort = 3,
+}
+
+/** Ephemeral ports, RFC 6335 §6. */
+const EPHEMERAL_FIRST = 49152
+
+export class UdpTable implements UdpReceiver {
+    readonly stats = new UdpStats()
+    readonly sockets: UdpSocket[] = []
+    private nextEphemeral = EPHEMERAL_FIRST
+    lastError = UdpBindError.Ok
+    /** The stack's clock. */
+    now: () => number = null
+
+    constructor(
+        readonly out: Ipv4Output,
+        readonly capacity: number
+    ) {}
+
+    private find(port: number): UdpSocket {
+        for (let i = 0; i < this.sockets.length; i++) if (this.sockets[i].localPort === port) return this.sockets[i]
+        return null
+    }
+
+    /** bind(2): a socket on `port` (0 = an ephemeral port); null with lastError set on failure. */
+    bind(port: number): UdpSocket {
+        if (this.sockets.length >= this.capacity) {
+            this.lastError = UdpBindError.Full
+            return null
+        }
+        if (port < 0 || port > 0xffff) {
+            this.lastError = UdpBindError.BadPort
+            return null
+        }
+        if (port === 0) {
+            for (let k = 0; k < 16384 && port === 0; k++) {
+                const c = this.nextEphemeral
+                this.nextEphemeral = c >= 0xffff ? EPHEMERAL_FIRST : c + 1
+                if (this.find(c) === null) port = c
+            }
+        } else if (this.find(port) !== null) {
+            this.lastError = UdpBindError.InUse
+            return null
+        }
+        const s = new UdpSocket(this, port)
+        this.sockets.push(s)
+        this.lastError = UdpBindError.Ok
+        return s
+    }
+
+    unbind(s: UdpSocket): void {
+        const i = this.sockets.indexOf(s)
+        if (i >= 0) this.sockets.insert(i, -1)
+    }
+
+    /** udp_rcv: checksum, port lookup, delivery; NoPorts when nobody listens. */
+    receive(buf: Buffer, off: number, len: number, src: number, dst: number): void {
+        if (udpCheck(buf, off, len, src, dst) !== WireError.Ok) {
+            this.stats.InErrors++
+            return
+        }
+        const s = this.find(udpDstPort(buf, off))
+        if (s === null || s.onMessage === null) {
+            this.stats.NoPorts++
+            return
+        }
+        this.stats.InDatagrams++
+        s.onMessage(buf, off + UDP_HEADER_LEN, udpLength(buf, off) - UDP_HEADER_LEN, src, udpSrcPort(buf, off))
+    }
+}
