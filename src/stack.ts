@@ -62,7 +62,8 @@ export class NetStack implements NetDeviceOwner {
         this.fib = new Fib(c.fibCapacity)
         this.qdisc = new FifoQdisc(c.qdiscLimitPackets, c.qdiscLimitBytes)
         this.drain = new TxDrain(this.qdisc, dev, this.link)
-        this.qdisc.onEnqueue = () => this.drain.kick()
+        const drain = this.drain
+        this.qdisc.onEnqueue = () => drain.kick()
         this.neigh = new NeighTable(
             {
                 capacity: c.neighCapacity,
@@ -81,7 +82,8 @@ export class NetStack implements NetDeviceOwner {
         this.ip.maxDatagram = c.maxDatagram
         this.input = new Ipv4Input(this.ip, c.icmpRatePerSec)
         this.udp = new UdpTable(this.ip, UDP_SOCKETS)
-        this.udp.now = () => this.clock()
+        const self = this
+        this.udp.now = () => self.clock()
         this.input.udp = this.udp
         this.setAddress(c.address, c.prefix, c.gateway)
         for (let i = 0; i < c.routes.length; i++) {

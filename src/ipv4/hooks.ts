@@ -81,15 +81,18 @@ export class HookChain {
 
     /** Append a rule (iptables -A); returns the entry (for its counters) or null when full. */
     addRule(spec: RuleSpec): HookEntry {
-        const sp = spec.srcPrefix === undefined ? (spec.src ? 32 : 0) : spec.srcPrefix
-        const dp = spec.dstPrefix === undefined ? (spec.dst ? 32 : 0) : spec.dstPrefix
+        // DeviceScript: a number >= 2^31 is falsy, so addresses are compared, never tested for truth
+        const src = spec.src === undefined ? 0 : spec.src
+        const dst = spec.dst === undefined ? 0 : spec.dst
+        const sp = spec.srcPrefix === undefined ? (src !== 0 ? 32 : 0) : spec.srcPrefix
+        const dp = spec.dstPrefix === undefined ? (dst !== 0 ? 32 : 0) : spec.dstPrefix
         if (sp < 0 || sp > 32 || dp < 0 || dp > 32) return null
         const e = this.next()
         if (!e) return null
         e.srcMask = prefixMask(sp)
-        e.src = ((spec.src || 0) & e.srcMask) >>> 0
+        e.src = (src & e.srcMask) >>> 0
         e.dstMask = prefixMask(dp)
-        e.dst = ((spec.dst || 0) & e.dstMask) >>> 0
+        e.dst = (dst & e.dstMask) >>> 0
         e.protocol = spec.protocol || 0
         e.srcPort = spec.srcPort || 0
         e.dstPort = spec.dstPort || 0

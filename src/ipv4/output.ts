@@ -104,7 +104,8 @@ export class Ipv4Output {
 
     /** ip_route_output for `pkt.dst`: sets pkt.route, or says why not. */
     route(pkt: OutPacket): SendResult {
-        const rt = this.fib.lookup(pkt.dst)
+        // the limited broadcast leaves through the interface's connected route (Linux: RTN_BROADCAST)
+        const rt = this.fib.lookup(pkt.dst === 0xffffffff ? this.address : pkt.dst)
         pkt.route = rt
         if (rt === null) {
             this.stats.OutNoRoutes++
@@ -178,16 +179,17 @@ export class Ipv4Output {
 
         // ip_finish_output2: next hop, then the neighbour (or a direct mapping)
         const rt = pkt.route
-        const nexthop = rt.gateway !== 0 ? rt.gateway : pkt.dst
+        const dst = pkt.dst
         let hh: Buffer = null
         let n: Neighbour = null
-        if (nexthop === 0xffffffff || (rt.gateway === 0 && this.isSubnetBroadcast(nexthop))) {
+        if (dst === 0xffffffff || this.isSubnetBroadcast(dst)) {
             hh = this.mcastHh
             hh.blitAt(0, BROADCAST_MAC, 0, 6)
-        } else if (ipv4IsMulticast(nexthop)) {
+        } else if (ipv4IsMulticast(dst)) {
             hh = this.mcastHh
-            ipv4MulticastMac(nexthop, hh, 0)
+            ipv4MulticastMac(dst, hh, 0)
         } else {
+            const nexthop = rt.gateway !== 0 ? rt.gateway : dst
             n = this.neigh.lookup(nexthop)
             if (n === null) {
                 n = this.neigh.create(nexthop, now)

@@ -156,6 +156,7 @@ export class NeighTable implements PendingSink {
             else if (n.state === NudState.Failed) r = 1
             else if (n.state === NudState.Stale) r = 2
             else if (n.state === NudState.Reachable || n.state === NudState.Delay || n.state === NudState.Probe) r = 3
+            if (r === 99) continue
             if (r < rank || (r === rank && r >= 2 && n.used < victim.used)) {
                 victim = n
                 rank = r

@@ -1,0 +1,99 @@
+// The simulator's SPI bus: a SpiBus whose far end is a chip model (SpiTarget) instead of
+// spiXfer. Transactions are serialised like HardwareSpiBus does (a lock with a deadline), counted,
+// and the calling fiber yields every few transfers so that, like a real spiXfer (which suspends),
+// a long burst of SPI work never runs into the 128 Ki-step watchdog.
+
+import * as ds from "@devicescript/core"
+import { SpiBus, SpiTimeoutError } from "../drivers/spi"
+
+/**
+ * A chip model as the bus sees it, block by block: chip select falls, any number of full-duplex
+ * transfers, chip select rises. `tx` null means the host clocks out zeros; `rx` null means the host
+ * discards what the chip returns. The model runs synchronously inside transfer().
+ */
+export interface SpiTarget {
+    csLow(): void
+    transfer(tx: Buffer, txOff: number, rx: Buffer, rxOff: number, len: number): void
+    csHigh(): void
+}
+
+export interface SimSpiOptions {
+    /** Yield (`ds.sleep(0)`, which resets the step budget) every this many transfers; 0 = never. Default 4. */
+    yieldEvery?: number
+    /** How long select() waits for a bus held by another fiber. Default 1000 ms. */
+    lockTimeoutMs?: number
+}
+
+export class SimSpiBus implements SpiBus {
+    /** Chip-select windows opened (select() calls that got the bus). */
+    transactions = 0
+    /** Bytes clocked, both directions counted once (a full-duplex byte is one byte). */
+    bytes = 0
+    /** xfer() calls. */
+    xfers = 0
+    /** select() calls that timed out waiting for the bus. */
+    lockTimeouts = 0
+    yieldEvery: number
+    lockTimeoutMs: number
+    private held = false
+    private sinceYield = 0
+    /** Fibers waiting for the bus, oldest first; deselect() hands the bus to the first one. */
+    private readonly waiters: ds.Fiber[] = []
+
+    constructor(readonly target: SpiTarget, opts?: SimSpiOptions) {
+        const o = opts || {}
+        this.yieldEvery = o.yieldEvery === undefined ? 4 : o.yieldEvery
+        this.lockTimeoutMs = o.lockTimeoutMs === undefined ? 1000 : o.lockTimeoutMs
+    }
+
+    async select(): Promise<void> {
+        if (this.held) {
+            // wait for deselect() to hand the bus over (FIFO), or give up at the deadline
+            const self = ds.Fiber.self()
+            this.waiters.push(self)
+            const got = await ds.suspend<boolean>(this.lockTimeoutMs)
+            if (got !== true) {
+                const i = this.waiters.indexOf(self)
+                if (i >= 0) this.waiters.insert(i, -1)
+                this.lockTimeouts++
+                throw new SpiTimeoutError("SPI bus lock", this.lockTimeoutMs)
+            }
+            // deselect() left `held` true for us
+        }
+        this.held = true
+        this.transactions++
+        this.target.csLow()
+    }
+
+    async xfer(tx: Buffer, txOff: number, rx: Buffer, rxOff: number, len: number): Promise<void> {
+        this.xfers++
+        this.bytes += len
+        this.target.transfer(tx, txOff, rx, rxOff, len)
+        if (this.yieldEvery > 0 && ++this.sinceYield >= this.yieldEvery) {
+            this.sinceYield = 0
+            await ds.sleep(0)
+        }
+    }
+
+    deselect(): void {
+        if (!this.held) return
+        this.target.csHigh()
+        // hand the bus straight to the oldest waiter still suspended (one whose deadline already
+        // fired is no longer suspended and removes itself)
+        while (this.waiters.length > 0) {
+            const f = this.waiters.shift()
+            if (f.suspended) {
+                f.resume(true)
+                return
+            }
+        }
+        this.held = false
+    }
+
+    /** Reset the counters (benchmarks measure a steady-state window). */
+    resetCounters(): void {
+        this.transactions = 0
+        this.bytes = 0
+        this.xfers = 0
+    }
+}
