@@ -11,7 +11,7 @@ import { onesSum } from "../wire/checksum"
 import { setU16 } from "../wire/bytes"
 import { udpCheck, udpDstPort, udpSrcPort, udpLength, UDP_HEADER_LEN } from "../wire/udp"
 import { WireError } from "../wire/error"
-import { IPV4_HEADER_LEN } from "../wire/ipv4"
+import { IPV4_HEADER_LEN, IPV4_MAX_OPTIONS_LEN, ipv4OptionsCheck } from "../wire/ipv4"
 
 /** IP_MTU_DISCOVER: when to set DF (ip_dont_fragment). */
 export const enum PmtuDisc {
@@ -49,6 +49,19 @@ export class UdpSocket {
         setU16(this.pkt.head, 0, localPort)
     }
 
+    /**
+     * IP_OPTIONS: options (RFC 791 §3.1) for every datagram, unpadded, at most 40 bytes; referenced,
+     * not copied. Returns false for a malformed or oversized list.
+     */
+    setOptions(opts: Buffer, off: number, len: number): boolean {
+        if (len > IPV4_MAX_OPTIONS_LEN || off + len > opts.length || ipv4OptionsCheck(opts, off, len) !== WireError.Ok)
+            return false
+        this.pkt.options = len > 0 ? opts : null
+        this.pkt.optionsOff = off
+        this.pkt.optionsLen = len
+        return true
+    }
+
     /** Fix the destination (connect(2) on a UDP socket); send() then uses it. */
     connect(addr: number, port: number): void {
         this.remoteAddr = addr >>> 0
@@ -82,7 +95,7 @@ export class UdpSocket {
         p.ttl = this.ttl
         const mtu = t.out.dev.mtu
         p.dontFragment = this.pmtudisc === PmtuDisc.Do ||
-            (this.pmtudisc === PmtuDisc.Want && IPV4_HEADER_LEN + UDP_HEADER_LEN + n <= mtu)
+            (this.pmtudisc === PmtuDisc.Want && IPV4_HEADER_LEN + ((p.optionsLen + 3) & ~3) + UDP_HEADER_LEN + n <= mtu)
         // __sk_dst_check: the cached route holds while the FIB is unchanged
         const fib = t.out.fib
         p.route = this.cachedRoute !== null && this.cachedDst === p.dst && this.cachedGen === fib.genid ? this.cachedRoute : null
