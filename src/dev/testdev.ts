@@ -19,6 +19,8 @@ export class TestDevice implements NetDevice {
     txSlots = 0
     inFlight = 0
     private link = true
+    /** Called with every accepted frame (valid for the call only), for checks without copies. */
+    onFrame: (frame: Buffer, off: number, len: number) => void = null
     /** Where copies go when keepFrames is false (the "device that only copies the frame"). */
     readonly sink = Buffer.alloc(1514)
 
@@ -58,6 +60,7 @@ export class TestDevice implements NetDevice {
             this.sink.blitAt(0, frame, off, len)
         }
         this.accepted++
+        if (this.onFrame !== null) this.onFrame(frame, off, len)
         if (this.txSlots > 0) {
             this.inFlight++
             if (this.inFlight >= this.txSlots && this.owner) this.owner.stopQueue()

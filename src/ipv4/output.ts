@@ -44,6 +44,8 @@ export const enum SendResult {
     Blackhole = 9,
     /** The neighbour table is full of entries that cannot be evicted. */
     NeighbourTableFull = 10,
+    /** Blocking sends only: some fragments are enqueued, continueOutput() sends the rest. */
+    InProgress = 11,
 }
 
 export function sendResultName(r: SendResult): string {
@@ -70,6 +72,8 @@ export function sendResultName(r: SendResult): string {
             return "blackholed"
         case SendResult.NeighbourTableFull:
             return "neighbour table full"
+        case SendResult.InProgress:
+            return "in progress"
     }
     return "unknown"
 }
@@ -206,7 +210,9 @@ export class Ipv4Output {
         }
 
         const q = this.qdisc
-        if (hh !== null) {
+        pkt.hh = hh
+        pkt.fragNext = 0
+        if (hh !== null && !pkt.partialOk) {
             if (q.ring.count + frames > q.limitPackets || q.ring.bytes + frameBytes > q.limitBytes) {
                 q.stats.drops += frames
                 q.stats.overlimits++
@@ -214,9 +220,26 @@ export class Ipv4Output {
                 return SendResult.QueueFull
             }
         }
-        // build every frame (one when it fits the MTU)
-        let offset = 0
-        const dataLen = total - hlen
+        if (hh === null) return this.emitFrames(pkt, n, hlen, total - hlen, fragData, frames)
+        return this.emitFrames(pkt, null, hlen, total - hlen, fragData, frames)
+    }
+
+    /** Blocking sends: enqueue the fragments that fit now. Sent when the last one is in. */
+    continueOutput(pkt: OutPacket): SendResult {
+        const hlen = IPV4_HEADER_LEN + ((pkt.optionsLen + 3) & ~3)
+        const dataLen = pkt.ipPayloadLen()
+        const fragData = (this.dev.mtu - hlen) & ~7
+        return this.emitFrames(pkt, null, hlen, dataLen, fragData, Math.ceil(dataLen / fragData))
+    }
+
+    /**
+     * Build frames from pkt.fragNext on, in place, into the qdisc (pkt.hh set) or the pending queue
+     * of `n`: one frame when the datagram fits the MTU, else the fragments (ip_fragment).
+     */
+    private emitFrames(pkt: OutPacket, n: Neighbour, hlen: number, dataLen: number, fragData: number, frames: number): SendResult {
+        const q = this.qdisc
+        const hh = pkt.hh
+        let offset = pkt.fragNext
         while (offset < dataLen) {
             const last = frames === 1 || offset + fragData >= dataLen
             const len = last ? dataLen - offset : fragData
@@ -224,6 +247,10 @@ export class Ipv4Output {
             let buf: Buffer
             let at: number
             if (hh !== null) {
+                if (pkt.partialOk && (q.ring.count + 1 > q.limitPackets || q.ring.bytes + frameLen > q.limitBytes)) {
+                    pkt.fragNext = offset
+                    return SendResult.InProgress
+                }
                 at = q.reserve(frameLen)
                 buf = q.ring.buf
             } else {
@@ -231,8 +258,8 @@ export class Ipv4Output {
                 buf = this.neigh.pending.ring.buf
             }
             if (at < 0) {
-                // only the pending queue can refuse here (the qdisc was checked above)
-                this.neigh.stats.unresolved_discards++
+                // the qdisc was checked before; the pending queue may refuse here
+                if (hh === null) this.neigh.stats.unresolved_discards++
                 this.stats.OutDiscards++
                 if (frames > 1) this.stats.FragFails++
                 return SendResult.QueueFull
@@ -248,6 +275,7 @@ export class Ipv4Output {
             else this.neigh.pending.commit(n, frameLen)
             offset += len
         }
+        pkt.fragNext = offset
         if (frames > 1) {
             this.stats.FragOKs++
             this.stats.FragCreates += frames

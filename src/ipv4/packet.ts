@@ -30,6 +30,14 @@ export class OutPacket {
     optionsLen = 0
     /** Set by routing. */
     route: Route = null
+    /**
+     * Blocking sends only: allow the fragments to be enqueued a few at a time as the qdisc drains
+     * (continueOutput), instead of all-or-nothing. Progress: the next fragment's payload offset and
+     * the header it goes out with.
+     */
+    partialOk = false
+    fragNext = 0
+    hh: Buffer = null
 
     /** IP payload length: transport header + data. */
     ipPayloadLen(): number {

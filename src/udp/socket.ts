@@ -6,7 +6,10 @@ import { OutPacket } from "../ipv4/packet"
 import { Ipv4Output, SendResult } from "../ipv4/output"
 import { UdpReceiver } from "../ipv4/input"
 import { UdpStats } from "../ipv4/mib"
-import { Route } from "../ipv4/fib"
+import * as ds from "@devicescript/core"
+import { Route, RouteType } from "../ipv4/fib"
+import { NudState } from "../neigh/neighbour"
+import { ipv4IsMulticast } from "../wire/addr"
 import { onesSum } from "../wire/checksum"
 import { setU16 } from "../wire/bytes"
 import { udpCheck, udpDstPort, udpSrcPort, udpLength, UDP_HEADER_LEN } from "../wire/udp"
@@ -78,6 +81,49 @@ export class UdpSocket {
      * enqueued (or held for ARP) before this returns; the drain task sends it.
      */
     sendTo(addr: number, port: number, payload: Buffer, off?: number, len?: number): SendResult {
+        const r = this.output(addr, port, payload, off, len)
+        this.pkt.payload = null
+        return r
+    }
+
+    /**
+     * udp_sendmsg, blocking, for datagrams larger than the qdisc: waits (up to `timeoutMs`) for the
+     * neighbour to resolve, then enqueues the fragments as the drain makes room. The drain task must
+     * be running. Ends as sendTo does, or QueueFull (counted) when the deadline passes mid-way.
+     */
+    async sendToWait(addr: number, port: number, payload: Buffer, off: number, len: number, timeoutMs: number): Promise<SendResult> {
+        const t = this.table
+        const out = t.out
+        const deadline = t.now() + timeoutMs
+        const rt = out.fib.lookup(addr >>> 0)
+        if (rt !== null && rt.type === RouteType.Unicast && addr !== 0xffffffff && !ipv4IsMulticast(addr)) {
+            const nexthop = rt.gateway !== 0 ? rt.gateway : addr >>> 0
+            let n = out.neigh.lookup(nexthop)
+            if (n === null) n = out.neigh.create(nexthop, t.now())
+            if (n !== null && !n.valid()) {
+                out.neigh.eventSend(n, t.now())
+                while (!n.valid() && n.state !== NudState.Failed && t.now() < deadline) await ds.sleep(10)
+            }
+        }
+        this.pkt.partialOk = true
+        let r = this.output(addr, port, payload, off, len)
+        while (r === SendResult.InProgress) {
+            if (t.now() >= deadline) {
+                out.stats.OutDiscards++
+                out.stats.FragFails++
+                t.stats.SndbufErrors++
+                r = SendResult.QueueFull
+                break
+            }
+            await ds.sleep(1)
+            r = out.continueOutput(this.pkt)
+        }
+        this.pkt.partialOk = false
+        this.pkt.payload = null
+        return r
+    }
+
+    private output(addr: number, port: number, payload: Buffer, off?: number, len?: number): SendResult {
         const t = this.table
         const o = off || 0
         const n = len === undefined ? payload.length - o : len
@@ -100,7 +146,7 @@ export class UdpSocket {
         const fib = t.out.fib
         p.route = this.cachedRoute !== null && this.cachedDst === p.dst && this.cachedGen === fib.genid ? this.cachedRoute : null
         const r = t.out.queueXmit(p, t.now())
-        if (r === SendResult.Sent || r === SendResult.Queued) {
+        if (r === SendResult.Sent || r === SendResult.Queued || r === SendResult.InProgress) {
             t.stats.OutDatagrams++
             if (p.dst === addr >>> 0) {
                 this.cachedRoute = p.route
@@ -108,7 +154,6 @@ export class UdpSocket {
                 this.cachedGen = fib.genid
             }
         } else if (r === SendResult.QueueFull) t.stats.SndbufErrors++
-        p.payload = null
         return r
     }
 

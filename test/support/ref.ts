@@ -36,6 +36,9 @@ export function be32(b: Buffer, off: number): number {
 /** A payload whose byte i is (i * 7 + seed) & 0xff. */
 export function pattern(len: number, seed: number): Buffer {
     const b = Buffer.alloc(len)
-    for (let i = 0; i < len; i++) b[i] = (i * 7 + seed) & 0xff
+    // the pattern repeats every 256 bytes: write one period, then copy it (few script steps)
+    const period = Math.min(len, 256)
+    for (let i = 0; i < period; i++) b[i] = (i * 7 + seed) & 0xff
+    for (let at = period; at < len; at += period) b.blitAt(at, b, 0, Math.min(period, len - at))
     return b
 }

@@ -1,0 +1,208 @@
+import { describe, test, expect, beforeEach } from "@devicescript/test"
+import * as ds from "@devicescript/core"
+import { yieldToScheduler, makeRig, COLLECTOR_MAC, macAt } from "../support/rig"
+import { COLLECTOR_IP } from "../support/config"
+import { be16, pattern } from "../support/ref"
+import { SendResult } from "../../src/ipv4/output"
+import { PmtuDisc } from "../../src/udp/socket"
+import { FrameRing } from "../../src/dev/ring"
+
+describe("frame ring", () => {
+    beforeEach(yieldToScheduler)
+    test("records wrap without splitting, out-of-order release is reclaimed later", () => {
+        const r = new FrameRing(100)
+        const a = r.reserve(40)
+        expect(a).toBe(4)
+        r.commit(40, 1)
+        const b = r.reserve(40)
+        expect(b).toBe(48)
+        r.commit(40, 2)
+        // 8 bytes left at the end: a 20-byte frame does not fit until the head is freed
+        expect(r.reserve(20)).toBe(-1)
+        r.release(r.next(r.oldest()))
+        expect(r.count).toBe(1)
+        expect(r.reserve(20)).toBe(-1)
+        r.popOldest()
+        expect(r.count).toBe(0)
+        expect(r.reserve(90)).toBe(4)
+        r.commit(90, 3)
+        // 6 bytes left: a 2-byte frame (+4 header) fits, a 3-byte one does not
+        expect(r.reserve(3)).toBe(-1)
+        expect(r.reserve(2)).toBe(98)
+        expect(r.frameLen(r.oldest())).toBe(90)
+        expect(r.tag(r.oldest())).toBe(3)
+    })
+    test("a thousand records of varying size go through in order", async () => {
+        const r = new FrameRing(700)
+        let next = 0
+        let expectNext = 0
+        for (let i = 0; i < 1000; i++) {
+            if (i % 100 === 0) await yieldToScheduler()
+            const len = 20 + ((i * 37) % 150)
+            let at = r.reserve(len)
+            while (at < 0) {
+                const rec = r.oldest()
+                expect(r.tag(rec)).toBe(expectNext & 0xffff)
+                expect(r.buf[rec + 4]).toBe(expectNext & 0xff)
+                expectNext++
+                r.popOldest()
+                at = r.reserve(len)
+            }
+            r.buf[at] = next & 0xff
+            r.commit(len, next++)
+        }
+        expect(next - expectNext).toBe(r.count)
+    })
+})
+
+describe("fifo qdisc and the transmit drain", () => {
+    beforeEach(yieldToScheduler)
+    test("tail drop at the packet limit: QueueFull, drops and overlimits counted, backlog shown", () => {
+        const rig = makeRig(c => {
+            c.arp = [{ ip: COLLECTOR_IP, mac: COLLECTOR_MAC }]
+            c.qdiscLimitPackets = 4
+        })
+        const s = rig.stack.udpSocket(5)
+        for (let i = 0; i < 4; i++) expect(s.sendTo(COLLECTOR_IP, 9, Buffer.from("x"))).toBe(SendResult.Sent)
+        expect(s.sendTo(COLLECTOR_IP, 9, Buffer.from("x"))).toBe(SendResult.QueueFull)
+        const q = rig.stack.qdisc.stats
+        expect(q.drops).toBe(1)
+        expect(q.overlimits).toBe(1)
+        expect(q.qlen).toBe(4)
+        expect(q.backlog).toBe(4 * 43)
+        expect(rig.stack.udp.stats.SndbufErrors).toBe(1)
+        expect(rig.stack.ip.stats.OutDiscards).toBe(1)
+    })
+    test("tail drop at the byte limit; a fragmented datagram is all or nothing", () => {
+        const rig = makeRig(c => {
+            c.arp = [{ ip: COLLECTOR_IP, mac: COLLECTOR_MAC }]
+            c.qdiscLimitBytes = 3000
+        })
+        const s = rig.stack.udpSocket(5)
+        s.pmtudisc = PmtuDisc.Dont
+        expect(s.sendTo(COLLECTOR_IP, 9, pattern(4000, 0))).toBe(SendResult.QueueFull)
+        expect(rig.stack.qdisc.stats.qlen).toBe(0)
+        expect(rig.stack.qdisc.stats.drops).toBe(3)
+        expect(s.sendTo(COLLECTOR_IP, 9, pattern(2900, 0))).toBe(SendResult.Sent)
+        expect(rig.stack.qdisc.stats.qlen).toBe(2)
+    })
+    test("a busy device gets the frame back at the head (requeue) and keeps the order", async () => {
+        const rig = makeRig(c => {
+            c.arp = [{ ip: COLLECTOR_IP, mac: COLLECTOR_MAC }]
+        })
+        const s = rig.stack.udpSocket(5)
+        for (let i = 0; i < 3; i++) s.sendTo(COLLECTOR_IP, 9, Buffer.from("n" + i))
+        rig.dev.refuse = 1
+        expect(await rig.flush()).toBe(0)
+        expect(rig.stack.qdisc.stats.requeues).toBe(1)
+        expect(rig.stack.drain.stopped).toBe(true)
+        rig.stack.wakeQueue()
+        expect(await rig.flush()).toBe(3)
+        const fs = rig.take()
+        for (let i = 0; i < 3; i++) expect(fs[i].slice(42).toString()).toBe("n" + i)
+    })
+    test("the device stops and wakes the queue as its buffer fills and drains", async () => {
+        const rig = makeRig(c => {
+            c.arp = [{ ip: COLLECTOR_IP, mac: COLLECTOR_MAC }]
+        })
+        rig.dev.txSlots = 2
+        const s = rig.stack.udpSocket(5)
+        for (let i = 0; i < 5; i++) s.sendTo(COLLECTOR_IP, 9, Buffer.from("m" + i))
+        expect(await rig.flush()).toBe(2)
+        expect(rig.stack.drain.stopped).toBe(true)
+        expect(rig.stack.qdisc.stats.qlen).toBe(3)
+        rig.dev.complete(2)
+        expect(await rig.flush()).toBe(2)
+        rig.dev.complete(2)
+        expect(await rig.flush()).toBe(1)
+        expect(rig.stack.qdisc.stats.packets).toBe(5)
+        expect(rig.stack.qdisc.stats.requeues).toBe(0)
+    })
+    test("carrier lost: the queue stops and keeps its frames; carrier back: they go, after a gratuitous ARP", async () => {
+        const rig = makeRig(c => {
+            c.arp = [{ ip: COLLECTOR_IP, mac: COLLECTOR_MAC }]
+        })
+        const s = rig.stack.udpSocket(5)
+        s.sendTo(COLLECTOR_IP, 9, Buffer.from("before"))
+        rig.dev.setCarrier(false)
+        expect(await rig.flush()).toBe(0)
+        expect(s.sendTo(COLLECTOR_IP, 9, Buffer.from("during"))).toBe(SendResult.LinkDown)
+        rig.dev.setCarrier(true)
+        expect(await rig.flush()).toBe(2)
+        const fs = rig.take()
+        expect(fs[0].slice(42).toString()).toBe("before")
+        // gratuitous ARP: request, sender and target both our address (RFC 5227 §2.3)
+        expect(be16(fs[1], 12)).toBe(0x0806)
+        expect(macAt(fs[1], 0)).toBe("ff:ff:ff:ff:ff:ff")
+        expect(fs[1].slice(28, 32).toString("hex")).toBe(fs[1].slice(38, 42).toString("hex"))
+        expect(rig.stack.link.carrier_changes).toBe(2)
+        expect(rig.stack.link.tx_carrier_errors).toBe(1)
+    })
+    test("a full qdisc of 1,514-byte frames drains without tripping the step watchdog", async () => {
+        const rig = makeRig(c => {
+            c.arp = [{ ip: COLLECTOR_IP, mac: COLLECTOR_MAC }]
+            c.qdiscLimitPackets = 16
+            c.qdiscLimitBytes = 16 * 1514
+        })
+        const s = rig.stack.udpSocket(5)
+        const big = pattern(1472, 3)
+        let sent = 0
+        for (let i = 0; i < 16; i++) {
+            // ~5 k steps per 1,472-byte datagram (the checksum loop): yield as an application must
+            if (i % 8 === 0) await yieldToScheduler()
+            if (s.sendTo(COLLECTOR_IP, 9, big) === SendResult.Sent) sent++
+        }
+        expect(sent).toBe(16)
+        rig.dev.keepFrames = false
+        expect(await rig.flush()).toBe(16)
+        expect(rig.stack.link.tx_bytes).toBe(16 * 1514)
+    })
+})
+
+describe("blocking send of a datagram larger than the qdisc", () => {
+    beforeEach(yieldToScheduler)
+    test("16,000 bytes (the configured maximum) through a 6 KB qdisc: 11 fragments, in order", async () => {
+        const rig = makeRig(c => {
+            c.arp = [{ ip: COLLECTOR_IP, mac: COLLECTOR_MAC }]
+        })
+        rig.stack.clock = ds.millis
+        // 16 KB of data + the stack leave no room for copies of the frames: check them as they pass
+        rig.dev.keepFrames = false
+        let frames = 0
+        let offsetsOk = 0
+        let lastLen = 0
+        rig.dev.onFrame = (f, off, len) => {
+            if ((be16(f, off + 20) & 0x1fff) === frames * 185) offsetsOk++
+            lastLen = be16(f, off + 16)
+            frames++
+        }
+        rig.stack.drain.task.start()
+        const s = rig.stack.udpSocket(5)
+        s.pmtudisc = PmtuDisc.Dont
+        const data = pattern(16000, 5)
+        const r = await s.sendToWait(COLLECTOR_IP, 9, data, 0, 16000, 5000)
+        expect(r).toBe(SendResult.Sent)
+        for (let i = 0; i < 50 && frames < 11; i++) await ds.sleep(5)
+        rig.stack.drain.stopTask()
+        expect(frames).toBe(11)
+        expect(offsetsOk).toBe(11)
+        expect(lastLen).toBe(20 + 16008 - 10 * 1480)
+        expect(rig.stack.ip.stats.FragCreates).toBe(11)
+        expect(rig.stack.qdisc.stats.drops).toBe(0)
+        // the non-blocking form refuses it: the qdisc cannot hold it whole
+        expect(s.sendTo(COLLECTOR_IP, 9, data)).toBe(SendResult.QueueFull)
+    })
+    test("over the configured maximum is message too big", async () => {
+        const rig = makeRig(c => {
+            c.maxDatagram = 3000
+            c.arp = [{ ip: COLLECTOR_IP, mac: COLLECTOR_MAC }]
+        })
+        const s = rig.stack.udpSocket(5)
+        s.pmtudisc = PmtuDisc.Dont
+        expect(s.sendTo(COLLECTOR_IP, 9, pattern(3001, 0))).toBe(SendResult.MessageTooBig)
+        expect(s.sendTo(COLLECTOR_IP, 9, pattern(3000, 0))).toBe(SendResult.Sent)
+        s.pmtudisc = PmtuDisc.Do
+        expect(s.sendTo(COLLECTOR_IP, 9, pattern(1473, 0))).toBe(SendResult.MessageTooBig)
+        expect(rig.stack.ip.stats.FragFails).toBe(1)
+    })
+})
