@@ -1,0 +1,165 @@
+// The telemetry client: samples registered metrics every interval and sends them to the collector
+// over UDP, packed several per datagram up to the path MTU. Sending never blocks the sampler
+// (non-blocking sendTo); when the network cannot take a datagram its metrics are counted as dropped,
+// not queued.
+
+import * as ds from "@devicescript/core"
+import { NetStack } from "../stack"
+import { SendResult } from "../ipv4/output"
+import { UdpSocket } from "../udp/socket"
+import { DatagramWriter } from "./writer"
+import { MetricKind, statsdLine, statsdName } from "./statsd"
+import { influxKey, influxLine, influxMeasurement } from "./influx"
+
+export type Sampler = () => number | Promise<number>
+
+export type TelemetryFormat = "statsd" | "influx"
+
+export interface TelemetryOptions {
+    collector: number
+    port: number
+    format: TelemetryFormat
+    intervalMs: number
+    /** StatsD name prefix; the Influx measurement name. */
+    prefix: string
+    /** Influx `board=` tag (default: the prefix). */
+    board?: string
+}
+
+class Metric {
+    constructor(
+        readonly name: string,
+        readonly wireName: string,
+        readonly kind: MetricKind,
+        readonly sample: Sampler
+    ) {}
+}
+
+export class TelemetryStats {
+    rounds = 0
+    samples = 0
+    datagrams_sent = 0
+    datagrams_dropped = 0
+    /** Samples lost with a dropped datagram, or that could not be read. */
+    metrics_dropped = 0
+    sample_errors = 0
+    /** Why the last datagram was dropped. */
+    last_error = SendResult.Sent
+}
+
+export class TelemetryClient {
+    readonly stats = new TelemetryStats()
+    readonly metrics: Metric[] = []
+    readonly socket: UdpSocket
+    private readonly out: DatagramWriter
+    private readonly influxHead: string
+    private pendingInDatagram = 0
+    private running = false
+    /** Called after each datagram with its text and outcome (the simulator runner prints it). */
+    onDatagram: (buf: Buffer, len: number, result: SendResult) => void = null
+
+    constructor(readonly stack: NetStack, readonly opts: TelemetryOptions) {
+        this.socket = stack.udpSocket(0)
+        this.socket.connect(opts.collector, opts.port)
+        // path MTU minus the IPv4 and UDP headers: one datagram is one frame
+        this.out = new DatagramWriter(stack.dev.mtu - 28)
+        this.influxHead = influxMeasurement(opts.prefix) + ",board=" + influxKey(opts.board || opts.prefix)
+    }
+
+    /** Register a gauge: `telemetry.add("temperature", async () => await thermometer.reading.read())`. */
+    add(name: string, sample: Sampler): void {
+        this.metrics.push(new Metric(name, this.wireName(name), MetricKind.Gauge, sample))
+    }
+
+    /** Register a counter (StatsD `|c`: the value sent is the increase since the last round). */
+    addCounter(name: string, sample: Sampler): void {
+        this.metrics.push(new Metric(name, this.wireName(name), MetricKind.Counter, sample))
+    }
+
+    private wireName(name: string): string {
+        return this.opts.format === "statsd" ? statsdName(this.opts.prefix, name) : name
+    }
+
+    private line(m: Metric, v: number): string {
+        return this.opts.format === "statsd" ? statsdLine(m.wireName, v, m.kind) : influxLine(this.influxHead, m.name, v)
+    }
+
+    private flush(): void {
+        const w = this.out
+        if (w.len === 0) return
+        const r = this.socket.send(w.buf, 0, w.len)
+        if (r === SendResult.Sent || r === SendResult.Queued) this.stats.datagrams_sent++
+        else {
+            this.stats.datagrams_dropped++
+            this.stats.metrics_dropped += this.pendingInDatagram
+            this.stats.last_error = r
+        }
+        if (this.onDatagram !== null) this.onDatagram(w.buf, w.len, r)
+        w.reset()
+        this.pendingInDatagram = 0
+    }
+
+    private readonly lastCounter: number[] = []
+
+    /** Sample every metric once and send them (as many datagrams as needed). */
+    async sampleOnce(): Promise<void> {
+        this.stats.rounds++
+        const w = this.out
+        for (let i = 0; i < this.metrics.length; i++) {
+            // encoding is script work (~1-2 k steps a metric): yield so a long list never trips the
+            // step watchdog and other fibers (the drain, the driver) keep running
+            if ((i & 7) === 7) await ds.sleep(0)
+            const m = this.metrics[i]
+            let v: number
+            try {
+                v = await m.sample()
+            } catch (e) {
+                this.stats.sample_errors++
+                this.stats.metrics_dropped++
+                continue
+            }
+            if (typeof v !== "number" || isNaN(v) || v === Infinity || v === -Infinity) {
+                this.stats.sample_errors++
+                this.stats.metrics_dropped++
+                continue
+            }
+            if (m.kind === MetricKind.Counter) {
+                const prev = this.lastCounter[i] === undefined ? 0 : this.lastCounter[i]
+                this.lastCounter[i] = v
+                v = v - prev
+            }
+            this.stats.samples++
+            const line = this.line(m, v)
+            const sep = w.len > 0 ? "\n" : ""
+            if (!w.append(sep + line)) {
+                this.flush()
+                if (!w.append(line)) {
+                    // a single line longer than a datagram: cannot be sent
+                    this.stats.metrics_dropped++
+                    continue
+                }
+            }
+            this.pendingInDatagram++
+        }
+        this.flush()
+    }
+
+    /** Sample every intervalMs in a fiber of its own until stop(). */
+    start(): void {
+        this.running = true
+        this.loop.start()
+    }
+
+    stop(): void {
+        this.running = false
+    }
+
+    private async loop(): Promise<void> {
+        while (this.running) {
+            const t0 = ds.millis()
+            await this.sampleOnce()
+            const spent = ds.millis() - t0
+            await ds.sleep(Math.max(1, this.opts.intervalMs - spent))
+        }
+    }
+}
