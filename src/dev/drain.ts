@@ -76,8 +76,9 @@ export class TxDrain {
         while (this.running) {
             await this.run()
             await this.wakeup.wait(IDLE_POLL_MS)
-            // a stopped queue with no wake (lost interrupt) is retried on the poll
-            if (this.stopped && this.qdisc.peek() >= 0) this.stopped = false
+            // a queue stopped by a busy device with no wake since (a lost TX interrupt) is retried on
+            // the poll; a queue stopped for lack of carrier waits for carrierChanged(true)
+            if (this.stopped && this.dev.carrier() && this.qdisc.peek() >= 0) this.stopped = false
         }
     }
 

@@ -1,11 +1,17 @@
 // A scripted peer on the virtual LAN: a host with one MAC and one IPv4 address that answers ARP
-// (RFC 826) and ICMP echo (RFC 792), records the UDP datagrams addressed to it (reassembling
-// fragments, RFC 791 §3.2, one datagram at a time), and can send a UDP datagram or a ping to the
-// board. Replies go out synchronously from receiveFromWire(). Test-only: recording allocates.
+// (RFC 826) and ICMP echo (RFC 792), records the UDP datagrams addressed to it, and can send a UDP
+// datagram or a ping to the board. Replies go out synchronously from receiveFromWire().
+//
+// Memory is scarce in the simulator (64 KB heap shared with the stack and a chip model), so the
+// host keeps only the first `keepBytes` of each payload plus the one's-complement sum of all of
+// it, and checks fragmented datagrams (RFC 791 §3.2) without reassembling them: fragment offsets
+// are multiples of 8, so the sums of the fragments add up to the sum of the datagram
+// (RFC 1071 §2(A)), and the UDP checksum (RFC 768) is verified from those. Frames it sends are
+// padded to 60 bytes as a MAC would. Recording allocates (test-only).
 
 import { Segment, LanPort } from "./lan"
 import { getU16 } from "../wire/bytes"
-import { onesSum } from "../wire/checksum"
+import { fold, onesSum, pseudoHeaderSum } from "../wire/checksum"
 import { ethernetEmit, ethernetEtherType, EtherType, ETHERNET_HEADER_LEN } from "../wire/ethernet"
 import { ArpOperation, ArpRepr, ARP_LEN } from "../wire/arp"
 import {
@@ -22,18 +28,21 @@ import {
     IPV4_OFFSET_MASK,
 } from "../wire/ipv4"
 import { icmpCheck, icmpEchoEmit, icmpIdent, icmpSequence, icmpType, IcmpType, ICMP_HEADER_LEN } from "../wire/icmp"
-import { udpCheck, udpDstPort, udpEmitHeader, udpSrcPort, UDP_HEADER_LEN } from "../wire/udp"
+import { udpCheck, udpDstPort, udpEmitHeader, udpLength, udpSrcPort, UDP_HEADER_LEN } from "../wire/udp"
 import { WireError } from "../wire/error"
 
-/** One UDP datagram the host received (payload copied, at most `VirtualHost.keepBytes`). */
+/** One UDP datagram the host received, its checksum verified. */
 export class UdpRecord {
     constructor(
         readonly srcIp: number,
         readonly srcPort: number,
         readonly dstPort: number,
-        /** Payload length on the wire (may exceed payload.length). */
+        /** Payload length (may exceed payload.length). */
         readonly len: number,
+        /** The first `VirtualHost.keepBytes` of the payload. */
         readonly payload: Buffer,
+        /** One's-complement sum of the whole payload (onesSum(payload, 0, len, 0)). */
+        readonly sum: number,
         /** Number of IPv4 fragments it arrived in (1 = not fragmented). */
         readonly fragments: number
     ) {}
@@ -50,6 +59,7 @@ export class FragmentRecord {
 }
 
 const BROADCAST = hex`ff ff ff ff ff ff`
+const MIN_FRAME = 60
 
 export class VirtualHost implements LanPort {
     /** Never answer ARP (tests of unanswered resolution). */
@@ -58,10 +68,8 @@ export class VirtualHost implements LanPort {
     answerPing = true
     /** How many records `udp` and `fragments` keep (oldest dropped). */
     keep = 4
-    /** Payload bytes copied per UDP record. */
-    keepBytes = 1472
-    /** Largest datagram the reassembler accepts (IP payload bytes). */
-    reassemblyLimit = 8192
+    /** Payload bytes copied per UDP record (lower it to save heap). */
+    keepBytes = 64
 
     // counters
     framesSeen = 0
@@ -87,24 +95,41 @@ export class VirtualHost implements LanPort {
     readonly peerMac = Buffer.alloc(6)
     peerKnown = false
 
-    private readonly out = Buffer.alloc(ETHERNET_HEADER_LEN + 1500)
+    /** Frames this host sends are built here; its size bounds what it can send or echo. */
+    private readonly out: Buffer
     private readonly arp = new ArpRepr()
     private readonly ip = new Ipv4Repr()
     private ident = 0x100
-    // reassembly of one datagram at a time
-    private reasm: Buffer = null
-    private reasmIdent = -1
-    private reasmSrc = 0
-    private reasmHave = 0
-    private reasmTotal = -1
-    private reasmCount = 0
+    // the datagram being received in fragments (one at a time)
+    private fragIdent = -1
+    private fragSrc = 0
+    private fragHave = 0
+    private fragTotal = -1
+    private fragCount = 0
+    private fragSum = 0
+    private fragHeaderSum = 0
+    private fragFirst: Buffer = null
+    private fragSrcPort = 0
+    private fragDstPort = 0
 
+    /** `frameBytes`: largest frame the host can send (default 1514; small saves heap). */
     constructor(
         readonly segment: Segment,
         readonly mac: Buffer,
-        readonly address: number
+        readonly address: number,
+        frameBytes?: number
     ) {
+        this.out = Buffer.alloc(Math.max(frameBytes || ETHERNET_HEADER_LEN + 1500, MIN_FRAME))
         segment.attach(this)
+    }
+
+    /** Put `len` bytes of `out` on the wire, padded to the 60-byte minimum as a MAC does. */
+    private transmit(len: number): void {
+        if (len < MIN_FRAME) {
+            this.out.fillAt(len, MIN_FRAME - len, 0)
+            len = MIN_FRAME
+        }
+        this.segment.transmit(this, this.out, 0, len)
     }
 
     receiveFromWire(frame: Buffer, off: number, len: number): void {
@@ -149,7 +174,7 @@ export class VirtualHost implements LanPort {
         ethernetEmit(o, 0, a.targetMac, 0, this.mac, EtherType.Arp)
         a.emit(o, ETHERNET_HEADER_LEN)
         this.arpRequestsAnswered++
-        this.segment.transmit(this, o, 0, ETHERNET_HEADER_LEN + ARP_LEN)
+        this.transmit(ETHERNET_HEADER_LEN + ARP_LEN)
     }
 
     private ipInput(buf: Buffer, eth: number, off: number, len: number): void {
@@ -169,7 +194,7 @@ export class VirtualHost implements LanPort {
             return
         }
         if (proto === 1) this.icmpInput(buf, eth, off + hlen, plen, src)
-        else if (proto === 17) this.udpInput(buf, off + hlen, plen, src, 1)
+        else if (proto === 17) this.udpInput(buf, off + hlen, plen, src)
     }
 
     private icmpInput(buf: Buffer, eth: number, off: number, len: number, src: number): void {
@@ -183,7 +208,7 @@ export class VirtualHost implements LanPort {
             this.lastEchoSeq = icmpSequence(buf, off)
             return
         }
-        if (t !== IcmpType.EchoRequest || !this.answerPing || len > 1480) return
+        if (t !== IcmpType.EchoRequest || !this.answerPing || ETHERNET_HEADER_LEN + IPV4_HEADER_LEN + len > this.out.length) return
         const o = this.out
         const at = ETHERNET_HEADER_LEN + IPV4_HEADER_LEN
         o.blitAt(at + ICMP_HEADER_LEN, buf, off + ICMP_HEADER_LEN, len - ICMP_HEADER_LEN)
@@ -192,21 +217,30 @@ export class VirtualHost implements LanPort {
         this.emitIp(buf, eth + 6, src, 1, len)
     }
 
-    private udpInput(buf: Buffer, off: number, len: number, src: number, frags: number): void {
+    private udpInput(buf: Buffer, off: number, len: number, src: number): void {
         if (udpCheck(buf, off, len, src, this.address) !== WireError.Ok) {
             this.udpBadChecksum++
             return
         }
-        const ulen = getU16(buf, off + 4) - UDP_HEADER_LEN
-        const n = Math.min(ulen, this.keepBytes)
+        const plen = udpLength(buf, off) - UDP_HEADER_LEN
+        const sum = onesSum(buf, off + UDP_HEADER_LEN, plen, 0)
+        this.record(src, udpSrcPort(buf, off), udpDstPort(buf, off), plen, buf, off + UDP_HEADER_LEN, sum, 1)
+    }
+
+    private record(src: number, sport: number, dport: number, plen: number, buf: Buffer, off: number, sum: number, frags: number): void {
+        const n = Math.min(plen, this.keepBytes)
         const copy = Buffer.alloc(n)
-        copy.blitAt(0, buf, off + UDP_HEADER_LEN, n)
+        if (buf) copy.blitAt(0, buf, off, n)
         this.udpReceived++
-        this.udp.push(new UdpRecord(src, udpSrcPort(buf, off), udpDstPort(buf, off), ulen, copy, frags))
+        this.udp.push(new UdpRecord(src, sport, dport, plen, copy, sum, frags))
         while (this.udp.length > this.keep) this.udp.shift()
     }
 
-    /** RFC 791 §3.2 reassembly of one datagram at a time; overlaps are not expected (the board never sends them). */
+    /**
+     * A fragment of a UDP datagram. The host keeps the sums of the fragments (and the first
+     * fragment's header and leading payload); when all bytes are in, the UDP checksum is checked
+     * and the datagram recorded. Overlapping fragments are not expected (the board never sends them).
+     */
     private fragmentInput(buf: Buffer, off: number, hlen: number, plen: number, ff: number, src: number): void {
         this.fragmentsReceived++
         const ident = getU16(buf, off + Ipv4Field.Ident)
@@ -214,28 +248,45 @@ export class VirtualHost implements LanPort {
         const more = (ff & IPV4_MF) !== 0
         this.fragments.push(new FragmentRecord(ident, foff, more, plen))
         while (this.fragments.length > this.keep) this.fragments.shift()
-        if (ident !== this.reasmIdent || src !== this.reasmSrc) {
-            if (this.reasmIdent >= 0 && this.reasmTotal !== this.reasmHave) this.reassemblyFailures++
-            if (this.reasm === null) this.reasm = Buffer.alloc(this.reassemblyLimit)
-            this.reasmIdent = ident
-            this.reasmSrc = src
-            this.reasmHave = 0
-            this.reasmTotal = -1
-            this.reasmCount = 0
+        if (ident !== this.fragIdent || src !== this.fragSrc) {
+            if (this.fragIdent >= 0) this.reassemblyFailures++
+            this.fragIdent = ident
+            this.fragSrc = src
+            this.fragHave = 0
+            this.fragTotal = -1
+            this.fragCount = 0
+            this.fragSum = 0
+            this.fragHeaderSum = 0
+            this.fragFirst = null
         }
-        if (foff + plen > this.reassemblyLimit) {
-            this.reassemblyFailures++
-            this.reasmIdent = -1
+        const p = off + hlen
+        if (foff === 0) {
+            if (plen < UDP_HEADER_LEN) {
+                this.reassemblyFailures++
+                this.fragIdent = -1
+                return
+            }
+            this.fragHeaderSum = onesSum(buf, p, UDP_HEADER_LEN, 0)
+            this.fragSrcPort = udpSrcPort(buf, p)
+            this.fragDstPort = udpDstPort(buf, p)
+            const n = Math.min(plen - UDP_HEADER_LEN, this.keepBytes)
+            this.fragFirst = Buffer.alloc(n)
+            this.fragFirst.blitAt(0, buf, p + UDP_HEADER_LEN, n)
+            this.fragSum = onesSum(buf, p + UDP_HEADER_LEN, plen - UDP_HEADER_LEN, this.fragSum)
+        } else this.fragSum = onesSum(buf, p, plen, this.fragSum)
+        this.fragHave += plen
+        this.fragCount++
+        if (!more) this.fragTotal = foff + plen
+        if (this.fragTotal !== this.fragHave) return
+        this.fragIdent = -1
+        const total = this.fragTotal
+        // RFC 768: header + data + pseudo-header sum to 0xffff (a zero checksum field means none)
+        const ok = fold(this.fragHeaderSum + this.fragSum + pseudoHeaderSum(src, this.address, 17, total)) === 0xffff
+        if (!ok || this.fragFirst === null) {
+            this.udpBadChecksum++
             return
         }
-        this.reasm.blitAt(foff, buf, off + hlen, plen)
-        this.reasmHave += plen
-        this.reasmCount++
-        if (!more) this.reasmTotal = foff + plen
-        if (this.reasmTotal === this.reasmHave) {
-            this.reasmIdent = -1
-            this.udpInput(this.reasm, 0, this.reasmTotal, src, this.reasmCount)
-        }
+        this.record(src, this.fragSrcPort, this.fragDstPort, total - UDP_HEADER_LEN, this.fragFirst, 0, this.fragSum, this.fragCount)
     }
 
     /** IPv4 header (and Ethernet) in front of `plen` bytes already at out[34..]; send. */
@@ -254,7 +305,7 @@ export class VirtualHost implements LanPort {
         ip.optionsLen = 0
         ip.emit(o, ETHERNET_HEADER_LEN)
         ethernetEmit(o, 0, dstMac, dstMacOff, this.mac, EtherType.Ipv4)
-        this.segment.transmit(this, o, 0, ETHERNET_HEADER_LEN + IPV4_HEADER_LEN + plen)
+        this.transmit(ETHERNET_HEADER_LEN + IPV4_HEADER_LEN + plen)
     }
 
     /** Broadcast an ARP request for `ip` (who-has). */
@@ -268,7 +319,7 @@ export class VirtualHost implements LanPort {
         a.targetIp = ip
         ethernetEmit(o, 0, BROADCAST, 0, this.mac, EtherType.Arp)
         a.emit(o, ETHERNET_HEADER_LEN)
-        this.segment.transmit(this, o, 0, ETHERNET_HEADER_LEN + ARP_LEN)
+        this.transmit(ETHERNET_HEADER_LEN + ARP_LEN)
     }
 
     /**
@@ -281,18 +332,19 @@ export class VirtualHost implements LanPort {
             this.arpRequest(dst)
             return false
         }
-        this.sendUdpTo(this.peerMac, dst, srcPort, dstPort, payload, off, len)
-        return true
+        return this.sendUdpTo(this.peerMac, dst, srcPort, dstPort, payload, off, len)
     }
 
-    /** Send a UDP datagram to an explicit MAC (no resolution). */
-    sendUdpTo(dstMac: Buffer, dst: number, srcPort: number, dstPort: number, payload: Buffer, off: number, len: number): void {
+    /** Send a UDP datagram to an explicit MAC (no resolution); false when it does not fit the host's frame buffer. */
+    sendUdpTo(dstMac: Buffer, dst: number, srcPort: number, dstPort: number, payload: Buffer, off: number, len: number): boolean {
         const o = this.out
+        if (ETHERNET_HEADER_LEN + IPV4_HEADER_LEN + UDP_HEADER_LEN + len > o.length) return false
         const at = ETHERNET_HEADER_LEN + IPV4_HEADER_LEN
         o.blitAt(at + UDP_HEADER_LEN, payload, off, len)
         const sum = onesSum(o, at + UDP_HEADER_LEN, len, 0)
         udpEmitHeader(o, at, srcPort, dstPort, len, sum, this.address, dst)
         this.emitIp(dstMac, 0, dst, 17, UDP_HEADER_LEN + len)
+        return true
     }
 
     /** Send an ICMP echo request with `dataLen` bytes of pattern data; false (and an ARP request) when unresolved. */
@@ -302,6 +354,7 @@ export class VirtualHost implements LanPort {
             return false
         }
         const o = this.out
+        if (ETHERNET_HEADER_LEN + IPV4_HEADER_LEN + ICMP_HEADER_LEN + dataLen > o.length) return false
         const at = ETHERNET_HEADER_LEN + IPV4_HEADER_LEN
         for (let i = 0; i < dataLen; i++) o[at + ICMP_HEADER_LEN + i] = i
         icmpEchoEmit(o, at, IcmpType.EchoRequest, ident, seq, dataLen)

@@ -1,0 +1,744 @@
+// ENC28J60 network device over an SpiBus: Linux's drivers/net/ethernet/microchip/enc28j60.c
+// reduced to a polled single-port driver (enc28j60_hw_init, enc28j60_send_packet /
+// enc28j60_tx_work_handler, enc28j60_hw_rx, enc28j60_check_link_status), with the rev. B7 errata
+// workarounds of DS80349C, each commented at the line it affects and each switchable (`workarounds`)
+// so the tests can show the fault it prevents.
+//
+// Buffer layout (errata #5: the RX ring must start at 0):
+//   0x0000..0x19FF  RX ring (6.5 KB)     0x1A00  TX control byte, frame (<= 1514), 7-byte TSV
+//
+// Duplex: the chip does not auto-negotiate. An auto-negotiating switch port that sees a
+// non-negotiating 10BASE-T partner falls back to half duplex, so half duplex is the default here
+// (as in Linux). Full duplex (`fullDuplex: true`) is only right when the link partner is forced to
+// 10 Mb/s full duplex; then MACON3.FULDPX and PHCON1.PDPXMD are both set, MABBIPG = 0x15, pause
+// frames on. Half duplex: MABBIPG 0x12, MAIPGH 0x0C, MACON4.DEFER, PHCON2.HDLDIS (no loopback of
+// our own frames). MAC and PHY are always programmed from the same flag, never one without the other.
+//
+// Transmit (ndo_start_xmit), SPI transactions per frame in steady state:
+//   1. RCR EIR             completion of the previous frame (TXIF, or TXERIF -> errata handling)
+//   2. WCR EWRPTL          [+ WCR EWRPTH when the previous frame was > 255 bytes]; skipped bytes are cached
+//   3. WBM                 control byte 0x00 and the frame in one transaction
+//   4. WCR ETXNDL/H        only the bytes that differ from the cached ETXND (same length: none)
+//   5. BFC EIR TXIF|TXERIF
+//   6. BFS ECON1 TXRTS
+// = 5 transactions for same-sized short frames, 6 for full-size ones. Completion is checked lazily
+// (like Linux's TX interrupt): at the next startXmit or poll(), so the wire time overlaps the stack's
+// work. The bank stays 0 on this path (bank cached).
+//
+// Receive (poll): RCR EIR (RXERIF, LINKIF), RCR EPKTCNT (errata #6), then per frame one RBM
+// transaction (header, then frame + FCS + pad in the same CS window, so ERDPT lands on the next
+// packet and never has to be set) and BFS ECON2.PKTDEC; then ERXRDPT once for the batch.
+
+import * as ds from "@devicescript/core"
+import { NetDevice, NetDeviceOwner, XmitStatus } from "../../dev/netdev"
+import { SpiBus, SpiTimeoutError } from "../spi"
+import {
+    Econ1,
+    Econ2,
+    Eir,
+    Erxfcon,
+    EREVID_B7,
+    MAADR_FOR_OCTET,
+    MACMII,
+    MAX_FRAME_FCS,
+    Macon1,
+    Macon3,
+    Macon4,
+    Micmd,
+    Mistat,
+    Op,
+    Phcon1,
+    Phcon2,
+    Phie,
+    Phstat2,
+    Phy,
+    PHLCON_LINK_ACTIVITY,
+    Reg,
+    Rsv,
+    RSV_LEN,
+    Tsv,
+} from "./regs"
+
+export const RX_START = 0x0000
+export const RX_END = 0x19ff
+export const TX_START = 0x1a00
+const RX_SIZE = RX_END - RX_START + 1
+
+/** Largest frame handed to the MAC (the MAC appends the FCS). */
+const MAX_FRAME = 1514
+/** Late-collision retransmissions per frame (Linux MAX_TX_RETRYCOUNT). */
+export const MAX_TX_RETRIES = 16
+const MII_TIMEOUT_MS = 10
+const LOCK_TIMEOUT_MS = 1000
+
+/** The workarounds, as bits of `Enc28j60Device.workarounds` (all on by default). */
+export const enum Erratum {
+    /** #2: wait after SRC instead of trusting ESTAT.CLKRDY. */
+    ResetDelay2 = 0x01,
+    /** #12: toggle TXRST after a transmit abort (and when TXRTS sticks). */
+    TxReset12 = 0x02,
+    /** #13/#15: read TSV bit 29 after an abort and retransmit a late-collided frame. */
+    LateCollisionRetry13 = 0x04,
+    /** #14: keep ERXRDPT odd. */
+    OddRxReadPointer14 = 0x08,
+    All = 0x0f,
+}
+
+/** "0x" and two hex digits (numbers have no toString(16) here). */
+function hex8(v: number): string {
+    const d = "0123456789abcdef"
+    return "0x" + d[(v >> 4) & 15] + d[v & 15]
+}
+
+/**
+ * EREVID did not read as the silicon this driver is written for (B7, 0x06); 0x00/0xFF mean no chip
+ * answered (`absent`). Named apart from the W5500 driver's ChipVersionError so both can be exported.
+ */
+export class Enc28j60VersionError extends Error {
+    readonly absent: boolean
+    constructor(
+        readonly expected: number,
+        readonly actual: number
+    ) {
+        super("ENC28J60: EREVID reads " + hex8(actual) + ", expected " + hex8(expected))
+        this.name = "Enc28j60VersionError"
+        this.absent = actual === 0 || actual === 0xff
+    }
+}
+
+/** Driver counters (the chip-specific part of `ethtool -S`). */
+export class Enc28j60Stats {
+    /** Frames handed to the chip (TXRTS set), retransmissions not counted. */
+    tx_frames = 0
+    tx_completed = 0
+    /** Aborts other than late collisions (excessive collisions/deferral): frame lost. */
+    tx_aborted = 0
+    /** Aborts with TSV bit 29 set (errata #13/#15). */
+    tx_late_collisions = 0
+    /** Retransmissions after a late collision. */
+    tx_retries = 0
+    /** Frames given up after MAX_TX_RETRIES late collisions. */
+    tx_late_collision_drops = 0
+    /** TXRST toggles (errata #12). */
+    tx_logic_resets = 0
+    /** TXRTS did not clear within txTimeoutMs. */
+    tx_timeouts = 0
+    rx_frames = 0
+    rx_bytes = 0
+    /** Frames with RXOK clear (CRC, length). */
+    rx_errors = 0
+    /** RXERIF events: the ring (or EPKTCNT) was full and the chip dropped frames. */
+    rx_over_errors = 0
+    /** RX logic resets after an impossible next-packet pointer or length (ring corrupt). */
+    rx_resets = 0
+    link_checks = 0
+    /** SPI bus faults (timeouts) caught by poll() and startXmit(). */
+    bus_errors = 0
+}
+
+export interface Enc28j60Options {
+    /** Largest IPv4 packet sent, at most (and by default) 1500. */
+    mtu?: number
+    /** Full duplex (see the header comment); default false. */
+    fullDuplex?: boolean
+    /** Period of the receive/link poll task started by open(); 0 = no task, call poll(). Default 5. */
+    pollMs?: number
+    /** PHSTAT2 is read at least this often besides on EIR.LINKIF; 0 = on every poll. Default 1000. */
+    linkPollMs?: number
+    /** Delay after SRC (errata #2 asks for at least 1 ms). Default 2. */
+    resetDelayMs?: number
+    /** Deadline for TXRTS to clear. Default 30 ms (10BASE-T, 1518 bytes, backoff). */
+    txTimeoutMs?: number
+    /** Frames taken from the ring per poll. Default 8. */
+    rxBudget?: number
+    /** Erratum bits; default Erratum.All. */
+    workarounds?: number
+}
+
+export class Enc28j60Device implements NetDevice {
+    readonly name = "enc28j60"
+    readonly mtu: number
+    readonly stats = new Enc28j60Stats()
+    /** Which errata workarounds run (Erratum bits). Tests clear one to show its fault. */
+    workarounds: number
+    fullDuplex: boolean
+    pollMs: number
+    linkPollMs: number
+    resetDelayMs: number
+    txTimeoutMs: number
+    rxBudget: number
+
+    private owner: NetDeviceOwner = null
+    private opened = false
+    private link = false
+    private running = false
+    private lastLinkCheck = 0
+    /** Selected register bank as last written (-1 unknown). */
+    private bank = -1
+    /** EWRPT and ETXND as last left (-1 unknown): only differing bytes are written. */
+    private ewrpt = -1
+    private etxnd = -1
+    /** ERDPT sits on rxNext (false after the TSV was read through ERDPT). */
+    private erdptValid = false
+    /** Start of the next unread packet in the ring. */
+    private rxNext = RX_START
+    private txPending = false
+    private lockHeld = false
+    private readonly lockWaiters: ds.Fiber[] = []
+    private readonly tx = Buffer.alloc(4)
+    private readonly rx = Buffer.alloc(4)
+    private readonly hdr = Buffer.alloc(RSV_LEN)
+    private readonly rxBuf = Buffer.alloc(MAX_FRAME_FCS + 2)
+
+    constructor(
+        readonly bus: SpiBus,
+        readonly mac: Buffer,
+        opts?: Enc28j60Options
+    ) {
+        const o = opts || {}
+        this.mtu = Math.min(o.mtu || 1500, 1500)
+        this.fullDuplex = !!o.fullDuplex
+        this.pollMs = o.pollMs === undefined ? 5 : o.pollMs
+        this.linkPollMs = o.linkPollMs === undefined ? 1000 : o.linkPollMs
+        this.resetDelayMs = o.resetDelayMs === undefined ? 2 : o.resetDelayMs
+        this.txTimeoutMs = o.txTimeoutMs === undefined ? 30 : o.txTimeoutMs
+        this.rxBudget = o.rxBudget || 8
+        this.workarounds = o.workarounds === undefined ? Erratum.All : o.workarounds
+    }
+
+    // ------------------------------------------------------------------ NetDevice
+
+    attach(owner: NetDeviceOwner): void {
+        this.owner = owner
+    }
+
+    carrier(): boolean {
+        return this.link
+    }
+
+    /** Reset and program the chip (enc28j60_hw_init + hw_enable); starts the poll task if pollMs > 0. */
+    async open(): Promise<void> {
+        await this.lock()
+        try {
+            await this.init()
+        } finally {
+            this.unlock()
+        }
+        this.opened = true
+        if (this.pollMs > 0 && !this.running) {
+            this.running = true
+            this.pollTask.start()
+        }
+    }
+
+    async stop(): Promise<void> {
+        this.running = false
+        if (!this.opened) return
+        await this.lock()
+        try {
+            if (this.txPending) await this.txFinish()
+            await this.bfc(Reg.ECON1, Econ1.RXEN)
+        } finally {
+            this.opened = false
+            this.unlock()
+        }
+    }
+
+    async startXmit(frame: Buffer, off: number, len: number): Promise<XmitStatus> {
+        if (!this.opened) return XmitStatus.Error
+        if (!this.link) return XmitStatus.LinkDown
+        if (len < 14 || len > MAX_FRAME) return XmitStatus.Error
+        try {
+            await this.lock()
+        } catch (e) {
+            return XmitStatus.Busy
+        }
+        try {
+            if (this.txPending) await this.txFinish()
+            await this.writeFrame(frame, off, len)
+            await this.bfc(Reg.EIR, Eir.TXIF | Eir.TXERIF)
+            await this.bfs(Reg.ECON1, Econ1.TXRTS)
+            this.txPending = true
+            this.stats.tx_frames++
+            return XmitStatus.Ok
+        } catch (e) {
+            if (!(e instanceof SpiTimeoutError)) throw e
+            this.busFault()
+            return XmitStatus.Error
+        } finally {
+            this.unlock()
+        }
+    }
+
+    /**
+     * One pass of the interrupt work (enc28j60_irq_work_handler, polled): finish a pending
+     * transmit, count and clear RXERIF, check the link, take up to rxBudget frames from the ring.
+     * Returns the frames delivered to the stack.
+     */
+    async poll(): Promise<number> {
+        if (!this.opened) return 0
+        try {
+            await this.lock()
+        } catch (e) {
+            this.stats.bus_errors++
+            return 0
+        }
+        try {
+            if (this.txPending) await this.txFinish()
+            const eir = await this.rd(Reg.EIR)
+            if (eir & Eir.RXERIF) {
+                // the ring (or EPKTCNT) was full and the chip dropped frames; it never writes over
+                // unread data, so emptying the ring is the whole recovery: no reset
+                this.stats.rx_over_errors++
+                await this.bfc(Reg.EIR, Eir.RXERIF)
+            }
+            if (eir & Eir.LINKIF || ds.millis() - this.lastLinkCheck >= this.linkPollMs) await this.checkLink((eir & Eir.LINKIF) !== 0)
+            return await this.receive()
+        } catch (e) {
+            if (!(e instanceof SpiTimeoutError)) throw e
+            this.busFault()
+            return 0
+        } finally {
+            this.unlock()
+        }
+    }
+
+    private async pollTask(): Promise<void> {
+        while (this.running) {
+            await this.poll()
+            await ds.sleep(this.pollMs)
+        }
+    }
+
+    // ------------------------------------------------------------------ init
+
+    private async init(): Promise<void> {
+        this.invalidate()
+        this.txPending = false
+        this.tx[0] = Op.SRC
+        await this.xact(1)
+        if (this.workarounds & Erratum.ResetDelay2) {
+            // errata #2: after SRC, CLKRDY may read 1 before the chip is ready: wait >= 1 ms instead
+            await ds.sleep(this.resetDelayMs)
+        } else {
+            await this.waitClkRdy()
+        }
+        // SRC cleared ECON1, so bank 0 is selected
+        this.bank = 0
+        const rev = await this.rd(Reg.EREVID)
+        if (rev !== EREVID_B7) throw new Enc28j60VersionError(EREVID_B7, rev)
+
+        await this.initRxRing()
+        await this.wr(Reg.ETXSTL, TX_START & 0xff)
+        await this.wr(Reg.ETXSTH, TX_START >> 8)
+        // unicast to us, broadcast, and a valid CRC (0xA1, the reset value, written anyway)
+        await this.wr(Reg.ERXFCON, Erxfcon.UCEN | Erxfcon.CRCEN | Erxfcon.BCEN)
+
+        const full = this.fullDuplex
+        await this.wr(Reg.MACON1, Macon1.MARXEN | (full ? Macon1.TXPAUS | Macon1.RXPAUS : 0))
+        // pad short frames to 60 bytes and append the CRC; check length fields; duplex as the PHY
+        await this.wr(Reg.MACON3, Macon3.PADCFG_60 | Macon3.TXCRCEN | Macon3.FRMLNEN | (full ? Macon3.FULDPX : 0))
+        await this.wr(Reg.MACON4, full ? 0 : Macon4.DEFER)
+        await this.wr(Reg.MAMXFLL, MAX_FRAME_FCS & 0xff)
+        await this.wr(Reg.MAMXFLH, MAX_FRAME_FCS >> 8)
+        await this.wr(Reg.MABBIPG, full ? 0x15 : 0x12)
+        await this.wr(Reg.MAIPGL, 0x12)
+        if (!full) await this.wr(Reg.MAIPGH, 0x0c)
+        const mac = this.mac
+        for (let i = 0; i < 6; i++) await this.wr(MAADR_FOR_OCTET[i], mac[i])
+
+        // the PHY's duplex must match MACON3.FULDPX: there is no auto-negotiation to fix a mismatch
+        await this.phyWrite(Phy.PHCON1, full ? Phcon1.PDPXMD : 0)
+        // half duplex: HDLDIS stops the PHY looping our own frames back to us
+        await this.phyWrite(Phy.PHCON2, full ? 0 : Phcon2.HDLDIS)
+        await this.phyWrite(Phy.PHLCON, PHLCON_LINK_ACTIVITY)
+        // link changes raise EIR.LINKIF (polled; the INT pin stays off)
+        await this.phyWrite(Phy.PHIE, Phie.PGEIE | Phie.PLNKIE)
+        await this.wr(Reg.EIE, 0)
+        await this.phyRead(Phy.PHIR)
+        await this.bfc(Reg.EIR, Eir.DMAIF | Eir.TXIF | Eir.TXERIF | Eir.RXERIF)
+        this.link = ((await this.phyRead(Phy.PHSTAT2)) & Phstat2.LSTAT) !== 0
+        this.lastLinkCheck = ds.millis()
+        await this.bfs(Reg.ECON1, Econ1.RXEN)
+    }
+
+    /** Without the errata #2 workaround: trust ESTAT.CLKRDY, as the datasheet alone suggests. */
+    private async waitClkRdy(): Promise<void> {
+        const deadline = ds.millis() + 10
+        for (let i = 0; i < 100; i++) {
+            // sampled before the read, so the last read always starts after the deadline
+            const late = ds.millis() >= deadline
+            if ((await this.rd(Reg.ESTAT)) & 0x01) return
+            if (late) break
+            await ds.sleep(1)
+        }
+        throw new SpiTimeoutError("ENC28J60 ESTAT.CLKRDY", 10)
+    }
+
+    /** RX ring at RX_START..RX_END, everything read; ERDPT on the first packet. */
+    private async initRxRing(): Promise<void> {
+        // errata #5: writing ERXST/ERXND may zero the internal write pointer, so the ring starts at 0
+        await this.wr(Reg.ERXSTL, RX_START & 0xff)
+        await this.wr(Reg.ERXSTH, RX_START >> 8)
+        await this.wr(Reg.ERXNDL, RX_END & 0xff)
+        await this.wr(Reg.ERXNDH, RX_END >> 8)
+        this.rxNext = RX_START
+        await this.setRxReadPointer()
+        await this.wr(Reg.ERDPTL, RX_START & 0xff)
+        await this.wr(Reg.ERDPTH, RX_START >> 8)
+        this.erdptValid = true
+    }
+
+    // ------------------------------------------------------------------ transmit
+
+    /** EWRPT to TX_START, control byte + frame in one WBM, ETXND; only register bytes that change. */
+    private async writeFrame(frame: Buffer, off: number, len: number): Promise<void> {
+        const w = this.ewrpt
+        this.ewrpt = -1
+        if ((w & 0xff) !== (TX_START & 0xff) || w < 0) await this.wr(Reg.EWRPTL, TX_START & 0xff)
+        if (w >> 8 !== TX_START >> 8 || w < 0) await this.wr(Reg.EWRPTH, TX_START >> 8)
+        const t = this.tx
+        t[0] = Op.WBM
+        // per-packet control byte 0: follow MACON3 (pad to 60, append CRC)
+        t[1] = 0
+        const bus = this.bus
+        await bus.select()
+        try {
+            await bus.xfer(t, 0, null, 0, 2)
+            await bus.xfer(frame, off, null, 0, len)
+        } finally {
+            bus.deselect()
+        }
+        this.ewrpt = TX_START + 1 + len
+        const end = TX_START + len
+        const e = this.etxnd
+        this.etxnd = -1
+        if ((end & 0xff) !== (e & 0xff) || e < 0) await this.wr(Reg.ETXNDL, end & 0xff)
+        if (end >> 8 !== e >> 8 || e < 0) await this.wr(Reg.ETXNDH, end >> 8)
+        this.etxnd = end
+    }
+
+    /**
+     * Wait for the frame in flight (enc28j60_tx_work_handler's completion and the TXERIF branch of
+     * the interrupt handler). Aborts are counted; a late-collided frame is sent again.
+     */
+    private async txFinish(): Promise<void> {
+        let retries = 0
+        let resent = false
+        // bounded: at most MAX_TX_RETRIES late-collision retries plus one stall retry
+        for (let pass = 0; pass < MAX_TX_RETRIES + 2; pass++) {
+            const eir = await this.waitTx()
+            if (eir < 0) {
+                this.stats.tx_timeouts++
+                // give up the request (clearing TXRTS aborts it)
+                await this.bfc(Reg.ECON1, Econ1.TXRTS)
+                if (this.workarounds & Erratum.TxReset12) {
+                    // errata #12: TXRTS stuck set means the TX logic stalled: reset it and retry once
+                    await this.txLogicReset()
+                    if (!resent) {
+                        resent = true
+                        await this.retransmit()
+                        continue
+                    }
+                }
+                break
+            }
+            if (!(eir & Eir.TXERIF)) {
+                this.stats.tx_completed++
+                break
+            }
+            // errata #12: an abort can stall the TX logic for the next frame: reset it now
+            if (this.workarounds & Erratum.TxReset12) await this.txLogicReset()
+            if (!(this.workarounds & Erratum.LateCollisionRetry13)) {
+                this.stats.tx_aborted++
+                break
+            }
+            // errata #15: ESTAT.LATECOL is unreliable, TSV bit 29 is not
+            if (!((await this.readTsvByte(Tsv.LATECOL_BYTE)) & Tsv.LATECOL_BIT)) {
+                this.stats.tx_aborted++
+                break
+            }
+            this.stats.tx_late_collisions++
+            if (retries >= MAX_TX_RETRIES) {
+                this.stats.tx_late_collision_drops++
+                break
+            }
+            // errata #13: the late collision may be false (half duplex): send the same buffer again
+            retries++
+            this.stats.tx_retries++
+            await this.retransmit()
+        }
+        this.txPending = false
+    }
+
+    /** Set TXRTS again for the frame still in the TX buffer (ETXST/ETXND unchanged). */
+    private async retransmit(): Promise<void> {
+        await this.bfc(Reg.EIR, Eir.TXIF | Eir.TXERIF)
+        await this.bfs(Reg.ECON1, Econ1.TXRTS)
+    }
+
+    /** EIR once TXIF or TXERIF is set, or -1 at the deadline. */
+    private async waitTx(): Promise<number> {
+        const deadline = ds.millis() + this.txTimeoutMs
+        for (let i = 0; i < 1000; i++) {
+            // sampled before the read: a fiber descheduled past the deadline still gets a last look
+            const late = ds.millis() >= deadline
+            const eir = await this.rd(Reg.EIR)
+            if (eir & (Eir.TXIF | Eir.TXERIF)) return eir
+            if (late) break
+            // 10BASE-T: a full-size frame takes 1.2 ms on the wire
+            if (i >= 2) await ds.sleep(1)
+        }
+        return -1
+    }
+
+    private async txLogicReset(): Promise<void> {
+        await this.bfs(Reg.ECON1, Econ1.TXRST)
+        await this.bfc(Reg.ECON1, Econ1.TXRST)
+        this.stats.tx_logic_resets++
+    }
+
+    /** One byte of the transmit status vector at ETXND + 1 (moves ERDPT off the RX ring). */
+    private async readTsvByte(i: number): Promise<number> {
+        const at = (this.etxnd + 1 + i) & 0x1fff
+        this.erdptValid = false
+        await this.wr(Reg.ERDPTL, at & 0xff)
+        await this.wr(Reg.ERDPTH, at >> 8)
+        const t = this.tx
+        t[0] = Op.RBM
+        t[1] = 0
+        await this.xact(2)
+        return this.rx[1]
+    }
+
+    // ------------------------------------------------------------------ receive
+
+    private async receive(): Promise<number> {
+        // errata #6: PKTIF is unreliable; EPKTCNT is the truth
+        const count = await this.rd(Reg.EPKTCNT)
+        if (count === 0) return 0
+        if (!this.erdptValid) {
+            await this.wr(Reg.ERDPTL, this.rxNext & 0xff)
+            await this.wr(Reg.ERDPTH, this.rxNext >> 8)
+            this.erdptValid = true
+        }
+        const n = Math.min(count, this.rxBudget)
+        let delivered = 0
+        for (let i = 0; i < n; i++) {
+            const r = await this.readFrame()
+            if (r < 0) {
+                await this.rxReset()
+                return delivered
+            }
+            delivered += r
+        }
+        await this.setRxReadPointer()
+        return delivered
+    }
+
+    /**
+     * One packet at ERDPT (== rxNext) in one RBM transaction: the header, checked, then the frame
+     * with its FCS and pad byte, which leaves ERDPT on the next packet. 1 = delivered, 0 = dropped
+     * (RXOK clear), -1 = impossible header (ring corrupt).
+     */
+    private async readFrame(): Promise<number> {
+        const bus = this.bus
+        const h = this.hdr
+        const t = this.tx
+        t[0] = Op.RBM
+        let next = 0
+        let count = 0
+        await bus.select()
+        try {
+            await bus.xfer(t, 0, null, 0, 1)
+            await bus.xfer(null, 0, h, 0, RSV_LEN)
+            next = h.getAt(Rsv.NEXT, "u16")
+            count = h.getAt(Rsv.BYTE_COUNT, "u16")
+            // sanity checks (Linux, embassy): the next pointer must be where this packet ends
+            let expect = this.rxNext + RSV_LEN + count + (count & 1)
+            if (expect > RX_END) expect -= RX_SIZE
+            if (count < 18 || count > MAX_FRAME_FCS || next !== expect) {
+                this.erdptValid = false
+                return -1
+            }
+            await bus.xfer(null, 0, this.rxBuf, 0, count + (count & 1))
+        } finally {
+            bus.deselect()
+        }
+        this.rxNext = next
+        await this.bfs(Reg.ECON2, Econ2.PKTDEC)
+        if (!(h[4] & Rsv.RX_OK)) {
+            this.stats.rx_errors++
+            return 0
+        }
+        this.stats.rx_frames++
+        this.stats.rx_bytes += count - 4
+        if (this.owner) this.owner.receive(this.rxBuf, 0, count - 4)
+        return 1
+    }
+
+    /** Free the ring up to rxNext. ERXRDPT: low byte first, both latched by the high byte. */
+    private async setRxReadPointer(): Promise<void> {
+        let rd = this.rxNext
+        // errata #14: an even ERXRDPT can corrupt the ring: use next - 1, or RX_END when next is RX_START
+        if (this.workarounds & Erratum.OddRxReadPointer14) rd = rd === RX_START ? RX_END : rd - 1
+        await this.wr(Reg.ERXRDPTL, rd & 0xff)
+        await this.wr(Reg.ERXRDPTH, rd >> 8)
+    }
+
+    /** A corrupt ring: reset the receive logic and start the ring again (Linux enc28j60_rxreset). */
+    private async rxReset(): Promise<void> {
+        this.stats.rx_resets++
+        await this.bfc(Reg.ECON1, Econ1.RXEN)
+        await this.bfs(Reg.ECON1, Econ1.RXRST)
+        await this.bfc(Reg.ECON1, Econ1.RXRST)
+        await this.initRxRing()
+        await this.bfc(Reg.EIR, Eir.RXERIF)
+        await this.bfs(Reg.ECON1, Econ1.RXEN)
+    }
+
+    // ------------------------------------------------------------------ link and PHY
+
+    private async checkLink(linkIf: boolean): Promise<void> {
+        this.lastLinkCheck = ds.millis()
+        this.stats.link_checks++
+        // reading PHIR clears PGIF/PLNKIF and so EIR.LINKIF
+        if (linkIf) await this.phyRead(Phy.PHIR)
+        const up = ((await this.phyRead(Phy.PHSTAT2)) & Phstat2.LSTAT) !== 0
+        if (up !== this.link) {
+            this.link = up
+            if (this.owner) this.owner.carrierChanged(up)
+        }
+    }
+
+    /** MIREGADR, MICMD.MIIRD, wait BUSY, clear MIIRD, MIRDL/H (DS39662E 3.3.1). */
+    async phyRead(r: number): Promise<number> {
+        await this.wr(Reg.MIREGADR, r)
+        await this.wr(Reg.MICMD, Micmd.MIIRD)
+        await this.miiWait()
+        await this.wr(Reg.MICMD, 0)
+        const lo = await this.rd(Reg.MIRDL)
+        return lo | ((await this.rd(Reg.MIRDH)) << 8)
+    }
+
+    /** MIREGADR, MIWRL, MIWRH (starts the write), wait BUSY (DS39662E 3.3.2). */
+    async phyWrite(r: number, v: number): Promise<void> {
+        await this.wr(Reg.MIREGADR, r)
+        await this.wr(Reg.MIWRL, v & 0xff)
+        await this.wr(Reg.MIWRH, (v >> 8) & 0xff)
+        await this.miiWait()
+    }
+
+    private async miiWait(): Promise<void> {
+        const deadline = ds.millis() + MII_TIMEOUT_MS
+        for (let i = 0; i < 100; i++) {
+            const late = ds.millis() >= deadline
+            if (!((await this.rd(Reg.MISTAT)) & Mistat.BUSY)) return
+            if (late) break
+            // BUSY lasts 10.24 us: a couple of reads normally see it clear
+            if (i >= 2) await ds.sleep(1)
+        }
+        throw new SpiTimeoutError("ENC28J60 MII (MISTAT.BUSY)", MII_TIMEOUT_MS)
+    }
+
+    // ------------------------------------------------------------------ registers and SPI
+
+    /** Forget every cached chip register (after a reset or a bus fault). */
+    private invalidate(): void {
+        this.bank = -1
+        this.ewrpt = -1
+        this.etxnd = -1
+        this.erdptValid = false
+    }
+
+    private busFault(): void {
+        this.stats.bus_errors++
+        this.invalidate()
+    }
+
+    /** One transaction of `n` bytes from this.tx into this.rx. */
+    private async xact(n: number): Promise<void> {
+        const bus = this.bus
+        await bus.select()
+        try {
+            await bus.xfer(this.tx, 0, this.rx, 0, n)
+        } finally {
+            bus.deselect()
+        }
+    }
+
+    private async op(opcode: number, arg: number): Promise<void> {
+        this.tx[0] = opcode
+        this.tx[1] = arg
+        await this.xact(2)
+    }
+
+    /** Select the bank of `r` unless it is a common register or already selected (cached). */
+    private async selectBank(r: number): Promise<void> {
+        if ((r & 0x1f) >= 0x1b) return
+        const b = (r >> 5) & 3
+        const cur = this.bank
+        if (b === cur) return
+        this.bank = -1
+        const clr = cur < 0 ? 3 : cur & ~b
+        const set = cur < 0 ? b : b & ~cur
+        if (clr) await this.op(Op.BFC | Reg.ECON1, clr)
+        if (set) await this.op(Op.BFS | Reg.ECON1, set)
+        this.bank = b
+    }
+
+    private async rd(r: number): Promise<number> {
+        await this.selectBank(r)
+        const n = r & MACMII ? 3 : 2
+        const t = this.tx
+        t[0] = Op.RCR | (r & 0x1f)
+        t[1] = 0
+        t[2] = 0
+        await this.xact(n)
+        // MAC/MII registers answer with a dummy byte first
+        return this.rx[n - 1]
+    }
+
+    private async wr(r: number, v: number): Promise<void> {
+        await this.selectBank(r)
+        await this.op(Op.WCR | (r & 0x1f), v)
+    }
+
+    /** BFS/BFC: ETH registers only (the chip ignores them on MAC/MII registers). */
+    private async bfs(r: number, bits: number): Promise<void> {
+        await this.selectBank(r)
+        await this.op(Op.BFS | (r & 0x1f), bits)
+    }
+
+    private async bfc(r: number, bits: number): Promise<void> {
+        await this.selectBank(r)
+        await this.op(Op.BFC | (r & 0x1f), bits)
+    }
+
+    private async lock(): Promise<void> {
+        if (!this.lockHeld) {
+            this.lockHeld = true
+            return
+        }
+        const self = ds.Fiber.self()
+        this.lockWaiters.push(self)
+        const got = await ds.suspend<boolean>(LOCK_TIMEOUT_MS)
+        if (got !== true) {
+            const i = this.lockWaiters.indexOf(self)
+            if (i >= 0) this.lockWaiters.insert(i, -1)
+            throw new SpiTimeoutError("ENC28J60 driver lock", LOCK_TIMEOUT_MS)
+        }
+        // unlock() handed the lock over with lockHeld still true
+    }
+
+    private unlock(): void {
+        while (this.lockWaiters.length > 0) {
+            const f = this.lockWaiters.shift()
+            if (f.suspended) {
+                f.resume(true)
+                return
+            }
+        }
+        this.lockHeld = false
+    }
+}

@@ -1,0 +1,686 @@
+// The W5500 in MACRAW mode as a NetDevice: the role of Linux's drivers/net/ethernet/wiznet/w5100.c
+// (w5100_open, w5100_start_tx, w5100_rx_work), laid out like embassy-net-wiznet's device.rs. The
+// register map and frame format are in regs.ts; datasheet sections are those of v1.0.9.
+//
+// Transmit. MACRAW sends one frame per SEND and the next SEND must wait for the previous SENDOK, so
+// the 16 KB TX buffer never holds more than the frame on the wire plus the one being staged. The
+// driver keeps TX_WR itself (no TX_FSR or TX_WR reads) and overlaps the wait with the next write:
+//   1. write the frame at TX_WR                           (buffer block, 3 + len bytes)
+//   2. read Sn_IR: SENDOK of the previous frame            (4 bytes; once, in steady state)
+//   3. write Sn_TX_WR += len                               (5 bytes)
+//   4. write Sn_CR = SEND and Sn_IR = SENDOK (clears the previous SENDOK; the new one cannot be
+//      set before the frame has been on the wire)          (5 bytes)
+// Four chip-select windows per frame, 17 bytes besides the frame. startXmit never answers Busy:
+// if SENDOK is late it polls (a few reads, then one per ms) until a deadline, and on timeout counts
+// it, re-opens the socket and sends the frame at the new pointer. The queue is stopped and woken
+// only through the carrier (link polls).
+//
+// Receive. A poll reads Sn_RX_RSR (twice until equal when non-zero, §4.2 note), then per frame the
+// 2-byte length header and the frame, then once per batch RX_RD and RECV. A header outside
+// 60..1514 (+2) resynchronises: RX_RD = RX_WR and RECV (ESP-IDF does the same), counted.
+
+import * as ds from "@devicescript/core"
+import { NetDevice, NetDeviceOwner, XmitStatus } from "../../dev/netdev"
+import { SpiBus, SpiTimeoutError } from "../spi"
+import { getU16 } from "../../wire/bytes"
+import {
+    Block,
+    CHIP_VERSION,
+    Common,
+    control,
+    FRAME_HEADER_LEN,
+    MR_RST,
+    Phy,
+    RX_LEN_HEADER,
+    Sn,
+    SnCr,
+    SnIr,
+    SnMr,
+    SnSr,
+    SOCKETS,
+} from "./regs"
+
+/** "0x" and two hex digits (numbers have no toString(16) here). */
+function hex8(v: number): string {
+    const d = "0123456789abcdef"
+    return "0x" + d[(v >> 4) & 15] + d[v & 15]
+}
+
+const MAX_FRAME = 1514
+const MIN_FRAME = 60
+const ETH_HEADER = 14
+/** Socket 0 gets all of both memories (§3.3). */
+const BUF_KB = 16
+const BUF_SIZE = BUF_KB * 1024
+/** Back-to-back register polls before a wait starts sleeping 1 ms between polls. */
+const FAST_POLLS = 4
+
+/** VERSIONR did not read 0x04: no W5500 on the bus, or another chip. */
+export class ChipVersionError extends Error {
+    constructor(
+        readonly expected: number,
+        readonly actual: number
+    ) {
+        super("W5500: VERSIONR reads " + hex8(actual) + ", expected " + hex8(expected))
+        this.name = "ChipVersionError"
+    }
+}
+
+/** A register did not reach the state the sequence requires (Sn_SR after OPEN, TX_FSR after sizing). */
+export class ChipStateError extends Error {
+    constructor(
+        readonly what: string,
+        readonly expected: number,
+        readonly actual: number
+    ) {
+        super("W5500: " + what + " is " + actual + ", expected " + expected)
+        this.name = "ChipStateError"
+    }
+}
+
+export class W5500Stats {
+    txFrames = 0
+    txBytes = 0
+    /** Frames refused for a bad length or lost to a bus error. */
+    txErrors = 0
+    /** SENDOK never came within sendTimeoutMs (the frame is lost; the socket was re-opened). */
+    txTimeouts = 0
+    /** A frame in flight when the link dropped (SENDOK will never come for it). */
+    txAbortedLinkDown = 0
+    rxFrames = 0
+    rxBytes = 0
+    /** Length headers outside 60..1514 (+2). */
+    rxLengthErrors = 0
+    /** Times the RX ring was dropped and RX_RD set to RX_WR. */
+    rxResyncs = 0
+    /** Frames whose delivery to the stack threw (consumed anyway). */
+    rxDeliverErrors = 0
+    /** Socket CLOSE + OPEN after a timeout or a link loss. */
+    reopens = 0
+    linkChanges = 0
+    /** Errors (bus, chip timeouts) caught in the poll loop. */
+    pollErrors = 0
+}
+
+export interface W5500Options {
+    mtu?: number
+    /** Poll-loop period; default 1 ms. */
+    pollMs?: number
+    /** How often PHYCFGR is read; default 100 ms (0 = every poll). */
+    linkPollMs?: number
+    /** MR.RST to clear; default 100 ms. */
+    resetTimeoutMs?: number
+    /** VERSIONR to stop reading 0; default 100 ms. */
+    versionTimeoutMs?: number
+    /** Sn_CR back to 0 after a command; default 10 ms. */
+    cmdTimeoutMs?: number
+    /** SENDOK after SEND; default 20 ms (ESP-IDF waits 1.5 ms at 10 Mb/s, but we sleep in 1 ms steps). */
+    sendTimeoutMs?: number
+    /** A frame RSR does not yet cover waits this long (default 50 ms) before the ring is resynchronised. */
+    partialTimeoutMs?: number
+    /** Frames delivered per poll at most; default 8. */
+    rxBatch?: number
+    /** Start the poll task in open() (tests drive poll() themselves with false). Default true. */
+    task?: boolean
+    /** Milliseconds, for deadlines; default ds.millis. */
+    clock?: () => number
+}
+
+/** One fiber at a time inside a multi-frame sequence (TX and RX share Sn_CR and the pointers). */
+class Mutex {
+    private held = false
+    private readonly waiters: ds.Fiber[] = []
+
+    async take(timeoutMs: number): Promise<void> {
+        if (!this.held) {
+            this.held = true
+            return
+        }
+        const self = ds.Fiber.self()
+        this.waiters.push(self)
+        const got = await ds.suspend<boolean>(timeoutMs)
+        if (got !== true) {
+            const i = this.waiters.indexOf(self)
+            if (i >= 0) this.waiters.insert(i, -1)
+            throw new SpiTimeoutError("W5500 driver lock", timeoutMs)
+        }
+    }
+
+    give(): void {
+        while (this.waiters.length > 0) {
+            const f = this.waiters.shift()
+            if (f.suspended) {
+                f.resume(true)
+                return
+            }
+        }
+        this.held = false
+    }
+}
+
+export class W5500Device implements NetDevice {
+    readonly name = "w5500"
+    readonly mtu: number
+    readonly stats = new W5500Stats()
+    owner: NetDeviceOwner = null
+    /** The last error met (typed: SpiTimeoutError, ChipVersionError, ChipStateError). */
+    lastError: Error = null
+    /** PHYCFGR as last read. */
+    speed100 = false
+    fullDuplex = false
+    clock: () => number
+
+    private readonly pollMs: number
+    private readonly linkPollMs: number
+    private readonly resetTimeoutMs: number
+    private readonly versionTimeoutMs: number
+    private readonly cmdTimeoutMs: number
+    private readonly sendTimeoutMs: number
+    private readonly partialTimeoutMs: number
+    private readonly rxBatch: number
+    private readonly useTask: boolean
+
+    private link = false
+    private running = false
+    /** Socket 0 TX_WR and RX_RD, kept here so they are never read back. */
+    private txWr = 0
+    private rxRd = 0
+    /** A SEND whose SENDOK has not been seen. */
+    private txInFlight = false
+    private txInFlightLen = 0
+    private txSentAt = 0
+    /** A command (RECV, CLOSE) written and Sn_CR not yet seen back at 0. */
+    private cmdPending = false
+    /** The link went down with a SEND in flight: re-open the socket before sending again. */
+    private needReopen = false
+    private lastLinkPoll = 0
+    private partialSince = -1
+
+    private readonly mutex = new Mutex()
+    /** Frame header for buffer transfers. */
+    private readonly hdr = Buffer.alloc(FRAME_HEADER_LEN)
+    /** Register frames: header + up to 13 data bytes out, and what came back. */
+    private readonly io = Buffer.alloc(16)
+    private readonly rsp = Buffer.alloc(16)
+    private readonly rxHdr = Buffer.alloc(RX_LEN_HEADER)
+    private readonly rxBuf = Buffer.alloc(MAX_FRAME)
+
+    constructor(
+        readonly bus: SpiBus,
+        readonly mac: Buffer,
+        opts?: W5500Options
+    ) {
+        const o = opts || {}
+        this.mtu = o.mtu || 1500
+        this.pollMs = o.pollMs || 1
+        this.linkPollMs = o.linkPollMs === undefined ? 100 : o.linkPollMs
+        this.resetTimeoutMs = o.resetTimeoutMs || 100
+        this.versionTimeoutMs = o.versionTimeoutMs || 100
+        this.cmdTimeoutMs = o.cmdTimeoutMs || 10
+        this.sendTimeoutMs = o.sendTimeoutMs || 20
+        this.partialTimeoutMs = o.partialTimeoutMs || 50
+        this.rxBatch = o.rxBatch || 8
+        this.useTask = o.task !== false
+        this.clock = o.clock || ds.millis
+    }
+
+    attach(owner: NetDeviceOwner): void {
+        this.owner = owner
+    }
+
+    carrier(): boolean {
+        return this.link
+    }
+
+    /**
+     * Reset, detect, program and open the chip, read the link (carrier() tells the result; the
+     * owner is not called for this first reading), and start the poll task.
+     */
+    async open(): Promise<void> {
+        await this.mutex.take(this.lockTimeout())
+        try {
+            await this.init()
+        } catch (e) {
+            this.lastError = e as Error
+            throw e
+        } finally {
+            this.mutex.give()
+        }
+        if (this.useTask && !this.running) {
+            this.running = true
+            this.task.start()
+        }
+    }
+
+    async stop(): Promise<void> {
+        this.running = false
+        await this.mutex.take(this.lockTimeout())
+        try {
+            await this.issue(SnCr.CLOSE)
+        } catch (e) {
+            this.lastError = e as Error
+        } finally {
+            this.link = false
+            this.txInFlight = false
+            this.mutex.give()
+        }
+    }
+
+    private async init(): Promise<void> {
+        // §4.1 MR.RST: software reset; the bit clears itself when the reset is over
+        await this.write8(Block.Common, Common.MR, MR_RST)
+        await this.waitReg(Block.Common, Common.MR, MR_RST, 0, this.resetTimeoutMs, "W5500 MR.RST")
+        // ESP-IDF: some units read VERSIONR 0 for a while after reset
+        const t0 = this.clock()
+        let v = 0
+        for (let i = 0; i < FAST_POLLS + 2 * this.versionTimeoutMs; i++) {
+            const late = this.clock() - t0 >= this.versionTimeoutMs
+            v = await this.read8(Block.Common, Common.VERSIONR)
+            if (v !== 0 || late) break
+            if (i >= FAST_POLLS) await ds.sleep(1)
+        }
+        if (v !== CHIP_VERSION) throw new ChipVersionError(CHIP_VERSION, v)
+        this.io.blitAt(FRAME_HEADER_LEN, this.mac, 0, 6)
+        await this.writeRegs(Block.Common, Common.SHAR, 6)
+        // §4.2: the sizes of all sockets add up to at most 16 KB per direction. Sockets 7..1 go to 0
+        // first (they reset to 2 KB each, 16 KB in all), then socket 0 takes the whole 16 KB.
+        for (let n = SOCKETS - 1; n >= 0; n--) {
+            this.io[FRAME_HEADER_LEN] = n === 0 ? BUF_KB : 0
+            this.io[FRAME_HEADER_LEN + 1] = n === 0 ? BUF_KB : 0
+            await this.writeRegs(4 * n + 1, Sn.RXBUF_SIZE, 2)
+        }
+        this.cmdPending = false
+        this.txInFlight = false
+        this.needReopen = false
+        await this.openSocket()
+        const phy = await this.read8(Block.Common, Common.PHYCFGR)
+        this.lastLinkPoll = this.clock()
+        this.setPhy(phy)
+        this.link = (phy & Phy.LNK) !== 0
+    }
+
+    /** Sn_MR = MACRAW with the MAC filter, OPEN, check Sn_SR, and load the pointers OPEN set. */
+    private async openSocket(): Promise<void> {
+        await this.write8(Block.S0Reg, Sn.MR, SnMr.MACRAW | SnMr.MFEN)
+        await this.issue(SnCr.OPEN)
+        await this.waitCommandDone()
+        const sr = await this.read8(Block.S0Reg, Sn.SR)
+        if (sr !== SnSr.MACRAW) throw new ChipStateError("Sn_SR after OPEN", SnSr.MACRAW, sr)
+        // TX_FSR, TX_RD, TX_WR, RX_RSR, RX_RD in one frame; nothing moves them right after OPEN
+        await this.readRegs(Block.S0Reg, Sn.TX_FSR, 10)
+        const r = this.rsp
+        const fsr = getU16(r, FRAME_HEADER_LEN)
+        if (fsr !== BUF_SIZE) throw new ChipStateError("Sn_TX_FSR after OPEN", BUF_SIZE, fsr)
+        this.txWr = getU16(r, FRAME_HEADER_LEN + 4)
+        this.rxRd = getU16(r, FRAME_HEADER_LEN + 8)
+        this.txInFlight = false
+        this.partialSince = -1
+    }
+
+    /** CLOSE and OPEN again: drops a stuck SEND and whatever is in the RX buffer. */
+    private async reopen(): Promise<void> {
+        this.stats.reopens++
+        this.txInFlight = false
+        await this.issue(SnCr.CLOSE)
+        await this.openSocket()
+    }
+
+    // ---- transmit
+
+    async startXmit(frame: Buffer, off: number, len: number): Promise<XmitStatus> {
+        if (!this.link) return XmitStatus.LinkDown
+        if (len < ETH_HEADER || len > MAX_FRAME) {
+            this.stats.txErrors++
+            return XmitStatus.Error
+        }
+        try {
+            await this.mutex.take(this.lockTimeout())
+        } catch (e) {
+            this.stats.txErrors++
+            this.lastError = e as Error
+            return XmitStatus.Error
+        }
+        try {
+            return await this.xmit(frame, off, len)
+        } catch (e) {
+            this.stats.txErrors++
+            this.lastError = e as Error
+            return XmitStatus.Error
+        } finally {
+            this.mutex.give()
+        }
+    }
+
+    private async xmit(frame: Buffer, off: number, len: number): Promise<XmitStatus> {
+        if (!this.link) return XmitStatus.LinkDown
+        if (this.needReopen) {
+            this.needReopen = false
+            await this.reopen()
+        }
+        // Local free-space check: the buffer holds at most the frame in flight, so this only fails
+        // for a TX buffer smaller than two frames; then wait for SENDOK before staging.
+        if (this.txInFlight && BUF_SIZE - this.txInFlightLen < len) await this.finishSend()
+        // 1. stage the frame; the chip wraps the offset inside socket 0's 16 KB buffer (§3.3)
+        await this.writeBuf(Block.S0Tx, this.txWr, frame, off, len)
+        // 2. the previous SEND must be complete before the next one (and a RECV accepted)
+        if (this.txInFlight || this.cmdPending) {
+            if (!(await this.finishSend())) {
+                // timed out: the socket was re-opened, TX_WR moved; stage again
+                if (!this.link) return XmitStatus.LinkDown
+                await this.writeBuf(Block.S0Tx, this.txWr, frame, off, len)
+            }
+        }
+        // 3. TX_WR += len, 16-bit, the carry dropped (§4.2 Sn_TX_WR)
+        const wr = (this.txWr + len) & 0xffff
+        this.io[FRAME_HEADER_LEN] = wr >> 8
+        this.io[FRAME_HEADER_LEN + 1] = wr & 0xff
+        await this.writeRegs(Block.S0Reg, Sn.TX_WR, 2)
+        // 4. SEND, then (next address, same frame) clear the previous frame's SENDOK
+        this.io[FRAME_HEADER_LEN] = SnCr.SEND
+        this.io[FRAME_HEADER_LEN + 1] = SnIr.SENDOK
+        await this.writeRegs(Block.S0Reg, Sn.CR, 2)
+        this.txWr = wr
+        this.txInFlight = true
+        this.txInFlightLen = len
+        this.txSentAt = this.clock()
+        this.stats.txFrames++
+        this.stats.txBytes += len
+        return XmitStatus.Ok
+    }
+
+    /**
+     * Wait until the frame in flight has SENDOK and Sn_CR reads 0 (when a command is pending).
+     * SENDOK implies the SEND itself was accepted, so Sn_CR is only read after RECV/CLOSE.
+     * False on timeout: counted, typed error kept in lastError, socket re-opened.
+     */
+    private async finishSend(): Promise<boolean> {
+        const t0 = this.clock()
+        const bound = FAST_POLLS + 2 * (this.sendTimeoutMs + this.cmdTimeoutMs)
+        let crBusy = false
+        for (let i = 0; i < bound; i++) {
+            // deadlines are judged before the read, so the last read always starts after them
+            const now = this.clock()
+            const crLate = now - t0 >= this.cmdTimeoutMs
+            const sendLate = now - this.txSentAt >= this.sendTimeoutMs
+            let sendOk = !this.txInFlight
+            crBusy = false
+            if (this.cmdPending) {
+                await this.readRegs(Block.S0Reg, Sn.CR, 2)
+                if (this.rsp[FRAME_HEADER_LEN] !== 0) crBusy = true
+                else this.cmdPending = false
+                if ((this.rsp[FRAME_HEADER_LEN + 1] & SnIr.SENDOK) !== 0) sendOk = true
+            } else if (this.txInFlight) {
+                sendOk = ((await this.read8(Block.S0Reg, Sn.IR)) & SnIr.SENDOK) !== 0
+            }
+            if (sendOk && !crBusy) {
+                this.txInFlight = false
+                return true
+            }
+            // a command not yet accepted has its own deadline; SENDOK's runs from the SEND
+            if (crBusy ? crLate : sendLate) break
+            if (i >= FAST_POLLS) await ds.sleep(1)
+        }
+        if (crBusy) throw new SpiTimeoutError("W5500 Sn_CR", this.cmdTimeoutMs)
+        // SENDOK never came: the link dropped under the frame, or the MAC is stuck
+        this.stats.txTimeouts++
+        this.lastError = new SpiTimeoutError("W5500 SENDOK", this.sendTimeoutMs)
+        await this.reopen()
+        return false
+    }
+
+    // ---- receive, link: the poll
+
+    /**
+     * One poll: deliver received frames, read the link every linkPollMs, and settle a SEND that has
+     * been in flight for sendTimeoutMs. Returns the number of frames delivered. Never throws: errors
+     * are counted in pollErrors and kept in lastError.
+     */
+    async poll(): Promise<number> {
+        try {
+            await this.mutex.take(this.lockTimeout())
+        } catch (e) {
+            this.stats.pollErrors++
+            this.lastError = e as Error
+            return 0
+        }
+        try {
+            let n = 0
+            if (this.link) n = await this.receive()
+            if (this.clock() - this.lastLinkPoll >= this.linkPollMs) await this.pollLink()
+            if (this.txInFlight && this.clock() - this.txSentAt >= this.sendTimeoutMs) await this.finishSend()
+            return n
+        } catch (e) {
+            this.stats.pollErrors++
+            this.lastError = e as Error
+            return 0
+        } finally {
+            this.mutex.give()
+        }
+    }
+
+    private async task(): Promise<void> {
+        while (this.running) {
+            await ds.sleep(this.pollMs)
+            if (this.running) await this.poll()
+        }
+    }
+
+    private async receive(): Promise<number> {
+        let rsr = await this.read16(Block.S0Reg, Sn.RX_RSR)
+        if (rsr === 0) return 0
+        // §4.2 note: the two bytes may come from different moments; read until two reads agree
+        for (let i = 0; i < 4; i++) {
+            const again = await this.read16(Block.S0Reg, Sn.RX_RSR)
+            if (again === rsr) break
+            rsr = again
+        }
+        let used = 0
+        let frames = 0
+        while (frames < this.rxBatch && rsr - used >= RX_LEN_HEADER) {
+            const at = (this.rxRd + used) & 0xffff
+            await this.readBuf(Block.S0Rx, at, this.rxHdr, 0, RX_LEN_HEADER)
+            const total = getU16(this.rxHdr, 0)
+            if (total < MIN_FRAME + RX_LEN_HEADER || total > MAX_FRAME + RX_LEN_HEADER) {
+                await this.resync()
+                return frames
+            }
+            if (total > rsr - used) {
+                // RSR covers only part of this frame: take it on a later poll, unless that never happens
+                const now = this.clock()
+                if (this.partialSince < 0) this.partialSince = now
+                else if (now - this.partialSince >= this.partialTimeoutMs) {
+                    await this.resync()
+                    return frames
+                }
+                break
+            }
+            this.partialSince = -1
+            const len = total - RX_LEN_HEADER
+            await this.readBuf(Block.S0Rx, (at + RX_LEN_HEADER) & 0xffff, this.rxBuf, 0, len)
+            used += total
+            frames++
+            this.stats.rxFrames++
+            this.stats.rxBytes += len
+            // a frame the stack chokes on must not stay in the ring (it would come back every poll)
+            try {
+                if (this.owner) this.owner.receive(this.rxBuf, 0, len)
+            } catch (e) {
+                this.stats.rxDeliverErrors++
+                this.lastError = e as Error
+            }
+        }
+        if (used > 0) {
+            // §4.2 Sn_RX_RD: advance, then RECV makes the chip take it
+            this.rxRd = (this.rxRd + used) & 0xffff
+            await this.write16(Block.S0Reg, Sn.RX_RD, this.rxRd)
+            await this.issue(SnCr.RECV)
+        }
+        return frames
+    }
+
+    /** The ring cannot be parsed: drop everything stored (RX_RD = RX_WR, RECV). */
+    private async resync(): Promise<void> {
+        this.stats.rxLengthErrors++
+        this.stats.rxResyncs++
+        this.partialSince = -1
+        let wr = await this.read16(Block.S0Reg, Sn.RX_WR)
+        for (let i = 0; i < 4; i++) {
+            const again = await this.read16(Block.S0Reg, Sn.RX_WR)
+            if (again === wr) break
+            wr = again
+        }
+        this.rxRd = wr
+        await this.write16(Block.S0Reg, Sn.RX_RD, wr)
+        await this.issue(SnCr.RECV)
+    }
+
+    private setPhy(v: number): void {
+        this.speed100 = (v & Phy.SPD) !== 0
+        this.fullDuplex = (v & Phy.DPX) !== 0
+    }
+
+    /** §4.1 PHYCFGR.LNK; a change goes to the owner (netif_carrier_on/off). */
+    private async pollLink(): Promise<void> {
+        const v = await this.read8(Block.Common, Common.PHYCFGR)
+        this.lastLinkPoll = this.clock()
+        this.setPhy(v)
+        const up = (v & Phy.LNK) !== 0
+        if (up === this.link) return
+        this.stats.linkChanges++
+        if (!up) {
+            this.link = false
+            if (this.txInFlight) {
+                // a frame on the wire when the link went: SENDOK may never come for it
+                if (((await this.read8(Block.S0Reg, Sn.IR)) & SnIr.SENDOK) === 0) {
+                    this.stats.txAbortedLinkDown++
+                    this.needReopen = true
+                }
+                this.txInFlight = false
+            }
+        } else {
+            if (this.needReopen) {
+                this.needReopen = false
+                await this.reopen()
+            }
+            this.link = true
+        }
+        if (this.owner) this.owner.carrierChanged(up)
+    }
+
+    // ---- commands and waits
+
+    /** Write a command to Sn_CR once the previous one has been accepted. */
+    private async issue(cmd: number): Promise<void> {
+        if (this.cmdPending || this.txInFlight) await this.waitCommandDone()
+        await this.write8(Block.S0Reg, Sn.CR, cmd)
+        this.cmdPending = true
+    }
+
+    private async waitCommandDone(): Promise<void> {
+        await this.waitReg(Block.S0Reg, Sn.CR, 0xff, 0, this.cmdTimeoutMs, "W5500 Sn_CR")
+        this.cmdPending = false
+    }
+
+    /**
+     * Poll a register until (v & mask) === want: a few reads back to back, then one per ms, until
+     * the deadline (the last read starts after it: a slow host never times out on its first look).
+     */
+    private async waitReg(block: number, addr: number, mask: number, want: number, timeoutMs: number, what: string): Promise<number> {
+        const t0 = this.clock()
+        for (let i = 0; i < FAST_POLLS + 2 * timeoutMs; i++) {
+            const late = this.clock() - t0 >= timeoutMs
+            const v = await this.read8(block, addr)
+            if ((v & mask) === want) return v
+            if (late) break
+            if (i >= FAST_POLLS) await ds.sleep(1)
+        }
+        throw new SpiTimeoutError(what, timeoutMs)
+    }
+
+    private lockTimeout(): number {
+        return this.sendTimeoutMs + 4 * this.cmdTimeoutMs + 100
+    }
+
+    // ---- SPI frames (§2.2): CS low, 16-bit offset, control byte, data, CS high
+
+    /** Write `n` bytes already in io[3..] to `addr` of `block`. */
+    private async writeRegs(block: number, addr: number, n: number): Promise<void> {
+        const io = this.io
+        io[0] = addr >> 8
+        io[1] = addr & 0xff
+        io[2] = control(block, true)
+        const bus = this.bus
+        await bus.select()
+        try {
+            await bus.xfer(io, 0, null, 0, FRAME_HEADER_LEN + n)
+        } finally {
+            bus.deselect()
+        }
+    }
+
+    /** Read `n` bytes from `addr` of `block` into rsp[3..]. */
+    private async readRegs(block: number, addr: number, n: number): Promise<void> {
+        const io = this.io
+        io[0] = addr >> 8
+        io[1] = addr & 0xff
+        io[2] = control(block, false)
+        const bus = this.bus
+        await bus.select()
+        try {
+            await bus.xfer(io, 0, this.rsp, 0, FRAME_HEADER_LEN + n)
+        } finally {
+            bus.deselect()
+        }
+    }
+
+    private async write8(block: number, addr: number, v: number): Promise<void> {
+        this.io[FRAME_HEADER_LEN] = v
+        await this.writeRegs(block, addr, 1)
+    }
+
+    private async write16(block: number, addr: number, v: number): Promise<void> {
+        this.io[FRAME_HEADER_LEN] = v >> 8
+        this.io[FRAME_HEADER_LEN + 1] = v & 0xff
+        await this.writeRegs(block, addr, 2)
+    }
+
+    private async read8(block: number, addr: number): Promise<number> {
+        await this.readRegs(block, addr, 1)
+        return this.rsp[FRAME_HEADER_LEN]
+    }
+
+    private async read16(block: number, addr: number): Promise<number> {
+        await this.readRegs(block, addr, 2)
+        return getU16(this.rsp, FRAME_HEADER_LEN)
+    }
+
+    private async writeBuf(block: number, addr: number, buf: Buffer, off: number, len: number): Promise<void> {
+        const h = this.hdr
+        h[0] = addr >> 8
+        h[1] = addr & 0xff
+        h[2] = control(block, true)
+        const bus = this.bus
+        await bus.select()
+        try {
+            await bus.xfer(h, 0, null, 0, FRAME_HEADER_LEN)
+            await bus.xfer(buf, off, null, 0, len)
+        } finally {
+            bus.deselect()
+        }
+    }
+
+    private async readBuf(block: number, addr: number, buf: Buffer, off: number, len: number): Promise<void> {
+        const h = this.hdr
+        h[0] = addr >> 8
+        h[1] = addr & 0xff
+        h[2] = control(block, false)
+        const bus = this.bus
+        await bus.select()
+        try {
+            await bus.xfer(h, 0, null, 0, FRAME_HEADER_LEN)
+            await bus.xfer(null, 0, buf, off, len)
+        } finally {
+            bus.deselect()
+        }
+    }
+}

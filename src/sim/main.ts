@@ -1,0 +1,82 @@
+// The telemetry firmware in the simulator: the configured chip model on the virtual LAN with a
+// gateway and a collector, the stack, the telemetry client. It prints what happens for a person
+// (and, behind `@@` markers, for host/sim/start.ts): neighbours resolved, datagrams sent, what the
+// collector received, the counters at the end. With `frames`, every frame on the virtual wire is
+// printed as hex for the host to write a pcap file.
+
+import * as ds from "@devicescript/core"
+import { StackConfig } from "../config/types"
+import { NetStack } from "../stack"
+import { SimulatedBoard } from "./board"
+import { TelemetryClient } from "../telemetry/client"
+import { addStackMetrics } from "../telemetry/metrics"
+import { formatIpv4, formatMac } from "../wire/addr"
+import { nudStateName, NudState } from "../neigh/neighbour"
+import { sendResultName } from "../ipv4/output"
+
+export interface SimulationOptions {
+    /** Stop (ds.restart) after this long; 0 = run forever. */
+    seconds: number
+    /** Print every frame on the wire as `@@frame <hex>`. */
+    frames: boolean
+}
+
+export async function simulate(config: StackConfig, opts: SimulationOptions): Promise<NetStack> {
+    const board = new SimulatedBoard(config)
+    if (opts.frames) board.segment.tap((f, off, len) => console.log("@@frame " + f.slice(off, off + len).toString("hex")))
+    const stack = new NetStack(config, board.device)
+    // (long string chains crash the DeviceScript compiler: build the line in steps)
+    let info = "@@info board " + config.board + ": " + config.chip + " model, "
+    info += formatIpv4(config.address) + "/" + config.prefix + " mac " + formatMac(config.mac, 0)
+    info += ", collector " + formatIpv4(config.collector) + ":" + config.collectorPort + " (" + config.telemetryFormat + ")"
+    console.log(info)
+    await stack.start()
+    console.log("@@info link " + (board.device.carrier() ? "up" : "down") + ", device " + board.device.name + " open")
+
+    const telemetry = new TelemetryClient(stack, {
+        collector: config.collector,
+        port: config.collectorPort,
+        format: config.telemetryFormat,
+        intervalMs: config.telemetryIntervalMs,
+        prefix: config.telemetryPrefix,
+    })
+    addStackMetrics(telemetry, stack)
+    telemetry.onDatagram = (buf, len, r) => console.log("@@sent " + len + " bytes: " + sendResultName(r))
+    telemetry.start()
+
+    const states: number[] = []
+    let seen = 0
+    const t0 = ds.millis()
+    while (opts.seconds === 0 || ds.millis() - t0 < opts.seconds * 1000) {
+        await ds.sleep(100)
+        // neighbour state changes
+        const es = stack.neigh.entries
+        for (let i = 0; i < es.length; i++) {
+            const n = es[i]
+            if (states[i] !== n.state) {
+                states[i] = n.state
+                if (n.state !== NudState.None)
+                    console.log("@@neigh " + formatIpv4(n.ip) + " " + nudStateName(n.state) + (n.valid() ? " " + formatMac(n.mac, 0) : ""))
+            }
+        }
+        // what the collector received since last time (it keeps the last few)
+        const c = board.collector
+        if (c !== null && c.udpReceived > seen) {
+            const recs = c.udp
+            const fresh = Math.min(c.udpReceived - seen, recs.length)
+            for (let k = recs.length - fresh; k < recs.length; k++) {
+                const r = recs[k]
+                console.log("@@collector " + formatIpv4(r.srcIp) + ":" + r.srcPort + " " + r.len + " bytes\n" + r.payload.slice(0, r.len).toString())
+                console.log("@@end")
+            }
+            seen = c.udpReceived
+        }
+    }
+    telemetry.stop()
+    console.log("@@stats\n" + stack.format())
+    console.log("@@end")
+    let spi = "@@spi " + board.bus.transactions + " transactions, " + board.bus.bytes + " bytes; telemetry: "
+    spi += telemetry.stats.datagrams_sent + " datagrams sent, " + telemetry.stats.datagrams_dropped + " dropped, "
+    console.log(spi + telemetry.stats.metrics_dropped + " metrics dropped")
+    return stack
+}
