@@ -6,7 +6,8 @@ import * as ds from "@devicescript/core"
 import { StackConfig, RouteKind } from "./config/types"
 import { NetDevice, NetDeviceOwner } from "./dev/netdev"
 import { LinkStats, formatLinkStats, formatQdiscStats } from "./dev/counters"
-import { FifoQdisc } from "./dev/qdisc"
+import { FifoQdisc, packetPoolSize } from "./dev/qdisc"
+import { FrameRing } from "./dev/ring"
 import { TxDrain } from "./dev/drain"
 import { Fib, FibError, RouteType } from "./ipv4/fib"
 import { Ipv4Output } from "./ipv4/output"
@@ -46,6 +47,8 @@ export class StackConfigError extends Error {
 export class NetStack implements NetDeviceOwner {
     readonly link = new LinkStats()
     readonly fib: Fib
+    /** Every frame the stack holds: queued for the device, or waiting for ARP. */
+    readonly pool: FrameRing
     readonly qdisc: FifoQdisc
     readonly drain: TxDrain
     readonly neigh: NeighTable
@@ -60,7 +63,8 @@ export class NetStack implements NetDeviceOwner {
     constructor(readonly config: StackConfig, readonly dev: NetDevice) {
         const c = config
         this.fib = new Fib(c.fibCapacity)
-        this.qdisc = new FifoQdisc(c.qdiscLimitPackets, c.qdiscLimitBytes)
+        this.pool = new FrameRing(packetPoolSize(c.qdiscLimitPackets, c.qdiscLimitBytes, c.neighPendingPackets, c.neighPendingBytes))
+        this.qdisc = new FifoQdisc(this.pool, c.qdiscLimitPackets, c.qdiscLimitBytes)
         this.drain = new TxDrain(this.qdisc, dev, this.link)
         const drain = this.drain
         this.qdisc.onEnqueue = () => drain.kick()

@@ -44,15 +44,15 @@ export class TxDrain {
      */
     async run(): Promise<number> {
         const q = this.qdisc
-        const buf = q.ring.buf
+        const buf = q.pool.buf
         let sent = 0
         while (!this.stopped) {
             const rec = q.peek()
             if (rec < 0) break
-            const len = q.ring.frameLen(rec)
+            const len = q.pool.frameLen(rec)
             const st = await this.dev.startXmit(buf, rec + RECORD_HEADER, len)
             if (st === XmitStatus.Ok) {
-                q.dequeueSent(len)
+                q.dequeueSent(rec)
                 this.link.tx_packets++
                 this.link.tx_bytes += len
                 sent++
@@ -61,7 +61,7 @@ export class TxDrain {
                 this.stopped = true
                 break
             } else {
-                q.dequeueDropped()
+                q.dequeueDropped(rec)
                 this.link.tx_dropped++
                 if (st === XmitStatus.LinkDown) this.link.tx_carrier_errors++
                 else this.link.tx_errors++

@@ -1,36 +1,36 @@
-// One FIFO qdisc (Linux pfifo/bfifo: a packet limit and a byte limit, tail drop), holding whole
-// Ethernet frames in a FrameRing. Frames are built in place: reserve(), write, enqueue().
+// One FIFO qdisc (Linux pfifo/bfifo: a packet limit and a byte limit, tail drop). Its frames live in
+// the stack's packet pool, a FrameRing it shares with the neighbour pending queue: frames are built
+// in place (reserve(), write, enqueue()), and frames waiting for ARP join the queue without a copy
+// when their neighbour resolves (adopt()).
 
 import { QdiscStats } from "./counters"
 import { FrameRing, RECORD_HEADER } from "./ring"
 import { ETHERNET_MAX_FRAME } from "../wire/ethernet"
 
+/** The record tag of a queued frame; pending frames carry their neighbour's index. */
+export const QDISC_TAG = 0xfffe
+
 export class FifoQdisc {
-    readonly ring: FrameRing
     readonly stats = new QdiscStats()
+    /** Frames and frame bytes in the queue (pending frames in the pool are not counted here). */
+    count = 0
+    bytes = 0
     /** Called after every enqueue (netif_schedule: wake the drain). */
     onEnqueue: () => void = null
 
-    /**
-     * The ring holds `limitBytes` of frames plus the record headers of `limitPackets` frames plus one
-     * largest record of slack, so that wrap waste never refuses a frame the limits allow.
-     */
-    constructor(readonly limitPackets: number, readonly limitBytes: number) {
-        this.ring = new FrameRing(limitBytes + limitPackets * RECORD_HEADER + ETHERNET_MAX_FRAME + RECORD_HEADER)
+    constructor(readonly pool: FrameRing, readonly limitPackets: number, readonly limitBytes: number) {}
+
+    /** Room under both limits for `frames` more frames of `bytes` bytes in all. */
+    hasRoom(frames: number, bytes: number): boolean {
+        return this.count + frames <= this.limitPackets && this.bytes + bytes <= this.limitBytes
     }
 
     /**
-     * Room for a `len`-byte frame under both limits; returns the offset in `ring.buf` to write it at,
-     * or -1 (counted as a drop and an overlimit, as pfifo's qdisc_drop does).
+     * Room for a `len`-byte frame under both limits and in the pool; returns the offset in
+     * `pool.buf` to write it at, or -1 (counted as a drop and an overlimit, as qdisc_drop does).
      */
     reserve(len: number): number {
-        const r = this.ring
-        if (r.count + 1 > this.limitPackets || r.bytes + len > this.limitBytes) {
-            this.stats.drops++
-            this.stats.overlimits++
-            return -1
-        }
-        const at = r.reserve(len)
+        const at = this.hasRoom(1, len) ? this.pool.reserve(len) : -1
         if (at < 0) {
             this.stats.drops++
             this.stats.overlimits++
@@ -40,41 +40,78 @@ export class FifoQdisc {
 
     /** The reserved frame, now written, joins the tail of the queue. */
     enqueue(len: number): void {
-        this.ring.commit(len, 0)
-        this.stats.backlog = this.ring.bytes
-        this.stats.qlen = this.ring.count
+        this.pool.commit(len, QDISC_TAG)
+        this.added(len)
+    }
+
+    /** A frame already in the pool (a resolved pending frame at record `rec`) joins the queue. */
+    adopt(rec: number): boolean {
+        const len = this.pool.frameLen(rec)
+        if (!this.hasRoom(1, len)) {
+            this.pool.release(rec)
+            this.stats.drops++
+            this.stats.overlimits++
+            return false
+        }
+        this.pool.setTag(rec, QDISC_TAG)
+        this.added(len)
+        return true
+    }
+
+    private added(len: number): void {
+        this.count++
+        this.bytes += len
+        this.stats.backlog = this.bytes
+        this.stats.qlen = this.count
         if (this.onEnqueue !== null) this.onEnqueue()
     }
 
-    /** The oldest record (header offset; the frame is at +RECORD_HEADER), or -1 when empty. */
+    /** The oldest queued record (header offset; the frame is at +RECORD_HEADER), or -1 when empty. */
     peek(): number {
-        return this.ring.oldest()
+        if (this.count === 0) return -1
+        const p = this.pool
+        let rec = p.oldest()
+        while (rec >= 0 && p.tag(rec) !== QDISC_TAG) rec = p.next(rec)
+        return rec
     }
 
     /** The peeked frame was sent. */
-    dequeueSent(len: number): void {
-        this.ring.popOldest()
+    dequeueSent(rec: number): void {
+        const len = this.pool.frameLen(rec)
+        this.removed(rec, len)
         this.stats.packets++
         this.stats.bytes += len
-        this.stats.backlog = this.ring.bytes
-        this.stats.qlen = this.ring.count
     }
 
     /** The peeked frame was lost below us (device error, no carrier). */
-    dequeueDropped(): void {
-        this.ring.popOldest()
+    dequeueDropped(rec: number): void {
+        this.removed(rec, this.pool.frameLen(rec))
         this.stats.drops++
-        this.stats.backlog = this.ring.bytes
-        this.stats.qlen = this.ring.count
     }
 
-    /** Drop everything (carrier lost with the queue deactivated). Returns how many frames. */
+    private removed(rec: number, len: number): void {
+        this.pool.release(rec)
+        this.count--
+        this.bytes -= len
+        this.stats.backlog = this.bytes
+        this.stats.qlen = this.count
+    }
+
+    /** Drop everything queued. Returns how many frames. */
     purge(): number {
         let n = 0
-        while (this.ring.oldest() >= 0) {
-            this.dequeueDropped()
+        for (let rec = this.peek(); rec >= 0; rec = this.peek()) {
+            this.dequeueDropped(rec)
             n++
         }
         return n
     }
+}
+
+/**
+ * The packet pool's size: the larger of the queue's and one neighbour's byte limits, their records'
+ * headers, and one largest record of slack so that wrap waste never refuses a frame the limits allow.
+ */
+export function packetPoolSize(qdiscPackets: number, qdiscBytes: number, pendingPackets: number, pendingBytes: number): number {
+    return Math.max(qdiscBytes, pendingBytes) + (qdiscPackets + pendingPackets + 1) * RECORD_HEADER + ETHERNET_MAX_FRAME
 }

@@ -87,6 +87,10 @@ export class FrameRing {
         return this.buf.getAt(rec + 2, "u16")
     }
 
+    setTag(rec: number, tag: number): void {
+        this.buf.setAt(rec + 2, "u16", tag)
+    }
+
     /** The record after `rec` (live or dead), or -1 at the newest. */
     next(rec: number): number {
         let n = rec + RECORD_HEADER + this.buf.getAt(rec, "u16")

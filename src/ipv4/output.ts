@@ -213,7 +213,7 @@ export class Ipv4Output {
         pkt.hh = hh
         pkt.fragNext = 0
         if (hh !== null && !pkt.partialOk) {
-            if (q.ring.count + frames > q.limitPackets || q.ring.bytes + frameBytes > q.limitBytes) {
+            if (!q.hasRoom(frames, frameBytes)) {
                 q.stats.drops += frames
                 q.stats.overlimits++
                 this.stats.OutDiscards++
@@ -244,21 +244,17 @@ export class Ipv4Output {
             const last = frames === 1 || offset + fragData >= dataLen
             const len = last ? dataLen - offset : fragData
             const frameLen = ETHERNET_HEADER_LEN + hlen + len
-            let buf: Buffer
             let at: number
             if (hh !== null) {
-                if (pkt.partialOk && (q.ring.count + 1 > q.limitPackets || q.ring.bytes + frameLen > q.limitBytes)) {
+                if (pkt.partialOk && !q.hasRoom(1, frameLen)) {
                     pkt.fragNext = offset
                     return SendResult.InProgress
                 }
                 at = q.reserve(frameLen)
-                buf = q.ring.buf
-            } else {
-                at = this.neigh.pending.reserve(n, frameLen)
-                buf = this.neigh.pending.ring.buf
-            }
+            } else at = this.neigh.pending.reserve(n, frameLen)
+            const buf = q.pool.buf
             if (at < 0) {
-                // the qdisc was checked before; the pending queue may refuse here
+                // the pool is shared: the pending queue, or a pool taken by pending frames, may refuse
                 if (hh === null) this.neigh.stats.unresolved_discards++
                 this.stats.OutDiscards++
                 if (frames > 1) this.stats.FragFails++

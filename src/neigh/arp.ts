@@ -61,7 +61,7 @@ export class Arp implements Solicitor {
             this.stats.tx_dropped++
             return false
         }
-        const buf = q.ring.buf
+        const buf = q.pool.buf
         ethernetEmit(buf, at, ethDst, 0, this.ourMac, EtherType.Arp)
         const r = this.repr
         // target first: targetMac may be this.repr's own senderMac (a reply to what was parsed)

@@ -9,6 +9,7 @@
 
 import { FifoQdisc } from "../dev/qdisc"
 import { PendingQueue, PendingSink } from "./pending"
+import { RECORD_HEADER } from "../dev/ring"
 import { ETHERNET_HEADER_LEN, EtherType } from "../wire/ethernet"
 import { setU16 } from "../wire/bytes"
 
@@ -127,7 +128,7 @@ export class NeighTable implements PendingSink {
             n.index = i
             this.entries.push(n)
         }
-        this.pending = new PendingQueue(params.pendingPackets, params.pendingBytes)
+        this.pending = new PendingQueue(qdisc.pool, params.pendingPackets, params.pendingBytes)
     }
 
     /** __ipv4_neigh_lookup_noref: the entry for `ip`, or null. */
@@ -276,15 +277,12 @@ export class NeighTable implements PendingSink {
         this.flushing = null
     }
 
-    /** PendingSink: one resolved frame goes to the qdisc with the neighbour's header in front. */
+    /** PendingSink: a resolved frame gets the neighbour's header and joins the qdisc in place. */
     private flushing: Neighbour = null
-    take(buf: Buffer, off: number, len: number): void {
+    take(rec: number): void {
         const q = this.qdisc
-        const at = q.reserve(len)
-        if (at < 0) return
-        q.ring.buf.blitAt(at, buf, off, len)
-        q.ring.buf.blitAt(at, this.flushing.hh, 0, ETHERNET_HEADER_LEN)
-        q.enqueue(len)
+        q.pool.buf.blitAt(rec + RECORD_HEADER, this.flushing.hh, 0, ETHERNET_HEADER_LEN)
+        q.adopt(rec)
     }
 
     /**

@@ -13,11 +13,14 @@
 // TXRTS/TXIF/TXERIF/TXABRT, an optional delay in status polls, the half-duplex loopback unless
 // PHCON2.HDLDIS. MII: BUSY for a configurable number of MISTAT polls (or 1 ms), stale MIRD while
 // busy. PHY: PHSTAT2.LSTAT/DPXSTAT, PHSTAT1.LLSTAT latching low, PHIR -> EIR.LINKIF.
+// Modelling choices where the datasheet is silent: RXRST empties the ring (EPKTCNT 0, ERXWRPT =
+// ERXST); SRC leaves the PHY registers alone; TXRST clears TXRTS; the dummy byte reads 0xFF.
 // Not modelled: DMA (DMAST completes at once and is counted), pattern/hash/magic-packet filters
 // (never match), flow control, power save timing, SCK-rate errata (#1).
+// Heap: about 8.7 KB (the 8 KB buffer, registers, small scratch; frames go out of the buffer itself).
 //
 // Errata, each switchable: #2 (after SRC, CLKRDY reads 1 while the chip ignores every access for
-// `resetSettleMs`), #5 (writing ERXST/ERXND loads 0 into ERXWRPT), #12 (after a TX abort the next
+// 1..2 ms with the default `resetSettleMs` and a whole-millisecond clock), #5 (writing ERXST/ERXND loads 0 into ERXWRPT), #12 (after a TX abort the next
 // TXRTS never completes until TXRST), #13/#15 (injected false late collisions in half duplex: TSV bit
 // 29, TXERIF/TXABRT, frame not sent, ESTAT.LATECOL not set), #14 (frames written while ERXRDPT is
 // even get a corrupt next-packet pointer and status). Also observable: MACON3.FULDPX vs

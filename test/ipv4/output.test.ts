@@ -265,7 +265,7 @@ describe("neighbour resolution", () => {
         expect(ns.res_failed).toBe(1)
         expect(ns.unresolved_discards).toBe(2)
         expect(rig.stack.arp.stats.requests_sent).toBe(3)
-        expect(rig.stack.neigh.pending.ring.count).toBe(0)
+        expect(rig.stack.pool.count).toBe(0)
         // the next datagram starts a new resolution
         expect(s.sendTo(COLLECTOR_IP, 9, Buffer.from("c"))).toBe(SendResult.Queued)
         expect(n.state).toBe(NudState.Incomplete)
