@@ -45,9 +45,8 @@ export class Fib {
     /** Bumped on every change; cached routes compare it (rt_genid / __sk_dst_check). */
     genid = 1
 
-    constructor(readonly capacity: number) {
-        for (let i = 0; i < capacity; i++) this.routes.push(new Route())
-    }
+    /** Route slots are allocated as routes are added and reused when deleted, never beyond `capacity`. */
+    constructor(readonly capacity: number) {}
 
     /** Longest-prefix match; null when nothing matches (the caller reports "no route"). */
     lookup(dst: number): Route {
@@ -87,7 +86,11 @@ export class Fib {
                 if (free === null) free = r
             } else if (r.dest === dest >>> 0 && r.prefix === prefix && r.metric === metric) return FibError.Exists
         }
-        if (free === null) return FibError.Full
+        if (free === null) {
+            if (this.routes.length >= this.capacity) return FibError.Full
+            free = new Route()
+            this.routes.push(free)
+        }
         free.inUse = true
         free.dest = dest >>> 0
         free.prefix = prefix

@@ -65,12 +65,12 @@ export class HookChain {
     /** Entries in use, in order; the walk stops at `used`. */
     used = 0
 
-    constructor(readonly name: string, readonly capacity: number) {
-        for (let i = 0; i < capacity; i++) this.entries.push(new HookEntry())
-    }
+    /** Entries are allocated as rules are added (configuration time), never beyond `capacity`. */
+    constructor(readonly name: string, readonly capacity: number) {}
 
     private next(): HookEntry {
         if (this.used >= this.capacity) return null
+        if (this.used === this.entries.length) this.entries.push(new HookEntry())
         const e = this.entries[this.used++]
         e.inUse = true
         e.packets = 0

@@ -161,7 +161,7 @@ describe("fifo qdisc and the transmit drain", () => {
 
 describe("blocking send of a datagram larger than the qdisc", () => {
     beforeEach(yieldToScheduler)
-    test("16,000 bytes (the configured maximum) through a 6 KB qdisc: 11 fragments, in order", async () => {
+    test("16,000 bytes (the configured maximum) through a 4.5 KB qdisc: 11 fragments, in order", async () => {
         const rig = makeRig(c => {
             c.arp = [{ ip: COLLECTOR_IP, mac: COLLECTOR_MAC }]
         })

@@ -29,7 +29,7 @@ export function testConfig(): StackConfig {
         neighPendingPackets: 8,
         neighPendingBytes: 4608,
         qdiscLimitPackets: 16,
-        qdiscLimitBytes: 6144,
+        qdiscLimitBytes: 4608,
         defaultTtl: 64,
         maxDatagram: 16000,
         icmpRatePerSec: 10,
