@@ -211,14 +211,17 @@ export class NetStack implements NetDeviceOwner {
     format(): string {
         const n = this.neigh.stats
         const a = this.arp.stats
-        return (
-            formatLinkStats(this.link) + "\n" + formatQdiscStats(this.qdisc.stats) + "\n" + formatIpStats(this.ip.stats) +
-            "\n" + formatIcmpStats(this.input.icmp) + "\n" + formatUdpStats(this.udp.stats) +
-            "\narp_cache: allocs " + n.allocs + " destroys " + n.destroys + " lookups " + n.lookups + " hits " + n.hits +
-            " res_failed " + n.res_failed + " unresolved_discards " + n.unresolved_discards + " table_fulls " + n.table_fulls +
-            "\nArp: requests_sent " + a.requests_sent + " replies_sent " + a.replies_sent + " requests_received " +
-            a.requests_received + " replies_received " + a.replies_received + " conflicts " + a.conflicts +
-            " unsolicited_ignored " + a.unsolicited_ignored + " rate_limited " + a.rate_limited
-        )
+        // (long + chains crash the DeviceScript compiler: one line at a time)
+        let s = formatLinkStats(this.link) + "\n" + formatQdiscStats(this.qdisc.stats)
+        s += "\n" + formatIpStats(this.ip.stats) + "\n" + formatIcmpStats(this.input.icmp)
+        s += "\n" + formatUdpStats(this.udp.stats)
+        s += "\narp_cache: allocs " + n.allocs + " destroys " + n.destroys + " lookups " + n.lookups
+        s += " hits " + n.hits + " res_failed " + n.res_failed + " unresolved_discards " + n.unresolved_discards
+        s += " table_fulls " + n.table_fulls + "\nArp: requests_sent " + a.requests_sent
+        s += " replies_sent " + a.replies_sent + " requests_received " + a.requests_received
+        s += " replies_received " + a.replies_received + " conflicts " + a.conflicts
+        s += " unsolicited_ignored " + a.unsolicited_ignored + " rate_limited " + a.rate_limited
+        return s + "\n" + this.dev.formatStats()
     }
+
 }

@@ -47,3 +47,11 @@ export function formatQdiscStats(s: QdiscStats): string {
         ", overlimits " + s.overlimits + " requeues " + s.requeues + ") backlog " + s.backlog + "b " + s.qlen + "p"
     )
 }
+
+/** "name: field value field value ..." for any counters object (a driver's statistics). */
+export function formatCounters(name: string, counters: any): string {
+    const keys = Object.keys(counters)
+    let s = name + ":"
+    for (let i = 0; i < keys.length; i++) s += " " + keys[i] + " " + counters[keys[i]]
+    return s
+}

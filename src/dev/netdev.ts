@@ -43,4 +43,6 @@ export interface NetDevice {
     carrier(): boolean
     /** ndo_start_xmit: one Ethernet frame without FCS, `len` bytes at `off`. */
     startXmit(frame: Buffer, off: number, len: number): Promise<XmitStatus>
+    /** The driver's own counters (ring overflows, timeouts, errata work-arounds), one line. */
+    formatStats(): string
 }

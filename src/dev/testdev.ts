@@ -68,6 +68,10 @@ export class TestDevice implements NetDevice {
         return XmitStatus.Ok
     }
 
+    formatStats(): string {
+        return "test: accepted " + this.accepted + " in_flight " + this.inFlight
+    }
+
     /** The "hardware" finished `n` frames: free slots and wake the queue (TX-complete interrupt). */
     complete(n: number): void {
         this.inFlight = Math.max(0, this.inFlight - n)

@@ -29,6 +29,7 @@
 // transaction (header, then frame + FCS + pad in the same CS window, so ERDPT lands on the next
 // packet and never has to be set) and BFS ECON2.PKTDEC; then ERXRDPT once for the batch.
 
+import { formatCounters } from "../../dev/counters"
 import * as ds from "@devicescript/core"
 import { NetDevice, NetDeviceOwner, XmitStatus } from "../../dev/netdev"
 import { SpiBus, SpiTimeoutError } from "../spi"
@@ -242,6 +243,10 @@ export class Enc28j60Device implements NetDevice {
             this.opened = false
             this.unlock()
         }
+    }
+
+    formatStats(): string {
+        return formatCounters("enc28j60", this.stats)
     }
 
     async startXmit(frame: Buffer, off: number, len: number): Promise<XmitStatus> {

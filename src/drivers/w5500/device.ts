@@ -19,6 +19,7 @@
 // 2-byte length header and the frame, then once per batch RX_RD and RECV. A header outside
 // 60..1514 (+2) resynchronises: RX_RD = RX_WR and RECV (ESP-IDF does the same), counted.
 
+import { formatCounters } from "../../dev/counters"
 import * as ds from "@devicescript/core"
 import { NetDevice, NetDeviceOwner, XmitStatus } from "../../dev/netdev"
 import { SpiBus, SpiTimeoutError } from "../spi"
@@ -326,6 +327,10 @@ export class W5500Device implements NetDevice {
     }
 
     // ---- transmit
+
+    formatStats(): string {
+        return formatCounters("w5500", this.stats)
+    }
 
     async startXmit(frame: Buffer, off: number, len: number): Promise<XmitStatus> {
         if (!this.link) return XmitStatus.LinkDown
