@@ -43,6 +43,12 @@ class Net {
         const o: W5500Options = opts || {}
         if (o.task === undefined) o.task = false
         if (o.linkPollMs === undefined) o.linkPollMs = 0
+        // deadlines far above the chip's real timing, so a loaded machine (GC stress, parallel runs)
+        // cannot make a wait time out; the timeout tests pass their own small values
+        if (o.resetTimeoutMs === undefined) o.resetTimeoutMs = 2000
+        if (o.versionTimeoutMs === undefined) o.versionTimeoutMs = 2000
+        if (o.cmdTimeoutMs === undefined) o.cmdTimeoutMs = 2000
+        if (o.sendTimeoutMs === undefined) o.sendTimeoutMs = 2000
         const cfg = testConfig()
         // smaller queues than the board's (heap: the model and two peers share it with the stack)
         cfg.qdiscLimitBytes = 4608

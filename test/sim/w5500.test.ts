@@ -541,7 +541,8 @@ describe("SimSpiBus", () => {
             }
         }
         other.start()
-        await ds.sleep(20)
+        // the waiter gives up after 5 ms; poll for it (bounded), a loaded machine may be slow
+        for (let i = 0; i < 200 && err === null; i++) await ds.sleep(10)
         expect(err !== null).toBe(true)
         expect(bus.lockTimeouts).toBe(1)
         bus.deselect()
