@@ -2,23 +2,14 @@
 // stack, the telemetry client.
 
 import * as ds from "@devicescript/core"
-import { StackConfig } from "./config/types"
+import { BoardPins, StackConfig } from "./config/types"
 import { NetStack } from "./stack"
 import { HardwareSpiBus } from "./drivers/spi-hw"
 import { createDevice } from "./drivers/select"
 import { TelemetryClient } from "./telemetry/client"
 import { addStackMetrics } from "./telemetry/metrics"
 
-/** Pin numbers for the roles in config.pins, resolved from the board file by the generator. */
-export interface BoardPins {
-    sck: number
-    mosi: number
-    miso: number
-    cs: number
-    int: number
-    reset: number
-}
-
+/** `pins`: the GPIO numbers of config.pins on the board (PINS in config/generated.ts). */
 export async function startBoard(config: StackConfig, pins?: BoardPins): Promise<NetStack> {
     if (!pins) throw new Error("board '" + config.board + "': pin numbers missing (run npm run config with the board file)")
     const bus = new HardwareSpiBus({

@@ -6,7 +6,8 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import Ajv, { ErrorObject, ValidateFunction } from "ajv"
-import type { ChipKind, RouteKind, StackConfig } from "../../src/config/types"
+import type { BoardPins, ChipKind, RouteKind, StackConfig } from "../../src/config/types"
+import { BOARD_SUFFIX, PinRoles, Role, boardChip, checkBoardJson } from "./boards"
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..")
 export const SCHEMA_PATH = path.join(__dirname, "devicescript.schema.json")
@@ -33,6 +34,8 @@ export interface ConfigError {
     value: unknown
     /** What is wrong; it contains the value. */
     message: string
+    /** The file the error is in when it is not the configuration itself (a board file), as shown. */
+    file?: string
 }
 
 export interface ValidateOptions {
@@ -46,6 +49,10 @@ export interface ValidateOptions {
 export interface ValidateResult {
     config?: StackConfigHost
     errors: ConfigError[]
+    /** GPIO numbers of the roles on the board, when its board file was checked (see boardsDir). */
+    pins?: BoardPins
+    /** The board's DeviceScript architecture, when its board file was checked. */
+    archId?: string
 }
 
 /** The JSON as a person writes it, after the schema has accepted it and filled in the defaults. */
@@ -228,9 +235,13 @@ function listNames(names: string[], max = 24): string {
     return names.length > max ? names.slice(0, max).join(", ") + `, ... (${names.length} in all)` : names.join(", ")
 }
 
-/** One line: `devicescript.json: interface.address: "192.0.2.300" is not a dotted-quad IPv4 address`. */
+/**
+ * One line: `devicescript.json: interface.address: "192.0.2.300" is not a dotted-quad IPv4 address`.
+ * An error in a board file names that file instead of `file`.
+ */
 export function formatError(e: ConfigError, file = "devicescript.json"): string {
-    return e.path ? `${file}: ${e.path}: ${e.message}` : `${file}: ${e.message}`
+    const f = e.file ?? file
+    return e.path ? `${f}: ${e.path}: ${e.message}` : `${f}: ${e.message}`
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -343,7 +354,7 @@ function shapeErrors(errors: ErrorObject[]): ConfigError[] {
 // ---------------------------------------------------------------------------------------------------
 // Semantics
 
-function semanticErrors(c: UserConfig, opts: ValidateOptions): { errors: ConfigError[]; config?: StackConfigHost } {
+function semanticErrors(c: UserConfig, opts: ValidateOptions): ValidateResult {
     const errors: ConfigError[] = []
     const err = (p: string, value: unknown, message: string) => errors.push({ path: p, value, message })
 
@@ -395,12 +406,12 @@ function semanticErrors(c: UserConfig, opts: ValidateOptions): { errors: ConfigE
     const roles = Object.keys(c.pins) as (keyof StackConfig["pins"])[]
     const usedBy = new Map<string, string>()
     for (const role of roles) {
-        const pin = c.pins[role]
+        const pin = c.pins[role]!
         const other = usedBy.get(pin)
         if (other !== undefined) err(`pins.${role}`, pin, `${show(pin)} is already used by pins.${other}`)
         else usedBy.set(pin, role)
     }
-    checkBoard(c, opts, err)
+    const board = checkBoard(c, opts, err, errors)
 
     // --- routes
     const routes: StackConfigHost["routes"] = []
@@ -512,7 +523,7 @@ function semanticErrors(c: UserConfig, opts: ValidateOptions): { errors: ConfigE
         telemetryIntervalMs: t.intervalMs,
         telemetryPrefix: t.prefix,
     }
-    return { errors, config }
+    return { errors, config, pins: board.pins, archId: board.archId }
 }
 
 function displayPath(p: string): string {
@@ -520,21 +531,26 @@ function displayPath(p: string): string {
     return rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel.split(path.sep).join("/") : p
 }
 
-function checkBoard(c: UserConfig, opts: ValidateOptions, err: (p: string, v: unknown, m: string) => void) {
+function checkBoard(
+    c: UserConfig,
+    opts: ValidateOptions,
+    err: (p: string, v: unknown, m: string) => void,
+    errors: ConfigError[]
+): { pins?: BoardPins; archId?: string } {
     const dir = opts.boardsDir === undefined ? DEFAULT_BOARDS_DIR : opts.boardsDir
-    if (dir === null) return
+    if (dir === null) return {}
     let files: string[] = []
     try {
-        files = fs.readdirSync(dir).filter(f => f.endsWith(".board.json")).sort()
+        files = fs.readdirSync(dir).filter(f => f.endsWith(BOARD_SUFFIX)).sort()
     } catch {
         files = []
     }
-    if (!files.length) return // no boards yet: nothing to check against
-    const name = `${c.board}.board.json`
+    if (!files.length) return {} // no boards yet: nothing to check against
+    const name = `${c.board}${BOARD_SUFFIX}`
     const file = path.join(dir, name)
     const shown = displayPath(file)
     if (!files.includes(name)) {
-        const ids = files.map(f => f.slice(0, -".board.json".length))
+        const ids = files.map(f => f.slice(0, -BOARD_SUFFIX.length))
         const guess = closest(c.board, ids)
         err(
             "board",
@@ -543,24 +559,26 @@ function checkBoard(c: UserConfig, opts: ValidateOptions, err: (p: string, v: un
                 (guess ? ` (did you mean ${JSON.stringify(guess)}?)` : "") +
                 `; board files: ${files.map(f => displayPath(path.join(dir, f))).join(", ")}`
         )
-        return
+        return {}
     }
-    let pins: Record<string, unknown>
+    let board: any
     try {
-        const board = JSON.parse(fs.readFileSync(file, "utf8"))
-        pins = board?.pins
+        board = JSON.parse(fs.readFileSync(file, "utf8"))
     } catch (e) {
         err("board", c.board, `${show(c.board)}: cannot read ${shown}: ${(e as Error).message}`)
-        return
+        return {}
     }
+    const pins: Record<string, unknown> = board?.pins
     if (!pins || typeof pins !== "object" || Array.isArray(pins)) {
         err("board", c.board, `${show(c.board)}: ${shown} has no "pins" object`)
-        return
+        return {}
     }
     const names = Object.keys(pins)
-    for (const role of Object.keys(c.pins) as (keyof StackConfig["pins"])[]) {
-        const pin = c.pins[role]
+    const found: PinRoles = { ...c.pins }
+    for (const role of Object.keys(c.pins) as Role[]) {
+        const pin = c.pins[role]!
         if (Object.prototype.hasOwnProperty.call(pins, pin)) continue
+        delete found[role]
         const guess = closest(pin, names)
         err(
             `pins.${role}`,
@@ -570,6 +588,13 @@ function checkBoard(c: UserConfig, opts: ValidateOptions, err: (p: string, v: un
                 `; its pins: ${listNames(names)}`
         )
     }
+    const chip = boardChip(c.board)
+    if (chip !== undefined && chip !== c.chip)
+        err("chip", c.chip, `${show(c.chip)} is not the chip of board ${show(c.board)}: its id names the ${chip === "w5500" ? "W5500" : "ENC28J60"} (${show(chip)})`)
+    // the board file itself, and the roles' pins on it (their errors name the board file)
+    const check = checkBoardJson(board, shown, found)
+    for (const e of check.errors) errors.push({ path: e.path, value: e.value, message: e.message, file: e.file })
+    return errors.length ? {} : { pins: check.pins, archId: check.archId }
 }
 
 // ---------------------------------------------------------------------------------------------------

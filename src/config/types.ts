@@ -25,12 +25,28 @@ export interface StaticNeighbourConfig {
     mac: Buffer
 }
 
+/**
+ * GPIO numbers of the roles in `StackConfig.pins` on the selected board, read from its board file by
+ * the generator (`PINS` in generated.ts); -1 for a role the board does not connect (int, reset).
+ */
+export interface BoardPins {
+    sck: number
+    mosi: number
+    miso: number
+    cs: number
+    int: number
+    reset: number
+}
+
 export interface StackConfig {
     /** Board id (a `boards/<id>.board.json`). */
     board: string
     chip: ChipKind
-    /** Names of the board pins the driver uses (keys of the board file's `pins`). */
-    pins: { sck: string; mosi: string; miso: string; cs: string; int: string; reset: string }
+    /**
+     * Names of the board pins the driver uses (keys of the board file's `pins`). `int` and `reset`
+     * are left out when the board does not connect them.
+     */
+    pins: { sck: string; mosi: string; miso: string; cs: string; int?: string; reset?: string }
     spiHz: number
 
     mac: Buffer

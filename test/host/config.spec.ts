@@ -583,9 +583,13 @@ describe("config: board files", () => {
     beforeEach(() => (dir = tmpDir()))
     afterEach(() => fs.rmSync(dir, { recursive: true, force: true }))
 
+    // a complete board file: the validator checks the selected board's file as DeviceScript does
     const writeBoard = (id: string, pins: Record<string, number>) =>
-        fs.writeFileSync(path.join(dir, `${id}.board.json`), JSON.stringify({ id, pins }))
-    const PINS = { SPI_SCK: 18, SPI_MOSI: 23, SPI_MISO: 19, ETH_CS: 5, ETH_INT: 4, ETH_RST: 16, LED: 2 }
+        fs.writeFileSync(
+            path.join(dir, `${id}.board.json`),
+            JSON.stringify({ devName: id, productId: "0x3fa00001", archId: "esp32", pins, sPin: { ETH_CS: 1 } })
+        )
+    const PINS = { SPI_SCK: 18, SPI_MOSI: 23, SPI_MISO: 19, ETH_CS: 5, ETH_INT: 4, ETH_RST: 26, LED: 2 }
 
     it("skips the board check while boards/ has no *.board.json", () => {
         fs.writeFileSync(path.join(dir, "README.md"), "later")
@@ -616,6 +620,37 @@ describe("config: board files", () => {
     it("rejects a board id that is not a plain file name", () => {
         expectOne(cfg(c => (c.board = "../etc/passwd")), "board", "../etc/passwd")
     })
+
+    it("resolves the GPIO numbers of the roles on the board (pins), -1 for int and reset when left out", () => {
+        writeBoard("esp32_devkit_w5500", PINS)
+        assert.deepEqual(validateConfig(DEFAULT, { boardsDir: dir }).pins, { sck: 18, mosi: 23, miso: 19, cs: 5, int: 4, reset: 26 })
+        const r = validateConfig(
+            cfg(c => {
+                delete c.pins.int
+                delete c.pins.reset
+            }),
+            { boardsDir: dir }
+        )
+        assert.deepEqual(r.errors, [], lines(r.errors))
+        assert.deepEqual(r.pins, { sck: 18, mosi: 23, miso: 19, cs: 5, int: -1, reset: -1 })
+        assert.deepEqual(Object.keys(r.config!.pins), ["sck", "mosi", "miso", "cs"])
+        assert.equal(validateConfig(DEFAULT, NO_BOARDS).pins, undefined)
+    })
+
+    it("reports a broken board file with the board file, the field and the pin", () => {
+        writeBoard("esp32_devkit_w5500", { ...PINS, ETH_INT: 5 })
+        const { errors, config } = validateConfig(DEFAULT, { boardsDir: dir })
+        assert.equal(config, undefined)
+        assert.equal(errors.length, 1, lines(errors))
+        const line = formatError(errors[0])
+        assert.ok(line.startsWith(path.join(dir, "esp32_devkit_w5500.board.json") + ": pins.ETH_INT: GPIO5 is already pins.ETH_CS"), line)
+    })
+
+    it("rejects a chip that the board id contradicts", () => {
+        writeBoard("pico_enc28j60", PINS)
+        const e = expectOne(cfg(c => (c.board = "pico_enc28j60")), "chip", "w5500", { boardsDir: dir })
+        assert.match(e.message, /ENC28J60/)
+    })
 })
 
 describe("config: generated module", () => {
@@ -625,7 +660,7 @@ describe("config: generated module", () => {
     it("has a do-not-edit header naming the source and imports StackConfig", () => {
         const t = text()
         assert.match(t.split("\n")[0], /^\/\/ Generated .*devicescript\.json.*do not edit/i)
-        assert.ok(t.includes(`import { StackConfig } from "./types"`))
+        assert.ok(t.includes(`import { BoardPins, StackConfig } from "./types"`))
         assert.ok(t.includes("export const CONFIG: StackConfig = {"))
     })
 
@@ -645,6 +680,20 @@ describe("config: generated module", () => {
             validateConfig(cfg(c => (c.arp = [{ ip: "192.0.2.1", mac: "02:AB:00:00:00:01" }])), NO_BOARDS).config!
         )
         assert.ok(t.includes("{ ip: 0xc0000201, mac: hex`02 ab 00 00 00 01` }"), t)
+    })
+
+    it("writes PINS: the GPIO numbers of the roles on the board file, or undefined without one", () => {
+        const v = validateConfig(DEFAULT) // the repo's boards/
+        const board = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "boards", `${DEFAULT.board}.board.json`), "utf8"))
+        const n = (role: string) => board.pins[DEFAULT.pins[role]]
+        const t = renderConfigModule(v.config!, { pins: v.pins })
+        assert.ok(
+            t.includes(
+                `export const PINS: BoardPins = { sck: ${n("sck")}, mosi: ${n("mosi")}, miso: ${n("miso")}, cs: ${n("cs")}, int: ${n("int")}, reset: ${n("reset")} }\n`
+            ),
+            t
+        )
+        assert.ok(text().includes("export const PINS: BoardPins | undefined = undefined\n"))
     })
 
     it("writes 0 for no gateway", () => {
@@ -687,6 +736,9 @@ describe("config: generated module", () => {
                 validateConfig(cfg(c => (c.arp = [{ ip: "192.0.2.1", mac: "02:00:5e:10:00:01" }])), NO_BOARDS).config!
             )
             assert.deepEqual(check(withArp), [])
+            const v = validateConfig(DEFAULT)
+            assert.ok(v.pins)
+            assert.deepEqual(check(renderConfigModule(v.config!, { pins: v.pins })), [])
             // and the check does catch a mismatch
             assert.notDeepEqual(check(text().replace("spiHz:", "spiHertz:")), [])
         } finally {
@@ -743,7 +795,9 @@ describe("config: generate.ts CLI", function () {
         const r = run("--config", cfgFile, "--out", out)
         assert.equal(r.status, 0, r.stderr)
         const written = fs.readFileSync(out, "utf8")
-        assert.equal(written, renderConfigModule(validateConfig(DEFAULT).config!, { source: cfgFile }))
+        const v = validateConfig(DEFAULT)
+        assert.ok(v.pins, "the repo's board file gives the pin numbers")
+        assert.equal(written, renderConfigModule(v.config!, { source: cfgFile, pins: v.pins }))
     })
 
     it("--check validates only", () => {
