@@ -1,18 +1,30 @@
 // `npm start`: build the telemetry firmware and run it in the DeviceScript simulator with the
 // configured chip model on the virtual LAN (a gateway and a collector peer), and show a person what
 // happens. It ends by itself after --seconds (default 15) or on Ctrl-C, leaving nothing running.
+// With --tap the virtual wire is joined to a Linux TAP interface through the host bridge
+// (host/bridge/), so the board talks to the real network behind it (root needed).
 //
 //   npm start -- [--seconds N] [--pcap FILE] [--forward HOST:PORT] [--quiet]
+//                [--tap NAME [--netns NS] [--tap-addr CIDR]... [--tap-mac MAC] [--virtual-peers]]
 //
 //   --pcap FILE          write every frame on the virtual wire to FILE (Wireshark / tshark open it)
 //   --forward HOST:PORT  hand each datagram the virtual collector receives to a real collector
 //                        (e.g. a StatsD daemon on 127.0.0.1:8125)
+//   --tap NAME           join the virtual wire to TAP interface NAME: created (and removed at the
+//                        end), or attached to when it exists (a persistent one: ip tuntap add);
+//                        the virtual gateway and collector are left out (the real network has them)
+//   --netns NS           move the created TAP into network namespace NS
+//   --tap-addr CIDR      give the TAP (the kernel's side) this address; repeatable
+//   --tap-mac MAC        the kernel side's MAC address
+//   --virtual-peers      keep the virtual gateway and collector on the wire as well
 
 import { spawn } from "node:child_process"
 import * as dgram from "node:dgram"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { PcapWriter } from "../pcap/writer"
+import { Bridge } from "../bridge/bridge"
+import { TapError } from "../bridge/tap"
 
 const ROOT = path.resolve(__dirname, "..", "..")
 
@@ -21,16 +33,22 @@ interface Options {
     pcap?: string
     forward?: { host: string; port: number }
     quiet: boolean
+    tap?: string
+    netns?: string
+    tapAddrs: string[]
+    tapMac?: string
+    virtualPeers: boolean
 }
 
 function usage(msg?: string): never {
     if (msg) console.error("npm start: " + msg)
     console.error("usage: npm start -- [--seconds N] [--pcap FILE] [--forward HOST:PORT] [--quiet]")
+    console.error("                   [--tap NAME [--netns NS] [--tap-addr CIDR]... [--tap-mac MAC] [--virtual-peers]]")
     process.exit(2)
 }
 
 export function parseArgs(argv: string[]): Options {
-    const o: Options = { seconds: 15, quiet: false }
+    const o: Options = { seconds: 15, quiet: false, tapAddrs: [], virtualPeers: false }
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i]
         const val = () => (i + 1 < argv.length ? argv[++i] : usage(a + " needs a value"))
@@ -43,14 +61,24 @@ export function parseArgs(argv: string[]): Options {
             if (!m) usage("--forward takes HOST:PORT")
             o.forward = { host: m[1], port: Number(m[2]) }
         } else if (a === "--quiet") o.quiet = true
+        else if (a === "--tap") o.tap = val()
+        else if (a === "--netns") o.netns = val()
+        else if (a === "--tap-addr") {
+            const v = val()
+            if (!/^\d+\.\d+\.\d+\.\d+\/\d+$/.test(v)) usage("--tap-addr takes an IPv4 CIDR, e.g. 192.0.2.1/24")
+            o.tapAddrs.push(v)
+        } else if (a === "--tap-mac") o.tapMac = val()
+        else if (a === "--virtual-peers") o.virtualPeers = true
         else if (a === "--help" || a === "-h") usage()
         else usage("unknown argument " + a)
     }
+    if (!o.tap && (o.netns || o.tapAddrs.length || o.tapMac || o.virtualPeers)) usage("--netns, --tap-addr, --tap-mac and --virtual-peers go with --tap")
+    if (o.tap && o.forward && !o.virtualPeers) usage("--forward needs the virtual collector: with --tap, add --virtual-peers")
     return o
 }
 
 /** The entry the simulator runs: the firmware's simulate() with these options, then a clean exit. */
-function writeEntry(o: Options): string {
+function writeEntry(o: Options, bridge: Bridge | null): string {
     const dir = path.join(ROOT, ".start")
     fs.mkdirSync(dir, { recursive: true })
     const file = path.join(dir, "entry.ts")
@@ -60,7 +88,15 @@ function writeEntry(o: Options): string {
             `import * as ds from "@devicescript/core"\n` +
             `import { CONFIG } from "../src/config/generated"\n` +
             `import { simulate } from "../src/sim/main"\n` +
-            `await simulate(CONFIG, { seconds: ${o.seconds}, frames: ${o.pcap ? "true" : "false"} })\n` +
+            (bridge
+                ? `import { connectHostLink } from "../src/sim/hostlink"\n` +
+                  `await simulate(CONFIG, {\n` +
+                  `    seconds: ${o.seconds},\n` +
+                  `    frames: false,\n` +
+                  `    peers: ${o.virtualPeers},\n` +
+                  `    link: async (seg, mac) => await connectHostLink(seg, mac, "${bridge.host}", ${bridge.port}),\n` +
+                  `})\n`
+                : `await simulate(CONFIG, { seconds: ${o.seconds}, frames: ${o.pcap ? "true" : "false"} })\n`) +
             `ds.restart()\n`
     )
     return file
@@ -71,17 +107,39 @@ const ANSI = /\x1b\[[0-9;]*m/g
 
 export async function main(argv: string[]): Promise<number> {
     const o = parseArgs(argv)
-    const entry = writeEntry(o)
     const cli = path.join(ROOT, "node_modules", "@devicescript", "cli", "devicescript")
     if (!fs.existsSync(cli)) {
         console.error("npm start: @devicescript/cli is not installed; run npm ci first")
         return 1
     }
-    const pcap = o.pcap ? new PcapWriter(o.pcap) : null
-    const sock = o.forward ? dgram.createSocket("udp4") : null
     const t0 = Date.now()
     const stamp = () => "[" + ((Date.now() - t0) / 1000).toFixed(1).padStart(5) + "s]"
     const say = (s: string) => console.log(stamp() + " " + s)
+    let bridge: Bridge | null = null
+    if (o.tap) {
+        try {
+            // the bridge writes the pcap: it sees every frame of the wire, without printing them as hex
+            bridge = await Bridge.start({ tap: o.tap, netns: o.netns, addresses: o.tapAddrs, mac: o.tapMac, pcap: o.pcap, log: say })
+        } catch (e) {
+            console.error(`npm start: ${e instanceof TapError ? "" : "cannot start the host bridge: "}${(e as Error).message}`)
+            return 1
+        }
+    }
+    try {
+        return await runSimulator(o, cli, bridge, say)
+    } finally {
+        if (bridge) {
+            await bridge.close()
+            say("bridge: " + bridge.format())
+            if (o.pcap) say(`wrote ${bridge.pcap?.frames ?? 0} frames to ${o.pcap}`)
+        }
+    }
+}
+
+async function runSimulator(o: Options, cli: string, bridge: Bridge | null, say: (s: string) => void): Promise<number> {
+    const entry = writeEntry(o, bridge)
+    const pcap = o.pcap && !bridge ? new PcapWriter(o.pcap) : null
+    const sock = o.forward ? dgram.createSocket("udp4") : null
     say(`building and starting the firmware in the simulator for ${o.seconds} s (Ctrl-C stops it)`)
 
     const child = spawn(process.execPath, [cli, "run", path.relative(ROOT, entry), "--test", "-T", String((o.seconds + 60) * 1000)], {
@@ -89,6 +147,7 @@ export async function main(argv: string[]): Promise<number> {
         stdio: ["ignore", "pipe", "pipe"],
     })
     let block: string[] | null = null
+    let framePart = ""
     let blockHead = ""
     let datagrams = 0
     let forwarded = 0
@@ -109,8 +168,11 @@ export async function main(argv: string[]): Promise<number> {
             } else block.push(line)
             return
         }
-        if (line.startsWith("@@frame ")) {
-            pcap?.write(Buffer.from(line.slice(8), "hex"), Date.now())
+        if (line.startsWith("@@frame+ ")) {
+            framePart += line.slice(9) // the firmware splits long frames (console lines are cut at 296 chars)
+        } else if (line.startsWith("@@frame ")) {
+            pcap?.write(Buffer.from(framePart + line.slice(8), "hex"), Date.now())
+            framePart = ""
         } else if (line.startsWith("@@info ")) say(line.slice(7))
         else if (line.startsWith("@@neigh ")) say("neighbour " + line.slice(8))
         else if (line.startsWith("@@sent ")) {
@@ -120,6 +182,7 @@ export async function main(argv: string[]): Promise<number> {
             block = []
             blockHead = line
         } else if (line.startsWith("@@spi ")) say("SPI: " + line.slice(6))
+        else if (line.startsWith("@@hostlink ")) say("host link: " + line.slice(11))
         else if (line.startsWith("Exception:") || line.startsWith("PANIC") || line.startsWith("Unhandled")) {
             panic += line + "\n"
             console.log("  " + line)

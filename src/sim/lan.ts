@@ -7,6 +7,19 @@ export interface LanPort {
     receiveFromWire(frame: Buffer, off: number, len: number): void
 }
 
+/**
+ * A port that joins the segment to something outside the simulator (hostlink.ts: the host bridge
+ * and a Linux TAP interface behind it).
+ */
+export interface SegmentLink extends LanPort {
+    /** The link is down for good; lastError says why. */
+    failed: boolean
+    lastError: string
+    /** Its counters, one line. */
+    summary(): string
+    stop(): void
+}
+
 /** Observes every frame on the segment (pcap writer, host bridge, test recorders). */
 export type LanTap = (frame: Buffer, off: number, len: number) => void
 

@@ -2,7 +2,12 @@
 // gateway and a collector, the stack, the telemetry client. It prints what happens for a person
 // (and, behind `@@` markers, for host/sim/start.ts): neighbours resolved, datagrams sent, what the
 // collector received, the counters at the end. With `frames`, every frame on the virtual wire is
-// printed as hex for the host to write a pcap file.
+// printed as hex for the host to write a pcap file. With `link`, the virtual wire is joined to
+// something outside, e.g. `connectHostLink` (hostlink.ts: the host bridge and a Linux TAP interface
+// behind it, over the simulator's TCP connection); with `peers: false` the virtual gateway and
+// collector are left out because the real network has them. The link comes as a function from the
+// entry, not as host and port, so that the firmware (src/main.ts, which contains simulate()) does
+// not carry the host link's code: a program's code must stay under the bytecode format's 64 KB.
 
 import * as ds from "@devicescript/core"
 import { StackConfig } from "../config/types"
@@ -13,17 +18,44 @@ import { addStackMetrics } from "../telemetry/metrics"
 import { formatIpv4, formatMac } from "../wire/addr"
 import { nudStateName, NudState } from "../neigh/neighbour"
 import { sendResultName } from "../ipv4/output"
+import { Segment, SegmentLink } from "./lan"
 
 export interface SimulationOptions {
     /** Stop (ds.restart) after this long; 0 = run forever. */
     seconds: number
     /** Print every frame on the wire as `@@frame <hex>`. */
     frames: boolean
+    /**
+     * Join the virtual wire to the outside before the stack starts, e.g.
+     * `link: async (seg, mac) => await connectHostLink(seg, mac, "127.0.0.1", 8790)` for the host bridge.
+     */
+    link?: (segment: Segment, mac: Buffer) => Promise<SegmentLink>
+    /** Create the virtual gateway and collector (default true). */
+    peers?: boolean
+}
+
+/**
+ * Prints one frame for the host's pcap writer. DeviceScript's console cuts a line at 296 characters
+ * (148 bytes as hex), so a frame goes out as `@@frame+ <hex>` lines of 128 bytes and a last
+ * `@@frame <hex>` line; host/sim/start.ts joins them.
+ */
+function logFrame(f: Buffer, off: number, len: number): void {
+    let at = 0
+    while (len - at > 128) {
+        console.log("@@frame+ " + f.slice(off + at, off + at + 128).toString("hex"))
+        at += 128
+    }
+    console.log("@@frame " + f.slice(off + at, off + len).toString("hex"))
 }
 
 export async function simulate(config: StackConfig, opts: SimulationOptions): Promise<NetStack> {
-    const board = new SimulatedBoard(config)
-    if (opts.frames) board.segment.tap((f, off, len) => console.log("@@frame " + f.slice(off, off + len).toString("hex")))
+    const board = new SimulatedBoard(config, { peers: opts.peers !== false })
+    let link: SegmentLink = null
+    if (opts.link) {
+        link = await opts.link(board.segment, config.mac)
+        console.log("@@info the virtual wire is joined to the host link")
+    }
+    if (opts.frames) board.segment.tap(logFrame)
     const stack = new NetStack(config, board.device)
     // (long string chains crash the DeviceScript compiler: build the line in steps)
     let info = "@@info board " + config.board + ": " + config.chip + " model, "
@@ -49,6 +81,10 @@ export async function simulate(config: StackConfig, opts: SimulationOptions): Pr
     const t0 = ds.millis()
     while (opts.seconds === 0 || ds.millis() - t0 < opts.seconds * 1000) {
         await ds.sleep(100)
+        if (link !== null && link.failed) {
+            console.log("@@hostlink " + link.lastError)
+            break
+        }
         // neighbour state changes
         const es = stack.neigh.entries
         for (let i = 0; i < es.length; i++) {
@@ -78,5 +114,9 @@ export async function simulate(config: StackConfig, opts: SimulationOptions): Pr
     let spi = "@@spi " + board.bus.transactions + " transactions, " + board.bus.bytes + " bytes; telemetry: "
     spi += telemetry.stats.datagrams_sent + " datagrams sent, " + telemetry.stats.datagrams_dropped + " dropped, "
     console.log(spi + telemetry.stats.metrics_dropped + " metrics dropped")
+    if (link !== null) {
+        console.log("@@info " + link.summary())
+        link.stop()
+    }
     return stack
 }
