@@ -107,6 +107,7 @@ export class NetStack implements NetDeviceOwner {
         this.ip.address = address >>> 0
         this.ip.prefix = prefix
         this.arp.ourIp = address >>> 0
+        this.arp.prefix = prefix
         const net = (address & prefixMask(prefix)) >>> 0
         if (this.fib.add(net, prefix, 0, RouteType.Unicast, 0, 0, true) !== FibError.Ok)
             throw new StackConfigError("cannot add the connected route")
@@ -220,7 +221,7 @@ export class NetStack implements NetDeviceOwner {
         s += " table_fulls " + n.table_fulls + "\nArp: requests_sent " + a.requests_sent
         s += " replies_sent " + a.replies_sent + " requests_received " + a.requests_received
         s += " replies_received " + a.replies_received + " conflicts " + a.conflicts
-        s += " unsolicited_ignored " + a.unsolicited_ignored + " rate_limited " + a.rate_limited
+        s += " unsolicited_ignored " + a.unsolicited_ignored + " rate_limited " + a.rate_limited + " martians " + a.martians
         return s + "\n" + this.dev.formatStats()
     }
 

@@ -19,6 +19,7 @@ import {
 import { WireError } from "../wire/error"
 import { icmpCheck, icmpType, IcmpType, ICMP_HEADER_LEN } from "../wire/icmp"
 import { onesSum } from "../wire/checksum"
+import { ipv4IsMartian } from "../wire/addr"
 
 /** Where UDP datagrams go (the socket table). */
 export interface UdpReceiver {
@@ -53,6 +54,12 @@ export class Ipv4Input {
         }
         const dst = ipv4Dst(buf, off)
         if (dst !== this.out.address && dst !== 0xffffffff && !this.isOurBroadcast(dst)) {
+            st.InAddrErrors++
+            return
+        }
+        // RFC 1122 §3.2.1.3: a source no host can have is silently discarded (answering it would
+        // reflect to a whole subnet, to a group, or to ourselves)
+        if (ipv4IsMartian(ipv4Src(buf, off), this.out.address, this.out.prefix)) {
             st.InAddrErrors++
             return
         }

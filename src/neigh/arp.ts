@@ -11,6 +11,7 @@ import { ArpOperation, ArpRepr, ARP_LEN } from "../wire/arp"
 import { ETHERNET_HEADER_LEN, EtherType, ethernetEmit } from "../wire/ethernet"
 import { WireError } from "../wire/error"
 import { TokenBucket } from "../util/tokenbucket"
+import { ipv4IsMartian, macIsGroup } from "../wire/addr"
 import { Neighbour, NeighTable, Solicitor } from "./neighbour"
 
 export const ARP_FRAME_LEN = ETHERNET_HEADER_LEN + ARP_LEN
@@ -34,14 +35,17 @@ export class ArpStats {
     not_for_us = 0
     /** ARP frames not sent because the qdisc was full. */
     tx_dropped = 0
+    /** Packets from a sender no host can be (a group MAC, an address of RFC 1122 §3.2.1.3): not answered, not learnt. */
+    martians = 0
 }
 
 export class Arp implements Solicitor {
     readonly stats = new ArpStats()
     private readonly repr = new ArpRepr()
     private readonly replyLimit: TokenBucket
-    /** Interface address (0 while unconfigured). */
+    /** Interface address (0 while unconfigured) and prefix (for the subnet's broadcast address). */
     ourIp = 0
+    prefix = 32
 
     constructor(
         readonly ourMac: Buffer,
@@ -104,11 +108,18 @@ export class Arp implements Solicitor {
             this.stats.conflicts++
             return
         }
+        // a sender no host can be (a group MAC; broadcast, multicast, loopback, this network) is neither
+        // answered nor learnt; 0.0.0.0 is an RFC 5227 probe: answered below (we defend our address),
+        // not learnt
+        if (macIsGroup(r.senderMac, 0) || (r.senderIp !== 0 && ipv4IsMartian(r.senderIp, this.ourIp, this.prefix))) {
+            this.stats.martians++
+            return
+        }
         const forUs = r.targetIp === this.ourIp && this.ourIp !== 0
         let n = r.senderIp === 0 ? null : this.neigh.lookup(r.senderIp)
         if (isRequest && forUs) {
             // the asker will talk to us: learn it (neigh_event_ns creates a STALE entry)
-            if (n === null) n = this.neigh.create(r.senderIp, now)
+            if (n === null && r.senderIp !== 0) n = this.neigh.create(r.senderIp, now)
             if (n !== null) this.neigh.update(n, r.senderMac, 0, false, now)
             if (this.replyLimit.take(now)) {
                 if (this.send(ArpOperation.Reply, r.senderMac, r.senderIp, r.senderMac, this.ourIp))

@@ -12,7 +12,7 @@
 import { Segment, LanPort } from "./lan"
 import { getU16 } from "../wire/bytes"
 import { fold, onesSum, pseudoHeaderSum } from "../wire/checksum"
-import { ethernetEmit, ethernetEtherType, EtherType, ETHERNET_HEADER_LEN } from "../wire/ethernet"
+import { ethernetEmit, ethernetEtherType, EtherType, ETHERNET_HEADER_LEN, ETHERNET_MIN_FRAME } from "../wire/ethernet"
 import { ArpOperation, ArpRepr, ARP_LEN } from "../wire/arp"
 import {
     Ipv4Field,
@@ -59,7 +59,7 @@ export class FragmentRecord {
 }
 
 const BROADCAST = hex`ff ff ff ff ff ff`
-const MIN_FRAME = 60
+const MIN_FRAME = ETHERNET_MIN_FRAME
 
 export class VirtualHost implements LanPort {
     /** Never answer ARP (tests of unanswered resolution). */

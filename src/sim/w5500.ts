@@ -22,6 +22,8 @@
 // nothing else differs. A driver test needs a few pages; filling the RX buffer takes all 32 of
 // that side.
 
+import { ETHERNET_MAX_FRAME, ETHERNET_MIN_FRAME } from "../wire/ethernet"
+import { formatHex8 } from "../wire/addr"
 import * as ds from "@devicescript/core"
 import { SpiTarget } from "./spi"
 import { LanPort, Segment } from "./lan"
@@ -43,20 +45,14 @@ import {
     SOCKETS,
 } from "../drivers/w5500/regs"
 
-/** "0x" and two hex digits (numbers have no toString(16) here). */
-function hex8(v: number): string {
-    const d = "0123456789abcdef"
-    return "0x" + d[(v >> 4) & 15] + d[v & 15]
-}
-
 /** §3.1: the common block is 0x0000-0x0039; everything above is reserved. */
 const COMMON_SIZE = 0x40
 /** §3.2: the socket block is 0x0000-0x002F. */
 const SOCKET_REG_SIZE = 0x30
 /** §3.3: 16 KB of TX memory and 16 KB of RX memory, shared by the eight sockets in order. */
 const MEM_SIZE = BUF_TOTAL_KB * 1024
-const MAX_FRAME = 1514
-const MIN_FRAME = 60
+const MAX_FRAME = ETHERNET_MAX_FRAME
+const MIN_FRAME = ETHERNET_MIN_FRAME
 /** Preamble + SFD (8), FCS (4) and inter-frame gap (12) that every frame adds on the wire. */
 const WIRE_EXTRA = 24
 
@@ -634,11 +630,11 @@ export class W5500Model implements SpiTarget, LanPort {
         }
         if (this.crBusy(false)) {
             this.cmdWhileBusy++
-            this.flag("command " + hex8(v) + " written while Sn_CR still reads " + hex8(this.crCmd))
+            this.flag("command " + formatHex8(v) + " written while Sn_CR still reads " + formatHex8(this.crCmd))
             return
         }
         if (v !== SnCr.OPEN && v !== SnCr.CLOSE && v !== SnCr.SEND && v !== SnCr.RECV) {
-            this.flag("command " + hex8(v) + " is not a MACRAW command")
+            this.flag("command " + formatHex8(v) + " is not a MACRAW command")
             return
         }
         this.crCmd = v
@@ -647,7 +643,7 @@ export class W5500Model implements SpiTarget, LanPort {
         const s = this.sockets
         if (v === SnCr.OPEN) {
             if ((s[Sn.MR] & SnMr.PROTOCOL_MASK) !== SnMr.MACRAW) {
-                this.flag("OPEN: only MACRAW is modelled (Sn_MR " + hex8(s[Sn.MR]) + ")")
+                this.flag("OPEN: only MACRAW is modelled (Sn_MR " + formatHex8(s[Sn.MR]) + ")")
                 return
             }
             if (this.sumKb(true) > BUF_TOTAL_KB || this.sumKb(false) > BUF_TOTAL_KB) {
@@ -672,7 +668,7 @@ export class W5500Model implements SpiTarget, LanPort {
             this.sendPending = false
             this.sendStuck = false
         } else if (s[Sn.SR] !== SnSr.MACRAW) {
-            this.flag("command " + hex8(v) + " on a closed socket")
+            this.flag("command " + formatHex8(v) + " on a closed socket")
         } else if (v === SnCr.SEND) this.send()
         else this.recv()
     }

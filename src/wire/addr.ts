@@ -87,6 +87,11 @@ export function formatMac(b: Buffer, off: number): string {
     return s
 }
 
+/** "0x" and two hex digits (DeviceScript numbers have no toString(16)). */
+export function formatHex8(v: number): string {
+    return "0x" + HEX.charAt((v >> 4) & 15) + HEX.charAt(v & 15)
+}
+
 /** I/G bit: group (multicast or broadcast) addresses have bit 0 of the first octet set. */
 export function macIsGroup(b: Buffer, off: number): boolean {
     return (b[off] & 1) !== 0
@@ -99,6 +104,22 @@ export function macIsBroadcast(b: Buffer, off: number): boolean {
 /** Prefix length to netmask: 24 -> 0xffffff00. */
 export function prefixMask(prefix: number): number {
     return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0
+}
+
+/**
+ * A source address no host can have (RFC 1122 §3.2.1.3; Linux's martian sources): this network
+ * (0/8), loopback (127/8), multicast (224/4), reserved and limited broadcast (240/4), our own
+ * address, and the directed broadcast of our subnet.
+ */
+export function ipv4IsMartian(addr: number, ours: number, prefix: number): boolean {
+    const top = addr >>> 24
+    if (top === 0 || top === 127 || top >= 224) return true
+    if (addr === ours) return true
+    if (prefix < 31) {
+        const host = (0xffffffff >>> prefix) >>> 0
+        if ((addr | host) >>> 0 === (ours | host) >>> 0 && (addr & host) >>> 0 === host) return true
+    }
+    return false
 }
 
 /** 224.0.0.0/4, RFC 5771. */

@@ -29,6 +29,8 @@
 // transaction (header, then frame + FCS + pad in the same CS window, so ERDPT lands on the next
 // packet and never has to be set) and BFS ECON2.PKTDEC; then ERXRDPT once for the batch.
 
+import { ETHERNET_MAX_FRAME } from "../../wire/ethernet"
+import { formatHex8 } from "../../wire/addr"
 import { formatCounters } from "../../dev/counters"
 import * as ds from "@devicescript/core"
 import { NetDevice, NetDeviceOwner, XmitStatus } from "../../dev/netdev"
@@ -66,7 +68,7 @@ export const TX_START = 0x1a00
 const RX_SIZE = RX_END - RX_START + 1
 
 /** Largest frame handed to the MAC (the MAC appends the FCS). */
-const MAX_FRAME = 1514
+const MAX_FRAME = ETHERNET_MAX_FRAME
 /** Late-collision retransmissions per frame (Linux MAX_TX_RETRYCOUNT). */
 export const MAX_TX_RETRIES = 16
 const MII_TIMEOUT_MS = 10
@@ -85,12 +87,6 @@ export const enum Erratum {
     All = 0x0f,
 }
 
-/** "0x" and two hex digits (numbers have no toString(16) here). */
-function hex8(v: number): string {
-    const d = "0123456789abcdef"
-    return "0x" + d[(v >> 4) & 15] + d[v & 15]
-}
-
 /**
  * EREVID did not read as the silicon this driver is written for (B7, 0x06); 0x00/0xFF mean no chip
  * answered (`absent`). Named apart from the W5500 driver's ChipVersionError so both can be exported.
@@ -101,7 +97,7 @@ export class Enc28j60VersionError extends Error {
         readonly expected: number,
         readonly actual: number
     ) {
-        super("ENC28J60: EREVID reads " + hex8(actual) + ", expected " + hex8(expected))
+        super("ENC28J60: EREVID reads " + formatHex8(actual) + ", expected " + formatHex8(expected))
         this.name = "Enc28j60VersionError"
         this.absent = actual === 0 || actual === 0xff
     }

@@ -19,6 +19,8 @@
 // 2-byte length header and the frame, then once per batch RX_RD and RECV. A header outside
 // 60..1514 (+2) resynchronises: RX_RD = RX_WR and RECV (ESP-IDF does the same), counted.
 
+import { ETHERNET_MAX_FRAME, ETHERNET_MIN_FRAME, ETHERNET_HEADER_LEN } from "../../wire/ethernet"
+import { formatHex8 } from "../../wire/addr"
 import { formatCounters } from "../../dev/counters"
 import * as ds from "@devicescript/core"
 import { NetDevice, NetDeviceOwner, XmitStatus } from "../../dev/netdev"
@@ -41,15 +43,9 @@ import {
     SOCKETS,
 } from "./regs"
 
-/** "0x" and two hex digits (numbers have no toString(16) here). */
-function hex8(v: number): string {
-    const d = "0123456789abcdef"
-    return "0x" + d[(v >> 4) & 15] + d[v & 15]
-}
-
-const MAX_FRAME = 1514
-const MIN_FRAME = 60
-const ETH_HEADER = 14
+const MAX_FRAME = ETHERNET_MAX_FRAME
+const MIN_FRAME = ETHERNET_MIN_FRAME
+const ETH_HEADER = ETHERNET_HEADER_LEN
 /** Socket 0 gets all of both memories (§3.3). */
 const BUF_KB = 16
 const BUF_SIZE = BUF_KB * 1024
@@ -62,7 +58,7 @@ export class ChipVersionError extends Error {
         readonly expected: number,
         readonly actual: number
     ) {
-        super("W5500: VERSIONR reads " + hex8(actual) + ", expected " + hex8(expected))
+        super("W5500: VERSIONR reads " + formatHex8(actual) + ", expected " + formatHex8(expected))
         this.name = "ChipVersionError"
     }
 }
