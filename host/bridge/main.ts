@@ -89,7 +89,7 @@ export async function main(argv: string[]): Promise<number> {
         return 1
     }
     say(
-        `waiting for the simulator: simulate(CONFIG, { ..., peers: false, ` +
+        `waiting for the simulator: simulate(CONFIG, w5500Board, { ..., peers: false, ` +
             `link: async (seg, mac) => await connectHostLink(seg, mac, "${bridge.host}", ${bridge.port}) })`
     )
     bridge.on("disconnect", () => say("waiting for the simulator to connect again (Ctrl-C ends)"))

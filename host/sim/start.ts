@@ -79,6 +79,9 @@ export function parseArgs(argv: string[]): Options {
 
 /** The entry the simulator runs: the firmware's simulate() with these options, then a clean exit. */
 function writeEntry(o: Options, bridge: Bridge | null): string {
+    // one chip's model and driver per program (a DeviceScript program's code must stay under 64 KB)
+    const chip = configuredChip()
+    const factory = chip === "enc28j60" ? "enc28j60Board" : "w5500Board"
     const dir = path.join(ROOT, ".start")
     fs.mkdirSync(dir, { recursive: true })
     const file = path.join(dir, "entry.ts")
@@ -88,18 +91,25 @@ function writeEntry(o: Options, bridge: Bridge | null): string {
             `import * as ds from "@devicescript/core"\n` +
             `import { CONFIG } from "../src/config/generated"\n` +
             `import { simulate } from "../src/sim/main"\n` +
+            `import { ${factory} } from "../src/sim/${chip}-board"\n` +
             (bridge
                 ? `import { connectHostLink } from "../src/sim/hostlink"\n` +
-                  `await simulate(CONFIG, {\n` +
+                  `await simulate(CONFIG, ${factory}, {\n` +
                   `    seconds: ${o.seconds},\n` +
                   `    frames: false,\n` +
                   `    peers: ${o.virtualPeers},\n` +
                   `    link: async (seg, mac) => await connectHostLink(seg, mac, "${bridge.host}", ${bridge.port}),\n` +
                   `})\n`
-                : `await simulate(CONFIG, { seconds: ${o.seconds}, frames: ${o.pcap ? "true" : "false"} })\n`) +
+                : `await simulate(CONFIG, ${factory}, { seconds: ${o.seconds}, frames: ${o.pcap ? "true" : "false"} })\n`) +
             `ds.restart()\n`
     )
     return file
+}
+
+/** The chip devicescript.json selects (validated by `npm run config`, which npm ci and the build run). */
+function configuredChip(): "w5500" | "enc28j60" {
+    const cfg = JSON.parse(fs.readFileSync(path.join(ROOT, "devicescript.json"), "utf8"))
+    return cfg.chip === "enc28j60" ? "enc28j60" : "w5500"
 }
 
 // eslint-disable-next-line no-control-regex

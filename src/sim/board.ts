@@ -1,16 +1,17 @@
-// The simulated board: the configured chip's register-level model on the virtual LAN, behind a
-// SimSpiBus, with the scripted peers a real deployment would have — the gateway and the
-// telemetry collector from the configuration. Without them (`peers: false`) the segment holds the
-// chip alone until something else attaches, e.g. the host link to a real network (hostlink.ts).
+// The simulated board: a chip's register-level model on the virtual LAN, behind a SimSpiBus, with
+// the scripted peers a real deployment would have — the gateway and the telemetry collector from the
+// configuration. Without them (`peers: false`) the segment holds the chip alone until something else
+// attaches, e.g. the host link to a real network (hostlink.ts).
+//
+// The chip is chosen by the caller (w5500-board.ts, enc28j60-board.ts), not here: a DeviceScript
+// program's code must stay under 64 KB (the bytecode format's limit), and a program holding both
+// chip models and both drivers is close to it.
 
 import { StackConfig } from "../config/types"
 import { NetDevice } from "../dev/netdev"
-import { createDevice } from "../drivers/select"
 import { SimSpiBus, SpiTarget } from "./spi"
 import { Segment, LanPort } from "./lan"
 import { VirtualHost } from "./host"
-import { W5500Model } from "./w5500"
-import { Enc28j60Model } from "./enc28j60"
 
 /** Locally administered MACs for the peers: 02:00:5e:00:00:<last octet of their address>. */
 function peerMac(ip: number): Buffer {
@@ -27,18 +28,18 @@ export interface SimulatedBoardOptions {
 }
 
 export class SimulatedBoard {
-    readonly segment = new Segment()
-    readonly model: SpiTarget & LanPort
-    readonly bus: SimSpiBus
-    readonly device: NetDevice
     readonly gateway: VirtualHost
     readonly collector: VirtualHost
 
-    constructor(readonly config: StackConfig, opts?: SimulatedBoardOptions) {
-        if (config.chip === "enc28j60") this.model = new Enc28j60Model(this.segment)
-        else this.model = new W5500Model(this.segment)
-        this.bus = new SimSpiBus(this.model)
-        this.device = createDevice(config, this.bus)
+    /** `model` is attached to `segment`; `device` drives it over `bus`. */
+    constructor(
+        readonly config: StackConfig,
+        readonly segment: Segment,
+        readonly model: SpiTarget & LanPort,
+        readonly bus: SimSpiBus,
+        readonly device: NetDevice,
+        opts?: SimulatedBoardOptions
+    ) {
         const peers = !(opts && opts.peers === false)
         this.gateway = peers && config.gateway !== 0 ? new VirtualHost(this.segment, peerMac(config.gateway), config.gateway) : null
         this.collector = !peers

@@ -12,7 +12,7 @@
 import * as ds from "@devicescript/core"
 import { StackConfig } from "../config/types"
 import { NetStack } from "../stack"
-import { SimulatedBoard } from "./board"
+import { SimulatedBoard, SimulatedBoardOptions } from "./board"
 import { TelemetryClient } from "../telemetry/client"
 import { addStackMetrics } from "../telemetry/metrics"
 import { formatIpv4, formatMac } from "../wire/addr"
@@ -48,8 +48,11 @@ function logFrame(f: Buffer, off: number, len: number): void {
     console.log("@@frame " + f.slice(off + at, off + len).toString("hex"))
 }
 
-export async function simulate(config: StackConfig, opts: SimulationOptions): Promise<NetStack> {
-    const board = new SimulatedBoard(config, { peers: opts.peers !== false })
+/** Builds the simulated board for one chip (w5500Board, enc28j60Board). */
+export type BoardFactory = (config: StackConfig, opts: SimulatedBoardOptions) => SimulatedBoard
+
+export async function simulate(config: StackConfig, makeBoard: BoardFactory, opts: SimulationOptions): Promise<NetStack> {
+    const board = makeBoard(config, { peers: opts.peers !== false })
     let link: SegmentLink = null
     if (opts.link) {
         link = await opts.link(board.segment, config.mac)
@@ -58,7 +61,7 @@ export async function simulate(config: StackConfig, opts: SimulationOptions): Pr
     if (opts.frames) board.segment.tap(logFrame)
     const stack = new NetStack(config, board.device)
     // (long string chains crash the DeviceScript compiler: build the line in steps)
-    let info = "@@info board " + config.board + ": " + config.chip + " model, "
+    let info = "@@info board " + config.board + ": " + board.device.name + " model, "
     info += formatIpv4(config.address) + "/" + config.prefix + " mac " + formatMac(config.mac, 0)
     info += ", collector " + formatIpv4(config.collector) + ":" + config.collectorPort + " (" + config.telemetryFormat + ")"
     console.log(info)
