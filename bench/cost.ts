@@ -443,7 +443,7 @@ async function micros(c: Cfg, stack: NetStack, s: UdpSocket, dst: number, rep: n
         await micro("qdisc-reserve-enqueue-peek-dequeue", rep, () => {
             q.reserve(64)
             q.enqueue(64)
-            q.dequeueSent(q.peek())
+            q.dequeueSent(q.peek(), 64)
         })
         await micro("field-inc-4-fields-first", rep, () => {
             o4.a++

@@ -104,8 +104,7 @@ export class NetStack implements NetDeviceOwner {
 
     /** The interface address: connected route and default route (what `ip addr add` + `ip route add default` do). */
     setAddress(address: number, prefix: number, gateway: number): void {
-        this.ip.address = address >>> 0
-        this.ip.prefix = prefix
+        this.ip.setAddress(address, prefix)
         this.arp.ourIp = address >>> 0
         this.arp.prefix = prefix
         const net = (address & prefixMask(prefix)) >>> 0

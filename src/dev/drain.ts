@@ -49,10 +49,10 @@ export class TxDrain {
         while (!this.stopped) {
             const rec = q.peek()
             if (rec < 0) break
-            const len = q.pool.frameLen(rec)
+            const len = buf.getAt(rec, "u16")
             const st = await this.dev.startXmit(buf, rec + RECORD_HEADER, len)
             if (st === XmitStatus.Ok) {
-                q.dequeueSent(rec)
+                q.dequeueSent(rec, len)
                 this.link.tx_packets++
                 this.link.tx_bytes += len
                 sent++

@@ -30,7 +30,7 @@ export class FifoQdisc {
      * `pool.buf` to write it at, or -1 (counted as a drop and an overlimit, as qdisc_drop does).
      */
     reserve(len: number): number {
-        const at = this.hasRoom(1, len) ? this.pool.reserve(len) : -1
+        const at = this.count < this.limitPackets && this.bytes + len <= this.limitBytes ? this.pool.reserve(len) : -1
         if (at < 0) {
             this.stats.drops++
             this.stats.overlimits++
@@ -41,7 +41,11 @@ export class FifoQdisc {
     /** The reserved frame, now written, joins the tail of the queue. */
     enqueue(len: number): void {
         this.pool.commit(len, QDISC_TAG)
-        this.added(len)
+        this.count++
+        this.bytes += len
+        this.stats.backlog = this.bytes
+        this.stats.qlen = this.count
+        if (this.onEnqueue !== null) this.onEnqueue()
     }
 
     /** A frame already in the pool (a resolved pending frame at record `rec`) joins the queue. */
@@ -75,9 +79,8 @@ export class FifoQdisc {
         return rec
     }
 
-    /** The peeked frame was sent. */
-    dequeueSent(rec: number): void {
-        const len = this.pool.frameLen(rec)
+    /** The peeked frame (`len` bytes) was sent. */
+    dequeueSent(rec: number, len: number): void {
         this.removed(rec, len)
         this.stats.packets++
         this.stats.bytes += len

@@ -53,7 +53,7 @@ export class Ipv4Input {
             return
         }
         const dst = ipv4Dst(buf, off)
-        if (dst !== this.out.address && dst !== 0xffffffff && !this.isOurBroadcast(dst)) {
+        if (dst !== this.out.address && dst !== 0xffffffff && dst !== this.out.subnetBroadcast) {
             st.InAddrErrors++
             return
         }
@@ -77,13 +77,6 @@ export class Ipv4Input {
             st.InDelivers++
             this.udp.receive(buf, off + hlen, plen, ipv4Src(buf, off), dst)
         } else st.InUnknownProtos++
-    }
-
-    private isOurBroadcast(dst: number): boolean {
-        const p = this.out.prefix
-        if (p >= 31) return false
-        const hostMask = (0xffffffff >>> p) >>> 0
-        return (dst | hostMask) >>> 0 === (this.out.address | hostMask) >>> 0 && ((dst & hostMask) >>> 0) === hostMask
     }
 
     /** icmp_rcv -> icmp_echo. */

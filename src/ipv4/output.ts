@@ -9,12 +9,12 @@
 import { FifoQdisc } from "../dev/qdisc"
 import { NetDevice } from "../dev/netdev"
 import { LinkStats } from "../dev/counters"
-import { NeighTable, Neighbour } from "../neigh/neighbour"
+import { NeighTable, Neighbour, NudState } from "../neigh/neighbour"
 import { ETHERNET_HEADER_LEN, EtherType } from "../wire/ethernet"
-import { IPV4_DF, IPV4_HEADER_LEN, IPV4_MF, ipv4OptionsForFragment, Ipv4Field } from "../wire/ipv4"
-import { internetChecksum, onesSum, finish, pseudoHeaderSum, udpChecksumField } from "../wire/checksum"
-import { setU16, setU32 } from "../wire/bytes"
-import { ipv4IsMulticast, ipv4MulticastMac } from "../wire/addr"
+import { IPV4_DF, IPV4_HEADER_LEN, IPV4_MF, ipv4OptionsForFragment } from "../wire/ipv4"
+import { onesSum } from "../wire/checksum"
+import { setU16 } from "../wire/bytes"
+import { ipv4MulticastMac } from "../wire/addr"
 import { Fib, Route, RouteType } from "./fib"
 import { HookChain, Verdict } from "./hooks"
 import { OutPacket } from "./packet"
@@ -84,9 +84,11 @@ export class Ipv4Output {
     readonly stats = new IpStats()
     readonly localOut: HookChain
     readonly postRouting: HookChain
-    /** Interface address and prefix (the connected route). */
+    /** Interface address and prefix (the connected route), and the subnet's directed broadcast. */
     address = 0
     prefix = 0
+    /** RFC 919/922 directed broadcast; 255.255.255.255 for /31 and /32, which have none. */
+    subnetBroadcast = 0xffffffff
     defaultTtl = 64
     maxDatagram = 16000
     /** Global IP ID counter (RFC 6864 §4.2: must not repeat quickly for fragmentable datagrams). */
@@ -104,6 +106,12 @@ export class Ipv4Output {
     ) {
         this.localOut = new HookChain("LOCAL_OUT", hookCapacity)
         this.postRouting = new HookChain("POST_ROUTING", hookCapacity)
+    }
+
+    setAddress(address: number, prefix: number): void {
+        this.address = address >>> 0
+        this.prefix = prefix
+        this.subnetBroadcast = prefix >= 31 ? 0xffffffff : (address | (0xffffffff >>> prefix)) >>> 0
     }
 
     /** ip_route_output for `pkt.dst`: sets pkt.route, or says why not. */
@@ -186,15 +194,18 @@ export class Ipv4Output {
         const dst = pkt.dst
         let hh: Buffer = null
         let n: Neighbour = null
-        if (dst === 0xffffffff || this.isSubnetBroadcast(dst)) {
+        if (dst === 0xffffffff || dst === this.subnetBroadcast) {
             hh = this.mcastHh
             hh.blitAt(0, BROADCAST_MAC, 0, 6)
-        } else if (ipv4IsMulticast(dst)) {
+        } else if (dst >>> 28 === 0xe) {
+            // multicast, RFC 5771
             hh = this.mcastHh
             ipv4MulticastMac(dst, hh, 0)
         } else {
             const nexthop = rt.gateway !== 0 ? rt.gateway : dst
-            n = this.neigh.lookup(nexthop)
+            // the neighbour of the previous datagram, while it is still the entry for this next hop
+            n = pkt.neigh
+            if (n === null || n.ip !== nexthop || n.state === NudState.None) n = this.neigh.lookup(nexthop)
             if (n === null) {
                 n = this.neigh.create(nexthop, now)
                 if (n === null) {
@@ -202,6 +213,7 @@ export class Ipv4Output {
                     return SendResult.NeighbourTableFull
                 }
             }
+            pkt.neigh = n
             if (this.neigh.eventSend(n, now)) hh = n.hh
         }
         if (hh === this.mcastHh) {
@@ -279,13 +291,6 @@ export class Ipv4Output {
         return hh !== null ? SendResult.Sent : SendResult.Queued
     }
 
-    /** The directed broadcast address of the connected subnet (RFC 919, RFC 922). */
-    private isSubnetBroadcast(addr: number): boolean {
-        if (this.prefix >= 31) return false
-        const hostMask = (0xffffffff >>> this.prefix) >>> 0
-        return (addr | hostMask) >>> 0 === (this.address | hostMask) >>> 0 && ((addr & hostMask) >>> 0) === hostMask
-    }
-
     /** ip_select_ident: a global counter, wrapping at 16 bits and skipping 0. */
     private selectIdent(): number {
         const id = this.nextIdent
@@ -298,38 +303,62 @@ export class Ipv4Output {
      * (ip_fragment's per-fragment work: offset in 8-byte units, MF, options per their copy flag).
      */
     private emitFragment(buf: Buffer, off: number, pkt: OutPacket, hlen: number, offset: number, len: number, mf: boolean): void {
-        buf[off] = 0x40 | (hlen >> 2)
-        buf[off + Ipv4Field.Tos] = pkt.tos
-        setU16(buf, off + Ipv4Field.TotalLength, hlen + len)
-        setU16(buf, off + Ipv4Field.Ident, pkt.ident)
-        setU16(buf, off + Ipv4Field.FlagsFragment, (pkt.dontFragment ? IPV4_DF : 0) | (mf ? IPV4_MF : 0) | (offset >> 3))
-        buf[off + Ipv4Field.Ttl] = pkt.ttl
-        buf[off + Ipv4Field.Protocol] = pkt.protocol
-        buf[off + Ipv4Field.Checksum] = 0
-        buf[off + Ipv4Field.Checksum + 1] = 0
-        setU32(buf, off + Ipv4Field.Src, pkt.src)
-        setU32(buf, off + Ipv4Field.Dst, pkt.dst)
+        // fields written byte by byte and the checksum summed from the values (RFC 1071 §2: a sum
+        // of the header's 16-bit words): no helper calls on the per-packet path
+        const total = hlen + len
+        const vihlTos = ((0x40 | (hlen >> 2)) << 8) | pkt.tos
+        const flags = (pkt.dontFragment ? IPV4_DF : 0) | (mf ? IPV4_MF : 0) | (offset >> 3)
+        const ttlProto = (pkt.ttl << 8) | pkt.protocol
+        const id = pkt.ident
+        const src = pkt.src
+        const dst = pkt.dst
+        buf[off] = vihlTos >> 8
+        buf[off + 1] = vihlTos
+        buf[off + 2] = total >> 8
+        buf[off + 3] = total
+        buf[off + 4] = id >> 8
+        buf[off + 5] = id
+        buf[off + 6] = flags >> 8
+        buf[off + 7] = flags
+        buf[off + 8] = pkt.ttl
+        buf[off + 9] = pkt.protocol
+        buf[off + 12] = src >>> 24
+        buf[off + 13] = src >>> 16
+        buf[off + 14] = src >>> 8
+        buf[off + 15] = src
+        buf[off + 16] = dst >>> 24
+        buf[off + 17] = dst >>> 16
+        buf[off + 18] = dst >>> 8
+        buf[off + 19] = dst
+        let sum = vihlTos + total + id + flags + ttlProto + (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff)
         if (hlen > IPV4_HEADER_LEN) {
             const olen = hlen - IPV4_HEADER_LEN
             buf.fillAt(off + IPV4_HEADER_LEN, olen, 0)
             buf.blitAt(off + IPV4_HEADER_LEN, pkt.options, pkt.optionsOff, pkt.optionsLen)
             // RFC 791 §3.2: later fragments keep only options with the copy flag
             if (offset > 0) ipv4OptionsForFragment(buf, off + IPV4_HEADER_LEN, olen)
+            sum += onesSum(buf, off + IPV4_HEADER_LEN, olen, 0)
         }
-        setU16(buf, off + Ipv4Field.Checksum, internetChecksum(buf, off, hlen))
+        // nine words and the options: at most two end-around carries
+        sum = (sum & 0xffff) + (sum >>> 16)
+        sum = (sum & 0xffff) + (sum >>> 16)
+        const c = ~sum & 0xffff
+        buf[off + 10] = c >> 8
+        buf[off + 11] = c
         // payload bytes [offset, offset+len) of head ++ payload
-        let dst = off + hlen
+        let at = off + hlen
         let from = offset
         let left = len
         if (from < pkt.headLen) {
             const n = Math.min(left, pkt.headLen - from)
-            buf.blitAt(dst, pkt.head, from, n)
-            dst += n
+            buf.blitAt(at, pkt.head, from, n)
+            at += n
             from += n
             left -= n
         }
-        if (left > 0) buf.blitAt(dst, pkt.payload, pkt.payloadOff + from - pkt.headLen, left)
+        if (left > 0) buf.blitAt(at, pkt.payload, pkt.payloadOff + from - pkt.headLen, left)
     }
+
 }
 
 /** The route's type as an outcome (Sent = usable unicast), counting what Linux counts. */
@@ -348,19 +377,35 @@ export function routeVerdict(rt: Route, stats: IpStats): SendResult {
     return SendResult.Blackhole
 }
 
-/** The transport checksum, now that the addresses are final (udp_send_skb / icmp_push_reply). */
+/**
+ * The transport checksum, now that the addresses are final (udp_send_skb / icmp_push_reply): the
+ * payload's sum (taken once, from the caller's buffer) plus the header and pseudo-header words.
+ */
 function finishTransport(pkt: OutPacket): void {
     const h = pkt.head
+    let sum: number
     if (pkt.protocol === 17) {
         const ulen = pkt.ipPayloadLen()
-        setU16(h, 4, ulen)
-        h[6] = 0
-        h[7] = 0
-        const sum = onesSum(h, 0, 8, pkt.payloadSum + pseudoHeaderSum(pkt.src, pkt.dst, 17, ulen))
-        setU16(h, 6, udpChecksumField(sum))
+        const src = pkt.src
+        const dst = pkt.dst
+        h[4] = ulen >> 8
+        h[5] = ulen
+        // RFC 768: source port, destination port, length (in the header and the pseudo-header),
+        // protocol, addresses, data
+        sum = pkt.payloadSum + pkt.srcPort + pkt.dstPort + ulen + ulen + 17 +
+            (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff)
+        sum = (sum & 0xffff) + (sum >>> 16)
+        sum = (sum & 0xffff) + (sum >>> 16)
+        let c = ~sum & 0xffff
+        if (c === 0) c = 0xffff // RFC 768: zero is sent as all ones
+        h[6] = c >> 8
+        h[7] = c
     } else if (pkt.protocol === 1) {
         h[2] = 0
         h[3] = 0
-        setU16(h, 2, finish(onesSum(h, 0, pkt.headLen, pkt.payloadSum)))
+        sum = onesSum(h, 0, pkt.headLen, pkt.payloadSum)
+        const c = ~sum & 0xffff
+        h[2] = c >> 8
+        h[3] = c
     }
 }

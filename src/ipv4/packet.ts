@@ -4,6 +4,7 @@
 // `payload`: fragments are cut from these two pieces directly, without a second copy.
 
 import { Route } from "./fib"
+import { Neighbour } from "../neigh/neighbour"
 
 export class OutPacket {
     src = 0
@@ -30,6 +31,8 @@ export class OutPacket {
     optionsLen = 0
     /** Set by routing. */
     route: Route = null
+    /** The neighbour the last datagram went to (ip_finish_output2's lookup, kept like a dst's neighbour). */
+    neigh: Neighbour = null
     /**
      * Blocking sends only: allow the fragments to be enqueued a few at a time as the qdisc drains
      * (continueOutput), instead of all-or-nothing. Progress: the next fragment's payload offset and
