@@ -9,6 +9,7 @@ import * as ds from "@devicescript/core"
 import { StackConfig } from "../src/config/types"
 import { NetStack } from "../src/stack"
 import { TestDevice } from "../src/dev/testdev"
+import { XmitStatus } from "../src/dev/netdev"
 import { Verdict } from "../src/ipv4/hooks"
 import { testConfig, BOARD_IP, COLLECTOR_IP } from "../test/support/config"
 
@@ -107,4 +108,84 @@ export function report(line: string): void {
 
 export async function yieldNow(): Promise<void> {
     await ds.sleep(0)
+}
+
+// ---------------------------------------------------------------- the hand-written baseline
+
+/** A big-endian IPv4 address as getAt(.., "u32") reads its four bytes (little-endian). */
+function leOf(a: number): number {
+    return (((a & 0xff) << 24) | ((a & 0xff00) << 8) | ((a >>> 8) & 0xff00) | (a >>> 24)) >>> 0
+}
+const HAND_SRC = leOf(BOARD_IP)
+const HAND_DST = leOf(COLLECTOR_IP)
+let handIdent = 1
+
+/**
+ * One function, no helpers: Ethernet + IPv4 + UDP headers with both checksums for `plen` payload
+ * bytes, built in `b` (1,514 bytes), then the frame to the device. Sums are little-endian 32-bit
+ * reads, byte-swapped at the end (RFC 1071 §2(B)), as the stack does.
+ */
+export async function handSend(dev: TestDevice, b: Buffer, payload: Buffer, plen: number): Promise<XmitStatus> {
+    b.blitAt(0, COLLECTOR_MAC, 0, 6)
+    b.blitAt(6, BOARD_MAC, 0, 6)
+    b[12] = 0x08
+    b[13] = 0x00
+    const total = 28 + plen
+    b[14] = 0x45
+    b[15] = 0
+    b[16] = total >> 8
+    b[17] = total & 0xff
+    const id = handIdent
+    handIdent = id >= 0xffff ? 1 : id + 1
+    b[18] = id >> 8
+    b[19] = id & 0xff
+    b[20] = 0x40
+    b[21] = 0
+    b[22] = 64
+    b[23] = 17
+    b[24] = 0
+    b[25] = 0
+    b.setAt(26, "u32", HAND_SRC)
+    b.setAt(30, "u32", HAND_DST)
+    let s = b.getAt(14, "u32") + b.getAt(18, "u32") + b.getAt(22, "u32") + HAND_SRC + HAND_DST
+    while (s > 0xffff) {
+        const h = Math.floor(s / 0x10000)
+        s = s - h * 0x10000 + h
+    }
+    let c = ~(((s & 0xff) << 8) | (s >> 8)) & 0xffff
+    b[24] = c >> 8
+    b[25] = c & 0xff
+    const ulen = 8 + plen
+    b[34] = SRC_PORT >> 8
+    b[35] = SRC_PORT & 0xff
+    b[36] = DST_PORT >> 8
+    b[37] = DST_PORT & 0xff
+    b[38] = ulen >> 8
+    b[39] = ulen & 0xff
+    b[40] = 0
+    b[41] = 0
+    b.blitAt(42, payload, 0, plen)
+    // pseudo-header (src, dst, 0/17, length) as little-endian words, then the UDP header + payload
+    s = HAND_SRC + HAND_DST + 0x1100 + (((ulen & 0xff) << 8) | (ulen >> 8))
+    const end = 34 + ulen
+    const end4 = 34 + (ulen & ~3)
+    let i = 34
+    while (i < end4) {
+        s += b.getAt(i, "u32")
+        i += 4
+    }
+    if (i + 2 <= end) {
+        s += b.getAt(i, "u16")
+        i += 2
+    }
+    if (i < end) s += b[i]
+    while (s > 0xffff) {
+        const h = Math.floor(s / 0x10000)
+        s = s - h * 0x10000 + h
+    }
+    c = ~(((s & 0xff) << 8) | (s >> 8)) & 0xffff
+    if (c === 0) c = 0xffff
+    b[40] = c >> 8
+    b[41] = c & 0xff
+    return await dev.startXmit(b, 0, 14 + total)
 }

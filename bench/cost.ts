@@ -19,8 +19,8 @@ import { TxDrain } from "../src/dev/drain"
 import { OutPacket } from "../src/ipv4/packet"
 import { fold, internetChecksum, onesSum } from "../src/wire/checksum"
 import { setU16, setU32 } from "../src/wire/bytes"
-import { BOARD_IP, COLLECTOR_IP } from "../test/support/config"
-import { Cfg, cfgDest, cfgName, makePayload, makeStack, report, BOARD_MAC, COLLECTOR_MAC, DST_PORT, SRC_PORT } from "./common"
+import { COLLECTOR_IP } from "../test/support/config"
+import { Cfg, cfgDest, cfgName, makePayload, makeStack, report, DST_PORT, SRC_PORT, handSend } from "./common"
 
 // host/bench/run.ts may rewrite these two lines (--quick)
 const SAMPLE_MS = 50
@@ -212,86 +212,9 @@ async function timeFloor(dev: TestDevice, frames: Buffer[], batch: number): Prom
 
 // ---------------------------------------------------------------- the hand-written baseline
 
-/** A big-endian IPv4 address as getAt(.., "u32") reads its four bytes (little-endian). */
-function leOf(a: number): number {
-    return (((a & 0xff) << 24) | ((a & 0xff00) << 8) | ((a >>> 8) & 0xff00) | (a >>> 24)) >>> 0
-}
-const HAND_SRC = leOf(BOARD_IP)
-const HAND_DST = leOf(COLLECTOR_IP)
 /** Allocated while the default configuration runs (the heap cannot hold two stacks' worth). */
 let handFrame: Buffer = null
-let handIdent = 1
 
-/**
- * One function, no helpers: Ethernet + IPv4 + UDP headers with both checksums for `plen` payload
- * bytes, then the frame to the device. Sums are little-endian 32-bit reads, byte-swapped at the end
- * (RFC 1071 §2(B)), as the stack does.
- */
-async function handSend(dev: TestDevice, payload: Buffer, plen: number): Promise<XmitStatus> {
-    const b = handFrame
-    b.blitAt(0, COLLECTOR_MAC, 0, 6)
-    b.blitAt(6, BOARD_MAC, 0, 6)
-    b[12] = 0x08
-    b[13] = 0x00
-    const total = 28 + plen
-    b[14] = 0x45
-    b[15] = 0
-    b[16] = total >> 8
-    b[17] = total & 0xff
-    const id = handIdent
-    handIdent = id >= 0xffff ? 1 : id + 1
-    b[18] = id >> 8
-    b[19] = id & 0xff
-    b[20] = 0x40
-    b[21] = 0
-    b[22] = 64
-    b[23] = 17
-    b[24] = 0
-    b[25] = 0
-    b.setAt(26, "u32", HAND_SRC)
-    b.setAt(30, "u32", HAND_DST)
-    let s = b.getAt(14, "u32") + b.getAt(18, "u32") + b.getAt(22, "u32") + HAND_SRC + HAND_DST
-    while (s > 0xffff) {
-        const h = Math.floor(s / 0x10000)
-        s = s - h * 0x10000 + h
-    }
-    let c = ~(((s & 0xff) << 8) | (s >> 8)) & 0xffff
-    b[24] = c >> 8
-    b[25] = c & 0xff
-    const ulen = 8 + plen
-    b[34] = SRC_PORT >> 8
-    b[35] = SRC_PORT & 0xff
-    b[36] = DST_PORT >> 8
-    b[37] = DST_PORT & 0xff
-    b[38] = ulen >> 8
-    b[39] = ulen & 0xff
-    b[40] = 0
-    b[41] = 0
-    b.blitAt(42, payload, 0, plen)
-    // pseudo-header (src, dst, 0/17, length) as little-endian words, then the UDP header + payload
-    s = HAND_SRC + HAND_DST + 0x1100 + (((ulen & 0xff) << 8) | (ulen >> 8))
-    const end = 34 + ulen
-    const end4 = 34 + (ulen & ~3)
-    let i = 34
-    while (i < end4) {
-        s += b.getAt(i, "u32")
-        i += 4
-    }
-    if (i + 2 <= end) {
-        s += b.getAt(i, "u16")
-        i += 2
-    }
-    if (i < end) s += b[i]
-    while (s > 0xffff) {
-        const h = Math.floor(s / 0x10000)
-        s = s - h * 0x10000 + h
-    }
-    c = ~(((s & 0xff) << 8) | (s >> 8)) & 0xffff
-    if (c === 0) c = 0xffff
-    b[40] = c >> 8
-    b[41] = c & 0xff
-    return await dev.startXmit(b, 0, 14 + total)
-}
 
 async function timeHand(dev: TestDevice, payload: Buffer, plen: number, batch: number): Promise<void> {
     let bad = 0
@@ -301,7 +224,7 @@ async function timeHand(dev: TestDevice, payload: Buffer, plen: number, batch: n
     const t0 = ds.millis()
     while (el < SAMPLE_MS && n < MAX_N) {
         for (let i = 0; i < batch; i++) {
-            if ((await handSend(dev, payload, plen)) !== XmitStatus.Ok) bad++
+            if ((await handSend(dev, handFrame, payload, plen)) !== XmitStatus.Ok) bad++
         }
         n += batch
         await ds.sleep(0)

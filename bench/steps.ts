@@ -15,9 +15,7 @@ import * as ds from "@devicescript/core"
 import { NetStack } from "../src/stack"
 import { TestDevice } from "../src/dev/testdev"
 import { UdpSocket, PmtuDisc } from "../src/udp/socket"
-import { XmitStatus } from "../src/dev/netdev"
-import { BOARD_IP, COLLECTOR_IP } from "../test/support/config"
-import { Cfg, cfgDest, makePayload, makeStack, BOARD_MAC, COLLECTOR_MAC, DST_PORT, SRC_PORT } from "./common"
+import { Cfg, cfgDest, handSend, makePayload, makeStack, DST_PORT, SRC_PORT } from "./common"
 
 const SPEC = "@@stepspec:00:0:000000"
 const CASE = parseInt(SPEC.slice(11, 13))
@@ -59,78 +57,6 @@ const ip = stack.ip
 const fib = stack.fib
 const pkt = s.pkt
 
-function leOf(a: number): number {
-    return (((a & 0xff) << 24) | ((a & 0xff00) << 8) | ((a >>> 8) & 0xff00) | (a >>> 24)) >>> 0
-}
-const HAND_SRC = leOf(BOARD_IP)
-const HAND_DST = leOf(COLLECTOR_IP)
-let handIdent = 1
-
-/** The same single function as bench/cost.ts's handSend. */
-async function handSend(plen: number): Promise<XmitStatus> {
-    const b = hand
-    b.blitAt(0, COLLECTOR_MAC, 0, 6)
-    b.blitAt(6, BOARD_MAC, 0, 6)
-    b[12] = 0x08
-    b[13] = 0x00
-    const total = 28 + plen
-    b[14] = 0x45
-    b[15] = 0
-    b[16] = total >> 8
-    b[17] = total & 0xff
-    const id = handIdent
-    handIdent = id >= 0xffff ? 1 : id + 1
-    b[18] = id >> 8
-    b[19] = id & 0xff
-    b[20] = 0x40
-    b[21] = 0
-    b[22] = 64
-    b[23] = 17
-    b[24] = 0
-    b[25] = 0
-    b.setAt(26, "u32", HAND_SRC)
-    b.setAt(30, "u32", HAND_DST)
-    let sum = b.getAt(14, "u32") + b.getAt(18, "u32") + b.getAt(22, "u32") + HAND_SRC + HAND_DST
-    while (sum > 0xffff) {
-        const h = Math.floor(sum / 0x10000)
-        sum = sum - h * 0x10000 + h
-    }
-    let c = ~(((sum & 0xff) << 8) | (sum >> 8)) & 0xffff
-    b[24] = c >> 8
-    b[25] = c & 0xff
-    const ulen = 8 + plen
-    b[34] = SRC_PORT >> 8
-    b[35] = SRC_PORT & 0xff
-    b[36] = DST_PORT >> 8
-    b[37] = DST_PORT & 0xff
-    b[38] = ulen >> 8
-    b[39] = ulen & 0xff
-    b[40] = 0
-    b[41] = 0
-    b.blitAt(42, payload, 0, plen)
-    sum = HAND_SRC + HAND_DST + 0x1100 + (((ulen & 0xff) << 8) | (ulen >> 8))
-    const end = 34 + ulen
-    const end4 = 34 + (ulen & ~3)
-    let i = 34
-    while (i < end4) {
-        sum += b.getAt(i, "u32")
-        i += 4
-    }
-    if (i + 2 <= end) {
-        sum += b.getAt(i, "u16")
-        i += 2
-    }
-    if (i < end) sum += b[i]
-    while (sum > 0xffff) {
-        const h = Math.floor(sum / 0x10000)
-        sum = sum - h * 0x10000 + h
-    }
-    c = ~(((sum & 0xff) << 8) | (sum >> 8)) & 0xffff
-    if (c === 0) c = 0xffff
-    b[40] = c >> 8
-    b[41] = c & 0xff
-    return await dev.startXmit(b, 0, 14 + total)
-}
 
 // One loop per case, all of the same shape, so that the per-iteration overhead O is the same as in
 // the calibration run (K = 0, where the datagram is never sent).
@@ -139,7 +65,7 @@ async function warmup(): Promise<void> {
     for (let i = 0; i < 2; i++) {
         s.sendTo(dst, DST_PORT, payload, 0, SIZE)
         await drain.run()
-        if (SIZE <= 1472) await handSend(SIZE)
+        if (SIZE <= 1472) await handSend(dev, hand, payload, SIZE)
         await ds.sleep(0)
     }
 }
@@ -206,7 +132,7 @@ if (CASE === 1 && nf === 1) {
     }
 } else if (CASE === 5) {
     while (true) {
-        if (n < K) await handSend(SIZE)
+        if (n < K) await handSend(dev, hand, payload, SIZE)
         n++
         console.log("@@n " + n)
     }
