@@ -16,7 +16,7 @@ import { Sn, SnSr } from "../../src/drivers/w5500/regs"
 import { NetStack } from "../../src/stack"
 import { SendResult } from "../../src/ipv4/output"
 import { onesSum } from "../../src/wire/checksum"
-import { bytesEqual, getU16 } from "../../src/wire/bytes"
+import { bytesEqual } from "../../src/wire/bytes"
 import { testConfig, BOARD_IP, COLLECTOR_IP, GATEWAY_IP } from "../support/config"
 
 const GW_MAC = hex`02 00 5e 10 00 01`

@@ -1,5 +1,5 @@
 import { describe, test, expect, beforeEach } from "@devicescript/test"
-import { yieldToScheduler, makeRig, arpReplyToBoard, GATEWAY_MAC, COLLECTOR_MAC, BOARD_MAC, macAt } from "../support/rig"
+import { yieldToScheduler, makeRig, arpReplyToBoard, GATEWAY_MAC, COLLECTOR_MAC, macAt } from "../support/rig"
 import { refChecksum, refUdpChecksumOk, be16, be32, pattern } from "../support/ref"
 import { BOARD_IP, GATEWAY_IP, COLLECTOR_IP } from "../support/config"
 import { SendResult } from "../../src/ipv4/output"

@@ -1,6 +1,6 @@
 import { describe, test, expect, beforeEach } from "@devicescript/test"
 import { yieldToScheduler, makeRig, arpFrame, arpReplyToBoard, GATEWAY_MAC, BOARD_MAC, macAt } from "../support/rig"
-import { BOARD_IP, GATEWAY_IP, COLLECTOR_IP } from "../support/config"
+import { BOARD_IP, GATEWAY_IP } from "../support/config"
 import { be16, be32 } from "../support/ref"
 import { ArpOperation } from "../../src/wire/arp"
 import { NudState } from "../../src/neigh/neighbour"
