@@ -17,6 +17,12 @@ export class FifoQdisc {
     bytes = 0
     /** Called after every enqueue (netif_schedule: wake the drain). */
     onEnqueue: () => void = null
+    /**
+     * Called when the pool has no room for a frame the queue's limits allow (frames waiting for ARP
+     * share the pool): true when it freed a record, and reserve() tries again. The neighbour table
+     * drops its oldest waiting frame (NeighTable.giveWay): frames that can go now come first.
+     */
+    makeRoom: () => boolean = null
 
     constructor(readonly pool: FrameRing, readonly limitPackets: number, readonly limitBytes: number) {}
 
@@ -30,7 +36,11 @@ export class FifoQdisc {
      * `pool.buf` to write it at, or -1 (counted as a drop and an overlimit, as qdisc_drop does).
      */
     reserve(len: number): number {
-        const at = this.count < this.limitPackets && this.bytes + len <= this.limitBytes ? this.pool.reserve(len) : -1
+        let at = -1
+        if (this.count < this.limitPackets && this.bytes + len <= this.limitBytes) {
+            at = this.pool.reserve(len)
+            while (at < 0 && this.makeRoom !== null && this.makeRoom()) at = this.pool.reserve(len)
+        }
         if (at < 0) {
             this.stats.drops++
             this.stats.overlimits++

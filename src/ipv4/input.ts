@@ -4,7 +4,7 @@
 // UDP datagrams go to the socket table.
 
 import { IcmpStats } from "./mib"
-import { Ipv4Output } from "./output"
+import { Ipv4Output, SendResult } from "./output"
 import { OutPacket } from "./packet"
 import { TokenBucket } from "../util/tokenbucket"
 import {
@@ -109,9 +109,11 @@ export class Ipv4Input {
         p.payloadOff = off + ICMP_HEADER_LEN
         p.payloadLen = len - ICMP_HEADER_LEN
         p.payloadSum = onesSum(buf, p.payloadOff, p.payloadLen, 0)
-        s.OutMsgs++
-        s.OutEchoReps++
-        this.out.queueXmit(p, now)
+        const r = this.out.queueXmit(p, now)
+        if (r === SendResult.Sent || r === SendResult.Queued) {
+            s.OutMsgs++
+            s.OutEchoReps++
+        } else s.OutErrors++
         p.payload = null
     }
 }

@@ -23,8 +23,11 @@ export class IcmpStats {
     InErrors = 0
     InEchos = 0
     InEchoReps = 0
+    /** ICMP messages handed to IP (sent, or waiting for ARP). */
     OutMsgs = 0
     OutEchoReps = 0
+    /** Echo replies IP did not take (no route, link down, no queue room, neighbour table full). */
+    OutErrors = 0
     /** Echo replies not sent because of the rate limit (Linux: IcmpOutRateLimitGlobal). */
     OutRateLimited = 0
 }
@@ -51,7 +54,8 @@ export function formatIpStats(s: IpStats): string {
 export function formatIcmpStats(s: IcmpStats): string {
     return (
         "Icmp: InMsgs " + s.InMsgs + " InErrors " + s.InErrors + " InEchos " + s.InEchos + " InEchoReps " +
-        s.InEchoReps + " OutMsgs " + s.OutMsgs + " OutEchoReps " + s.OutEchoReps + " OutRateLimited " + s.OutRateLimited
+        s.InEchoReps + " OutMsgs " + s.OutMsgs + " OutEchoReps " + s.OutEchoReps + " OutErrors " + s.OutErrors +
+        " OutRateLimited " + s.OutRateLimited
     )
 }
 

@@ -267,7 +267,7 @@ export class Ipv4Output {
             const buf = q.pool.buf
             if (at < 0) {
                 // the pool is shared: the pending queue, or a pool taken by pending frames, may refuse
-                if (hh === null) this.neigh.stats.unresolved_discards++
+                // (a send-time failure, counted here and by the caller: the frame never waited)
                 this.stats.OutDiscards++
                 if (frames > 1) this.stats.FragFails++
                 return SendResult.QueueFull

@@ -7,7 +7,7 @@
 // (they hold queued frames) are never evicted; when nothing can go, creation fails with a typed
 // error and the datagram is dropped and counted (table_fulls).
 
-import { FifoQdisc } from "../dev/qdisc"
+import { FifoQdisc, QDISC_TAG } from "../dev/qdisc"
 import { PendingQueue, PendingSink } from "./pending"
 import { RECORD_HEADER } from "../dev/ring"
 import { ETHERNET_HEADER_LEN, EtherType } from "../wire/ethernet"
@@ -129,6 +129,31 @@ export class NeighTable implements PendingSink {
             this.entries.push(n)
         }
         this.pending = new PendingQueue(qdisc.pool, params.pendingPackets, params.pendingBytes)
+        this.pending.stats = this.stats
+        const self = this
+        qdisc.makeRoom = () => self.giveWay()
+    }
+
+    /**
+     * The shared pool is full and a frame that can go now needs room (FifoQdisc.makeRoom): the oldest
+     * frame waiting for ARP gives way, if it is the oldest record of the pool (only then is its space
+     * free at once). Dropped and counted. Without this, frames waiting for neighbours that never
+     * answer (a silent peer, echo replies to spoofed sources) could fill the pool and stop all
+     * transmission until their resolution fails.
+     */
+    giveWay(): boolean {
+        const p = this.qdisc.pool
+        const rec = p.oldest()
+        if (rec < 0) return false
+        const tag = p.tag(rec)
+        if (tag === QDISC_TAG || tag >= this.entries.length) return false
+        const n = this.entries[tag]
+        n.pendingPackets--
+        n.pendingBytes -= p.frameLen(rec)
+        n.pendingDropped++
+        p.release(rec)
+        this.stats.unresolved_discards++
+        return true
     }
 
     /** __ipv4_neigh_lookup_noref: the entry for `ip`, or null. */
@@ -282,7 +307,8 @@ export class NeighTable implements PendingSink {
     take(rec: number): void {
         const q = this.qdisc
         q.pool.buf.blitAt(rec + RECORD_HEADER, this.flushing.hh, 0, ETHERNET_HEADER_LEN)
-        q.adopt(rec)
+        // no room in the queue (a qdisc drop): it waited for resolution and is lost, count it here too
+        if (!q.adopt(rec)) this.stats.unresolved_discards++
     }
 
     /**

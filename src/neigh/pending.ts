@@ -4,7 +4,7 @@
 // to fill in; when the neighbour resolves they join the qdisc where they are, without a copy.
 
 import { FrameRing } from "../dev/ring"
-import { Neighbour } from "./neighbour"
+import { Neighbour, NeighStats } from "./neighbour"
 
 export interface PendingSink {
     /** The frame at record `rec` of the pool is resolved. */
@@ -12,6 +12,9 @@ export interface PendingSink {
 }
 
 export class PendingQueue {
+    /** The table's counters (set by NeighTable): every frame dropped here is an unresolved discard. */
+    stats: NeighStats = null
+
     constructor(readonly pool: FrameRing, readonly limitPackets: number, readonly limitBytes: number) {}
 
     /**
@@ -24,6 +27,7 @@ export class PendingQueue {
         while (n.pendingPackets > 0 && (n.pendingPackets + 1 > this.limitPackets || n.pendingBytes + len > this.limitBytes)) {
             this.dropOldest(n)
             n.pendingDropped++
+            if (this.stats !== null) this.stats.unresolved_discards++
         }
         return this.pool.reserve(len)
     }

@@ -131,6 +131,8 @@ export class Enc28j60Stats {
     link_checks = 0
     /** SPI bus faults (timeouts) caught by poll() and startXmit(). */
     bus_errors = 0
+    /** The chip was found reset under the driver (ECON1.RXEN clear while open) and initialised again. */
+    chip_resets = 0
 }
 
 export interface Enc28j60Options {
@@ -603,6 +605,12 @@ export class Enc28j60Device implements NetDevice {
     private async checkLink(linkIf: boolean): Promise<void> {
         this.lastLinkCheck = ds.millis()
         this.stats.link_checks++
+        // with the link check (every linkPollMs or on LINKIF): the receiver off means the chip reset
+        // under us (a power glitch; every register is back to its reset value)
+        if (!((await this.rd(Reg.ECON1)) & Econ1.RXEN)) {
+            await this.reinit()
+            return
+        }
         // reading PHIR clears PGIF/PLNKIF and so EIR.LINKIF
         if (linkIf) await this.phyRead(Phy.PHIR)
         const up = ((await this.phyRead(Phy.PHSTAT2)) & Phstat2.LSTAT) !== 0
@@ -610,6 +618,14 @@ export class Enc28j60Device implements NetDevice {
             this.link = up
             if (this.owner) this.owner.carrierChanged(up)
         }
+    }
+
+    /** Initialise a chip that reset under us again, as open() does; a carrier change goes to the owner. */
+    private async reinit(): Promise<void> {
+        this.stats.chip_resets++
+        const was = this.link
+        await this.init()
+        if (this.link !== was && this.owner) this.owner.carrierChanged(this.link)
     }
 
     /** MIREGADR, MICMD.MIIRD, wait BUSY, clear MIIRD, MIRDL/H (DS39662E 3.3.1). */

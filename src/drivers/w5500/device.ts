@@ -97,6 +97,8 @@ export class W5500Stats {
     linkChanges = 0
     /** Errors (bus, chip timeouts) caught in the poll loop. */
     pollErrors = 0
+    /** The chip was found reset under the driver (Sn_SR not MACRAW while open) and initialised again. */
+    chipResets = 0
 }
 
 export interface W5500Options {
@@ -179,6 +181,8 @@ export class W5500Device implements NetDevice {
 
     private link = false
     private running = false
+    /** Between a successful open() and stop(): socket 0 must be in MACRAW. */
+    private isOpen = false
     /** Socket 0 TX_WR and RX_RD, kept here so they are never read back. */
     private txWr = 0
     private rxRd = 0
@@ -237,6 +241,7 @@ export class W5500Device implements NetDevice {
         await this.mutex.take(this.lockTimeout())
         try {
             await this.init()
+            this.isOpen = true
         } catch (e) {
             this.lastError = e as Error
             throw e
@@ -251,6 +256,7 @@ export class W5500Device implements NetDevice {
 
     async stop(): Promise<void> {
         this.running = false
+        this.isOpen = false
         await this.mutex.take(this.lockTimeout())
         try {
             await this.issue(SnCr.CLOSE)
@@ -318,6 +324,12 @@ export class W5500Device implements NetDevice {
     private async reopen(): Promise<void> {
         this.stats.reopens++
         this.txInFlight = false
+        // a socket we did not close: the chip reset under us (OPEN alone would leave it without MAC
+        // address and with 2 KB buffers)
+        if ((await this.read8(Block.S0Reg, Sn.SR)) !== SnSr.MACRAW) {
+            await this.reinit()
+            return
+        }
         await this.issue(SnCr.CLOSE)
         await this.openSocket()
     }
@@ -540,8 +552,28 @@ export class W5500Device implements NetDevice {
         this.fullDuplex = (v & Phy.DPX) !== 0
     }
 
+    /**
+     * The chip reset under us (brown-out, ESD, a glitch on RSTn): every register is back to its reset
+     * value, socket 0 closed. Initialise it again as open() does; a carrier change goes to the owner.
+     */
+    private async reinit(): Promise<void> {
+        this.stats.chipResets++
+        const was = this.link
+        await this.init()
+        if (this.link !== was) {
+            this.stats.linkChanges++
+            if (this.owner) this.owner.carrierChanged(this.link)
+        }
+    }
+
     /** §4.1 PHYCFGR.LNK; a change goes to the owner (netif_carrier_on/off). */
     private async pollLink(): Promise<void> {
+        // with the link poll (every linkPollMs): a closed socket means the chip reset under us
+        if (this.isOpen && (await this.read8(Block.S0Reg, Sn.SR)) !== SnSr.MACRAW) {
+            this.lastLinkPoll = this.clock()
+            await this.reinit()
+            return
+        }
         const v = await this.read8(Block.Common, Common.PHYCFGR)
         this.lastLinkPoll = this.clock()
         this.setPhy(v)
