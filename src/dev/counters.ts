@@ -27,6 +27,7 @@ export class QdiscStats {
     overlimits = 0
     /** Frames the device refused (Busy) and that went back to the head. */
     requeues = 0
+    /** Frame bytes and frames in the queue now (pending ARP frames in the pool not included). */
     backlog = 0
     qlen = 0
 }

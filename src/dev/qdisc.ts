@@ -12,9 +12,6 @@ export const QDISC_TAG = 0xfffe
 
 export class FifoQdisc {
     readonly stats = new QdiscStats()
-    /** Frames and frame bytes in the queue (pending frames in the pool are not counted here). */
-    count = 0
-    bytes = 0
     /** Called after every enqueue (netif_schedule: wake the drain). */
     onEnqueue: () => void = null
     /**
@@ -28,7 +25,7 @@ export class FifoQdisc {
 
     /** Room under both limits for `frames` more frames of `bytes` bytes in all. */
     hasRoom(frames: number, bytes: number): boolean {
-        return this.count + frames <= this.limitPackets && this.bytes + bytes <= this.limitBytes
+        return this.stats.qlen + frames <= this.limitPackets && this.stats.backlog + bytes <= this.limitBytes
     }
 
     /**
@@ -37,7 +34,7 @@ export class FifoQdisc {
      */
     reserve(len: number): number {
         let at = -1
-        if (this.count < this.limitPackets && this.bytes + len <= this.limitBytes) {
+        if (this.stats.qlen < this.limitPackets && this.stats.backlog + len <= this.limitBytes) {
             at = this.pool.reserve(len)
             while (at < 0 && this.makeRoom !== null && this.makeRoom()) at = this.pool.reserve(len)
         }
@@ -51,10 +48,8 @@ export class FifoQdisc {
     /** The reserved frame, now written, joins the tail of the queue. */
     enqueue(len: number): void {
         this.pool.commit(len, QDISC_TAG)
-        this.count++
-        this.bytes += len
-        this.stats.backlog = this.bytes
-        this.stats.qlen = this.count
+        this.stats.qlen++
+        this.stats.backlog += len
         if (this.onEnqueue !== null) this.onEnqueue()
     }
 
@@ -73,16 +68,14 @@ export class FifoQdisc {
     }
 
     private added(len: number): void {
-        this.count++
-        this.bytes += len
-        this.stats.backlog = this.bytes
-        this.stats.qlen = this.count
+        this.stats.qlen++
+        this.stats.backlog += len
         if (this.onEnqueue !== null) this.onEnqueue()
     }
 
     /** The oldest queued record (header offset; the frame is at +RECORD_HEADER), or -1 when empty. */
     peek(): number {
-        if (this.count === 0) return -1
+        if (this.stats.qlen === 0) return -1
         const p = this.pool
         let rec = p.oldest()
         while (rec >= 0 && p.tag(rec) !== QDISC_TAG) rec = p.next(rec)
@@ -104,10 +97,8 @@ export class FifoQdisc {
 
     private removed(rec: number, len: number): void {
         this.pool.release(rec)
-        this.count--
-        this.bytes -= len
-        this.stats.backlog = this.bytes
-        this.stats.qlen = this.count
+        this.stats.qlen--
+        this.stats.backlog -= len
     }
 
     /** Drop everything queued. Returns how many frames. */

@@ -44,9 +44,9 @@ export function poolFault(s: NetStack): string {
         pb += n.pendingBytes
     }
     const q = s.qdisc
-    if (s.pool.count !== q.count + pp) return "pool count " + s.pool.count + " != qdisc " + q.count + " + pending " + pp
-    if (s.pool.bytes !== q.bytes + pb) return "pool bytes " + s.pool.bytes + " != qdisc " + q.bytes + " + pending " + pb
-    if (q.count > q.limitPackets || q.bytes > q.limitBytes) return "qdisc over its limits"
+    if (s.pool.count !== q.stats.qlen + pp) return "pool count " + s.pool.count + " != qdisc " + q.stats.qlen + " + pending " + pp
+    if (s.pool.bytes !== q.stats.backlog + pb) return "pool bytes " + s.pool.bytes + " != qdisc " + q.stats.backlog + " + pending " + pb
+    if (q.stats.qlen > q.limitPackets || q.stats.backlog > q.limitBytes) return "qdisc over its limits"
     return null
 }
 

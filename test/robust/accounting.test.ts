@@ -40,7 +40,7 @@ function residual(rig: Rig, udpAccepted: number): number {
     let pending = 0
     for (let i = 0; i < s.neigh.entries.length; i++) pending += s.neigh.entries[i].pendingPackets
     const accepted = udpAccepted + s.arp.stats.requests_sent + s.arp.stats.replies_sent + s.input.icmp.OutEchoReps
-    return accepted - (s.link.tx_packets + s.link.tx_dropped + s.neigh.stats.unresolved_discards + s.qdisc.count + pending)
+    return accepted - (s.link.tx_packets + s.link.tx_dropped + s.neigh.stats.unresolved_discards + s.qdisc.stats.qlen + pending)
 }
 
 describe("accounting: every frame the stack takes ends in one counter", () => {
@@ -91,7 +91,7 @@ describe("accounting: every frame the stack takes ends in one counter", () => {
         await rig.flush()
         rig.dev.inject(arpReplyToBoard(COLLECTOR_MAC, COLLECTOR_IP))
         // one slot left in the qdisc: one frame joins it, three are dropped and counted
-        expect(rig.stack.qdisc.count).toBe(2)
+        expect(rig.stack.qdisc.stats.qlen).toBe(2)
         expect(rig.stack.neigh.stats.unresolved_discards).toBe(3)
         rig.dev.refuse = 0
         rig.stack.drain.wakeQueue()

@@ -375,7 +375,7 @@ class Soak {
         // carrier back (the driver polls the PHY), then every resolution ends (3 probes, 1 s apart)
         for (let i = 0; i < 60 && !s.dev.carrier(); i++) await ds.sleep(50)
         for (let i = 0; i < 120; i++) {
-            let busy = s.qdisc.count > 0
+            let busy = s.qdisc.stats.qlen > 0
             const es = s.neigh.entries
             for (let k = 0; k < es.length; k++) if (es[k].state === NudState.Incomplete || es[k].pendingPackets > 0) busy = true
             if (!busy) break
@@ -414,7 +414,7 @@ class Soak {
         const aAcc = s.arp.stats.requests_sent + s.arp.stats.replies_sent
         const iAcc = s.input.icmp.OutEchoReps
         const unres = s.neigh.stats.unresolved_discards
-        r.frameResidual = uAcc + aAcc + iAcc - (s.link.tx_packets + s.link.tx_dropped + unres + s.qdisc.count + pending)
+        r.frameResidual = uAcc + aAcc + iAcc - (s.link.tx_packets + s.link.tx_dropped + unres + s.qdisc.stats.qlen + pending)
         r.arpResidual = aAcc - L.fates(Cls.Arp) - this.inPool(Cls.Arp)
         const icmpUnres = iAcc - L.fates(Cls.Icmp) - this.inPool(Cls.Icmp)
         r.unresolved = unres - icmpUnres
@@ -452,7 +452,7 @@ class Soak {
         console.log(line + " unaccounted " + r.unaccounted)
         let frames = "@@soak frames residual " + r.frameResidual + " arp_residual " + r.arpResidual + " tx_packets " + s.link.tx_packets
         frames += " tx_dropped " + s.link.tx_dropped + " unresolved_discards " + s.neigh.stats.unresolved_discards
-        console.log(frames + " qdisc " + s.qdisc.count + " echo_replies " + s.input.icmp.OutEchoReps)
+        console.log(frames + " qdisc " + s.qdisc.stats.qlen + " echo_replies " + s.input.icmp.OutEchoReps)
         let dev = "@@soak device"
         for (let c = 0; c < 4; c++) dev += " " + CLS_NAMES[c] + " " + this.ledger.count(c, 0) + "/" + this.ledger.count(c, 1) + "/" + this.ledger.count(c, 2) + "/" + this.ledger.count(c, 3)
         console.log(dev + " (ok/busy/link_down/error)")
@@ -532,7 +532,7 @@ export async function runSoak(factory: SoakChipFactory, o: SoakOptions): Promise
                 nextProgress += o.progressMs
                 const st = k.stack
                 let pl = "@@soak progress " + Math.round((ds.millis() - t0) / 1000) + " s offered " + r.offered + " faults " + r.faults
-                pl += " tx_packets " + st.link.tx_packets + " qdisc " + st.qdisc.count + (st.drain.stopped ? " (queue stopped)" : "")
+                pl += " tx_packets " + st.link.tx_packets + " qdisc " + st.qdisc.stats.qlen + (st.drain.stopped ? " (queue stopped)" : "")
                 console.log(pl + " carrier " + (st.dev.carrier() ? 1 : 0))
             }
         }
