@@ -546,7 +546,7 @@ async function runSpi(o: Options): Promise<SpiResult> {
             const tSpi = tSpi0 + r.transactions * TX_US
             const mbps = r.chip === "w5500" ? 100 : 10
             const tWire = ((Math.max(r.len, 60) + WIRE_EXTRA) * 8) / mbps // µs
-            // W5500: the next frame is staged while the previous is on the wire (SENDOK checked
+            // W5500: the next frame is staged while the previous is on the wire (its end checked
             // after the write): max(). ENC28J60: one TX buffer, the driver waits for TXIF before
             // writing the next frame: the two add up.
             const serial = r.chip !== "w5500"

@@ -2,18 +2,22 @@
 // (w5100_open, w5100_start_tx, w5100_rx_work), laid out like embassy-net-wiznet's device.rs. The
 // register map and frame format are in regs.ts; datasheet sections are those of v1.0.9.
 //
-// Transmit. MACRAW sends one frame per SEND and the next SEND must wait for the previous SENDOK, so
-// the 16 KB TX buffer never holds more than the frame on the wire plus the one being staged. The
-// driver keeps TX_WR itself (no TX_FSR or TX_WR reads) and overlaps the wait with the next write:
+// Transmit. MACRAW sends one frame per SEND and the next SEND must wait for the previous one to
+// finish, so the 16 KB TX buffer never holds more than the frame on the wire plus the one being
+// staged. The driver keeps TX_WR itself (no TX_FSR or TX_WR reads) and overlaps the wait with the
+// next write:
 //   1. write the frame at TX_WR                           (buffer block, 3 + len bytes)
-//   2. read Sn_IR: SENDOK of the previous frame            (4 bytes; once, in steady state)
+//   2. read one byte of Sn_TX_RD: the previous SEND is over when TX_RD has reached that frame's
+//      end (SEND "sets TX_RD = TX_WR" once the frame is out, §4.2 Sn_TX_RD). Of the two bytes the
+//      driver reads one that differs between the frame's start and end: the low byte, or the high
+//      byte when the length is a multiple of 256     (4 bytes; once, in steady state)
 //   3. write Sn_TX_WR += len                               (5 bytes)
-//   4. write Sn_CR = SEND and Sn_IR = SENDOK (clears the previous SENDOK; the new one cannot be
-//      set before the frame has been on the wire)          (5 bytes)
-// Four chip-select windows per frame, 17 bytes besides the frame. startXmit never answers Busy:
-// if SENDOK is late it polls (a few reads, then one per ms) until a deadline, and on timeout counts
-// it, re-opens the socket and sends the frame at the new pointer. The queue is stopped and woken
-// only through the carrier (link polls).
+//   4. write Sn_CR = SEND                                  (4 bytes)
+// Four chip-select windows per frame, 16 bytes besides the frame. SENDOK in Sn_IR is neither read
+// nor cleared: reading it would need a second write to clear it (17 bytes). startXmit never
+// answers Busy: if the previous frame is late it polls (a few reads, then one per ms) until a
+// deadline, and on timeout counts it, re-opens the socket and sends the frame at the new pointer.
+// The queue is stopped and woken only through the carrier (link polls).
 //
 // Receive. A poll reads Sn_RX_RSR (twice until equal when non-zero, §4.2 note), then per frame the
 // 2-byte length header and the frame, then once per batch RX_RD and RECV. A header outside
@@ -37,7 +41,6 @@ import {
     RX_LEN_HEADER,
     Sn,
     SnCr,
-    SnIr,
     SnMr,
     SnSr,
     SOCKETS,
@@ -80,9 +83,9 @@ export class W5500Stats {
     txBytes = 0
     /** Frames refused for a bad length or lost to a bus error. */
     txErrors = 0
-    /** SENDOK never came within sendTimeoutMs (the frame is lost; the socket was re-opened). */
+    /** A SEND did not finish within sendTimeoutMs (the frame is lost; the socket was re-opened). */
     txTimeouts = 0
-    /** A frame in flight when the link dropped (SENDOK will never come for it). */
+    /** A frame in flight when the link dropped (its SEND may never finish). */
     txAbortedLinkDown = 0
     rxFrames = 0
     rxBytes = 0
@@ -113,7 +116,7 @@ export interface W5500Options {
     versionTimeoutMs?: number
     /** Sn_CR back to 0 after a command; default 10 ms. */
     cmdTimeoutMs?: number
-    /** SENDOK after SEND; default 20 ms (ESP-IDF waits 1.5 ms at 10 Mb/s, but we sleep in 1 ms steps). */
+    /** SEND to finished (TX_RD = TX_WR); default 20 ms (ESP-IDF waits 1.5 ms at 10 Mb/s, but we sleep in 1 ms steps). */
     sendTimeoutMs?: number
     /** A frame RSR does not yet cover waits this long (default 50 ms) before the ring is resynchronised. */
     partialTimeoutMs?: number
@@ -186,7 +189,7 @@ export class W5500Device implements NetDevice {
     /** Socket 0 TX_WR and RX_RD, kept here so they are never read back. */
     private txWr = 0
     private rxRd = 0
-    /** A SEND whose SENDOK has not been seen. */
+    /** A SEND not yet seen complete: its frame is TX_WR - txInFlightLen .. TX_WR. */
     private txInFlight = false
     private txInFlightLen = 0
     private txSentAt = 0
@@ -371,7 +374,7 @@ export class W5500Device implements NetDevice {
             await this.reopen()
         }
         // Local free-space check: the buffer holds at most the frame in flight, so this only fails
-        // for a TX buffer smaller than two frames; then wait for SENDOK before staging.
+        // for a TX buffer smaller than two frames; then wait for the SEND to finish before staging.
         if (this.txInFlight && BUF_SIZE - this.txInFlightLen < len) await this.finishSend()
         // 1. stage the frame; the chip wraps the offset inside socket 0's 16 KB buffer (§3.3)
         await this.writeBuf(Block.S0Tx, this.txWr, frame, off, len)
@@ -388,10 +391,9 @@ export class W5500Device implements NetDevice {
         this.io[FRAME_HEADER_LEN] = wr >> 8
         this.io[FRAME_HEADER_LEN + 1] = wr & 0xff
         await this.writeRegs(Block.S0Reg, Sn.TX_WR, 2)
-        // 4. SEND, then (next address, same frame) clear the previous frame's SENDOK
+        // 4. SEND
         this.io[FRAME_HEADER_LEN] = SnCr.SEND
-        this.io[FRAME_HEADER_LEN + 1] = SnIr.SENDOK
-        await this.writeRegs(Block.S0Reg, Sn.CR, 2)
+        await this.writeRegs(Block.S0Reg, Sn.CR, 1)
         this.txWr = wr
         this.txInFlight = true
         this.txInFlightLen = len
@@ -402,8 +404,8 @@ export class W5500Device implements NetDevice {
     }
 
     /**
-     * Wait until the frame in flight has SENDOK and Sn_CR reads 0 (when a command is pending).
-     * SENDOK implies the SEND itself was accepted, so Sn_CR is only read after RECV/CLOSE.
+     * Wait until the frame in flight is out (Sn_TX_RD at its end) and Sn_CR reads 0 (when a command
+     * is pending). A finished SEND was accepted, so Sn_CR is only read after RECV/CLOSE.
      * False on timeout: counted, typed error kept in lastError, socket re-opened.
      */
     private async finishSend(): Promise<boolean> {
@@ -415,30 +417,38 @@ export class W5500Device implements NetDevice {
             const now = this.clock()
             const crLate = now - t0 >= this.cmdTimeoutMs
             const sendLate = now - this.txSentAt >= this.sendTimeoutMs
-            let sendOk = !this.txInFlight
             crBusy = false
             if (this.cmdPending) {
-                await this.readRegs(Block.S0Reg, Sn.CR, 2)
-                if (this.rsp[FRAME_HEADER_LEN] !== 0) crBusy = true
+                if ((await this.read8(Block.S0Reg, Sn.CR)) !== 0) crBusy = true
                 else this.cmdPending = false
-                if ((this.rsp[FRAME_HEADER_LEN + 1] & SnIr.SENDOK) !== 0) sendOk = true
-            } else if (this.txInFlight) {
-                sendOk = ((await this.read8(Block.S0Reg, Sn.IR)) & SnIr.SENDOK) !== 0
             }
+            const sendOk = !this.txInFlight || (await this.sendDone())
             if (sendOk && !crBusy) {
                 this.txInFlight = false
                 return true
             }
-            // a command not yet accepted has its own deadline; SENDOK's runs from the SEND
+            // a command not yet accepted has its own deadline; the SEND's runs from the SEND
             if (crBusy ? crLate : sendLate) break
             if (i >= FAST_POLLS) await ds.sleep(1)
         }
         if (crBusy) throw new SpiTimeoutError("W5500 Sn_CR", this.cmdTimeoutMs)
-        // SENDOK never came: the link dropped under the frame, or the MAC is stuck
+        // the SEND never finished: the link dropped under the frame, or the MAC is stuck
         this.stats.txTimeouts++
-        this.lastError = new SpiTimeoutError("W5500 SENDOK", this.sendTimeoutMs)
+        this.lastError = new SpiTimeoutError("W5500 SEND", this.sendTimeoutMs)
         await this.reopen()
         return false
+    }
+
+    /**
+     * Is the SEND in flight over? One byte of Sn_TX_RD, compared with the frame's end (TX_WR): the
+     * low byte, unless the frame's start and end share it (a length that is a multiple of 256);
+     * then the high byte, which differs (lengths are 1..1514).
+     */
+    private async sendDone(): Promise<boolean> {
+        const end = this.txWr
+        if (((end - this.txInFlightLen) & 0xff) !== (end & 0xff))
+            return (await this.read8(Block.S0Reg, Sn.TX_RD + 1)) === (end & 0xff)
+        return (await this.read8(Block.S0Reg, Sn.TX_RD)) === end >> 8
     }
 
     // ---- receive, link: the poll
@@ -583,8 +593,8 @@ export class W5500Device implements NetDevice {
         if (!up) {
             this.link = false
             if (this.txInFlight) {
-                // a frame on the wire when the link went: SENDOK may never come for it
-                if (((await this.read8(Block.S0Reg, Sn.IR)) & SnIr.SENDOK) === 0) {
+                // a frame on the wire when the link went: its SEND may never finish
+                if (!(await this.sendDone())) {
                     this.stats.txAbortedLinkDown++
                     this.needReopen = true
                 }
