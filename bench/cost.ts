@@ -21,6 +21,8 @@ import { fold, internetChecksum, onesSum } from "../src/wire/checksum"
 import { setU16, setU32 } from "../src/wire/bytes"
 import { COLLECTOR_IP } from "../test/support/config"
 import { Cfg, cfgDest, cfgName, makePayload, makeStack, report, DST_PORT, SRC_PORT, handSend } from "./common"
+import { LinkMib, QdiscMib } from "../src/dev/counters"
+import { IpMib } from "../src/ipv4/mib"
 
 // host/bench/run.ts may rewrite these two lines (--quick)
 const SAMPLE_MS = 50
@@ -352,7 +354,7 @@ async function micros(c: Cfg, stack: NetStack, s: UdpSocket, dst: number, rep: n
         })
         const udp = stack.udp
         await micro("stack-clock", rep, () => {
-            udp.now()
+            udp.clock.now()
         })
         const neigh = stack.neigh
         await micro("neigh-lookup-8-first", rep, () => {
@@ -471,8 +473,8 @@ async function runConfig(c: Cfg): Promise<void> {
         await micros(c, stack, s, dst, rep)
     }
     handFrame = null
-    report("check cfg=" + name + " accepted=" + dev.accepted + " tx_packets=" + stack.link.tx_packets +
-        " drops=" + stack.qdisc.stats.drops + " OutDiscards=" + stack.ip.stats.OutDiscards)
+    report("check cfg=" + name + " accepted=" + dev.accepted + " tx_packets=" + stack.link[LinkMib.tx_packets] +
+        " drops=" + stack.qdisc.stats[QdiscMib.drops] + " OutDiscards=" + stack.ip.stats[IpMib.OutDiscards])
 }
 
 report("start sampleMs=" + SAMPLE_MS + " samples=" + SAMPLES)

@@ -5,7 +5,7 @@
 import * as ds from "@devicescript/core"
 import { StackConfig, RouteKind } from "./config/types"
 import { NetDevice, NetDeviceOwner } from "./dev/netdev"
-import { LinkStats, formatLinkStats, formatQdiscStats } from "./dev/counters"
+import { LinkStats, formatLinkStats, formatQdiscStats, LinkMib, newLinkStats } from "./dev/counters"
 import { FifoQdisc, packetPoolSize } from "./dev/qdisc"
 import { FrameRing } from "./dev/ring"
 import { TxDrain } from "./dev/drain"
@@ -13,8 +13,8 @@ import { Fib, FibError, RouteType } from "./ipv4/fib"
 import { Ipv4Output } from "./ipv4/output"
 import { Ipv4Input } from "./ipv4/input"
 import { formatIcmpStats, formatIpStats, formatUdpStats } from "./ipv4/mib"
-import { NeighTable, NudState } from "./neigh/neighbour"
-import { Arp } from "./neigh/arp"
+import { NeighTable, NudState, NeighMib } from "./neigh/neighbour"
+import { Arp, ArpMib } from "./neigh/arp"
 import { UdpSocket, UdpTable } from "./udp/socket"
 import { ETHERNET_HEADER_LEN, EtherType, ethernetEtherType } from "./wire/ethernet"
 import { prefixMask } from "./wire/addr"
@@ -45,7 +45,7 @@ export class StackConfigError extends Error {
 }
 
 export class NetStack implements NetDeviceOwner {
-    readonly link = new LinkStats()
+    readonly link = newLinkStats()
     readonly fib: Fib
     /** Every frame the stack holds: queued for the device, or waiting for ARP. */
     readonly pool: FrameRing
@@ -60,14 +60,14 @@ export class NetStack implements NetDeviceOwner {
     clock: () => number = ds.millis
     private running = false
 
-    constructor(readonly config: StackConfig, readonly dev: NetDevice) {
+    /** The configuration is read here and not kept: it is the application's. */
+    constructor(config: StackConfig, readonly dev: NetDevice) {
         const c = config
         this.fib = new Fib(c.fibCapacity)
         this.pool = new FrameRing(packetPoolSize(c.qdiscLimitPackets, c.qdiscLimitBytes, c.neighPendingPackets, c.neighPendingBytes))
         this.qdisc = new FifoQdisc(this.pool, c.qdiscLimitPackets, c.qdiscLimitBytes)
         this.drain = new TxDrain(this.qdisc, dev, this.link)
-        const drain = this.drain
-        this.qdisc.onEnqueue = () => drain.kick()
+        this.qdisc.waker = this.drain
         this.neigh = new NeighTable(
             {
                 capacity: c.neighCapacity,
@@ -86,8 +86,7 @@ export class NetStack implements NetDeviceOwner {
         this.ip.maxDatagram = c.maxDatagram
         this.input = new Ipv4Input(this.ip, c.icmpRatePerSec)
         this.udp = new UdpTable(this.ip, UDP_SOCKETS)
-        const self = this
-        this.udp.now = () => self.clock()
+        this.udp.clock = this
         this.input.udp = this.udp
         this.setAddress(c.address, c.prefix, c.gateway)
         for (let i = 0; i < c.routes.length; i++) {
@@ -154,10 +153,10 @@ export class NetStack implements NetDeviceOwner {
     /** netif_receive_skb: drop what is not for us before parsing further, then by EtherType. */
     receive(frame: Buffer, off: number, len: number): void {
         const l = this.link
-        l.rx_packets++
-        l.rx_bytes += len
+        l[LinkMib.rx_packets]++
+        l[LinkMib.rx_bytes] += len
         if (len < ETHERNET_HEADER_LEN || off + len > frame.length) {
-            l.rx_errors++
+            l[LinkMib.rx_errors]++
             return
         }
         const mac = this.dev.mac
@@ -165,18 +164,18 @@ export class NetStack implements NetDeviceOwner {
         if (d0 & 1) {
             // group address: only broadcast is ours (no multicast groups are joined)
             if ((frame.getAt(off, "u32") & frame.getAt(off + 2, "u32")) >>> 0 !== 0xffffffff) {
-                l.rx_otherhost_dropped++
+                l[LinkMib.rx_otherhost_dropped]++
                 return
             }
         } else if (frame.getAt(off, "u32") !== mac.getAt(0, "u32") || frame.getAt(off + 4, "u16") !== mac.getAt(4, "u16")) {
-            l.rx_otherhost_dropped++
+            l[LinkMib.rx_otherhost_dropped]++
             return
         }
         const type = ethernetEtherType(frame, off)
         const now = this.clock()
         if (type === EtherType.Arp) this.arp.receive(frame, off + ETHERNET_HEADER_LEN, len - ETHERNET_HEADER_LEN, now)
         else if (type === EtherType.Ipv4) this.input.receive(frame, off + ETHERNET_HEADER_LEN, len - ETHERNET_HEADER_LEN, now)
-        else l.rx_dropped++
+        else l[LinkMib.rx_dropped]++
     }
 
     stopQueue(): void {
@@ -192,18 +191,13 @@ export class NetStack implements NetDeviceOwner {
      * neighbours become STALE so they are re-verified. Carrier back: queue wakes, gratuitous ARP.
      */
     carrierChanged(up: boolean): void {
-        this.link.carrier_changes++
+        this.link[LinkMib.carrier_changes]++
         if (up) {
             this.arp.announce()
             this.drain.wakeQueue()
         } else {
             this.drain.stopQueue()
-            const es = this.neigh.entries
-            for (let i = 0; i < es.length; i++) {
-                const n = es[i]
-                if (n.state === NudState.Reachable || n.state === NudState.Delay || n.state === NudState.Probe)
-                    n.state = NudState.Stale
-            }
+            this.neigh.markStale()
         }
     }
 
@@ -215,12 +209,12 @@ export class NetStack implements NetDeviceOwner {
         let s = formatLinkStats(this.link) + "\n" + formatQdiscStats(this.qdisc.stats)
         s += "\n" + formatIpStats(this.ip.stats) + "\n" + formatIcmpStats(this.input.icmp)
         s += "\n" + formatUdpStats(this.udp.stats)
-        s += "\narp_cache: allocs " + n.allocs + " destroys " + n.destroys + " lookups " + n.lookups
-        s += " hits " + n.hits + " res_failed " + n.res_failed + " unresolved_discards " + n.unresolved_discards
-        s += " table_fulls " + n.table_fulls + "\nArp: requests_sent " + a.requests_sent
-        s += " replies_sent " + a.replies_sent + " requests_received " + a.requests_received
-        s += " replies_received " + a.replies_received + " conflicts " + a.conflicts
-        s += " unsolicited_ignored " + a.unsolicited_ignored + " rate_limited " + a.rate_limited + " martians " + a.martians
+        s += "\narp_cache: allocs " + n[NeighMib.allocs] + " destroys " + n[NeighMib.destroys] + " lookups " + n[NeighMib.lookups]
+        s += " hits " + n[NeighMib.hits] + " res_failed " + n[NeighMib.res_failed] + " unresolved_discards " + n[NeighMib.unresolved_discards]
+        s += " table_fulls " + n[NeighMib.table_fulls] + "\nArp: requests_sent " + a[ArpMib.requests_sent]
+        s += " replies_sent " + a[ArpMib.replies_sent] + " requests_received " + a[ArpMib.requests_received]
+        s += " replies_received " + a[ArpMib.replies_received] + " conflicts " + a[ArpMib.conflicts]
+        s += " unsolicited_ignored " + a[ArpMib.unsolicited_ignored] + " rate_limited " + a[ArpMib.rate_limited] + " martians " + a[ArpMib.martians]
         return s + "\n" + this.dev.formatStats()
     }
 

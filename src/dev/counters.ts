@@ -1,51 +1,81 @@
 // Link-level counters, named as `ip -s link` prints them (struct rtnl_link_stats64), and the qdisc
 // counters `tc -s qdisc` prints (struct gnet_stats_basic / gnet_stats_queue).
+//
+// Every counter group of the stack is an array of numbers indexed by a const enum, as Linux keeps
+// its SNMP MIBs (SNMP_INC_STATS(mib, IPSTATS_MIB_OUTREQUESTS)): 8 bytes a counter on the heap,
+// where an object field takes about 18, and no class per group.
 
-export class LinkStats {
-    rx_packets = 0
-    rx_bytes = 0
-    rx_errors = 0
-    rx_dropped = 0
-    /** Frames addressed to another host's MAC, dropped before parsing (rx_otherhost_dropped). */
-    rx_otherhost_dropped = 0
-    rx_over_errors = 0
-    tx_packets = 0
-    tx_bytes = 0
-    tx_errors = 0
-    tx_dropped = 0
-    tx_carrier_errors = 0
-    tx_timeouts = 0
-    carrier_changes = 0
+/** A counter table of `n` zeros. */
+export function newMib(n: number): number[] {
+    const t: number[] = []
+    for (let i = 0; i < n; i++) t.push(0)
+    return t
 }
 
-export class QdiscStats {
+/** Indices of LinkStats. */
+export const enum LinkMib {
+    rx_packets,
+    rx_bytes,
+    rx_errors,
+    rx_dropped,
+    /** Frames addressed to another host's MAC, dropped before parsing (rx_otherhost_dropped). */
+    rx_otherhost_dropped,
+    rx_over_errors,
+    tx_packets,
+    tx_bytes,
+    tx_errors,
+    tx_dropped,
+    tx_carrier_errors,
+    tx_timeouts,
+    carrier_changes,
+    Count,
+}
+
+/** A LinkMib table: one number per counter, indexed by LinkMib. */
+export type LinkStats = number[]
+
+export function newLinkStats(): LinkStats {
+    return newMib(LinkMib.Count)
+}
+
+/** Indices of QdiscStats. */
+export const enum QdiscMib {
     /** Sent to the device. */
-    bytes = 0
-    packets = 0
+    bytes,
+    packets,
     /** Tail drops (limit reached) and frames lost below the qdisc. */
-    drops = 0
-    overlimits = 0
+    drops,
+    overlimits,
     /** Frames the device refused (Busy) and that went back to the head. */
-    requeues = 0
+    requeues,
     /** Frame bytes and frames in the queue now (pending ARP frames in the pool not included). */
-    backlog = 0
-    qlen = 0
+    backlog,
+    qlen,
+    Count,
+}
+
+/** A QdiscMib table: one number per counter, indexed by QdiscMib. */
+export type QdiscStats = number[]
+
+export function newQdiscStats(): QdiscStats {
+    return newMib(QdiscMib.Count)
 }
 
 export function formatLinkStats(s: LinkStats): string {
     return (
-        "RX: bytes " + s.rx_bytes + " packets " + s.rx_packets + " errors " + s.rx_errors +
-        " dropped " + s.rx_dropped + " otherhost " + s.rx_otherhost_dropped + " overrun " + s.rx_over_errors +
-        "\nTX: bytes " + s.tx_bytes + " packets " + s.tx_packets + " errors " + s.tx_errors +
-        " dropped " + s.tx_dropped + " carrier " + s.tx_carrier_errors + " timeouts " + s.tx_timeouts +
-        " carrier_changes " + s.carrier_changes
+        "RX: bytes " + s[LinkMib.rx_bytes] + " packets " + s[LinkMib.rx_packets] + " errors " + s[LinkMib.rx_errors] +
+        " dropped " + s[LinkMib.rx_dropped] + " otherhost " + s[LinkMib.rx_otherhost_dropped] + " overrun " + s[LinkMib.rx_over_errors] +
+        "\nTX: bytes " + s[LinkMib.tx_bytes] + " packets " + s[LinkMib.tx_packets] + " errors " + s[LinkMib.tx_errors] +
+        " dropped " + s[LinkMib.tx_dropped] + " carrier " + s[LinkMib.tx_carrier_errors] + " timeouts " + s[LinkMib.tx_timeouts] +
+        " carrier_changes " + s[LinkMib.carrier_changes]
     )
 }
 
 export function formatQdiscStats(s: QdiscStats): string {
     return (
-        "qdisc fifo: Sent " + s.bytes + " bytes " + s.packets + " pkt (dropped " + s.drops +
-        ", overlimits " + s.overlimits + " requeues " + s.requeues + ") backlog " + s.backlog + "b " + s.qlen + "p"
+        "qdisc fifo: Sent " + s[QdiscMib.bytes] + " bytes " + s[QdiscMib.packets] + " pkt (dropped " + s[QdiscMib.drops] +
+        ", overlimits " + s[QdiscMib.overlimits] + " requeues " + s[QdiscMib.requeues] + ") backlog " + s[QdiscMib.backlog] +
+        "b " + s[QdiscMib.qlen] + "p"
     )
 }
 

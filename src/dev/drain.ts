@@ -3,7 +3,7 @@
 // refuses (NETDEV_TX_BUSY) stays at the head (dev_requeue_skb) until the driver wakes the queue.
 
 import { FifoQdisc } from "./qdisc"
-import { LinkStats } from "./counters"
+import { LinkStats, LinkMib, QdiscMib } from "./counters"
 import { NetDevice, XmitStatus } from "./netdev"
 import { RECORD_HEADER } from "./ring"
 import { Wakeup } from "./wakeup"
@@ -53,18 +53,18 @@ export class TxDrain {
             const st = await this.dev.startXmit(buf, rec + RECORD_HEADER, len)
             if (st === XmitStatus.Ok) {
                 q.dequeueSent(rec, len)
-                this.link.tx_packets++
-                this.link.tx_bytes += len
+                this.link[LinkMib.tx_packets]++
+                this.link[LinkMib.tx_bytes] += len
                 sent++
             } else if (st === XmitStatus.Busy) {
-                q.stats.requeues++
+                q.stats[QdiscMib.requeues]++
                 this.stopped = true
                 break
             } else {
                 q.dequeueDropped(rec)
-                this.link.tx_dropped++
-                if (st === XmitStatus.LinkDown) this.link.tx_carrier_errors++
-                else this.link.tx_errors++
+                this.link[LinkMib.tx_dropped]++
+                if (st === XmitStatus.LinkDown) this.link[LinkMib.tx_carrier_errors]++
+                else this.link[LinkMib.tx_errors]++
             }
         }
         return sent

@@ -3,29 +3,38 @@
 // in place (reserve(), write, enqueue()), and frames waiting for ARP join the queue without a copy
 // when their neighbour resolves (adopt()).
 
-import { QdiscStats } from "./counters"
+import { QdiscStats, QdiscMib, newQdiscStats } from "./counters"
 import { FrameRing, RECORD_HEADER } from "./ring"
-import { ETHERNET_MAX_FRAME } from "../wire/ethernet"
 
 /** The record tag of a queued frame; pending frames carry their neighbour's index. */
 export const QDISC_TAG = 0xfffe
 
+/** The transmit drain, as the qdisc sees it. */
+export interface QdiscWaker {
+    kick(): void
+}
+
+/** Whoever else keeps frames in the pool and can drop one to make room (the neighbour table). */
+export interface PoolRoomMaker {
+    giveWay(): boolean
+}
+
 export class FifoQdisc {
-    readonly stats = new QdiscStats()
-    /** Called after every enqueue (netif_schedule: wake the drain). */
-    onEnqueue: () => void = null
+    readonly stats = newQdiscStats()
+    /** Kicked after every enqueue (netif_schedule: wake the drain). */
+    waker: QdiscWaker = null
     /**
-     * Called when the pool has no room for a frame the queue's limits allow (frames waiting for ARP
+     * Asked when the pool has no room for a frame the queue's limits allow (frames waiting for ARP
      * share the pool): true when it freed a record, and reserve() tries again. The neighbour table
      * drops its oldest waiting frame (NeighTable.giveWay): frames that can go now come first.
      */
-    makeRoom: () => boolean = null
+    roomMaker: PoolRoomMaker = null
 
     constructor(readonly pool: FrameRing, readonly limitPackets: number, readonly limitBytes: number) {}
 
     /** Room under both limits for `frames` more frames of `bytes` bytes in all. */
     hasRoom(frames: number, bytes: number): boolean {
-        return this.stats.qlen + frames <= this.limitPackets && this.stats.backlog + bytes <= this.limitBytes
+        return this.stats[QdiscMib.qlen] + frames <= this.limitPackets && this.stats[QdiscMib.backlog] + bytes <= this.limitBytes
     }
 
     /**
@@ -34,13 +43,13 @@ export class FifoQdisc {
      */
     reserve(len: number): number {
         let at = -1
-        if (this.stats.qlen < this.limitPackets && this.stats.backlog + len <= this.limitBytes) {
+        if (this.stats[QdiscMib.qlen] < this.limitPackets && this.stats[QdiscMib.backlog] + len <= this.limitBytes) {
             at = this.pool.reserve(len)
-            while (at < 0 && this.makeRoom !== null && this.makeRoom()) at = this.pool.reserve(len)
+            while (at < 0 && this.roomMaker !== null && this.roomMaker.giveWay()) at = this.pool.reserve(len)
         }
         if (at < 0) {
-            this.stats.drops++
-            this.stats.overlimits++
+            this.stats[QdiscMib.drops]++
+            this.stats[QdiscMib.overlimits]++
         }
         return at
     }
@@ -48,9 +57,9 @@ export class FifoQdisc {
     /** The reserved frame, now written, joins the tail of the queue. */
     enqueue(len: number): void {
         this.pool.commit(len, QDISC_TAG)
-        this.stats.qlen++
-        this.stats.backlog += len
-        if (this.onEnqueue !== null) this.onEnqueue()
+        this.stats[QdiscMib.qlen]++
+        this.stats[QdiscMib.backlog] += len
+        if (this.waker !== null) this.waker.kick()
     }
 
     /** A frame already in the pool (a resolved pending frame at record `rec`) joins the queue. */
@@ -58,8 +67,8 @@ export class FifoQdisc {
         const len = this.pool.frameLen(rec)
         if (!this.hasRoom(1, len)) {
             this.pool.release(rec)
-            this.stats.drops++
-            this.stats.overlimits++
+            this.stats[QdiscMib.drops]++
+            this.stats[QdiscMib.overlimits]++
             return false
         }
         this.pool.setTag(rec, QDISC_TAG)
@@ -68,14 +77,14 @@ export class FifoQdisc {
     }
 
     private added(len: number): void {
-        this.stats.qlen++
-        this.stats.backlog += len
-        if (this.onEnqueue !== null) this.onEnqueue()
+        this.stats[QdiscMib.qlen]++
+        this.stats[QdiscMib.backlog] += len
+        if (this.waker !== null) this.waker.kick()
     }
 
     /** The oldest queued record (header offset; the frame is at +RECORD_HEADER), or -1 when empty. */
     peek(): number {
-        if (this.stats.qlen === 0) return -1
+        if (this.stats[QdiscMib.qlen] === 0) return -1
         const p = this.pool
         let rec = p.oldest()
         while (rec >= 0 && p.tag(rec) !== QDISC_TAG) rec = p.next(rec)
@@ -85,20 +94,20 @@ export class FifoQdisc {
     /** The peeked frame (`len` bytes) was sent. */
     dequeueSent(rec: number, len: number): void {
         this.removed(rec, len)
-        this.stats.packets++
-        this.stats.bytes += len
+        this.stats[QdiscMib.packets]++
+        this.stats[QdiscMib.bytes] += len
     }
 
     /** The peeked frame was lost below us (device error, no carrier). */
     dequeueDropped(rec: number): void {
         this.removed(rec, this.pool.frameLen(rec))
-        this.stats.drops++
+        this.stats[QdiscMib.drops]++
     }
 
     private removed(rec: number, len: number): void {
         this.pool.release(rec)
-        this.stats.qlen--
-        this.stats.backlog -= len
+        this.stats[QdiscMib.qlen]--
+        this.stats[QdiscMib.backlog] -= len
     }
 
     /** Drop everything queued. Returns how many frames. */
@@ -113,9 +122,11 @@ export class FifoQdisc {
 }
 
 /**
- * The packet pool's size: the larger of the queue's and one neighbour's byte limits, their records'
- * headers, and one largest record of slack so that wrap waste never refuses a frame the limits allow.
+ * The packet pool's size: the larger of the queue's and one neighbour's byte limits and their
+ * records' headers. A record never wraps (ring.ts), so when the end of the ring is too short for a
+ * frame that space waits for the ring to empty: under a backlog the pool can refuse a frame the
+ * limits allow, by less than one frame's worth, and that refusal is counted as a tail drop.
  */
 export function packetPoolSize(qdiscPackets: number, qdiscBytes: number, pendingPackets: number, pendingBytes: number): number {
-    return Math.max(qdiscBytes, pendingBytes) + (qdiscPackets + pendingPackets + 1) * RECORD_HEADER + ETHERNET_MAX_FRAME
+    return Math.max(qdiscBytes, pendingBytes) + (qdiscPackets + pendingPackets) * RECORD_HEADER
 }

@@ -3,7 +3,7 @@
 // icmp_global_allow does). No reassembly: fragments are counted and dropped (ReasmFails).
 // UDP datagrams go to the socket table.
 
-import { IcmpStats } from "./mib"
+import { IcmpStats, IpMib, IcmpMib, newIcmpStats } from "./mib"
 import { Ipv4Output, SendResult } from "./output"
 import { OutPacket } from "./packet"
 import { TokenBucket } from "../util/tokenbucket"
@@ -28,7 +28,7 @@ export interface UdpReceiver {
 }
 
 export class Ipv4Input {
-    readonly icmp = new IcmpStats()
+    readonly icmp = newIcmpStats()
     private readonly echoLimit: TokenBucket
     private readonly reply = new OutPacket()
     udp: UdpReceiver = null
@@ -46,55 +46,55 @@ export class Ipv4Input {
     /** ip_rcv: `len` bytes of IPv4 at `off` (after the Ethernet header). */
     receive(buf: Buffer, off: number, len: number, now: number): void {
         const st = this.out.stats
-        st.InReceives++
+        st[IpMib.InReceives]++
         const e = ipv4Check(buf, off, len)
         if (e !== WireError.Ok) {
-            st.InHdrErrors++
+            st[IpMib.InHdrErrors]++
             return
         }
         const dst = ipv4Dst(buf, off)
         if (dst !== this.out.address && dst !== 0xffffffff && dst !== this.out.subnetBroadcast) {
-            st.InAddrErrors++
+            st[IpMib.InAddrErrors]++
             return
         }
         // RFC 1122 §3.2.1.3: a source no host can have is silently discarded (answering it would
         // reflect to a whole subnet, to a group, or to ourselves)
         if (ipv4IsMartian(ipv4Src(buf, off), this.out.address, this.out.prefix)) {
-            st.InAddrErrors++
+            st[IpMib.InAddrErrors]++
             return
         }
         if (ipv4IsFragment(buf, off)) {
-            st.ReasmFails++
+            st[IpMib.ReasmFails]++
             return
         }
         const hlen = ipv4HeaderLen(buf, off)
         const plen = ipv4TotalLength(buf, off) - hlen
         const proto = ipv4Protocol(buf, off)
         if (proto === 1) {
-            st.InDelivers++
+            st[IpMib.InDelivers]++
             this.icmpReceive(buf, off + hlen, plen, ipv4Src(buf, off), dst, now)
         } else if (proto === 17 && this.udp !== null) {
-            st.InDelivers++
+            st[IpMib.InDelivers]++
             this.udp.receive(buf, off + hlen, plen, ipv4Src(buf, off), dst)
-        } else st.InUnknownProtos++
+        } else st[IpMib.InUnknownProtos]++
     }
 
     /** icmp_rcv -> icmp_echo. */
     private icmpReceive(buf: Buffer, off: number, len: number, src: number, dst: number, now: number): void {
         const s = this.icmp
-        s.InMsgs++
+        s[IcmpMib.InMsgs]++
         if (icmpCheck(buf, off, len) !== WireError.Ok) {
-            s.InErrors++
+            s[IcmpMib.InErrors]++
             return
         }
         const type = icmpType(buf, off)
-        if (type === IcmpType.EchoReply) s.InEchoReps++
+        if (type === IcmpType.EchoReply) s[IcmpMib.InEchoReps]++
         if (type !== IcmpType.EchoRequest) return
-        s.InEchos++
+        s[IcmpMib.InEchos]++
         // RFC 1122 §3.2.2.6: no reply to an echo sent to a broadcast address (smurf amplification)
         if (dst !== this.out.address) return
         if (!this.echoLimit.take(now)) {
-            s.OutRateLimited++
+            s[IcmpMib.OutRateLimited]++
             return
         }
         const p = this.reply
@@ -111,9 +111,9 @@ export class Ipv4Input {
         p.payloadSum = onesSum(buf, p.payloadOff, p.payloadLen, 0)
         const r = this.out.queueXmit(p, now)
         if (r === SendResult.Sent || r === SendResult.Queued) {
-            s.OutMsgs++
-            s.OutEchoReps++
-        } else s.OutErrors++
+            s[IcmpMib.OutMsgs]++
+            s[IcmpMib.OutEchoReps]++
+        } else s[IcmpMib.OutErrors]++
         p.payload = null
     }
 }

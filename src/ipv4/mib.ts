@@ -1,67 +1,96 @@
 // Counters named as Linux prints them in /proc/net/snmp (the IP-MIB / ICMP / UDP groups of
 // RFC 4293 and RFC 4113), readable from the firmware and printable.
 
-export class IpStats {
-    InReceives = 0
-    InHdrErrors = 0
-    InAddrErrors = 0
-    InUnknownProtos = 0
-    InDiscards = 0
-    InDelivers = 0
-    OutRequests = 0
-    OutDiscards = 0
-    OutNoRoutes = 0
+import { newMib } from "../dev/counters"
+
+/** Indices of IpStats. */
+export const enum IpMib {
+    InReceives,
+    InHdrErrors,
+    InAddrErrors,
+    InUnknownProtos,
+    InDiscards,
+    InDelivers,
+    OutRequests,
+    OutDiscards,
+    OutNoRoutes,
     /** Fragments received: this stack does not reassemble (RFC 1122 §3.3.2 allows a host not to). */
-    ReasmFails = 0
-    FragOKs = 0
-    FragFails = 0
-    FragCreates = 0
+    ReasmFails,
+    FragOKs,
+    FragFails,
+    FragCreates,
+    Count,
 }
 
-export class IcmpStats {
-    InMsgs = 0
-    InErrors = 0
-    InEchos = 0
-    InEchoReps = 0
+/** A IpMib table: one number per counter, indexed by IpMib. */
+export type IpStats = number[]
+
+export function newIpStats(): IpStats {
+    return newMib(IpMib.Count)
+}
+
+/** Indices of IcmpStats. */
+export const enum IcmpMib {
+    InMsgs,
+    InErrors,
+    InEchos,
+    InEchoReps,
     /** ICMP messages handed to IP (sent, or waiting for ARP). */
-    OutMsgs = 0
-    OutEchoReps = 0
+    OutMsgs,
+    OutEchoReps,
     /** Echo replies IP did not take (no route, link down, no queue room, neighbour table full). */
-    OutErrors = 0
+    OutErrors,
     /** Echo replies not sent because of the rate limit (Linux: IcmpOutRateLimitGlobal). */
-    OutRateLimited = 0
+    OutRateLimited,
+    Count,
 }
 
-export class UdpStats {
-    InDatagrams = 0
-    NoPorts = 0
-    InErrors = 0
-    OutDatagrams = 0
+/** A IcmpMib table: one number per counter, indexed by IcmpMib. */
+export type IcmpStats = number[]
+
+export function newIcmpStats(): IcmpStats {
+    return newMib(IcmpMib.Count)
+}
+
+/** Indices of UdpStats. */
+export const enum UdpMib {
+    InDatagrams,
+    NoPorts,
+    InErrors,
+    OutDatagrams,
     /** Datagrams refused for lack of queue space (SndbufErrors). */
-    SndbufErrors = 0
+    SndbufErrors,
+    Count,
+}
+
+/** A UdpMib table: one number per counter, indexed by UdpMib. */
+export type UdpStats = number[]
+
+export function newUdpStats(): UdpStats {
+    return newMib(UdpMib.Count)
 }
 
 export function formatIpStats(s: IpStats): string {
     return (
-        "Ip: InReceives " + s.InReceives + " InHdrErrors " + s.InHdrErrors + " InAddrErrors " + s.InAddrErrors +
-        " InUnknownProtos " + s.InUnknownProtos + " InDiscards " + s.InDiscards + " InDelivers " + s.InDelivers +
-        " ReasmFails " + s.ReasmFails +
-        "\nIp: OutRequests " + s.OutRequests + " OutDiscards " + s.OutDiscards + " OutNoRoutes " + s.OutNoRoutes +
-        " FragOKs " + s.FragOKs + " FragFails " + s.FragFails + " FragCreates " + s.FragCreates
+        "Ip: InReceives " + s[IpMib.InReceives] + " InHdrErrors " + s[IpMib.InHdrErrors] + " InAddrErrors " + s[IpMib.InAddrErrors] +
+        " InUnknownProtos " + s[IpMib.InUnknownProtos] + " InDiscards " + s[IpMib.InDiscards] + " InDelivers " + s[IpMib.InDelivers] +
+        " ReasmFails " + s[IpMib.ReasmFails] +
+        "\nIp: OutRequests " + s[IpMib.OutRequests] + " OutDiscards " + s[IpMib.OutDiscards] + " OutNoRoutes " + s[IpMib.OutNoRoutes] +
+        " FragOKs " + s[IpMib.FragOKs] + " FragFails " + s[IpMib.FragFails] + " FragCreates " + s[IpMib.FragCreates]
     )
 }
 
 export function formatIcmpStats(s: IcmpStats): string {
     return (
-        "Icmp: InMsgs " + s.InMsgs + " InErrors " + s.InErrors + " InEchos " + s.InEchos + " InEchoReps " +
-        s.InEchoReps + " OutMsgs " + s.OutMsgs + " OutEchoReps " + s.OutEchoReps + " OutErrors " + s.OutErrors +
-        " OutRateLimited " + s.OutRateLimited
+        "Icmp: InMsgs " + s[IcmpMib.InMsgs] + " InErrors " + s[IcmpMib.InErrors] + " InEchos " + s[IcmpMib.InEchos] + " InEchoReps " +
+        s[IcmpMib.InEchoReps] + " OutMsgs " + s[IcmpMib.OutMsgs] + " OutEchoReps " + s[IcmpMib.OutEchoReps] + " OutErrors " + s[IcmpMib.OutErrors] +
+        " OutRateLimited " + s[IcmpMib.OutRateLimited]
     )
 }
 
 export function formatUdpStats(s: UdpStats): string {
     return (
-        "Udp: InDatagrams " + s.InDatagrams + " NoPorts " + s.NoPorts + " InErrors " + s.InErrors +
-        " OutDatagrams " + s.OutDatagrams + " SndbufErrors " + s.SndbufErrors
+        "Udp: InDatagrams " + s[UdpMib.InDatagrams] + " NoPorts " + s[UdpMib.NoPorts] + " InErrors " + s[UdpMib.InErrors] +
+        " OutDatagrams " + s[UdpMib.OutDatagrams] + " SndbufErrors " + s[UdpMib.SndbufErrors]
     )
 }

@@ -8,8 +8,8 @@
 
 import { FifoQdisc } from "../dev/qdisc"
 import { NetDevice } from "../dev/netdev"
-import { LinkStats } from "../dev/counters"
-import { NeighTable, Neighbour, NudState } from "../neigh/neighbour"
+import { LinkStats, LinkMib, QdiscMib } from "../dev/counters"
+import { NeighTable, NEIGH_ENTRY_LEN, NO_NEIGH } from "../neigh/neighbour"
 import { ETHERNET_HEADER_LEN, EtherType } from "../wire/ethernet"
 import { IPV4_DF, IPV4_HEADER_LEN, IPV4_MF, ipv4OptionsForFragment } from "../wire/ipv4"
 import { onesSum } from "../wire/checksum"
@@ -18,7 +18,7 @@ import { ipv4MulticastMac } from "../wire/addr"
 import { Fib, Route, RouteType } from "./fib"
 import { HookChain, Verdict } from "./hooks"
 import { OutPacket } from "./packet"
-import { IpStats } from "./mib"
+import { IpStats, IpMib, newIpStats } from "./mib"
 
 /** What happened to a datagram handed to the output path. */
 export const enum SendResult {
@@ -81,7 +81,7 @@ export function sendResultName(r: SendResult): string {
 const BROADCAST_MAC = hex`ff ff ff ff ff ff`
 
 export class Ipv4Output {
-    readonly stats = new IpStats()
+    readonly stats = newIpStats()
     readonly localOut: HookChain
     readonly postRouting: HookChain
     /** Interface address and prefix (the connected route), and the subnet's directed broadcast. */
@@ -120,7 +120,7 @@ export class Ipv4Output {
         const rt = this.fib.lookup(pkt.dst === 0xffffffff ? this.address : pkt.dst)
         pkt.route = rt
         if (rt === null) {
-            this.stats.OutNoRoutes++
+            this.stats[IpMib.OutNoRoutes]++
             return SendResult.NoRoute
         }
         return routeVerdict(rt, this.stats)
@@ -137,8 +137,8 @@ export class Ipv4Output {
             if (r !== SendResult.Sent) return r
         }
         if (!this.dev.carrier()) {
-            this.stats.OutDiscards++
-            this.link.tx_carrier_errors++
+            this.stats[IpMib.OutDiscards]++
+            this.link[LinkMib.tx_carrier_errors]++
             return SendResult.LinkDown
         }
         const total = IPV4_HEADER_LEN + ((pkt.optionsLen + 3) & ~3) + pkt.ipPayloadLen()
@@ -146,13 +146,13 @@ export class Ipv4Output {
         if (pkt.payloadLen > this.maxDatagram || total > 0xffff) return SendResult.MessageTooBig
         pkt.src = this.address
         pkt.ttl = pkt.route.ttl || pkt.ttl || this.defaultTtl
-        this.stats.OutRequests++
+        this.stats[IpMib.OutRequests]++
 
         // LOCAL_OUT (ip_local_out -> nf_hook); a changed destination is routed again
         if (this.localOut.used > 0) {
             const dst = pkt.dst
             if (this.localOut.run(pkt, total) === Verdict.Drop) {
-                this.stats.OutDiscards++
+                this.stats[IpMib.OutDiscards]++
                 return SendResult.Filtered
             }
             if (pkt.dst !== dst) {
@@ -162,7 +162,7 @@ export class Ipv4Output {
         }
         // POST_ROUTING (ip_output)
         if (this.postRouting.used > 0 && this.postRouting.run(pkt, total) === Verdict.Drop) {
-            this.stats.OutDiscards++
+            this.stats[IpMib.OutDiscards]++
             return SendResult.Filtered
         }
         finishTransport(pkt)
@@ -179,7 +179,7 @@ export class Ipv4Output {
         let frameBytes = ETHERNET_HEADER_LEN + total
         if (total > mtu) {
             if (pkt.dontFragment) {
-                this.stats.FragFails++
+                this.stats[IpMib.FragFails]++
                 return SendResult.MessageTooBig
             }
             const dataLen = total - hlen
@@ -193,7 +193,8 @@ export class Ipv4Output {
         const rt = pkt.route
         const dst = pkt.dst
         let hh: Buffer = null
-        let n: Neighbour = null
+        let hhOff = 0
+        let n = NO_NEIGH
         if (dst === 0xffffffff || dst === this.subnetBroadcast) {
             hh = this.mcastHh
             hh.blitAt(0, BROADCAST_MAC, 0, 6)
@@ -204,17 +205,21 @@ export class Ipv4Output {
         } else {
             const nexthop = rt.gateway !== 0 ? rt.gateway : dst
             // the neighbour of the previous datagram, while it is still the entry for this next hop
+            const t = this.neigh
             n = pkt.neigh
-            if (n === null || n.ip !== nexthop || n.state === NudState.None) n = this.neigh.lookup(nexthop)
-            if (n === null) {
-                n = this.neigh.create(nexthop, now)
-                if (n === null) {
-                    this.stats.OutDiscards++
+            if (!t.holds(n, nexthop)) n = t.lookup(nexthop)
+            if (n === NO_NEIGH) {
+                n = t.create(nexthop, now)
+                if (n === NO_NEIGH) {
+                    this.stats[IpMib.OutDiscards]++
                     return SendResult.NeighbourTableFull
                 }
             }
             pkt.neigh = n
-            if (this.neigh.eventSend(n, now)) hh = n.hh
+            if (t.eventSend(n, now)) {
+                hh = t.buf
+                hhOff = n * NEIGH_ENTRY_LEN
+            }
         }
         if (hh === this.mcastHh) {
             hh.blitAt(6, this.dev.mac, 0, 6)
@@ -223,17 +228,18 @@ export class Ipv4Output {
 
         const q = this.qdisc
         pkt.hh = hh
+        pkt.hhOff = hhOff
         pkt.fragNext = 0
         if (hh !== null && !pkt.partialOk) {
             if (!q.hasRoom(frames, frameBytes)) {
-                q.stats.drops += frames
-                q.stats.overlimits++
-                this.stats.OutDiscards++
+                q.stats[QdiscMib.drops] += frames
+                q.stats[QdiscMib.overlimits]++
+                this.stats[IpMib.OutDiscards]++
                 return SendResult.QueueFull
             }
         }
         if (hh === null) return this.emitFrames(pkt, n, hlen, total - hlen, fragData, frames)
-        return this.emitFrames(pkt, null, hlen, total - hlen, fragData, frames)
+        return this.emitFrames(pkt, NO_NEIGH, hlen, total - hlen, fragData, frames)
     }
 
     /** Blocking sends: enqueue the fragments that fit now. Sent when the last one is in. */
@@ -241,14 +247,14 @@ export class Ipv4Output {
         const hlen = IPV4_HEADER_LEN + ((pkt.optionsLen + 3) & ~3)
         const dataLen = pkt.ipPayloadLen()
         const fragData = (this.dev.mtu - hlen) & ~7
-        return this.emitFrames(pkt, null, hlen, dataLen, fragData, Math.ceil(dataLen / fragData))
+        return this.emitFrames(pkt, NO_NEIGH, hlen, dataLen, fragData, Math.ceil(dataLen / fragData))
     }
 
     /**
      * Build frames from pkt.fragNext on, in place, into the qdisc (pkt.hh set) or the pending queue
      * of `n`: one frame when the datagram fits the MTU, else the fragments (ip_fragment).
      */
-    private emitFrames(pkt: OutPacket, n: Neighbour, hlen: number, dataLen: number, fragData: number, frames: number): SendResult {
+    private emitFrames(pkt: OutPacket, n: number, hlen: number, dataLen: number, fragData: number, frames: number): SendResult {
         const q = this.qdisc
         const hh = pkt.hh
         let offset = pkt.fragNext
@@ -268,11 +274,11 @@ export class Ipv4Output {
             if (at < 0) {
                 // the pool is shared: the pending queue, or a pool taken by pending frames, may refuse
                 // (a send-time failure, counted here and by the caller: the frame never waited)
-                this.stats.OutDiscards++
-                if (frames > 1) this.stats.FragFails++
+                this.stats[IpMib.OutDiscards]++
+                if (frames > 1) this.stats[IpMib.FragFails]++
                 return SendResult.QueueFull
             }
-            if (hh !== null) buf.blitAt(at, hh, 0, ETHERNET_HEADER_LEN)
+            if (hh !== null) buf.blitAt(at, hh, pkt.hhOff, ETHERNET_HEADER_LEN)
             else {
                 buf.fillAt(at, 6, 0)
                 buf.blitAt(at + 6, this.dev.mac, 0, 6)
@@ -285,8 +291,8 @@ export class Ipv4Output {
         }
         pkt.fragNext = offset
         if (frames > 1) {
-            this.stats.FragOKs++
-            this.stats.FragCreates += frames
+            this.stats[IpMib.FragOKs]++
+            this.stats[IpMib.FragCreates] += frames
         }
         return hh !== null ? SendResult.Sent : SendResult.Queued
     }
@@ -367,13 +373,13 @@ export function routeVerdict(rt: Route, stats: IpStats): SendResult {
         case RouteType.Unicast:
             return SendResult.Sent
         case RouteType.Unreachable:
-            stats.OutNoRoutes++
+            stats[IpMib.OutNoRoutes]++
             return SendResult.Unreachable
         case RouteType.Prohibit:
-            stats.OutNoRoutes++
+            stats[IpMib.OutNoRoutes]++
             return SendResult.Prohibited
     }
-    stats.OutDiscards++
+    stats[IpMib.OutDiscards]++
     return SendResult.Blackhole
 }
 

@@ -4,7 +4,7 @@
 // `payload`: fragments are cut from these two pieces directly, without a second copy.
 
 import { Route } from "./fib"
-import { Neighbour } from "../neigh/neighbour"
+import { NO_NEIGH } from "../neigh/neighbour"
 
 export class OutPacket {
     src = 0
@@ -32,7 +32,7 @@ export class OutPacket {
     /** Set by routing. */
     route: Route = null
     /** The neighbour the last datagram went to (ip_finish_output2's lookup, kept like a dst's neighbour). */
-    neigh: Neighbour = null
+    neigh = NO_NEIGH
     /**
      * Blocking sends only: allow the fragments to be enqueued a few at a time as the qdisc drains
      * (continueOutput), instead of all-or-nothing. Progress: the next fragment's payload offset and
@@ -40,7 +40,9 @@ export class OutPacket {
      */
     partialOk = false
     fragNext = 0
+    /** The Ethernet header the frames go out with (the neighbour's hh cache, or a group address). */
     hh: Buffer = null
+    hhOff = 0
 
     /** IP payload length: transport header + data. */
     ipPayloadLen(): number {

@@ -6,41 +6,51 @@
 // rate-limited; an unsolicited reply never creates an entry (arp_accept=0); nothing received changes
 // a PERMANENT entry; a frame claiming our address is counted as a conflict and learnt from nowhere.
 
+import { newMib } from "../dev/counters"
 import { FifoQdisc } from "../dev/qdisc"
 import { ArpOperation, ArpRepr, ARP_LEN } from "../wire/arp"
 import { ETHERNET_HEADER_LEN, EtherType, ethernetEmit } from "../wire/ethernet"
 import { WireError } from "../wire/error"
 import { TokenBucket } from "../util/tokenbucket"
 import { ipv4IsMartian, macIsGroup } from "../wire/addr"
-import { Neighbour, NeighTable, Solicitor } from "./neighbour"
+import { NeighTable, NO_NEIGH, Solicitor } from "./neighbour"
 
 export const ARP_FRAME_LEN = ETHERNET_HEADER_LEN + ARP_LEN
 const BROADCAST = hex`ff ff ff ff ff ff`
 const ZERO_MAC = hex`00 00 00 00 00 00`
 
-export class ArpStats {
-    requests_sent = 0
-    replies_sent = 0
-    requests_received = 0
-    replies_received = 0
+/** Indices of ArpStats. */
+export const enum ArpMib {
+    requests_sent,
+    replies_sent,
+    requests_received,
+    replies_received,
     /** Replies for which no entry was waiting (not learnt: arp_accept=0). */
-    unsolicited_ignored = 0
+    unsolicited_ignored,
     /** Someone else claims our address. */
-    conflicts = 0
+    conflicts,
     /** Replies not sent because of the rate limit. */
-    rate_limited = 0
+    rate_limited,
     /** Malformed or unsupported ARP packets. */
-    errors = 0
+    errors,
     /** Requests for other hosts' addresses (not answered, nothing learnt). */
-    not_for_us = 0
+    not_for_us,
     /** ARP frames not sent because the qdisc was full. */
-    tx_dropped = 0
+    tx_dropped,
     /** Packets from a sender no host can be (a group MAC, an address of RFC 1122 §3.2.1.3): not answered, not learnt. */
-    martians = 0
+    martians,
+    Count,
+}
+
+/** A ArpMib table: one number per counter, indexed by ArpMib. */
+export type ArpStats = number[]
+
+export function newArpStats(): ArpStats {
+    return newMib(ArpMib.Count)
 }
 
 export class Arp implements Solicitor {
-    readonly stats = new ArpStats()
+    readonly stats = newArpStats()
     private readonly repr = new ArpRepr()
     private readonly replyLimit: TokenBucket
     /** Interface address (0 while unconfigured) and prefix (for the subnet's broadcast address). */
@@ -58,15 +68,15 @@ export class Arp implements Solicitor {
     }
 
     /** arp_send: one ARP frame into the qdisc. */
-    private send(op: number, ethDst: Buffer, targetIp: number, targetMac: Buffer, senderIp: number): boolean {
+    private send(op: number, ethDst: Buffer, ethDstOff: number, targetIp: number, targetMac: Buffer, senderIp: number): boolean {
         const q = this.qdisc
         const at = q.reserve(ARP_FRAME_LEN)
         if (at < 0) {
-            this.stats.tx_dropped++
+            this.stats[ArpMib.tx_dropped]++
             return false
         }
         const buf = q.pool.buf
-        ethernetEmit(buf, at, ethDst, 0, this.ourMac, EtherType.Arp)
+        ethernetEmit(buf, at, ethDst, ethDstOff, this.ourMac, EtherType.Arp)
         const r = this.repr
         // target first: targetMac may be this.repr's own senderMac (a reply to what was parsed)
         r.targetMac.blitAt(0, targetMac, 0, 6)
@@ -79,57 +89,61 @@ export class Arp implements Solicitor {
         return true
     }
 
-    /** arp_solicit: who-has n.ip, broadcast or (PROBE) unicast to the cached address. */
-    solicit(n: Neighbour, unicast: boolean): void {
-        if (this.send(ArpOperation.Request, unicast ? n.mac : BROADCAST, n.ip, ZERO_MAC, this.ourIp))
-            this.stats.requests_sent++
+    /** arp_solicit: who-has the neighbour's address, broadcast or (PROBE) unicast to the cached address. */
+    solicit(n: number, unicast: boolean): void {
+        const t = this.neigh
+        const sent = unicast
+            ? this.send(ArpOperation.Request, t.buf, t.hhOffset(n), t.ip(n), ZERO_MAC, this.ourIp)
+            : this.send(ArpOperation.Request, BROADCAST, 0, t.ip(n), ZERO_MAC, this.ourIp)
+        if (sent)
+            this.stats[ArpMib.requests_sent]++
     }
 
     /** Gratuitous ARP when the interface comes up, so peers refresh stale entries for us. */
     announce(): void {
-        if (this.ourIp !== 0 && this.send(ArpOperation.Request, BROADCAST, this.ourIp, ZERO_MAC, this.ourIp))
-            this.stats.requests_sent++
+        if (this.ourIp !== 0 && this.send(ArpOperation.Request, BROADCAST, 0, this.ourIp, ZERO_MAC, this.ourIp))
+            this.stats[ArpMib.requests_sent]++
     }
 
     /** arp_process: `len` bytes of ARP payload at `off` (after the Ethernet header). */
     receive(buf: Buffer, off: number, len: number, now: number): void {
         const r = this.repr
         if (r.parse(buf, off, len) !== WireError.Ok) {
-            this.stats.errors++
+            this.stats[ArpMib.errors]++
             return
         }
         const isRequest = r.operation === ArpOperation.Request
-        if (isRequest) this.stats.requests_received++
-        else this.stats.replies_received++
+        if (isRequest) this.stats[ArpMib.requests_received]++
+        else this.stats[ArpMib.replies_received]++
         // our own frame looped back, or an RFC 5227 probe (sender 0.0.0.0): nothing to learn
         if (r.senderMac.getAt(0, "u32") === this.ourMac.getAt(0, "u32") && r.senderMac.getAt(4, "u16") === this.ourMac.getAt(4, "u16"))
             return
         if (r.senderIp === this.ourIp && this.ourIp !== 0) {
-            this.stats.conflicts++
+            this.stats[ArpMib.conflicts]++
             return
         }
         // a sender no host can be (a group MAC; broadcast, multicast, loopback, this network) is neither
         // answered nor learnt; 0.0.0.0 is an RFC 5227 probe: answered below (we defend our address),
         // not learnt
         if (macIsGroup(r.senderMac, 0) || (r.senderIp !== 0 && ipv4IsMartian(r.senderIp, this.ourIp, this.prefix))) {
-            this.stats.martians++
+            this.stats[ArpMib.martians]++
             return
         }
         const forUs = r.targetIp === this.ourIp && this.ourIp !== 0
-        let n = r.senderIp === 0 ? null : this.neigh.lookup(r.senderIp)
+        let n = r.senderIp === 0 ? NO_NEIGH : this.neigh.lookup(r.senderIp)
         if (isRequest && forUs) {
             // the asker will talk to us: learn it (neigh_event_ns creates a STALE entry)
-            if (n === null && r.senderIp !== 0) n = this.neigh.create(r.senderIp, now)
-            if (n !== null) this.neigh.update(n, r.senderMac, 0, false, now)
+            if (n === NO_NEIGH && r.senderIp !== 0) n = this.neigh.create(r.senderIp, now)
+            if (n !== NO_NEIGH) this.neigh.update(n, r.senderMac, 0, false, now)
             if (this.replyLimit.take(now)) {
-                if (this.send(ArpOperation.Reply, r.senderMac, r.senderIp, r.senderMac, this.ourIp))
-                    this.stats.replies_sent++
-            } else this.stats.rate_limited++
+                if (this.send(ArpOperation.Reply, r.senderMac, 0, r.senderIp, r.senderMac, this.ourIp))
+                    this.stats[ArpMib.replies_sent]++
+            } else this.stats[ArpMib.rate_limited]++
             return
         }
-        if (n === null) {
-            if (isRequest) this.stats.not_for_us++
-            else this.stats.unsolicited_ignored++
+        if (n === NO_NEIGH) {
+            if (isRequest) this.stats[ArpMib.not_for_us]++
+            else this.stats[ArpMib.unsolicited_ignored]++
             return
         }
         // an entry exists: refresh it; a reply to us confirms it (REACHABLE), anything else is STALE

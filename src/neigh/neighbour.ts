@@ -7,7 +7,8 @@
 // (they hold queued frames) are never evicted; when nothing can go, creation fails with a typed
 // error and the datagram is dropped and counted (table_fulls).
 
-import { FifoQdisc, QDISC_TAG } from "../dev/qdisc"
+import { newMib } from "../dev/counters"
+import { FifoQdisc, PoolRoomMaker, QDISC_TAG } from "../dev/qdisc"
 import { PendingQueue, PendingSink } from "./pending"
 import { RECORD_HEADER } from "../dev/ring"
 import { ETHERNET_HEADER_LEN, EtherType } from "../wire/ethernet"
@@ -57,50 +58,47 @@ export const enum NeighError {
     Exists = 2,
 }
 
-/** Counters as `ip -s ntable show` prints them for arp_cache. */
-export class NeighStats {
-    allocs = 0
-    destroys = 0
-    lookups = 0
-    hits = 0
-    res_failed = 0
-    unresolved_discards = 0
-    table_fulls = 0
-    forced_gc_runs = 0
+/** Counters as `ip -s ntable show` prints them for arp_cache: indices of NeighStats. */
+export const enum NeighMib {
+    allocs,
+    destroys,
+    lookups,
+    hits,
+    res_failed,
+    unresolved_discards,
+    table_fulls,
+    forced_gc_runs,
+    Count,
 }
 
-export class Neighbour {
-    index = 0
-    state = NudState.None
-    ip = 0
-    readonly mac = Buffer.alloc(6)
-    /** The cached Ethernet header for this neighbour (hh_cache): dst, our MAC, EtherType IPv4. */
-    readonly hh = Buffer.alloc(ETHERNET_HEADER_LEN)
-    /** Requests sent in the current INCOMPLETE or PROBE phase. */
-    probes = 0
-    /** When the state's timer fires (ms), 0 = no timer. */
-    timer = 0
-    /** Last positive confirmation of reachability (reply, or request from it). */
-    confirmed = 0
-    /** Last time the output path used the entry. */
-    used = 0
-    pendingPackets = 0
-    pendingBytes = 0
-    /** Frames this entry dropped from its pending queue (over its limits or on failure). */
-    pendingDropped = 0
+/** A NeighMib table: one number per counter, indexed by NeighMib. */
+export type NeighStats = number[]
 
-    /** True when frames may be sent with the cached header (NUD_VALID). */
-    valid(): boolean {
-        const s = this.state
-        return s === NudState.Reachable || s === NudState.Stale || s === NudState.Delay ||
-            s === NudState.Probe || s === NudState.Permanent
-    }
+export function newNeighStats(): NeighStats {
+    return newMib(NeighMib.Count)
 }
+
+/** No entry (lookup and create). A neighbour is an index into the table. */
+export const NO_NEIGH = -1
+
+// One entry of the table's buffer: the cached Ethernet header first (hh_cache: the neighbour's MAC,
+// ours, EtherType IPv4), so its offset is the entry's; then the state and its timers. The times
+// are ds.millis() values (f64: they do not wrap).
+const E_STATE = 14 // u8 NudState
+const E_PROBES = 15 // u8: requests sent in the current INCOMPLETE or PROBE phase
+const E_IP = 16 // u32
+/** When the state's timer fires (ms), 0 = no timer. */
+const E_TIMER = 20 // f64
+/** Last positive confirmation of reachability (a reply, or a request from it). */
+const E_CONFIRMED = 28 // f64
+/** Last time the output path used the entry (eviction order). */
+const E_USED = 36 // f64
+export const NEIGH_ENTRY_LEN = 44
 
 /** Sends the ARP requests the state machine asks for (arp_solicit). */
 export interface Solicitor {
-    /** Ask for `n.ip`: broadcast, or unicast to the cached MAC when `unicast` (PROBE state). */
-    solicit(n: Neighbour, unicast: boolean): void
+    /** Ask for neighbour `n`'s address: broadcast, or unicast to its cached MAC when `unicast` (PROBE state). */
+    solicit(n: number, unicast: boolean): void
 }
 
 export interface NeighParams {
@@ -112,9 +110,11 @@ export interface NeighParams {
     pendingBytes: number
 }
 
-export class NeighTable implements PendingSink {
-    readonly entries: Neighbour[] = []
-    readonly stats = new NeighStats()
+export class NeighTable implements PendingSink, PoolRoomMaker {
+    /** Every entry, NEIGH_ENTRY_LEN bytes each: neighbour `n` starts at n * NEIGH_ENTRY_LEN. */
+    readonly buf: Buffer
+    readonly capacity: number
+    readonly stats = newNeighStats()
     readonly pending: PendingQueue
     solicitor: Solicitor = null
 
@@ -123,19 +123,80 @@ export class NeighTable implements PendingSink {
         readonly ourMac: Buffer,
         readonly qdisc: FifoQdisc
     ) {
-        for (let i = 0; i < params.capacity; i++) {
-            const n = new Neighbour()
-            n.index = i
-            this.entries.push(n)
-        }
-        this.pending = new PendingQueue(qdisc.pool, params.pendingPackets, params.pendingBytes)
+        this.capacity = params.capacity
+        this.buf = Buffer.alloc(params.capacity * NEIGH_ENTRY_LEN)
+        this.pending = new PendingQueue(qdisc.pool, params.capacity, params.pendingPackets, params.pendingBytes)
         this.pending.stats = this.stats
-        const self = this
-        qdisc.makeRoom = () => self.giveWay()
+        qdisc.roomMaker = this
     }
 
+    // ---- the entries' fields
+
+    state(n: number): NudState {
+        return this.buf[n * NEIGH_ENTRY_LEN + E_STATE]
+    }
+
+    private setState(n: number, s: NudState): void {
+        this.buf[n * NEIGH_ENTRY_LEN + E_STATE] = s
+    }
+
+    ip(n: number): number {
+        return this.buf.getAt(n * NEIGH_ENTRY_LEN + E_IP, "u32")
+    }
+
+    /** Offset in `buf` of neighbour `n`'s cached Ethernet header; its MAC is the first 6 bytes. */
+    hhOffset(n: number): number {
+        return n * NEIGH_ENTRY_LEN
+    }
+
+    /** True when frames may be sent with the cached header (NUD_VALID). */
+    valid(n: number): boolean {
+        const s = this.state(n)
+        return s === NudState.Reachable || s === NudState.Stale || s === NudState.Delay ||
+            s === NudState.Probe || s === NudState.Permanent
+    }
+
+    /** Is `n` still the entry for `ip` (a cached index, ip_finish_output2's dst neighbour)? */
+    holds(n: number, ip: number): boolean {
+        const at = n * NEIGH_ENTRY_LEN
+        return n >= 0 && this.buf[at + E_STATE] !== NudState.None && this.buf.getAt(at + E_IP, "u32") === ip
+    }
+
+    private timer(n: number): number {
+        return this.buf.getAt(n * NEIGH_ENTRY_LEN + E_TIMER, "f64")
+    }
+
+    private setTimer(n: number, t: number): void {
+        this.buf.setAt(n * NEIGH_ENTRY_LEN + E_TIMER, "f64", t)
+    }
+
+    private confirmed(n: number): number {
+        return this.buf.getAt(n * NEIGH_ENTRY_LEN + E_CONFIRMED, "f64")
+    }
+
+    private setConfirmed(n: number, t: number): void {
+        this.buf.setAt(n * NEIGH_ENTRY_LEN + E_CONFIRMED, "f64", t)
+    }
+
+    private probes(n: number): number {
+        return this.buf[n * NEIGH_ENTRY_LEN + E_PROBES]
+    }
+
+    private setProbes(n: number, p: number): void {
+        this.buf[n * NEIGH_ENTRY_LEN + E_PROBES] = p
+    }
+
+    /** Entries in `state`. */
+    count(state: NudState): number {
+        let c = 0
+        for (let n = 0; n < this.capacity; n++) if (this.state(n) === state) c++
+        return c
+    }
+
+    // ---- the table
+
     /**
-     * The shared pool is full and a frame that can go now needs room (FifoQdisc.makeRoom): the oldest
+     * The shared pool is full and a frame that can go now needs room (FifoQdisc.roomMaker): the oldest
      * frame waiting for ARP gives way, if it is the oldest record of the pool (only then is its space
      * free at once). Dropped and counted. Without this, frames waiting for neighbours that never
      * answer (a silent peer, echo replies to spoofed sources) could fill the pool and stop all
@@ -146,118 +207,114 @@ export class NeighTable implements PendingSink {
         const rec = p.oldest()
         if (rec < 0) return false
         const tag = p.tag(rec)
-        if (tag === QDISC_TAG || tag >= this.entries.length) return false
-        const n = this.entries[tag]
-        n.pendingPackets--
-        n.pendingBytes -= p.frameLen(rec)
-        n.pendingDropped++
-        p.release(rec)
-        this.stats.unresolved_discards++
+        if (tag === QDISC_TAG || tag >= this.capacity) return false
+        this.pending.dropRecord(tag, rec)
+        this.stats[NeighMib.unresolved_discards]++
         return true
     }
 
-    /** __ipv4_neigh_lookup_noref: the entry for `ip`, or null. */
-    lookup(ip: number): Neighbour {
-        this.stats.lookups++
-        const es = this.entries
-        for (let i = 0; i < es.length; i++) {
-            const n = es[i]
-            if (n.state !== NudState.None && n.ip === ip) {
-                this.stats.hits++
-                return n
+    /** __ipv4_neigh_lookup_noref: the entry for `ip`, or NO_NEIGH. */
+    lookup(ip: number): number {
+        this.stats[NeighMib.lookups]++
+        const b = this.buf
+        const end = this.capacity * NEIGH_ENTRY_LEN
+        for (let at = 0; at < end; at += NEIGH_ENTRY_LEN) {
+            if (b[at + E_STATE] !== NudState.None && b.getAt(at + E_IP, "u32") === ip) {
+                this.stats[NeighMib.hits]++
+                return at / NEIGH_ENTRY_LEN
             }
         }
-        return null
+        return NO_NEIGH
     }
 
-    /** __neigh_create: a fresh NONE entry for `ip`, evicting by the policy above; null when full. */
-    create(ip: number, now: number): Neighbour {
-        let victim: Neighbour = null
+    /** __neigh_create: a fresh NONE entry for `ip`, evicting by the policy above; NO_NEIGH when full. */
+    create(ip: number, now: number): number {
+        let victim = NO_NEIGH
         let rank = 99
-        const es = this.entries
-        for (let i = 0; i < es.length; i++) {
-            const n = es[i]
+        const b = this.buf
+        for (let n = 0; n < this.capacity; n++) {
+            const s = b[n * NEIGH_ENTRY_LEN + E_STATE]
             let r = 99
-            if (n.state === NudState.None) r = 0
-            else if (n.state === NudState.Failed) r = 1
-            else if (n.state === NudState.Stale) r = 2
-            else if (n.state === NudState.Reachable || n.state === NudState.Delay || n.state === NudState.Probe) r = 3
+            if (s === NudState.None) r = 0
+            else if (s === NudState.Failed) r = 1
+            else if (s === NudState.Stale) r = 2
+            else if (s === NudState.Reachable || s === NudState.Delay || s === NudState.Probe) r = 3
             if (r === 99) continue
-            if (r < rank || (r === rank && r >= 2 && n.used < victim.used)) {
+            if (r < rank || (r === rank && r >= 2 && b.getAt(n * NEIGH_ENTRY_LEN + E_USED, "f64") < b.getAt(victim * NEIGH_ENTRY_LEN + E_USED, "f64"))) {
                 victim = n
                 rank = r
             }
         }
-        if (victim === null) {
-            this.stats.table_fulls++
-            return null
+        if (victim === NO_NEIGH) {
+            this.stats[NeighMib.table_fulls]++
+            return NO_NEIGH
         }
-        if (victim.state !== NudState.None) {
-            this.stats.forced_gc_runs++
+        if (this.state(victim) !== NudState.None) {
+            this.stats[NeighMib.forced_gc_runs]++
             this.destroy(victim)
         }
-        victim.ip = ip
-        victim.state = NudState.None
-        victim.probes = 0
-        victim.timer = 0
-        victim.confirmed = 0
-        victim.used = now
-        victim.pendingDropped = 0
-        this.stats.allocs++
+        const at = victim * NEIGH_ENTRY_LEN
+        this.buf.fillAt(at, NEIGH_ENTRY_LEN, 0)
+        this.buf.setAt(at + E_IP, "u32", ip)
+        this.buf.setAt(at + E_USED, "f64", now)
+        this.stats[NeighMib.allocs]++
         return victim
     }
 
     /** A static entry from configuration (ip neigh add ... nud permanent). */
     addPermanent(ip: number, mac: Buffer, now: number): NeighError {
         let n = this.lookup(ip)
-        if (n !== null && n.state === NudState.Permanent) return NeighError.Exists
-        if (n === null) n = this.create(ip, now)
-        if (n === null) return NeighError.TableFull
+        if (n !== NO_NEIGH && this.state(n) === NudState.Permanent) return NeighError.Exists
+        if (n === NO_NEIGH) n = this.create(ip, now)
+        if (n === NO_NEIGH) return NeighError.TableFull
         this.setMac(n, mac, 0)
-        n.state = NudState.Permanent
-        n.timer = 0
+        this.setState(n, NudState.Permanent)
+        this.setTimer(n, 0)
         this.flush(n)
         return NeighError.Ok
     }
 
-    private destroy(n: Neighbour): void {
+    private destroy(n: number): void {
         const dropped = this.pending.drain(n, null)
-        this.stats.unresolved_discards += dropped
-        n.state = NudState.None
-        n.timer = 0
-        this.stats.destroys++
+        this.stats[NeighMib.unresolved_discards] += dropped
+        this.setState(n, NudState.None)
+        this.setTimer(n, 0)
+        this.stats[NeighMib.destroys]++
     }
 
-    private setMac(n: Neighbour, mac: Buffer, macOff: number): void {
-        n.mac.blitAt(0, mac, macOff, 6)
-        n.hh.blitAt(0, mac, macOff, 6)
-        n.hh.blitAt(6, this.ourMac, 0, 6)
-        setU16(n.hh, 12, EtherType.Ipv4)
+    private setMac(n: number, mac: Buffer, macOff: number): void {
+        const at = n * NEIGH_ENTRY_LEN
+        this.buf.blitAt(at, mac, macOff, 6)
+        this.buf.blitAt(at + 6, this.ourMac, 0, 6)
+        setU16(this.buf, at + 12, EtherType.Ipv4)
     }
 
     /**
      * __neigh_event_send: the output path is about to use `n`. Returns true when the frame can go
-     * now with `n.hh`; false when it must wait in the pending queue (resolution started or running).
+     * now with n's cached header; false when it must wait in the pending queue (resolution started
+     * or running).
      */
-    eventSend(n: Neighbour, now: number): boolean {
-        n.used = now
-        switch (n.state) {
+    eventSend(n: number, now: number): boolean {
+        const b = this.buf
+        const at = n * NEIGH_ENTRY_LEN
+        b.setAt(at + E_USED, "f64", now)
+        switch (b[at + E_STATE]) {
             case NudState.Reachable:
             case NudState.Permanent:
             case NudState.Delay:
             case NudState.Probe:
                 return true
             case NudState.Stale:
-                n.state = NudState.Delay
-                n.timer = now + DELAY_FIRST_PROBE_MS
+                this.setState(n, NudState.Delay)
+                this.setTimer(n, now + DELAY_FIRST_PROBE_MS)
                 return true
             case NudState.Incomplete:
                 return false
         }
         // NONE or FAILED: start resolving (first request now, then every retransMs)
-        n.state = NudState.Incomplete
-        n.probes = 1
-        n.timer = now + this.params.retransMs
+        this.setState(n, NudState.Incomplete)
+        this.setProbes(n, 1)
+        this.setTimer(n, now + this.params.retransMs)
         if (this.solicitor) this.solicitor.solicit(n, false)
         return false
     }
@@ -267,48 +324,50 @@ export class NeighTable implements PendingSink {
      * addressed to us (REACHABLE); anything else makes the entry STALE, unless the address is
      * unchanged and the entry already confirmed. PERMANENT entries are never changed by the wire.
      */
-    update(n: Neighbour, mac: Buffer, macOff: number, solicited: boolean, now: number): void {
-        if (n.state === NudState.Permanent) return
-        const wasValid = n.valid()
-        const same = wasValid && n.mac.getAt(0, "u32") === mac.getAt(macOff, "u32") &&
-            n.mac.getAt(4, "u16") === mac.getAt(macOff + 4, "u16")
+    update(n: number, mac: Buffer, macOff: number, solicited: boolean, now: number): void {
+        if (this.state(n) === NudState.Permanent) return
+        const wasValid = this.valid(n)
+        const at = n * NEIGH_ENTRY_LEN
+        const same = wasValid && this.buf.getAt(at, "u32") === mac.getAt(macOff, "u32") &&
+            this.buf.getAt(at + 4, "u16") === mac.getAt(macOff + 4, "u16")
         if (!same) this.setMac(n, mac, macOff)
         if (solicited) {
-            n.state = NudState.Reachable
-            n.confirmed = now
-            n.timer = 0
+            this.setState(n, NudState.Reachable)
+            this.setConfirmed(n, now)
+            this.setTimer(n, 0)
         } else if (!same) {
             // a new or changed address is not yet confirmed
-            n.state = NudState.Stale
-            n.timer = 0
+            this.setState(n, NudState.Stale)
+            this.setTimer(n, 0)
         }
         if (!wasValid) this.flush(n)
     }
 
     /** A frame from `n` proves it is there (neigh_confirm). */
-    confirm(n: Neighbour, now: number): void {
-        if (n.state === NudState.Delay || n.state === NudState.Probe || n.state === NudState.Stale) {
-            n.state = NudState.Reachable
-            n.timer = 0
+    confirm(n: number, now: number): void {
+        const s = this.state(n)
+        if (s === NudState.Delay || s === NudState.Probe || s === NudState.Stale) {
+            this.setState(n, NudState.Reachable)
+            this.setTimer(n, 0)
         }
-        if (n.state === NudState.Reachable) n.confirmed = now
+        if (this.state(n) === NudState.Reachable) this.setConfirmed(n, now)
     }
 
     /** Send every frame waiting on `n`, now resolved, through the qdisc. */
-    private flush(n: Neighbour): void {
-        if (n.pendingPackets === 0) return
+    private flush(n: number): void {
+        if (this.pending.packets(n) === 0) return
         this.flushing = n
         this.pending.drain(n, this)
-        this.flushing = null
+        this.flushing = NO_NEIGH
     }
 
     /** PendingSink: a resolved frame gets the neighbour's header and joins the qdisc in place. */
-    private flushing: Neighbour = null
+    private flushing = NO_NEIGH
     take(rec: number): void {
         const q = this.qdisc
-        q.pool.buf.blitAt(rec + RECORD_HEADER, this.flushing.hh, 0, ETHERNET_HEADER_LEN)
+        q.pool.buf.blitAt(rec + RECORD_HEADER, this.buf, this.flushing * NEIGH_ENTRY_LEN, ETHERNET_HEADER_LEN)
         // no room in the queue (a qdisc drop): it waited for resolution and is lost, count it here too
-        if (!q.adopt(rec)) this.stats.unresolved_discards++
+        if (!q.adopt(rec)) this.stats[NeighMib.unresolved_discards]++
     }
 
     /**
@@ -316,35 +375,33 @@ export class NeighTable implements PendingSink {
      * REACHABLE -> STALE after the reachable time, DELAY -> PROBE.
      */
     tick(now: number): void {
-        const es = this.entries
         const p = this.params
-        for (let i = 0; i < es.length; i++) {
-            const n = es[i]
-            switch (n.state) {
+        for (let n = 0; n < this.capacity; n++) {
+            switch (this.state(n)) {
                 case NudState.Reachable:
-                    if (now - n.confirmed >= p.reachableMs) n.state = NudState.Stale
+                    if (now - this.confirmed(n) >= p.reachableMs) this.setState(n, NudState.Stale)
                     break
                 case NudState.Delay:
-                    if (now >= n.timer) {
-                        if (n.confirmed >= n.timer - DELAY_FIRST_PROBE_MS) {
-                            n.state = NudState.Reachable
-                            n.timer = 0
+                    if (now >= this.timer(n)) {
+                        if (this.confirmed(n) >= this.timer(n) - DELAY_FIRST_PROBE_MS) {
+                            this.setState(n, NudState.Reachable)
+                            this.setTimer(n, 0)
                         } else {
-                            n.state = NudState.Probe
-                            n.probes = 1
-                            n.timer = now + p.retransMs
+                            this.setState(n, NudState.Probe)
+                            this.setProbes(n, 1)
+                            this.setTimer(n, now + p.retransMs)
                             if (this.solicitor) this.solicitor.solicit(n, true)
                         }
                     }
                     break
                 case NudState.Incomplete:
                 case NudState.Probe:
-                    if (now >= n.timer) {
-                        if (n.probes >= p.probes) this.fail(n)
+                    if (now >= this.timer(n)) {
+                        if (this.probes(n) >= p.probes) this.fail(n)
                         else {
-                            n.probes++
-                            n.timer = now + p.retransMs
-                            if (this.solicitor) this.solicitor.solicit(n, n.state === NudState.Probe)
+                            this.setProbes(n, this.probes(n) + 1)
+                            this.setTimer(n, now + p.retransMs)
+                            if (this.solicitor) this.solicitor.solicit(n, this.state(n) === NudState.Probe)
                         }
                     }
                     break
@@ -353,28 +410,26 @@ export class NeighTable implements PendingSink {
     }
 
     /** Resolution failed: FAILED, every waiting frame dropped and counted (neigh_invalidate). */
-    private fail(n: Neighbour): void {
-        n.state = NudState.Failed
-        n.timer = 0
-        this.stats.res_failed++
-        const dropped = this.pending.drain(n, null)
-        n.pendingDropped += dropped
-        this.stats.unresolved_discards += dropped
+    private fail(n: number): void {
+        this.setState(n, NudState.Failed)
+        this.setTimer(n, 0)
+        this.stats[NeighMib.res_failed]++
+        this.stats[NeighMib.unresolved_discards] += this.pending.drain(n, null)
     }
 
     /** Carrier lost: forget what was learnt (neigh_ifdown), keep PERMANENT entries. */
     flushDynamic(): void {
-        const es = this.entries
-        for (let i = 0; i < es.length; i++) {
-            const n = es[i]
-            if (n.state !== NudState.None && n.state !== NudState.Permanent) this.destroy(n)
+        for (let n = 0; n < this.capacity; n++) {
+            const s = this.state(n)
+            if (s !== NudState.None && s !== NudState.Permanent) this.destroy(n)
         }
     }
 
-    /** Entries in `state`. */
-    count(state: NudState): number {
-        let c = 0
-        for (let i = 0; i < this.entries.length; i++) if (this.entries[i].state === state) c++
-        return c
+    /** Carrier lost: learnt entries must be confirmed again before they are trusted (STALE). */
+    markStale(): void {
+        for (let n = 0; n < this.capacity; n++) {
+            const s = this.state(n)
+            if (s === NudState.Reachable || s === NudState.Delay || s === NudState.Probe) this.setState(n, NudState.Stale)
+        }
     }
 }

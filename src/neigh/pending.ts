@@ -4,47 +4,85 @@
 // to fill in; when the neighbour resolves they join the qdisc where they are, without a copy.
 
 import { FrameRing } from "../dev/ring"
-import { Neighbour, NeighStats } from "./neighbour"
+import { NeighStats, NeighMib } from "./neighbour"
 
 export interface PendingSink {
     /** The frame at record `rec` of the pool is resolved. */
     take(rec: number): void
 }
 
+/** Per neighbour: frames (u32) and their bytes (u32). */
+const COUNTS_STRIDE = 8
+
 export class PendingQueue {
     /** The table's counters (set by NeighTable): every frame dropped here is an unresolved discard. */
     stats: NeighStats = null
+    /** Waiting frames and bytes, per neighbour index. */
+    private readonly counts: Buffer
 
-    constructor(readonly pool: FrameRing, readonly limitPackets: number, readonly limitBytes: number) {}
+    constructor(
+        readonly pool: FrameRing,
+        neighbours: number,
+        readonly limitPackets: number,
+        readonly limitBytes: number
+    ) {
+        this.counts = Buffer.alloc(neighbours * COUNTS_STRIDE)
+    }
+
+    /** Frames waiting for neighbour `n`. */
+    packets(n: number): number {
+        return this.counts.getAt(n * COUNTS_STRIDE, "u32")
+    }
+
+    /** Bytes of the frames waiting for neighbour `n`. */
+    bytes(n: number): number {
+        return this.counts.getAt(n * COUNTS_STRIDE + 4, "u32")
+    }
+
+    /** Frames waiting, all neighbours together. */
+    totalPackets(): number {
+        let t = 0
+        for (let at = 0; at < this.counts.length; at += COUNTS_STRIDE) t += this.counts.getAt(at, "u32")
+        return t
+    }
+
+    private count(n: number, frames: number, bytes: number): void {
+        const c = this.counts
+        const at = n * COUNTS_STRIDE
+        c.setAt(at, "u32", c.getAt(at, "u32") + frames)
+        c.setAt(at + 4, "u32", c.getAt(at + 4, "u32") + bytes)
+    }
 
     /**
-     * Room for a `len`-byte frame for `n`. Over the per-neighbour limits the oldest frames of `n` are
-     * dropped first (counted in n.pendingDropped), as __neigh_event_send does; returns the offset to
-     * write at, or -1 when the frame alone is over the limit or the shared pool is full.
+     * Room for a `len`-byte frame for neighbour `n`. Over the per-neighbour limits the oldest frames
+     * of `n` are dropped first (unresolved discards), as __neigh_event_send does; returns the offset
+     * to write at, or -1 when the frame alone is over the limit or the shared pool is full.
      */
-    reserve(n: Neighbour, len: number): number {
+    reserve(n: number, len: number): number {
         if (len > this.limitBytes) return -1
-        while (n.pendingPackets > 0 && (n.pendingPackets + 1 > this.limitPackets || n.pendingBytes + len > this.limitBytes)) {
+        while (this.packets(n) > 0 && (this.packets(n) + 1 > this.limitPackets || this.bytes(n) + len > this.limitBytes)) {
             this.dropOldest(n)
-            n.pendingDropped++
-            if (this.stats !== null) this.stats.unresolved_discards++
+            if (this.stats !== null) this.stats[NeighMib.unresolved_discards]++
         }
         return this.pool.reserve(len)
     }
 
-    commit(n: Neighbour, len: number): void {
-        this.pool.commit(len, n.index)
-        n.pendingPackets++
-        n.pendingBytes += len
+    commit(n: number, len: number): void {
+        this.pool.commit(len, n)
+        this.count(n, 1, len)
     }
 
-    private dropOldest(n: Neighbour): void {
+    /** Release record `rec`, a frame of neighbour `n` (NeighTable.giveWay). */
+    dropRecord(n: number, rec: number): void {
+        this.count(n, -1, -this.pool.frameLen(rec))
+        this.pool.release(rec)
+    }
+
+    private dropOldest(n: number): void {
         const p = this.pool
         for (let rec = p.oldest(); rec >= 0; rec = p.next(rec)) {
-            if (p.tag(rec) === n.index) {
-                n.pendingPackets--
-                n.pendingBytes -= p.frameLen(rec)
-                p.release(rec)
+            if (p.tag(rec) === n) {
+                this.dropRecord(n, rec)
                 return
             }
         }
@@ -54,15 +92,14 @@ export class PendingQueue {
      * Every frame of `n`, oldest first, goes to `sink` (which takes over the record), or is released
      * when `sink` is null. Returns the number of frames.
      */
-    drain(n: Neighbour, sink: PendingSink): number {
+    drain(n: number, sink: PendingSink): number {
         const p = this.pool
         let count = 0
         let rec = p.oldest()
-        while (rec >= 0 && n.pendingPackets > 0) {
+        while (rec >= 0 && this.packets(n) > 0) {
             const nxt = p.next(rec)
-            if (p.tag(rec) === n.index) {
-                n.pendingPackets--
-                n.pendingBytes -= p.frameLen(rec)
+            if (p.tag(rec) === n) {
+                this.count(n, -1, -p.frameLen(rec))
                 if (sink !== null) sink.take(rec)
                 else p.release(rec)
                 count++

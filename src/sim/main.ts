@@ -89,13 +89,13 @@ export async function simulate(config: StackConfig, makeBoard: BoardFactory, opt
             break
         }
         // neighbour state changes
-        const es = stack.neigh.entries
-        for (let i = 0; i < es.length; i++) {
-            const n = es[i]
-            if (states[i] !== n.state) {
-                states[i] = n.state
-                if (n.state !== NudState.None)
-                    console.log("@@neigh " + formatIpv4(n.ip) + " " + nudStateName(n.state) + (n.valid() ? " " + formatMac(n.mac, 0) : ""))
+        const nt = stack.neigh
+        for (let n = 0; n < nt.capacity; n++) {
+            const st = nt.state(n)
+            if (states[n] !== st) {
+                states[n] = st
+                if (st !== NudState.None)
+                    console.log("@@neigh " + formatIpv4(nt.ip(n)) + " " + nudStateName(st) + (nt.valid(n) ? " " + formatMac(nt.buf, nt.hhOffset(n)) : ""))
             }
         }
         // what the collector received since last time (it keeps the last few)

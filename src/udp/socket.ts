@@ -5,10 +5,10 @@
 import { OutPacket } from "../ipv4/packet"
 import { Ipv4Output, SendResult } from "../ipv4/output"
 import { UdpReceiver } from "../ipv4/input"
-import { UdpStats } from "../ipv4/mib"
+import { UdpStats, IpMib, UdpMib, newUdpStats } from "../ipv4/mib"
 import * as ds from "@devicescript/core"
 import { Route, RouteType } from "../ipv4/fib"
-import { NudState } from "../neigh/neighbour"
+import { NO_NEIGH, NudState } from "../neigh/neighbour"
 import { ipv4IsMulticast } from "../wire/addr"
 import { onesSum } from "../wire/checksum"
 import { setU16 } from "../wire/bytes"
@@ -94,24 +94,25 @@ export class UdpSocket {
     async sendToWait(addr: number, port: number, payload: Buffer, off: number, len: number, timeoutMs: number): Promise<SendResult> {
         const t = this.table
         const out = t.out
-        const deadline = t.now() + timeoutMs
+        const deadline = t.clock.now() + timeoutMs
         const rt = out.fib.lookup(addr >>> 0)
         if (rt !== null && rt.type === RouteType.Unicast && addr !== 0xffffffff && !ipv4IsMulticast(addr)) {
             const nexthop = rt.gateway !== 0 ? rt.gateway : addr >>> 0
-            let n = out.neigh.lookup(nexthop)
-            if (n === null) n = out.neigh.create(nexthop, t.now())
-            if (n !== null && !n.valid()) {
-                out.neigh.eventSend(n, t.now())
-                while (!n.valid() && n.state !== NudState.Failed && t.now() < deadline) await ds.sleep(10)
+            const nt = out.neigh
+            let n = nt.lookup(nexthop)
+            if (n === NO_NEIGH) n = nt.create(nexthop, t.clock.now())
+            if (n !== NO_NEIGH && !nt.valid(n)) {
+                nt.eventSend(n, t.clock.now())
+                while (!nt.valid(n) && nt.state(n) !== NudState.Failed && t.clock.now() < deadline) await ds.sleep(10)
             }
         }
         this.pkt.partialOk = true
         let r = this.output(addr, port, payload, off, len)
         while (r === SendResult.InProgress) {
-            if (t.now() >= deadline) {
-                out.stats.OutDiscards++
-                out.stats.FragFails++
-                t.stats.SndbufErrors++
+            if (t.clock.now() >= deadline) {
+                out.stats[IpMib.OutDiscards]++
+                out.stats[IpMib.FragFails]++
+                t.stats[UdpMib.SndbufErrors]++
                 r = SendResult.QueueFull
                 break
             }
@@ -145,15 +146,15 @@ export class UdpSocket {
         // __sk_dst_check: the cached route holds while the FIB is unchanged
         const fib = t.out.fib
         p.route = this.cachedRoute !== null && this.cachedDst === p.dst && this.cachedGen === fib.genid ? this.cachedRoute : null
-        const r = t.out.queueXmit(p, t.now())
+        const r = t.out.queueXmit(p, t.clock.now())
         if (r === SendResult.Sent || r === SendResult.Queued || r === SendResult.InProgress) {
-            t.stats.OutDatagrams++
+            t.stats[UdpMib.OutDatagrams]++
             if (p.dst === addr >>> 0) {
                 this.cachedRoute = p.route
                 this.cachedDst = p.dst
                 this.cachedGen = fib.genid
             }
-        } else if (r === SendResult.QueueFull) t.stats.SndbufErrors++
+        } else if (r === SendResult.QueueFull) t.stats[UdpMib.SndbufErrors]++
         return r
     }
 
@@ -175,13 +176,18 @@ export const enum UdpBindError {
 /** Ephemeral ports, RFC 6335 §6. */
 const EPHEMERAL_FIRST = 49152
 
+export interface UdpClock {
+    /** Milliseconds. */
+    now(): number
+}
+
 export class UdpTable implements UdpReceiver {
-    readonly stats = new UdpStats()
+    readonly stats = newUdpStats()
     readonly sockets: UdpSocket[] = []
     private nextEphemeral = EPHEMERAL_FIRST
     lastError = UdpBindError.Ok
     /** The stack's clock. */
-    now: () => number = null
+    clock: UdpClock = null
 
     constructor(
         readonly out: Ipv4Output,
@@ -227,15 +233,15 @@ export class UdpTable implements UdpReceiver {
     /** udp_rcv: checksum, port lookup, delivery; NoPorts when nobody listens. */
     receive(buf: Buffer, off: number, len: number, src: number, dst: number): void {
         if (udpCheck(buf, off, len, src, dst) !== WireError.Ok) {
-            this.stats.InErrors++
+            this.stats[UdpMib.InErrors]++
             return
         }
         const s = this.find(udpDstPort(buf, off))
         if (s === null || s.onMessage === null) {
-            this.stats.NoPorts++
+            this.stats[UdpMib.NoPorts]++
             return
         }
-        this.stats.InDatagrams++
+        this.stats[UdpMib.InDatagrams]++
         s.onMessage(buf, off + UDP_HEADER_LEN, udpLength(buf, off) - UDP_HEADER_LEN, src, udpSrcPort(buf, off))
     }
 }

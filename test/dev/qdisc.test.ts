@@ -6,6 +6,8 @@ import { be16, pattern } from "../support/ref"
 import { SendResult } from "../../src/ipv4/output"
 import { PmtuDisc } from "../../src/udp/socket"
 import { FrameRing } from "../../src/dev/ring"
+import { LinkMib, QdiscMib } from "../../src/dev/counters"
+import { IpMib, UdpMib } from "../../src/ipv4/mib"
 
 describe("frame ring", () => {
     beforeEach(yieldToScheduler)
@@ -66,12 +68,12 @@ describe("fifo qdisc and the transmit drain", () => {
         for (let i = 0; i < 4; i++) expect(s.sendTo(COLLECTOR_IP, 9, Buffer.from("x"))).toBe(SendResult.Sent)
         expect(s.sendTo(COLLECTOR_IP, 9, Buffer.from("x"))).toBe(SendResult.QueueFull)
         const q = rig.stack.qdisc.stats
-        expect(q.drops).toBe(1)
-        expect(q.overlimits).toBe(1)
-        expect(q.qlen).toBe(4)
-        expect(q.backlog).toBe(4 * 43)
-        expect(rig.stack.udp.stats.SndbufErrors).toBe(1)
-        expect(rig.stack.ip.stats.OutDiscards).toBe(1)
+        expect(q[QdiscMib.drops]).toBe(1)
+        expect(q[QdiscMib.overlimits]).toBe(1)
+        expect(q[QdiscMib.qlen]).toBe(4)
+        expect(q[QdiscMib.backlog]).toBe(4 * 43)
+        expect(rig.stack.udp.stats[UdpMib.SndbufErrors]).toBe(1)
+        expect(rig.stack.ip.stats[IpMib.OutDiscards]).toBe(1)
     })
     test("tail drop at the byte limit; a fragmented datagram is all or nothing", () => {
         const rig = makeRig(c => {
@@ -81,10 +83,10 @@ describe("fifo qdisc and the transmit drain", () => {
         const s = rig.stack.udpSocket(5)
         s.pmtudisc = PmtuDisc.Dont
         expect(s.sendTo(COLLECTOR_IP, 9, pattern(4000, 0))).toBe(SendResult.QueueFull)
-        expect(rig.stack.qdisc.stats.qlen).toBe(0)
-        expect(rig.stack.qdisc.stats.drops).toBe(3)
+        expect(rig.stack.qdisc.stats[QdiscMib.qlen]).toBe(0)
+        expect(rig.stack.qdisc.stats[QdiscMib.drops]).toBe(3)
         expect(s.sendTo(COLLECTOR_IP, 9, pattern(2900, 0))).toBe(SendResult.Sent)
-        expect(rig.stack.qdisc.stats.qlen).toBe(2)
+        expect(rig.stack.qdisc.stats[QdiscMib.qlen]).toBe(2)
     })
     test("a busy device gets the frame back at the head (requeue) and keeps the order", async () => {
         const rig = makeRig(c => {
@@ -94,7 +96,7 @@ describe("fifo qdisc and the transmit drain", () => {
         for (let i = 0; i < 3; i++) s.sendTo(COLLECTOR_IP, 9, Buffer.from("n" + i))
         rig.dev.refuse = 1
         expect(await rig.flush()).toBe(0)
-        expect(rig.stack.qdisc.stats.requeues).toBe(1)
+        expect(rig.stack.qdisc.stats[QdiscMib.requeues]).toBe(1)
         expect(rig.stack.drain.stopped).toBe(true)
         rig.stack.wakeQueue()
         expect(await rig.flush()).toBe(3)
@@ -110,13 +112,13 @@ describe("fifo qdisc and the transmit drain", () => {
         for (let i = 0; i < 5; i++) s.sendTo(COLLECTOR_IP, 9, Buffer.from("m" + i))
         expect(await rig.flush()).toBe(2)
         expect(rig.stack.drain.stopped).toBe(true)
-        expect(rig.stack.qdisc.stats.qlen).toBe(3)
+        expect(rig.stack.qdisc.stats[QdiscMib.qlen]).toBe(3)
         rig.dev.complete(2)
         expect(await rig.flush()).toBe(2)
         rig.dev.complete(2)
         expect(await rig.flush()).toBe(1)
-        expect(rig.stack.qdisc.stats.packets).toBe(5)
-        expect(rig.stack.qdisc.stats.requeues).toBe(0)
+        expect(rig.stack.qdisc.stats[QdiscMib.packets]).toBe(5)
+        expect(rig.stack.qdisc.stats[QdiscMib.requeues]).toBe(0)
     })
     test("carrier lost: the queue stops and keeps its frames; carrier back: they go, after a gratuitous ARP", async () => {
         const rig = makeRig(c => {
@@ -135,8 +137,8 @@ describe("fifo qdisc and the transmit drain", () => {
         expect(be16(fs[1], 12)).toBe(0x0806)
         expect(macAt(fs[1], 0)).toBe("ff:ff:ff:ff:ff:ff")
         expect(fs[1].slice(28, 32).toString("hex")).toBe(fs[1].slice(38, 42).toString("hex"))
-        expect(rig.stack.link.carrier_changes).toBe(2)
-        expect(rig.stack.link.tx_carrier_errors).toBe(1)
+        expect(rig.stack.link[LinkMib.carrier_changes]).toBe(2)
+        expect(rig.stack.link[LinkMib.tx_carrier_errors]).toBe(1)
     })
     test("a full qdisc of 1,514-byte frames drains without tripping the step watchdog", async () => {
         const rig = makeRig(c => {
@@ -155,7 +157,7 @@ describe("fifo qdisc and the transmit drain", () => {
         expect(sent).toBe(16)
         rig.dev.keepFrames = false
         expect(await rig.flush()).toBe(16)
-        expect(rig.stack.link.tx_bytes).toBe(16 * 1514)
+        expect(rig.stack.link[LinkMib.tx_bytes]).toBe(16 * 1514)
     })
 })
 
@@ -187,8 +189,8 @@ describe("blocking send of a datagram larger than the qdisc", () => {
         expect(frames).toBe(11)
         expect(offsetsOk).toBe(11)
         expect(lastLen).toBe(20 + 16008 - 10 * 1480)
-        expect(rig.stack.ip.stats.FragCreates).toBe(11)
-        expect(rig.stack.qdisc.stats.drops).toBe(0)
+        expect(rig.stack.ip.stats[IpMib.FragCreates]).toBe(11)
+        expect(rig.stack.qdisc.stats[QdiscMib.drops]).toBe(0)
         // the non-blocking form refuses it: the qdisc cannot hold it whole
         expect(s.sendTo(COLLECTOR_IP, 9, data)).toBe(SendResult.QueueFull)
     })
@@ -203,6 +205,6 @@ describe("blocking send of a datagram larger than the qdisc", () => {
         expect(s.sendTo(COLLECTOR_IP, 9, pattern(3000, 0))).toBe(SendResult.Sent)
         s.pmtudisc = PmtuDisc.Do
         expect(s.sendTo(COLLECTOR_IP, 9, pattern(1473, 0))).toBe(SendResult.MessageTooBig)
-        expect(rig.stack.ip.stats.FragFails).toBe(1)
+        expect(rig.stack.ip.stats[IpMib.FragFails]).toBe(1)
     })
 })

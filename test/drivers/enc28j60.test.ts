@@ -16,6 +16,8 @@ import { SendResult } from "../../src/ipv4/output"
 import { testConfig, BOARD_IP, COLLECTOR_IP } from "../support/config"
 import { yieldToScheduler, COLLECTOR_MAC } from "../support/rig"
 import { pattern } from "../support/ref"
+import { LinkMib } from "../../src/dev/counters"
+import { IcmpMib } from "../../src/ipv4/mib"
 
 // One chip model for the whole file: its 8 KB buffer is allocated once, before anything else, because
 // the 64 KB heap never compacts and a fresh model per test fragments it until a stack no longer fits.
@@ -185,7 +187,7 @@ describe("enc28j60 driver: bring-up", () => {
         r.model.setLink(false)
         await r.dev.poll()
         expect(r.dev.carrier()).toBe(false)
-        expect(r.stack.link.carrier_changes).toBe(1)
+        expect(r.stack.link[LinkMib.carrier_changes]).toBe(1)
         expect(r.dev.stats.link_checks).toBe(1)
         const s = r.stack.udpSocket(0)
         expect(s.sendTo(COLLECTOR_IP, 8125, Buffer.from("x"))).toBe(SendResult.LinkDown)
@@ -193,7 +195,7 @@ describe("enc28j60 driver: bring-up", () => {
         r.model.setLink(true)
         await r.dev.poll()
         expect(r.dev.carrier()).toBe(true)
-        expect(r.stack.link.carrier_changes).toBe(2)
+        expect(r.stack.link[LinkMib.carrier_changes]).toBe(2)
         // carrier back: gratuitous ARP goes out
         const seen = r.collector.framesSeen
         await r.pump()
@@ -302,7 +304,7 @@ describe("enc28j60 driver: traffic", () => {
         await r.pump()
         expect(c.echoRepliesReceived).toBe(1)
         expect(c.lastEchoSeq).toBe(7)
-        expect(r.stack.input.icmp.OutEchoReps).toBe(1)
+        expect(r.stack.input.icmp[IcmpMib.OutEchoReps]).toBe(1)
     })
 
     test("RX overflow: a burst larger than the ring is counted and recovered without a reset", async () => {

@@ -18,6 +18,10 @@ import { SendResult } from "../../src/ipv4/output"
 import { onesSum } from "../../src/wire/checksum"
 import { bytesEqual } from "../../src/wire/bytes"
 import { testConfig, BOARD_IP, COLLECTOR_IP, GATEWAY_IP } from "../support/config"
+import { LinkMib, QdiscMib } from "../../src/dev/counters"
+import { IcmpMib } from "../../src/ipv4/mib"
+import { NeighMib } from "../../src/neigh/neighbour"
+import { ArpMib } from "../../src/neigh/arp"
 
 const GW_MAC = hex`02 00 5e 10 00 01`
 const COL_MAC = hex`02 00 5e 10 00 14`
@@ -150,7 +154,7 @@ describe("W5500 driver: transmit", () => {
         expect(n.col.udpReceived).toBe(0)
         await n.pump(1) // the reply comes in, the pending datagram goes out
         expect(n.col.udpReceived).toBe(1)
-        expect(n.stack.arp.stats.replies_received).toBe(1)
+        expect(n.stack.arp.stats[ArpMib.replies_received]).toBe(1)
         const r = n.col.udp[0]
         expect(r.srcIp).toBe(BOARD_IP)
         expect(r.srcPort).toBe(PORT)
@@ -254,7 +258,7 @@ describe("W5500 driver: transmit", () => {
         s.sendTo(COLLECTOR_IP, PORT, hex`cc`)
         await n.stack.drain.run()
         expect(n.col.udpReceived).toBe(3)
-        expect(n.stack.link.tx_packets).toBe(5) // ARP request, first datagram, aa, bb, cc
+        expect(n.stack.link[LinkMib.tx_packets]).toBe(5) // ARP request, first datagram, aa, bb, cc
         expect(n.chip.protocolErrors).toBe(0)
     })
 
@@ -289,8 +293,8 @@ describe("W5500 driver: link", () => {
         }
         expect(n.col.udpReceived).toBe(0)
         expect(n.col.arpRequestsAnswered).toBe(0)
-        expect(n.stack.neigh.stats.res_failed).toBe(1)
-        expect(n.stack.arp.stats.requests_sent).toBe(3)
+        expect(n.stack.neigh.stats[NeighMib.res_failed]).toBe(1)
+        expect(n.stack.arp.stats[ArpMib.requests_sent]).toBe(3)
         expect(n.chip.protocolErrors).toBe(0)
     })
 
@@ -307,18 +311,18 @@ describe("W5500 driver: link", () => {
         await n.stack.drain.run()
         expect(n.col.udpReceived).toBe(1) // nothing left while down
         expect(s.sendTo(COLLECTOR_IP, PORT, hex`01`)).toBe(SendResult.LinkDown)
-        expect(n.stack.link.tx_carrier_errors).toBe(1)
-        const reqs = n.stack.arp.stats.requests_sent
+        expect(n.stack.link[LinkMib.tx_carrier_errors]).toBe(1)
+        const reqs = n.stack.arp.stats[ArpMib.requests_sent]
         n.chip.setLink(true, false, true)
         await n.dev.poll()
         expect(n.dev.carrier()).toBe(true)
         expect(n.dev.speed100).toBe(false)
         await n.stack.drain.run()
         expect(n.col.udpReceived).toBe(1 + queued)
-        expect(n.stack.qdisc.stats.drops).toBe(0)
+        expect(n.stack.qdisc.stats[QdiscMib.drops]).toBe(0)
         expect(n.dev.stats.linkChanges).toBe(2)
-        expect(n.stack.link.carrier_changes).toBe(2)
-        expect(n.stack.arp.stats.requests_sent).toBe(reqs + 1) // the gratuitous ARP on link-up
+        expect(n.stack.link[LinkMib.carrier_changes]).toBe(2)
+        expect(n.stack.arp.stats[ArpMib.requests_sent]).toBe(reqs + 1) // the gratuitous ARP on link-up
         expect(n.chip.protocolErrors).toBe(0)
     })
 
@@ -376,7 +380,7 @@ describe("W5500 driver: receive", () => {
         await n.pump(2)
         expect(n.col.echoRepliesReceived).toBe(1)
         expect(n.col.lastEchoSeq).toBe(2)
-        expect(n.stack.input.icmp.OutEchoReps).toBe(1)
+        expect(n.stack.input.icmp[IcmpMib.OutEchoReps]).toBe(1)
         expect(n.chip.protocolErrors).toBe(0)
     })
 

@@ -4,6 +4,7 @@
 
 import { NetStack } from "../../src/stack"
 import { NudState } from "../../src/neigh/neighbour"
+import { QdiscMib } from "../../src/dev/counters"
 
 /** Where a failing case goes: the runner prints it, the tests collect it. */
 export type FailureSink = (target: string, index: number, why: string, input: string, origin: number, ops: number) => void
@@ -31,22 +32,24 @@ export function printChunked(prefix: string, text: string): void {
 
 /** S6: the packet pool holds exactly the queued and the pending frames, within the limits. */
 export function poolFault(s: NetStack): string {
-    const es = s.neigh.entries
+    const t = s.neigh
     let pp = 0
     let pb = 0
-    const lim = s.neigh.pending
-    for (let i = 0; i < es.length; i++) {
-        const n = es[i]
-        if (n.pendingPackets < 0 || n.pendingBytes < 0) return "negative pending counts"
-        if (n.pendingPackets > lim.limitPackets || n.pendingBytes > lim.limitBytes) return "a neighbour over its pending limits"
-        if (n.pendingPackets > 0 && n.state !== NudState.Incomplete) return "frames pending on a neighbour that is not INCOMPLETE"
-        pp += n.pendingPackets
-        pb += n.pendingBytes
+    const lim = t.pending
+    for (let n = 0; n < t.capacity; n++) {
+        const packets = lim.packets(n)
+        const bytes = lim.bytes(n)
+        // u32 counts: an underflow shows as a huge number
+        if (packets > 0xffff || bytes > 0xffffff) return "negative pending counts"
+        if (packets > lim.limitPackets || bytes > lim.limitBytes) return "a neighbour over its pending limits"
+        if (packets > 0 && t.state(n) !== NudState.Incomplete) return "frames pending on a neighbour that is not INCOMPLETE"
+        pp += packets
+        pb += bytes
     }
     const q = s.qdisc
-    if (s.pool.count !== q.stats.qlen + pp) return "pool count " + s.pool.count + " != qdisc " + q.stats.qlen + " + pending " + pp
-    if (s.pool.bytes !== q.stats.backlog + pb) return "pool bytes " + s.pool.bytes + " != qdisc " + q.stats.backlog + " + pending " + pb
-    if (q.stats.qlen > q.limitPackets || q.stats.backlog > q.limitBytes) return "qdisc over its limits"
+    if (s.pool.count !== q.stats[QdiscMib.qlen] + pp) return "pool count " + s.pool.count + " != qdisc " + q.stats[QdiscMib.qlen] + " + pending " + pp
+    if (s.pool.bytes !== q.stats[QdiscMib.backlog] + pb) return "pool bytes " + s.pool.bytes + " != qdisc " + q.stats[QdiscMib.backlog] + " + pending " + pb
+    if (q.stats[QdiscMib.qlen] > q.limitPackets || q.stats[QdiscMib.backlog] > q.limitBytes) return "qdisc over its limits"
     return null
 }
 

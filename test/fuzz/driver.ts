@@ -35,6 +35,7 @@ import { ethernetEmit } from "../../src/wire/ethernet"
 import { udpEmitHeader } from "../../src/wire/udp"
 import { onesSum } from "../../src/wire/checksum"
 import { setU16, getU16 } from "../../src/wire/bytes"
+import { LinkMib } from "../../src/dev/counters"
 
 const BOARD = { mac: BOARD_MAC, ip: BOARD_IP, prefix: 24, gateway: GATEWAY_IP }
 const MARKER_PORT = 9
@@ -318,7 +319,7 @@ async function driverCase(rig: DriverRig, rng: Rng): Promise<string> {
     }
     if (rig.owner.violation !== null) return rig.owner.violation
     if (rig.owner.exceptions > 0) return "the stack threw on a delivered frame: " + rig.owner.lastException
-    if (s.link.rx_packets !== chip.rxFrames()) return "the stack received " + s.link.rx_packets + " frames, the driver counted " + chip.rxFrames()
+    if (s.link[LinkMib.rx_packets] !== chip.rxFrames()) return "the stack received " + s.link[LinkMib.rx_packets] + " frames, the driver counted " + chip.rxFrames()
     const pf = chip.protocolFault()
     if (pf !== null) return pf
     if (!recovered) return "no recovery: 8 marker datagrams sent after the fault, none arrived"

@@ -55,13 +55,16 @@ import {
     be32,
 } from "./reference"
 import { NetStack } from "../../src/stack"
-import { NudState } from "../../src/neigh/neighbour"
+import { NudState, NeighMib } from "../../src/neigh/neighbour"
 import { ethernetCheck } from "../../src/wire/ethernet"
 import { arpCheck, ArpRepr } from "../../src/wire/arp"
 import { ipv4Check, ipv4OptionsCheck, Ipv4Repr } from "../../src/wire/ipv4"
 import { udpCheck } from "../../src/wire/udp"
 import { icmpCheck } from "../../src/wire/icmp"
 import { onesSum } from "../../src/wire/checksum"
+import { LinkMib } from "../../src/dev/counters"
+import { IpMib, IcmpMib, UdpMib } from "../../src/ipv4/mib"
+import { ArpMib } from "../../src/neigh/arp"
 
 // the fuzz stack is host B of the captures; A is its gateway; .3 is a static (PERMANENT) entry
 export const FUZZ_MAC = hex`02 00 00 00 00 0b`
@@ -115,20 +118,20 @@ export function terminals(s: NetStack, out: number[]): void {
     const a = s.arp.stats
     const ip = s.ip.stats
     const u = s.udp.stats
-    out[0] = l.rx_errors
-    out[1] = l.rx_otherhost_dropped
-    out[2] = l.rx_dropped
-    out[3] = a.errors
-    out[4] = a.requests_received
-    out[5] = a.replies_received
-    out[6] = ip.InHdrErrors
-    out[7] = ip.InAddrErrors
-    out[8] = ip.ReasmFails
-    out[9] = ip.InUnknownProtos
-    out[10] = s.input.icmp.InMsgs
-    out[11] = u.InErrors
-    out[12] = u.NoPorts
-    out[13] = u.InDatagrams
+    out[0] = l[LinkMib.rx_errors]
+    out[1] = l[LinkMib.rx_otherhost_dropped]
+    out[2] = l[LinkMib.rx_dropped]
+    out[3] = a[ArpMib.errors]
+    out[4] = a[ArpMib.requests_received]
+    out[5] = a[ArpMib.replies_received]
+    out[6] = ip[IpMib.InHdrErrors]
+    out[7] = ip[IpMib.InAddrErrors]
+    out[8] = ip[IpMib.ReasmFails]
+    out[9] = ip[IpMib.InUnknownProtos]
+    out[10] = s.input.icmp[IcmpMib.InMsgs]
+    out[11] = u[UdpMib.InErrors]
+    out[12] = u[UdpMib.NoPorts]
+    out[13] = u[UdpMib.InDatagrams]
 }
 
 /** What the frame is, read independently of the stack (reference.ts). */
@@ -174,7 +177,7 @@ export class StackTarget {
             this.before.push(0)
             this.after.push(0)
         }
-        for (let i = 0; i < this.rig.stack.neigh.entries.length; i++) {
+        for (let i = 0; i < this.rig.stack.neigh.capacity; i++) {
             this.nIp.push(0)
             this.nState.push(0)
         }
@@ -201,16 +204,14 @@ export class StackTarget {
         }
         terminals(s, this.before)
         this.snapshotNeigh()
-        const rxPackets = s.link.rx_packets
-        const rxBytes = s.link.rx_bytes
-        const inReceives = s.ip.stats.InReceives
-        const inDelivers = s.ip.stats.InDelivers
-        const arpSent = s.arp.stats.replies_sent + s.arp.stats.rate_limited
-        const echoes = s.input.icmp.OutEchoReps + s.input.icmp.OutRateLimited
-        let pendingBefore = 0
-        const es = s.neigh.entries
-        for (let i = 0; i < es.length; i++) pendingBefore += es[i].pendingPackets
-        const allocs = s.neigh.stats.allocs
+        const rxPackets = s.link[LinkMib.rx_packets]
+        const rxBytes = s.link[LinkMib.rx_bytes]
+        const inReceives = s.ip.stats[IpMib.InReceives]
+        const inDelivers = s.ip.stats[IpMib.InDelivers]
+        const arpSent = s.arp.stats[ArpMib.replies_sent] + s.arp.stats[ArpMib.rate_limited]
+        const echoes = s.input.icmp[IcmpMib.OutEchoReps] + s.input.icmp[IcmpMib.OutRateLimited]
+        const pendingBefore = s.neigh.pending.totalPackets()
+        const allocs = s.neigh.stats[NeighMib.allocs]
         try {
             s.receive(w, off, len)
         } catch (e) {
@@ -242,28 +243,28 @@ export class StackTarget {
         }
         if (sum !== 1) return "counted by " + sum + " terminal counters, expected exactly 1"
         if (which !== c.terminal) return "counted as " + TERMINAL_NAMES[which] + ", expected " + TERMINAL_NAMES[c.terminal]
-        if (s.link.rx_packets !== rxPackets + 1 || s.link.rx_bytes !== rxBytes + len) return "rx_packets/rx_bytes not advanced by one frame"
-        const ipd = s.ip.stats.InReceives - inReceives
+        if (s.link[LinkMib.rx_packets] !== rxPackets + 1 || s.link[LinkMib.rx_bytes] !== rxBytes + len) return "rx_packets/rx_bytes not advanced by one frame"
+        const ipd = s.ip.stats[IpMib.InReceives] - inReceives
         let ipSum = 0
         for (let i = T_HDR_ERRORS; i < NT; i++) ipSum += this.after[i] - this.before[i]
         if (ipd !== ipSum) return "InReceives moved by " + ipd + " but the IP terminals by " + ipSum
         let delSum = 0
         for (let i = T_ICMP; i < NT; i++) delSum += this.after[i] - this.before[i]
-        if (s.ip.stats.InDelivers - inDelivers !== delSum) return "InDelivers does not match ICMP + UDP"
+        if (s.ip.stats[IpMib.InDelivers] - inDelivers !== delSum) return "InDelivers does not match ICMP + UDP"
 
         // S3: no amplification, rate limits
-        const arpD = s.arp.stats.replies_sent + s.arp.stats.rate_limited - arpSent
+        const arpD = s.arp.stats[ArpMib.replies_sent] + s.arp.stats[ArpMib.rate_limited] - arpSent
         if (arpD > 1) return "more than one ARP reply for one frame"
         if (arpD === 1 && !(c.arpRequestForUs && (c.arpSenderIp === 0 || !refMartian(c.arpSenderIp, FUZZ_IP, FUZZ_PREFIX))))
             return "ARP reply to something that is not a request for our address from a possible sender"
-        const echoD = s.input.icmp.OutEchoReps + s.input.icmp.OutRateLimited - echoes
+        const echoD = s.input.icmp[IcmpMib.OutEchoReps] + s.input.icmp[IcmpMib.OutRateLimited] - echoes
         if (echoD > 1) return "more than one echo reply for one frame"
         if (echoD === 1 && !(c.echoToUs && !refMartian(c.ipSrc, FUZZ_IP, FUZZ_PREFIX)))
             return "echo reply to something that is not an echo request to us from a possible source"
         const elapsed = (rig.t - this.t0) / 1000
-        const rate = s.config.icmpRatePerSec
-        if (s.arp.stats.replies_sent > rate + rate * elapsed + 1) return "ARP replies over the rate limit"
-        if (s.input.icmp.OutEchoReps > rate + rate * elapsed + 1) return "echo replies over the rate limit"
+        const rate = testConfig().icmpRatePerSec
+        if (s.arp.stats[ArpMib.replies_sent] > rate + rate * elapsed + 1) return "ARP replies over the rate limit"
+        if (s.input.icmp[IcmpMib.OutEchoReps] > rate + rate * elapsed + 1) return "echo replies over the rate limit"
         if (this.txFrames > 1 + pendingBefore) return this.txFrames + " frames sent for one frame received"
 
         // S4: the neighbour table
@@ -274,47 +275,49 @@ export class StackTarget {
     }
 
     private snapshotNeigh(): void {
-        const es = this.rig.stack.neigh.entries
-        for (let i = 0; i < es.length; i++) {
-            this.nIp[i] = es[i].ip
-            this.nState[i] = es[i].state
-            this.nMac.blitAt(i * 6, es[i].mac, 0, 6)
+        const t = this.rig.stack.neigh
+        for (let i = 0; i < t.capacity; i++) {
+            this.nIp[i] = t.ip(i)
+            this.nState[i] = t.state(i)
+            this.nMac.blitAt(i * 6, t.buf, t.hhOffset(i), 6)
         }
     }
 
     private checkNeigh(s: NetStack, c: Classified, allocs: number): string {
-        const es = s.neigh.entries
+        const t = s.neigh
+        const b = t.buf
         let permanent = 0
-        for (let i = 0; i < es.length; i++) {
-            const n = es[i]
-            if (n.state === NudState.None) continue
-            if (n.state === NudState.Permanent) {
+        for (let i = 0; i < t.capacity; i++) {
+            const state = t.state(i)
+            const ip = t.ip(i)
+            const mac = t.hhOffset(i)
+            if (state === NudState.None) continue
+            if (state === NudState.Permanent) {
                 permanent++
-                if (n.ip !== STATIC_IP || n.mac.getAt(0, "u32") !== STATIC_MAC.getAt(0, "u32") || n.mac.getAt(4, "u16") !== STATIC_MAC.getAt(4, "u16"))
+                if (ip !== STATIC_IP || b.getAt(mac, "u32") !== STATIC_MAC.getAt(0, "u32") || b.getAt(mac + 4, "u16") !== STATIC_MAC.getAt(4, "u16"))
                     return "the PERMANENT entry changed"
-                if (n.hh.getAt(0, "u32") !== STATIC_MAC.getAt(0, "u32")) return "the PERMANENT entry's cached header changed"
                 continue
             }
-            if (refMartian(n.ip, FUZZ_IP, FUZZ_PREFIX)) return "a neighbour entry for an impossible address " + n.ip
-            if (n.state !== NudState.Incomplete && n.state !== NudState.Failed && (n.mac[0] & 1) !== 0)
-                return "neighbour " + n.ip + " learnt a group (broadcast/multicast) MAC"
-            const fresh = this.nState[i] === NudState.None || this.nIp[i] !== n.ip
+            if (refMartian(ip, FUZZ_IP, FUZZ_PREFIX)) return "a neighbour entry for an impossible address " + ip
+            if (state !== NudState.Incomplete && state !== NudState.Failed && (b[mac] & 1) !== 0)
+                return "neighbour " + ip + " learnt a group (broadcast/multicast) MAC"
+            const fresh = this.nState[i] === NudState.None || this.nIp[i] !== ip
             if (fresh) {
-                const byArp = c.arpRequestForUs && c.arpSenderIp === n.ip
+                const byArp = c.arpRequestForUs && c.arpSenderIp === ip
                 const nexthop = refOnLink(c.ipSrc, FUZZ_IP, FUZZ_PREFIX) ? c.ipSrc : FUZZ_GATEWAY
-                const byEcho = c.echoToUs && n.ip === nexthop
-                if (!byArp && !byEcho) return "a neighbour entry for " + n.ip + " created by a frame that should not create one"
+                const byEcho = c.echoToUs && ip === nexthop
+                if (!byArp && !byEcho) return "a neighbour entry for " + ip + " created by a frame that should not create one"
                 continue
             }
             const wasValid = this.nState[i] >= NudState.Reachable && this.nState[i] <= NudState.Probe
-            const isValid = n.state >= NudState.Reachable && n.state <= NudState.Probe
-            const macChanged = n.mac.getAt(0, "u32") !== this.nMac.getAt(i * 6, "u32") || n.mac.getAt(4, "u16") !== this.nMac.getAt(i * 6 + 4, "u16")
+            const isValid = state >= NudState.Reachable && state <= NudState.Probe
+            const macChanged = b.getAt(mac, "u32") !== this.nMac.getAt(i * 6, "u32") || b.getAt(mac + 4, "u16") !== this.nMac.getAt(i * 6 + 4, "u16")
             if ((isValid && !wasValid) || (isValid && macChanged)) {
-                if (!c.isArp || c.arpSenderIp !== n.ip) return "neighbour " + n.ip + " learnt a MAC from a frame that is not ARP from it"
+                if (!c.isArp || c.arpSenderIp !== ip) return "neighbour " + ip + " learnt a MAC from a frame that is not ARP from it"
             }
         }
         if (permanent !== 1) return "the PERMANENT entry is gone"
-        if (s.neigh.stats.allocs < allocs) return "allocs went backwards"
+        if (s.neigh.stats[NeighMib.allocs] < allocs) return "allocs went backwards"
         return null
     }
 

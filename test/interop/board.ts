@@ -20,7 +20,7 @@ import { HostLink, LinkRecord } from "../../src/sim/hostlink"
 import { TelemetryClient } from "../../src/telemetry/client"
 import { addStackMetrics } from "../../src/telemetry/metrics"
 import { formatMac, parseIpv4 } from "../../src/wire/addr"
-import { nudStateName } from "../../src/neigh/neighbour"
+import { nudStateName, NO_NEIGH } from "../../src/neigh/neighbour"
 import { sendResultName } from "../../src/ipv4/output"
 
 /** `device`: the chip model on the segment behind a SimSpiBus, and its driver. */
@@ -80,8 +80,9 @@ export async function runInteropBoard(
                 data = null
                 reply("sent " + id + " " + sendResultName(r))
             } else if (w[0] === "neigh") {
-                const n = stack.neigh.lookup(parseIpv4(w[1]))
-                reply("neigh " + w[1] + " " + (n === null ? "NONE" : nudStateName(n.state) + " " + formatMac(n.mac, 0)))
+                const nt = stack.neigh
+                const n = nt.lookup(parseIpv4(w[1]))
+                reply("neigh " + w[1] + " " + (n === NO_NEIGH ? "NONE" : nudStateName(nt.state(n)) + " " + formatMac(nt.buf, nt.hhOffset(n))))
             } else if (w[0] === "stats") {
                 let t = "stats\n" + stack.format() + "\ntelemetry: sent " + telemetry.stats.datagrams_sent
                 t += " dropped " + telemetry.stats.datagrams_dropped + " metrics_dropped " + telemetry.stats.metrics_dropped

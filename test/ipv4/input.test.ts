@@ -4,6 +4,7 @@ import { yieldToScheduler, Rig } from "../support/rig"
 import { testConfig } from "../support/config"
 import { be16 } from "../support/ref"
 import { parseIpv4 } from "../../src/wire/addr"
+import { IpMib, IcmpMib, UdpMib } from "../../src/ipv4/mib"
 
 const A_IP = parseIpv4("192.0.2.1")
 const B_IP = parseIpv4("192.0.2.2")
@@ -33,9 +34,9 @@ describe("ip_rcv and icmp", () => {
         await rig.flush()
         expect(rig.take().length).toBe(10)
         const s = rig.stack.input.icmp
-        expect(s.InEchos).toBe(25)
-        expect(s.OutEchoReps).toBe(10)
-        expect(s.OutRateLimited).toBe(15)
+        expect(s[IcmpMib.InEchos]).toBe(25)
+        expect(s[IcmpMib.OutEchoReps]).toBe(10)
+        expect(s[IcmpMib.OutRateLimited]).toBe(15)
         rig.t += 500
         for (let i = 0; i < 25; i++) rig.dev.inject(ICMP_ECHO_REQUEST)
         await rig.flush()
@@ -57,8 +58,8 @@ describe("ip_rcv and icmp", () => {
         rig.dev.inject(f)
         await rig.flush()
         expect(rig.take().length).toBe(0)
-        expect(rig.stack.input.icmp.InEchos).toBe(1)
-        expect(rig.stack.ip.stats.InHdrErrors).toBe(0)
+        expect(rig.stack.input.icmp[IcmpMib.InEchos]).toBe(1)
+        expect(rig.stack.ip.stats[IpMib.InHdrErrors]).toBe(0)
     })
 
     test("header errors, other destinations, fragments, unknown protocols: each counted", () => {
@@ -77,17 +78,17 @@ describe("ip_rcv and icmp", () => {
         proto[25] = 0x9a - 82
         rig.dev.inject(proto)
         const st = rig.stack.ip.stats
-        expect(st.InReceives).toBe(4)
-        expect(st.InHdrErrors).toBe(1)
-        expect(st.InAddrErrors).toBe(1)
-        expect(st.ReasmFails).toBe(1)
-        expect(st.InUnknownProtos).toBe(1)
+        expect(st[IpMib.InReceives]).toBe(4)
+        expect(st[IpMib.InHdrErrors]).toBe(1)
+        expect(st[IpMib.InAddrErrors]).toBe(1)
+        expect(st[IpMib.ReasmFails]).toBe(1)
+        expect(st[IpMib.InUnknownProtos]).toBe(1)
     })
 
     test("udp_rcv: delivered to the bound socket, NoPorts otherwise, checksum errors counted", () => {
         const rig = hostB()
         rig.dev.inject(UDP_STATSD)
-        expect(rig.stack.udp.stats.NoPorts).toBe(1)
+        expect(rig.stack.udp.stats[UdpMib.NoPorts]).toBe(1)
         const s = rig.stack.udpSocket(8125)
         let got = ""
         let from = 0
@@ -105,7 +106,7 @@ describe("ip_rcv and icmp", () => {
         corrupt[45] ^= 1
         rig.dev.inject(corrupt)
         const u = rig.stack.udp.stats
-        expect(u.InDatagrams).toBe(1)
-        expect(u.InErrors).toBe(1)
+        expect(u[UdpMib.InDatagrams]).toBe(1)
+        expect(u[UdpMib.InErrors]).toBe(1)
     })
 })

@@ -21,6 +21,7 @@ import { PmtuDisc } from "../../src/udp/socket"
 import { NudState } from "../../src/neigh/neighbour"
 import { parseIpv4 } from "../../src/wire/addr"
 import { bytesEqual } from "../../src/wire/bytes"
+import { IpMib, IcmpMib } from "../../src/ipv4/mib"
 
 const A_IP = parseIpv4("192.0.2.1")
 const B_IP = parseIpv4("192.0.2.2")
@@ -57,7 +58,7 @@ describe("the stack as Linux host A", () => {
         expect(req.length).toBe(ARP_REQUEST.length)
         expect(bytesEqual(req, 0, ARP_REQUEST, 0, ARP_REQUEST.length)).toBe(true)
         rig.dev.inject(ARP_REPLY)
-        expect(rig.stack.neigh.lookup(B_IP).state).toBe(NudState.Reachable)
+        expect(rig.stack.neigh.state(rig.stack.neigh.lookup(B_IP))).toBe(NudState.Reachable)
         await rig.flush()
         const f = rig.take()[0]
         expect(sameAsLinux(f, UDP_STATSD)).toBe(true)
@@ -101,8 +102,8 @@ describe("the stack as Linux host A", () => {
         expect(be16(fs[1], 18)).toBe(be16(fs[0], 18))
         expect(be16(fs[2], 18)).toBe(be16(fs[0], 18))
         const st = rig.stack.ip.stats
-        expect(st.FragOKs).toBe(1)
-        expect(st.FragCreates).toBe(3)
+        expect(st[IpMib.FragOKs]).toBe(1)
+        expect(st[IpMib.FragCreates]).toBe(3)
         // reassemble: the payloads at their offsets give back the UDP header + data
         const whole = Buffer.alloc(4008)
         for (const f of fs) {
@@ -123,7 +124,7 @@ describe("the stack as Linux host B", () => {
         const r = rig.take()[0]
         expect(bytesEqual(r, 0, ARP_REPLY, 0, ARP_REPLY.length)).toBe(true)
         expect(r.length).toBe(ARP_REPLY.length)
-        expect(rig.stack.neigh.lookup(A_IP).state).toBe(NudState.Stale)
+        expect(rig.stack.neigh.state(rig.stack.neigh.lookup(A_IP))).toBe(NudState.Stale)
     })
 
     test("answers Linux's ping with the same echo reply", async () => {
@@ -132,7 +133,7 @@ describe("the stack as Linux host B", () => {
         await rig.flush()
         const r = rig.take()[0]
         expect(sameAsLinux(r, ICMP_ECHO_REPLY)).toBe(true)
-        expect(rig.stack.input.icmp.InEchos).toBe(1)
-        expect(rig.stack.input.icmp.OutEchoReps).toBe(1)
+        expect(rig.stack.input.icmp[IcmpMib.InEchos]).toBe(1)
+        expect(rig.stack.input.icmp[IcmpMib.OutEchoReps]).toBe(1)
     })
 })

@@ -4,10 +4,13 @@ import { refChecksum, refUdpChecksumOk, be16, be32, pattern } from "../support/r
 import { BOARD_IP, GATEWAY_IP, COLLECTOR_IP } from "../support/config"
 import { SendResult } from "../../src/ipv4/output"
 import { PmtuDisc } from "../../src/udp/socket"
-import { NudState } from "../../src/neigh/neighbour"
+import { NudState, NeighMib, NO_NEIGH } from "../../src/neigh/neighbour"
 import { RouteType } from "../../src/ipv4/fib"
 import { Verdict } from "../../src/ipv4/hooks"
 import { parseIpv4 } from "../../src/wire/addr"
+import { LinkMib, QdiscMib } from "../../src/dev/counters"
+import { IpMib, UdpMib } from "../../src/ipv4/mib"
+import { ArpMib } from "../../src/neigh/arp"
 
 const REMOTE = parseIpv4("198.51.100.7")
 
@@ -45,10 +48,10 @@ describe("udp output, resolved neighbour", () => {
         expect(be16(f, 38)).toBe(25)
         expect(refUdpChecksumOk(f, 34, 25, BOARD_IP, COLLECTOR_IP)).toBe(true)
         expect(f.slice(42).toString()).toBe("board.uptime:42|g")
-        expect(rig.stack.ip.stats.OutRequests).toBe(1)
-        expect(rig.stack.udp.stats.OutDatagrams).toBe(1)
-        expect(rig.stack.qdisc.stats.packets).toBe(1)
-        expect(rig.stack.link.tx_bytes).toBe(59)
+        expect(rig.stack.ip.stats[IpMib.OutRequests]).toBe(1)
+        expect(rig.stack.udp.stats[UdpMib.OutDatagrams]).toBe(1)
+        expect(rig.stack.qdisc.stats[QdiscMib.packets]).toBe(1)
+        expect(rig.stack.link[LinkMib.tx_bytes]).toBe(59)
     })
 
     test("off-link destination goes to the gateway's MAC; TTL override per route", async () => {
@@ -97,7 +100,7 @@ describe("udp output, resolved neighbour", () => {
         expect(macAt(fs[0], 0)).toBe("ff:ff:ff:ff:ff:ff")
         expect(macAt(fs[1], 0)).toBe("ff:ff:ff:ff:ff:ff")
         expect(macAt(fs[2], 0)).toBe("01:00:5e:01:02:03")
-        expect(rig.stack.arp.stats.requests_sent).toBe(0)
+        expect(rig.stack.arp.stats[ArpMib.requests_sent]).toBe(0)
     })
 })
 
@@ -120,10 +123,10 @@ describe("route outcomes", () => {
         expect(s.sendTo(parseIpv4("203.0.113.1"), 53, b)).toBe(SendResult.Prohibited)
         expect(s.sendTo(parseIpv4("203.0.113.200"), 53, b)).toBe(SendResult.Blackhole)
         const st = rig.stack.ip.stats
-        expect(st.OutNoRoutes).toBe(3)
-        expect(st.OutDiscards).toBe(1)
-        expect(st.OutRequests).toBe(0)
-        expect(rig.stack.qdisc.stats.qlen).toBe(0)
+        expect(st[IpMib.OutNoRoutes]).toBe(3)
+        expect(st[IpMib.OutDiscards]).toBe(1)
+        expect(st[IpMib.OutRequests]).toBe(0)
+        expect(rig.stack.qdisc.stats[QdiscMib.qlen]).toBe(0)
     })
 
     test("the socket's cached route is re-validated when the FIB changes", async () => {
@@ -151,9 +154,9 @@ describe("route outcomes", () => {
         rig.dev.setCarrier(false)
         const s = rig.stack.udpSocket(7)
         expect(s.sendTo(COLLECTOR_IP, 9, Buffer.from("x"))).toBe(SendResult.LinkDown)
-        expect(rig.stack.link.tx_carrier_errors).toBe(1)
-        expect(rig.stack.ip.stats.OutDiscards).toBe(1)
-        expect(rig.stack.link.carrier_changes).toBe(1)
+        expect(rig.stack.link[LinkMib.tx_carrier_errors]).toBe(1)
+        expect(rig.stack.ip.stats[IpMib.OutDiscards]).toBe(1)
+        expect(rig.stack.link[LinkMib.carrier_changes]).toBe(1)
     })
 })
 
@@ -170,7 +173,7 @@ describe("hooks", () => {
         expect(s.sendTo(COLLECTOR_IP, 9998, Buffer.from("abc"))).toBe(SendResult.Sent)
         expect(rule.packets).toBe(1)
         expect(rule.bytes).toBe(20 + 8 + 3)
-        expect(rig.stack.ip.stats.OutDiscards).toBe(1)
+        expect(rig.stack.ip.stats[IpMib.OutDiscards]).toBe(1)
         await rig.flush()
         expect(rig.take().length).toBe(1)
     })
@@ -234,9 +237,9 @@ describe("neighbour resolution", () => {
         expect(be32(req[0], 28)).toBe(BOARD_IP)
         expect(be32(req[0], 38)).toBe(COLLECTOR_IP)
         const n = rig.stack.neigh.lookup(COLLECTOR_IP)
-        expect(n.state).toBe(NudState.Incomplete)
+        expect(rig.stack.neigh.state(n)).toBe(NudState.Incomplete)
         rig.dev.inject(arpReplyToBoard(COLLECTOR_MAC, COLLECTOR_IP))
-        expect(n.state).toBe(NudState.Reachable)
+        expect(rig.stack.neigh.state(n)).toBe(NudState.Reachable)
         await rig.flush()
         const out = rig.take()
         expect(out.length).toBe(1)
@@ -258,17 +261,17 @@ describe("neighbour resolution", () => {
         await rig.flush()
         expect(rig.take().length).toBe(2)
         const n = rig.stack.neigh.lookup(COLLECTOR_IP)
-        expect(n.state).toBe(NudState.Incomplete)
+        expect(rig.stack.neigh.state(n)).toBe(NudState.Incomplete)
         rig.advance(1000)
-        expect(n.state).toBe(NudState.Failed)
+        expect(rig.stack.neigh.state(n)).toBe(NudState.Failed)
         const ns = rig.stack.neigh.stats
-        expect(ns.res_failed).toBe(1)
-        expect(ns.unresolved_discards).toBe(2)
-        expect(rig.stack.arp.stats.requests_sent).toBe(3)
+        expect(ns[NeighMib.res_failed]).toBe(1)
+        expect(ns[NeighMib.unresolved_discards]).toBe(2)
+        expect(rig.stack.arp.stats[ArpMib.requests_sent]).toBe(3)
         expect(rig.stack.pool.count).toBe(0)
         // the next datagram starts a new resolution
         expect(s.sendTo(COLLECTOR_IP, 9, Buffer.from("c"))).toBe(SendResult.Queued)
-        expect(n.state).toBe(NudState.Incomplete)
+        expect(rig.stack.neigh.state(n)).toBe(NudState.Incomplete)
     })
 
     test("the fragments of a 4,000-byte datagram fit the pending queue and all go out on the reply", async () => {
@@ -281,7 +284,7 @@ describe("neighbour resolution", () => {
         expect(fs.length).toBe(4)
         expect(be16(fs[0], 12)).toBe(0x0806)
         for (let i = 1; i < 4; i++) expect(macAt(fs[i], 0)).toBe("02:00:5e:10:00:14")
-        expect(rig.stack.neigh.stats.unresolved_discards).toBe(0)
+        expect(rig.stack.neigh.stats[NeighMib.unresolved_discards]).toBe(0)
     })
 
     test("REACHABLE -> STALE after the reachable time, DELAY on use, PROBE with unicast requests", async () => {
@@ -293,11 +296,11 @@ describe("neighbour resolution", () => {
         rig.take()
         const n = rig.stack.neigh.lookup(COLLECTOR_IP)
         rig.advance(30000)
-        expect(n.state).toBe(NudState.Stale)
+        expect(rig.stack.neigh.state(n)).toBe(NudState.Stale)
         expect(s.sendTo(COLLECTOR_IP, 9, Buffer.from("b"))).toBe(SendResult.Sent)
-        expect(n.state).toBe(NudState.Delay)
+        expect(rig.stack.neigh.state(n)).toBe(NudState.Delay)
         rig.advance(5000)
-        expect(n.state).toBe(NudState.Probe)
+        expect(rig.stack.neigh.state(n)).toBe(NudState.Probe)
         await rig.flush()
         const fs = rig.take()
         // the datagram (sent with the cached address) and a unicast probe
@@ -305,7 +308,7 @@ describe("neighbour resolution", () => {
         expect(be16(fs[1], 12)).toBe(0x0806)
         expect(macAt(fs[1], 0)).toBe("02:00:5e:10:00:14")
         rig.dev.inject(arpReplyToBoard(COLLECTOR_MAC, COLLECTOR_IP))
-        expect(n.state).toBe(NudState.Reachable)
+        expect(rig.stack.neigh.state(n)).toBe(NudState.Reachable)
     })
 
     test("a table full of PERMANENT entries gives a typed error, not a crash", () => {
@@ -318,8 +321,8 @@ describe("neighbour resolution", () => {
         })
         const s = rig.stack.udpSocket(1)
         expect(s.sendTo(parseIpv4("192.0.2.99"), 9, Buffer.from("a"))).toBe(SendResult.NeighbourTableFull)
-        expect(rig.stack.neigh.stats.table_fulls).toBe(1)
-        expect(rig.stack.ip.stats.OutDiscards).toBe(1)
+        expect(rig.stack.neigh.stats[NeighMib.table_fulls]).toBe(1)
+        expect(rig.stack.ip.stats[IpMib.OutDiscards]).toBe(1)
     })
 
     test("eviction takes the least recently used idle entry, never PERMANENT", () => {
@@ -339,8 +342,8 @@ describe("neighbour resolution", () => {
         s.sendTo(a, 9, Buffer.from("a again"))
         rig.t += 10
         s.sendTo(parseIpv4("192.0.2.32"), 9, Buffer.from("c"))
-        expect(rig.stack.neigh.lookup(b) === null).toBe(true)
-        expect(rig.stack.neigh.lookup(a) === null).toBe(false)
-        expect(rig.stack.neigh.lookup(GATEWAY_IP).state).toBe(NudState.Permanent)
+        expect(rig.stack.neigh.lookup(b) === NO_NEIGH).toBe(true)
+        expect(rig.stack.neigh.lookup(a) === NO_NEIGH).toBe(false)
+        expect(rig.stack.neigh.state(rig.stack.neigh.lookup(GATEWAY_IP))).toBe(NudState.Permanent)
     })
 })

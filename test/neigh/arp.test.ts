@@ -3,8 +3,10 @@ import { yieldToScheduler, makeRig, arpFrame, arpReplyToBoard, GATEWAY_MAC, BOAR
 import { BOARD_IP, GATEWAY_IP } from "../support/config"
 import { be16, be32 } from "../support/ref"
 import { ArpOperation } from "../../src/wire/arp"
-import { NudState } from "../../src/neigh/neighbour"
+import { NudState, NeighMib, NO_NEIGH } from "../../src/neigh/neighbour"
 import { parseIpv4 } from "../../src/wire/addr"
+import { LinkMib } from "../../src/dev/counters"
+import { ArpMib } from "../../src/neigh/arp"
 
 const PEER_MAC = hex`02 00 00 00 00 33`
 const PEER_IP = parseIpv4("192.0.2.51")
@@ -25,8 +27,8 @@ describe("arp receive (arp_process)", () => {
         expect(be32(r, 28)).toBe(BOARD_IP)
         expect(macAt(r, 32)).toBe("02:00:00:00:00:33")
         expect(be32(r, 38)).toBe(PEER_IP)
-        expect(rig.stack.neigh.lookup(PEER_IP).state).toBe(NudState.Stale)
-        expect(rig.stack.arp.stats.replies_sent).toBe(1)
+        expect(rig.stack.neigh.state(rig.stack.neigh.lookup(PEER_IP))).toBe(NudState.Stale)
+        expect(rig.stack.arp.stats[ArpMib.replies_sent]).toBe(1)
     })
 
     test("requests for other hosts are not answered and create no entries (an ARP flood)", async () => {
@@ -39,15 +41,15 @@ describe("arp receive (arp_process)", () => {
         }
         await rig.flush()
         expect(rig.take().length).toBe(0)
-        expect(rig.stack.neigh.stats.allocs).toBe(0)
-        expect(rig.stack.arp.stats.not_for_us).toBe(20)
+        expect(rig.stack.neigh.stats[NeighMib.allocs]).toBe(0)
+        expect(rig.stack.arp.stats[ArpMib.not_for_us]).toBe(20)
     })
 
     test("an unsolicited reply does not create an entry (arp_accept=0)", () => {
         const rig = makeRig()
         rig.dev.inject(arpReplyToBoard(PEER_MAC, PEER_IP))
-        expect(rig.stack.neigh.lookup(PEER_IP) === null).toBe(true)
-        expect(rig.stack.arp.stats.unsolicited_ignored).toBe(1)
+        expect(rig.stack.neigh.lookup(PEER_IP) === NO_NEIGH).toBe(true)
+        expect(rig.stack.arp.stats[ArpMib.unsolicited_ignored]).toBe(1)
     })
 
     test("nothing received changes a PERMANENT entry", () => {
@@ -59,9 +61,8 @@ describe("arp receive (arp_process)", () => {
         rig.dev.inject(arpFrame(ArpOperation.Request, evil, GATEWAY_IP, BOARD_IP))
         rig.dev.inject(arpFrame(ArpOperation.Request, evil, GATEWAY_IP, GATEWAY_IP))
         const n = rig.stack.neigh.lookup(GATEWAY_IP)
-        expect(n.state).toBe(NudState.Permanent)
-        expect(macAt(n.mac, 0)).toBe("02:00:5e:10:00:01")
-        expect(macAt(n.hh, 0)).toBe("02:00:5e:10:00:01")
+        expect(rig.stack.neigh.state(n)).toBe(NudState.Permanent)
+        expect(macAt(rig.stack.neigh.buf, rig.stack.neigh.hhOffset(n))).toBe("02:00:5e:10:00:01")
     })
 
     test("a gratuitous ARP updates an existing entry to the new address, STALE", () => {
@@ -70,15 +71,15 @@ describe("arp receive (arp_process)", () => {
         const n = rig.stack.neigh.lookup(PEER_IP)
         const moved = hex`02 00 00 00 00 44`
         rig.dev.inject(arpFrame(ArpOperation.Request, moved, PEER_IP, PEER_IP))
-        expect(macAt(n.mac, 0)).toBe("02:00:00:00:00:44")
-        expect(n.state).toBe(NudState.Stale)
+        expect(macAt(rig.stack.neigh.buf, rig.stack.neigh.hhOffset(n))).toBe("02:00:00:00:00:44")
+        expect(rig.stack.neigh.state(n)).toBe(NudState.Stale)
     })
 
     test("someone claiming our address is counted as a conflict and learnt nowhere", () => {
         const rig = makeRig()
         rig.dev.inject(arpFrame(ArpOperation.Request, PEER_MAC, BOARD_IP, BOARD_IP))
-        expect(rig.stack.arp.stats.conflicts).toBe(1)
-        expect(rig.stack.neigh.lookup(BOARD_IP) === null).toBe(true)
+        expect(rig.stack.arp.stats[ArpMib.conflicts]).toBe(1)
+        expect(rig.stack.neigh.lookup(BOARD_IP) === NO_NEIGH).toBe(true)
     })
 
     test("replies are rate-limited: at most icmpRatePerSec a second, the rest counted", async () => {
@@ -86,7 +87,7 @@ describe("arp receive (arp_process)", () => {
         for (let i = 0; i < 30; i++) rig.dev.inject(arpFrame(ArpOperation.Request, PEER_MAC, PEER_IP, BOARD_IP))
         await rig.flush()
         expect(rig.take().length).toBe(10)
-        expect(rig.stack.arp.stats.rate_limited).toBe(20)
+        expect(rig.stack.arp.stats[ArpMib.rate_limited]).toBe(20)
         rig.t += 1000
         rig.dev.inject(arpFrame(ArpOperation.Request, PEER_MAC, PEER_IP, BOARD_IP))
         await rig.flush()
@@ -99,8 +100,8 @@ describe("arp receive (arp_process)", () => {
         f[21] = 9
         rig.dev.inject(f)
         rig.dev.inject(f.slice(0, 30))
-        expect(rig.stack.arp.stats.errors).toBe(2)
-        expect(rig.stack.neigh.stats.allocs).toBe(0)
+        expect(rig.stack.arp.stats[ArpMib.errors]).toBe(2)
+        expect(rig.stack.neigh.stats[NeighMib.allocs]).toBe(0)
     })
 })
 
@@ -118,10 +119,10 @@ describe("frames not for us are dropped before parsing", () => {
         v6[13] = 0xdd
         rig.dev.inject(v6)
         const l = rig.stack.link
-        expect(l.rx_packets).toBe(4)
-        expect(l.rx_otherhost_dropped).toBe(2)
-        expect(l.rx_errors).toBe(1)
-        expect(l.rx_dropped).toBe(1)
-        expect(rig.stack.arp.stats.requests_received).toBe(0)
+        expect(l[LinkMib.rx_packets]).toBe(4)
+        expect(l[LinkMib.rx_otherhost_dropped]).toBe(2)
+        expect(l[LinkMib.rx_errors]).toBe(1)
+        expect(l[LinkMib.rx_dropped]).toBe(1)
+        expect(rig.stack.arp.stats[ArpMib.requests_received]).toBe(0)
     })
 })

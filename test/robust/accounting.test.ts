@@ -12,6 +12,10 @@ import { parseIpv4 } from "../../src/wire/addr"
 import { ethernetEmit, EtherType } from "../../src/wire/ethernet"
 import { Ipv4Repr } from "../../src/wire/ipv4"
 import { icmpEchoEmit, IcmpType } from "../../src/wire/icmp"
+import { LinkMib, QdiscMib } from "../../src/dev/counters"
+import { IcmpMib, UdpMib } from "../../src/ipv4/mib"
+import { NeighMib } from "../../src/neigh/neighbour"
+import { ArpMib } from "../../src/neigh/arp"
 
 const SILENT_A = parseIpv4("192.0.2.30")
 const SILENT_B = parseIpv4("192.0.2.31")
@@ -37,10 +41,9 @@ function ping(src: number, data: number, seq: number): Buffer {
 /** The ledger's residual (must be 0); `udpAccepted` = datagrams whose sendTo answered Sent or Queued. */
 function residual(rig: Rig, udpAccepted: number): number {
     const s = rig.stack
-    let pending = 0
-    for (let i = 0; i < s.neigh.entries.length; i++) pending += s.neigh.entries[i].pendingPackets
-    const accepted = udpAccepted + s.arp.stats.requests_sent + s.arp.stats.replies_sent + s.input.icmp.OutEchoReps
-    return accepted - (s.link.tx_packets + s.link.tx_dropped + s.neigh.stats.unresolved_discards + s.qdisc.stats.qlen + pending)
+    const pending = s.neigh.pending.totalPackets()
+    const accepted = udpAccepted + s.arp.stats[ArpMib.requests_sent] + s.arp.stats[ArpMib.replies_sent] + s.input.icmp[IcmpMib.OutEchoReps]
+    return accepted - (s.link[LinkMib.tx_packets] + s.link[LinkMib.tx_dropped] + s.neigh.stats[NeighMib.unresolved_discards] + s.qdisc.stats[QdiscMib.qlen] + pending)
 }
 
 describe("accounting: every frame the stack takes ends in one counter", () => {
@@ -53,10 +56,10 @@ describe("accounting: every frame the stack takes ends in one counter", () => {
         const s = rig.stack.udpSocket(1)
         for (let i = 0; i < 4; i++) expect(s.sendTo(SILENT_A, 9, Buffer.from("x" + i))).toBe(SendResult.Queued)
         // two waiting, the two oldest dropped for the newer ones
-        expect(rig.stack.neigh.stats.unresolved_discards).toBe(2)
+        expect(rig.stack.neigh.stats[NeighMib.unresolved_discards]).toBe(2)
         // three requests a second apart, then FAILED: the two still waiting are dropped too
         for (let i = 0; i < 3; i++) rig.advance(1000)
-        expect(rig.stack.neigh.stats.unresolved_discards).toBe(4)
+        expect(rig.stack.neigh.stats[NeighMib.unresolved_discards]).toBe(4)
         await rig.flush()
         expect(residual(rig, 4)).toBe(0)
     })
@@ -67,14 +70,15 @@ describe("accounting: every frame the stack takes ends in one counter", () => {
             c.qdiscLimitBytes = 1600
         })
         const s = rig.stack.udpSocket(1)
-        const big = Buffer.alloc(1400)
-        // two neighbours' pending frames fill the shared pool (its size: one queue's limit + slack)
+        const big = Buffer.alloc(700)
+        // two neighbours' pending frames fill the shared pool (its size: one queue's limit and the
+        // records' headers)
         expect(s.sendTo(SILENT_A, 9, big)).toBe(SendResult.Queued)
         expect(s.sendTo(SILENT_B, 9, big)).toBe(SendResult.Queued)
-        const before = rig.stack.neigh.stats.unresolved_discards
+        const before = rig.stack.neigh.stats[NeighMib.unresolved_discards]
         expect(s.sendTo(SILENT_C, 9, big)).toBe(SendResult.QueueFull)
-        expect(rig.stack.neigh.stats.unresolved_discards).toBe(before)
-        expect(rig.stack.udp.stats.SndbufErrors).toBe(1)
+        expect(rig.stack.neigh.stats[NeighMib.unresolved_discards]).toBe(before)
+        expect(rig.stack.udp.stats[UdpMib.SndbufErrors]).toBe(1)
         await rig.flush()
         expect(residual(rig, 2)).toBe(0)
     })
@@ -91,8 +95,8 @@ describe("accounting: every frame the stack takes ends in one counter", () => {
         await rig.flush()
         rig.dev.inject(arpReplyToBoard(COLLECTOR_MAC, COLLECTOR_IP))
         // one slot left in the qdisc: one frame joins it, three are dropped and counted
-        expect(rig.stack.qdisc.stats.qlen).toBe(2)
-        expect(rig.stack.neigh.stats.unresolved_discards).toBe(3)
+        expect(rig.stack.qdisc.stats[QdiscMib.qlen]).toBe(2)
+        expect(rig.stack.neigh.stats[NeighMib.unresolved_discards]).toBe(3)
         rig.dev.refuse = 0
         rig.stack.drain.wakeQueue()
         await rig.flush()
@@ -105,12 +109,12 @@ describe("accounting: every frame the stack takes ends in one counter", () => {
         rig.dev.setCarrier(false)
         rig.dev.inject(ping(COLLECTOR_IP, 8, 1))
         const i = rig.stack.input.icmp
-        expect(i.InEchos).toBe(1)
-        expect(i.OutEchoReps).toBe(0)
-        expect((i as any).OutErrors).toBe(1)
+        expect(i[IcmpMib.InEchos]).toBe(1)
+        expect(i[IcmpMib.OutEchoReps]).toBe(0)
+        expect(i[IcmpMib.OutErrors]).toBe(1)
         rig.dev.setCarrier(true)
         rig.dev.inject(ping(COLLECTOR_IP, 8, 2))
-        expect(i.OutEchoReps).toBe(1)
+        expect(i[IcmpMib.OutEchoReps]).toBe(1)
         await rig.flush()
         expect(residual(rig, 0)).toBe(0)
     })

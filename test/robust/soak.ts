@@ -45,15 +45,16 @@ import { NetDevice, XmitStatus } from "../../src/dev/netdev"
 import { RECORD_HEADER } from "../../src/dev/ring"
 import { QDISC_TAG } from "../../src/dev/qdisc"
 import { SendResult, sendResultName } from "../../src/ipv4/output"
-import { NudState } from "../../src/neigh/neighbour"
+import { NudState, NeighMib } from "../../src/neigh/neighbour"
 import { UdpSocket, PmtuDisc } from "../../src/udp/socket"
 import { Segment } from "../../src/sim/lan"
 import { VirtualHost } from "../../src/sim/host"
 import { HostilePeer, ChipFaults } from "../../src/sim/faults"
 import { TelemetryClient } from "../../src/telemetry/client"
 import { formatIpv4 } from "../../src/wire/addr"
-import { formatLinkStats, formatQdiscStats } from "../../src/dev/counters"
-import { formatIpStats, formatIcmpStats, formatUdpStats } from "../../src/ipv4/mib"
+import { formatLinkStats, formatQdiscStats, LinkMib, QdiscMib } from "../../src/dev/counters"
+import { formatIpStats, formatIcmpStats, formatUdpStats, IcmpMib, UdpMib } from "../../src/ipv4/mib"
+import { ArpMib } from "../../src/neigh/arp"
 
 export const SILENT_IP = 0xc000021e // 192.0.2.30
 export const CONTESTED_IP = 0xc0000228 // 192.0.2.40
@@ -207,9 +208,9 @@ class Soak {
             // a few of the stack's metrics (addStackMetrics registers twelve: the heap is short here)
             const st = this.stack
             this.telemetry.add("link_up", () => (st.dev.carrier() ? 1 : 0))
-            this.telemetry.addCounter("tx_packets", () => st.link.tx_packets)
-            this.telemetry.addCounter("rx_packets", () => st.link.rx_packets)
-            this.telemetry.add("qdisc_backlog", () => st.qdisc.stats.backlog)
+            this.telemetry.addCounter("tx_packets", () => st.link[LinkMib.tx_packets])
+            this.telemetry.addCounter("rx_packets", () => st.link[LinkMib.rx_packets])
+            this.telemetry.add("qdisc_backlog", () => st.qdisc.stats[QdiscMib.backlog])
             this.telemetry.onDatagram = (buf, len, res) => {
                 self.report.offered++
                 self.report.results[res]++
@@ -320,16 +321,18 @@ class Soak {
 
     /** The neighbour table holds nothing it should not (after every fault and at the end). */
     checkNeigh(): void {
-        const es = this.stack.neigh.entries
+        const t = this.stack.neigh
+        const b = t.buf
         let gw = 0
-        for (let i = 0; i < es.length; i++) {
-            const n = es[i]
-            if (n.state === NudState.None) continue
+        for (let i = 0; i < t.capacity; i++) {
+            const state = t.state(i)
+            if (state === NudState.None) continue
             let bad = ""
-            const ip = n.ip
+            const ip = t.ip(i)
+            const mac = t.hhOffset(i)
             if (ip === GATEWAY_IP) {
                 gw++
-                if (n.state !== NudState.Permanent || n.mac.getAt(0, "u32") !== GATEWAY_MAC.getAt(0, "u32") || n.mac.getAt(4, "u16") !== GATEWAY_MAC.getAt(4, "u16"))
+                if (state !== NudState.Permanent || b.getAt(mac, "u32") !== GATEWAY_MAC.getAt(0, "u32") || b.getAt(mac + 4, "u16") !== GATEWAY_MAC.getAt(4, "u16"))
                     bad = "the PERMANENT gateway entry changed"
             } else if (ip >= FLOOD_SENDERS && ip < FLOOD_SENDERS + 50) bad = "an entry for an ARP-flood sender " + formatIpv4(ip)
             else if (ip >= UNSOLICITED && ip < UNSOLICITED + 50) bad = "an entry from an unsolicited reply " + formatIpv4(ip)
@@ -375,9 +378,8 @@ class Soak {
         // carrier back (the driver polls the PHY), then every resolution ends (3 probes, 1 s apart)
         for (let i = 0; i < 60 && !s.dev.carrier(); i++) await ds.sleep(50)
         for (let i = 0; i < 120; i++) {
-            let busy = s.qdisc.stats.qlen > 0
-            const es = s.neigh.entries
-            for (let k = 0; k < es.length; k++) if (es[k].state === NudState.Incomplete || es[k].pendingPackets > 0) busy = true
+            let busy = s.qdisc.stats[QdiscMib.qlen] > 0
+            if (s.neigh.count(NudState.Incomplete) > 0 || s.neigh.pending.totalPackets() > 0) busy = true
             if (!busy) break
             await ds.sleep(50)
         }
@@ -407,14 +409,12 @@ class Soak {
         r.sent = L.count(Cls.Udp, XmitStatus.Ok)
         r.linkDownAtDriver = L.count(Cls.Udp, XmitStatus.LinkDown)
         r.driverErrors = L.count(Cls.Udp, XmitStatus.Error)
-        let pending = 0
-        const es = s.neigh.entries
-        for (let i = 0; i < es.length; i++) pending += es[i].pendingPackets
+        const pending = s.neigh.pending.totalPackets()
         const uAcc = r.results[SendResult.Sent] + r.results[SendResult.Queued]
-        const aAcc = s.arp.stats.requests_sent + s.arp.stats.replies_sent
-        const iAcc = s.input.icmp.OutEchoReps
-        const unres = s.neigh.stats.unresolved_discards
-        r.frameResidual = uAcc + aAcc + iAcc - (s.link.tx_packets + s.link.tx_dropped + unres + s.qdisc.stats.qlen + pending)
+        const aAcc = s.arp.stats[ArpMib.requests_sent] + s.arp.stats[ArpMib.replies_sent]
+        const iAcc = s.input.icmp[IcmpMib.OutEchoReps]
+        const unres = s.neigh.stats[NeighMib.unresolved_discards]
+        r.frameResidual = uAcc + aAcc + iAcc - (s.link[LinkMib.tx_packets] + s.link[LinkMib.tx_dropped] + unres + s.qdisc.stats[QdiscMib.qlen] + pending)
         r.arpResidual = aAcc - L.fates(Cls.Arp) - this.inPool(Cls.Arp)
         const icmpUnres = iAcc - L.fates(Cls.Icmp) - this.inPool(Cls.Icmp)
         r.unresolved = unres - icmpUnres
@@ -430,10 +430,10 @@ class Soak {
             ok += L.count(c, XmitStatus.Ok)
             dropped += L.count(c, XmitStatus.LinkDown) + L.count(c, XmitStatus.Error)
         }
-        if (ok !== s.link.tx_packets) m += " tx_packets " + s.link.tx_packets + " != driver took " + ok + ";"
-        if (dropped !== s.link.tx_dropped) m += " tx_dropped " + s.link.tx_dropped + " != driver dropped " + dropped + ";"
-        if (s.udp.stats.OutDatagrams !== uAcc) m += " Udp.OutDatagrams " + s.udp.stats.OutDatagrams + " != Sent+Queued " + uAcc + ";"
-        if (s.udp.stats.SndbufErrors !== r.results[SendResult.QueueFull]) m += " Udp.SndbufErrors != QueueFull;"
+        if (ok !== s.link[LinkMib.tx_packets]) m += " tx_packets " + s.link[LinkMib.tx_packets] + " != driver took " + ok + ";"
+        if (dropped !== s.link[LinkMib.tx_dropped]) m += " tx_dropped " + s.link[LinkMib.tx_dropped] + " != driver dropped " + dropped + ";"
+        if (s.udp.stats[UdpMib.OutDatagrams] !== uAcc) m += " Udp.OutDatagrams " + s.udp.stats[UdpMib.OutDatagrams] + " != Sent+Queued " + uAcc + ";"
+        if (s.udp.stats[UdpMib.SndbufErrors] !== r.results[SendResult.QueueFull]) m += " Udp.SndbufErrors != QueueFull;"
         if (L.fates(Cls.Other) + this.inPool(Cls.Other) !== 0) m += " frames of an unknown kind were sent;"
         r.mismatches = m
     }
@@ -450,9 +450,9 @@ class Soak {
         let line = "@@soak udp offered " + r.offered + " sent " + r.sent + " link_down_at_driver " + r.linkDownAtDriver
         line += " driver_error " + r.driverErrors + " unresolved " + r.unresolved + " in_flight " + r.inFlight
         console.log(line + " unaccounted " + r.unaccounted)
-        let frames = "@@soak frames residual " + r.frameResidual + " arp_residual " + r.arpResidual + " tx_packets " + s.link.tx_packets
-        frames += " tx_dropped " + s.link.tx_dropped + " unresolved_discards " + s.neigh.stats.unresolved_discards
-        console.log(frames + " qdisc " + s.qdisc.stats.qlen + " echo_replies " + s.input.icmp.OutEchoReps)
+        let frames = "@@soak frames residual " + r.frameResidual + " arp_residual " + r.arpResidual + " tx_packets " + s.link[LinkMib.tx_packets]
+        frames += " tx_dropped " + s.link[LinkMib.tx_dropped] + " unresolved_discards " + s.neigh.stats[NeighMib.unresolved_discards]
+        console.log(frames + " qdisc " + s.qdisc.stats[QdiscMib.qlen] + " echo_replies " + s.input.icmp[IcmpMib.OutEchoReps])
         let dev = "@@soak device"
         for (let c = 0; c < 4; c++) dev += " " + CLS_NAMES[c] + " " + this.ledger.count(c, 0) + "/" + this.ledger.count(c, 1) + "/" + this.ledger.count(c, 2) + "/" + this.ledger.count(c, 3)
         console.log(dev + " (ok/busy/link_down/error)")
@@ -476,12 +476,12 @@ class Soak {
         console.log("@@soak stat " + formatIcmpStats(s.input.icmp))
         console.log("@@soak stat " + formatUdpStats(s.udp.stats))
         const n = s.neigh.stats
-        let nl = "@@soak stat arp_cache: allocs " + n.allocs + " destroys " + n.destroys + " res_failed " + n.res_failed
-        console.log(nl + " unresolved_discards " + n.unresolved_discards + " table_fulls " + n.table_fulls + " forced_gc_runs " + n.forced_gc_runs)
+        let nl = "@@soak stat arp_cache: allocs " + n[NeighMib.allocs] + " destroys " + n[NeighMib.destroys] + " res_failed " + n[NeighMib.res_failed]
+        console.log(nl + " unresolved_discards " + n[NeighMib.unresolved_discards] + " table_fulls " + n[NeighMib.table_fulls] + " forced_gc_runs " + n[NeighMib.forced_gc_runs])
         const a = s.arp.stats
-        let al = "@@soak stat Arp: requests_sent " + a.requests_sent + " replies_sent " + a.replies_sent + " requests_received " + a.requests_received
-        al += " replies_received " + a.replies_received + " conflicts " + a.conflicts + " unsolicited_ignored " + a.unsolicited_ignored
-        console.log(al + " not_for_us " + a.not_for_us + " rate_limited " + a.rate_limited + " martians " + a.martians + " tx_dropped " + a.tx_dropped)
+        let al = "@@soak stat Arp: requests_sent " + a[ArpMib.requests_sent] + " replies_sent " + a[ArpMib.replies_sent] + " requests_received " + a[ArpMib.requests_received]
+        al += " replies_received " + a[ArpMib.replies_received] + " conflicts " + a[ArpMib.conflicts] + " unsolicited_ignored " + a[ArpMib.unsolicited_ignored]
+        console.log(al + " not_for_us " + a[ArpMib.not_for_us] + " rate_limited " + a[ArpMib.rate_limited] + " martians " + a[ArpMib.martians] + " tx_dropped " + a[ArpMib.tx_dropped])
         console.log("@@soak stat " + s.dev.formatStats())
     }
 }
@@ -532,7 +532,7 @@ export async function runSoak(factory: SoakChipFactory, o: SoakOptions): Promise
                 nextProgress += o.progressMs
                 const st = k.stack
                 let pl = "@@soak progress " + Math.round((ds.millis() - t0) / 1000) + " s offered " + r.offered + " faults " + r.faults
-                pl += " tx_packets " + st.link.tx_packets + " qdisc " + st.qdisc.stats.qlen + (st.drain.stopped ? " (queue stopped)" : "")
+                pl += " tx_packets " + st.link[LinkMib.tx_packets] + " qdisc " + st.qdisc.stats[QdiscMib.qlen] + (st.drain.stopped ? " (queue stopped)" : "")
                 console.log(pl + " carrier " + (st.dev.carrier() ? 1 : 0))
             }
         }

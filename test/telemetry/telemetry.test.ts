@@ -7,6 +7,7 @@ import { influxLine, influxMeasurement, influxKey } from "../../src/telemetry/in
 import { formatNumber } from "../../src/telemetry/writer"
 import { TelemetryClient } from "../../src/telemetry/client"
 import { SendResult } from "../../src/ipv4/output"
+import { QdiscMib } from "../../src/dev/counters"
 
 describe("encoders", () => {
     beforeEach(yieldToScheduler)
@@ -97,6 +98,6 @@ describe("telemetry client", () => {
         expect(t.stats.datagrams_dropped).toBe(1)
         expect(t.stats.metrics_dropped).toBe(2)
         expect(t.stats.last_error).toBe(SendResult.LinkDown)
-        expect(rig.stack.qdisc.stats.qlen).toBe(0)
+        expect(rig.stack.qdisc.stats[QdiscMib.qlen]).toBe(0)
     })
 })
