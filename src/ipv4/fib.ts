@@ -1,5 +1,6 @@
 // The forwarding information base: Linux's main table (fib_table_lookup) scaled down to a
-// fixed-capacity array with a linear longest-prefix-match scan (capacity is small, typically 8-32).
+// fixed-capacity table in one buffer with a linear longest-prefix-match scan (capacity is small,
+// typically 8-32).
 // Route types follow RTN_UNICAST / RTN_BLACKHOLE / RTN_UNREACHABLE / RTN_PROHIBIT. Among routes of
 // equal prefix length the lowest metric wins (fib_select_path's priority order).
 
@@ -25,40 +26,67 @@ export const enum FibError {
     BadGateway = 5,
 }
 
-export class Route {
-    inUse = false
-    dest = 0
-    prefix = 0
-    mask = 0
-    /** 0 = on-link (RTN_UNICAST with scope link). */
-    gateway = 0
-    type = RouteType.Unicast
-    metric = 0
-    /** TTL for packets on this route (RTAX_HOPLIMIT), 0 = default. */
-    ttl = 0
-    /** Derived from the interface address (proto kernel), not removable with delete(). */
-    connected = false
-}
+/** No route (lookup). A route is an index into the table. */
+export const NO_ROUTE = -1
+
+// One route of the table's buffer (u32 fields as getAt reads them; addresses are host-order numbers)
+const R_DEST = 0 // u32
+const R_MASK = 4 // u32
+/** 0 = on-link (RTN_UNICAST with scope link). */
+const R_GATEWAY = 8 // u32
+const R_METRIC = 12 // u32
+const R_PREFIX = 16 // u8
+const R_TYPE = 17 // u8 RouteType
+/** TTL for packets on this route (RTAX_HOPLIMIT), 0 = default. */
+const R_TTL = 18 // u8
+const R_FLAGS = 19 // u8
+const ROUTE_LEN = 20
+const IN_USE = 1
+/** Derived from the interface address (proto kernel), not removable with delete(). */
+const CONNECTED = 2
 
 export class Fib {
-    readonly routes: Route[] = []
+    /** Every route slot, ROUTE_LEN bytes each. */
+    private readonly buf: Buffer
     /** Bumped on every change; cached routes compare it (rt_genid / __sk_dst_check). */
     genid = 1
 
-    /** Route slots are allocated as routes are added and reused when deleted, never beyond `capacity`. */
-    constructor(readonly capacity: number) {}
+    constructor(readonly capacity: number) {
+        this.buf = Buffer.alloc(capacity * ROUTE_LEN)
+    }
 
-    /** Longest-prefix match; null when nothing matches (the caller reports "no route"). */
-    lookup(dst: number): Route {
-        let best: Route = null
-        const rs = this.routes
-        for (let i = 0; i < rs.length; i++) {
-            const r = rs[i]
-            if (!r.inUse || ((dst & r.mask) >>> 0) !== r.dest) continue
-            if (best === null || r.prefix > best.prefix || (r.prefix === best.prefix && r.metric < best.metric))
+    /** Longest-prefix match; NO_ROUTE when nothing matches (the caller reports "no route"). */
+    lookup(dst: number): number {
+        const b = this.buf
+        let best = NO_ROUTE
+        let bestPrefix = -1
+        let bestMetric = 0
+        for (let r = 0; r < this.capacity; r++) {
+            const at = r * ROUTE_LEN
+            if ((b[at + R_FLAGS] & IN_USE) === 0 || ((dst & b.getAt(at + R_MASK, "u32")) >>> 0) !== b.getAt(at + R_DEST, "u32")) continue
+            const prefix = b[at + R_PREFIX]
+            const metric = b.getAt(at + R_METRIC, "u32")
+            if (prefix > bestPrefix || (prefix === bestPrefix && metric < bestMetric)) {
                 best = r
+                bestPrefix = prefix
+                bestMetric = metric
+            }
         }
         return best
+    }
+
+    /** The route's next hop, 0 when the destination is on-link. */
+    gateway(r: number): number {
+        return this.buf.getAt(r * ROUTE_LEN + R_GATEWAY, "u32")
+    }
+
+    type(r: number): RouteType {
+        return this.buf[r * ROUTE_LEN + R_TYPE]
+    }
+
+    /** The route's TTL, 0 = the interface default. */
+    ttl(r: number): number {
+        return this.buf[r * ROUTE_LEN + R_TTL]
     }
 
     /**
@@ -79,37 +107,37 @@ export class Fib {
         if (((dest & mask) >>> 0) !== dest >>> 0) return FibError.BadPrefix
         if (gateway !== 0 && type === RouteType.Unicast && !connected && !this.onLink(gateway))
             return FibError.BadGateway
-        let free: Route = null
-        for (let i = 0; i < this.routes.length; i++) {
-            const r = this.routes[i]
-            if (!r.inUse) {
-                if (free === null) free = r
-            } else if (r.dest === dest >>> 0 && r.prefix === prefix && r.metric === metric) return FibError.Exists
+        const b = this.buf
+        let free = NO_ROUTE
+        for (let r = 0; r < this.capacity; r++) {
+            const at = r * ROUTE_LEN
+            if ((b[at + R_FLAGS] & IN_USE) === 0) {
+                if (free === NO_ROUTE) free = r
+            } else if (b.getAt(at + R_DEST, "u32") === dest >>> 0 && b[at + R_PREFIX] === prefix && b.getAt(at + R_METRIC, "u32") === metric)
+                return FibError.Exists
         }
-        if (free === null) {
-            if (this.routes.length >= this.capacity) return FibError.Full
-            free = new Route()
-            this.routes.push(free)
-        }
-        free.inUse = true
-        free.dest = dest >>> 0
-        free.prefix = prefix
-        free.mask = mask
-        free.gateway = gateway >>> 0
-        free.type = type
-        free.metric = metric
-        free.ttl = ttl
-        free.connected = connected
+        if (free === NO_ROUTE) return FibError.Full
+        const at = free * ROUTE_LEN
+        b.setAt(at + R_DEST, "u32", dest >>> 0)
+        b.setAt(at + R_MASK, "u32", mask)
+        b.setAt(at + R_GATEWAY, "u32", gateway >>> 0)
+        b.setAt(at + R_METRIC, "u32", metric)
+        b[at + R_PREFIX] = prefix
+        b[at + R_TYPE] = type
+        b[at + R_TTL] = ttl
+        b[at + R_FLAGS] = IN_USE | (connected ? CONNECTED : 0)
         this.genid++
         return FibError.Ok
     }
 
     /** Delete the route with this destination, prefix and metric (ip route del). */
     delete(dest: number, prefix: number, metric: number): FibError {
-        for (let i = 0; i < this.routes.length; i++) {
-            const r = this.routes[i]
-            if (r.inUse && !r.connected && r.dest === dest >>> 0 && r.prefix === prefix && r.metric === metric) {
-                r.inUse = false
+        const b = this.buf
+        for (let r = 0; r < this.capacity; r++) {
+            const at = r * ROUTE_LEN
+            if (b[at + R_FLAGS] === IN_USE && b.getAt(at + R_DEST, "u32") === dest >>> 0 && b[at + R_PREFIX] === prefix &&
+                b.getAt(at + R_METRIC, "u32") === metric) {
+                b[at + R_FLAGS] = 0
                 this.genid++
                 return FibError.Ok
             }
@@ -119,9 +147,11 @@ export class Fib {
 
     /** A gateway is usable when a connected route covers it. */
     onLink(addr: number): boolean {
-        for (let i = 0; i < this.routes.length; i++) {
-            const r = this.routes[i]
-            if (r.inUse && r.connected && ((addr & r.mask) >>> 0) === r.dest) return true
+        const b = this.buf
+        for (let r = 0; r < this.capacity; r++) {
+            const at = r * ROUTE_LEN
+            if (b[at + R_FLAGS] === (IN_USE | CONNECTED) && ((addr & b.getAt(at + R_MASK, "u32")) >>> 0) === b.getAt(at + R_DEST, "u32"))
+                return true
         }
         return false
     }
@@ -129,7 +159,7 @@ export class Fib {
     /** Routes in use. */
     size(): number {
         let n = 0
-        for (let i = 0; i < this.routes.length; i++) if (this.routes[i].inUse) n++
+        for (let r = 0; r < this.capacity; r++) if ((this.buf[r * ROUTE_LEN + R_FLAGS] & IN_USE) !== 0) n++
         return n
     }
 }

@@ -20,6 +20,7 @@ import { WireError } from "../wire/error"
 import { icmpCheck, icmpType, IcmpType, ICMP_HEADER_LEN } from "../wire/icmp"
 import { onesSum } from "../wire/checksum"
 import { ipv4IsMartian } from "../wire/addr"
+import { NO_ROUTE } from "./fib"
 
 /** Where UDP datagrams go (the socket table). */
 export interface UdpReceiver {
@@ -101,7 +102,7 @@ export class Ipv4Input {
         p.head.blitAt(0, buf, off, ICMP_HEADER_LEN)
         p.head[0] = IcmpType.EchoReply
         p.dst = src
-        p.route = null
+        p.route = NO_ROUTE
         p.ttl = 0
         p.tos = 0
         p.dontFragment = false

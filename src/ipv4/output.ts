@@ -15,7 +15,7 @@ import { IPV4_DF, IPV4_HEADER_LEN, IPV4_MF, ipv4OptionsForFragment } from "../wi
 import { onesSum } from "../wire/checksum"
 import { setU16 } from "../wire/bytes"
 import { ipv4MulticastMac } from "../wire/addr"
-import { Fib, Route, RouteType } from "./fib"
+import { Fib, NO_ROUTE, RouteType } from "./fib"
 import { HookChain, Verdict } from "./hooks"
 import { OutPacket } from "./packet"
 import { IpStats, IpMib, newIpStats } from "./mib"
@@ -119,11 +119,11 @@ export class Ipv4Output {
         // the limited broadcast leaves through the interface's connected route (Linux: RTN_BROADCAST)
         const rt = this.fib.lookup(pkt.dst === 0xffffffff ? this.address : pkt.dst)
         pkt.route = rt
-        if (rt === null) {
+        if (rt === NO_ROUTE) {
             this.stats[IpMib.OutNoRoutes]++
             return SendResult.NoRoute
         }
-        return routeVerdict(rt, this.stats)
+        return routeVerdict(this.fib.type(rt), this.stats)
     }
 
     /**
@@ -132,7 +132,7 @@ export class Ipv4Output {
      */
     queueXmit(pkt: OutPacket, now: number): SendResult {
         let r: SendResult
-        if (pkt.route === null) {
+        if (pkt.route === NO_ROUTE) {
             r = this.route(pkt)
             if (r !== SendResult.Sent) return r
         }
@@ -145,7 +145,7 @@ export class Ipv4Output {
         // the configured maximum (the heap is 64 KB) and the 16-bit total length field
         if (pkt.payloadLen > this.maxDatagram || total > 0xffff) return SendResult.MessageTooBig
         pkt.src = this.address
-        pkt.ttl = pkt.route.ttl || pkt.ttl || this.defaultTtl
+        pkt.ttl = this.fib.ttl(pkt.route) || pkt.ttl || this.defaultTtl
         this.stats[IpMib.OutRequests]++
 
         // LOCAL_OUT (ip_local_out -> nf_hook); a changed destination is routed again
@@ -203,7 +203,8 @@ export class Ipv4Output {
             hh = this.mcastHh
             ipv4MulticastMac(dst, hh, 0)
         } else {
-            const nexthop = rt.gateway !== 0 ? rt.gateway : dst
+            const gw = this.fib.gateway(rt)
+            const nexthop = gw !== 0 ? gw : dst
             // the neighbour of the previous datagram, while it is still the entry for this next hop
             const t = this.neigh
             n = pkt.neigh
@@ -367,9 +368,9 @@ export class Ipv4Output {
 
 }
 
-/** The route's type as an outcome (Sent = usable unicast), counting what Linux counts. */
-export function routeVerdict(rt: Route, stats: IpStats): SendResult {
-    switch (rt.type) {
+/** A route's type as an outcome (Sent = usable unicast), counting what Linux counts. */
+export function routeVerdict(type: RouteType, stats: IpStats): SendResult {
+    switch (type) {
         case RouteType.Unicast:
             return SendResult.Sent
         case RouteType.Unreachable:

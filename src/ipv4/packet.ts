@@ -3,7 +3,7 @@
 // written by the transport) followed by `payloadLen` bytes at `payloadOff` in the caller's
 // `payload`: fragments are cut from these two pieces directly, without a second copy.
 
-import { Route } from "./fib"
+import { NO_ROUTE } from "./fib"
 import { NO_NEIGH } from "../neigh/neighbour"
 
 export class OutPacket {
@@ -30,7 +30,7 @@ export class OutPacket {
     optionsOff = 0
     optionsLen = 0
     /** Set by routing. */
-    route: Route = null
+    route = NO_ROUTE
     /** The neighbour the last datagram went to (ip_finish_output2's lookup, kept like a dst's neighbour). */
     neigh = NO_NEIGH
     /**

@@ -95,6 +95,36 @@ const E_CONFIRMED = 28 // f64
 const E_USED = 36 // f64
 export const NEIGH_ENTRY_LEN = 44
 
+// The entries' private fields (module functions: a method costs heap in its class, a function not)
+function setState(b: Buffer, n: number, s: NudState): void {
+    b[n * NEIGH_ENTRY_LEN + E_STATE] = s
+}
+function timer(b: Buffer, n: number): number {
+    return b.getAt(n * NEIGH_ENTRY_LEN + E_TIMER, "f64")
+}
+function setTimer(b: Buffer, n: number, t: number): void {
+    b.setAt(n * NEIGH_ENTRY_LEN + E_TIMER, "f64", t)
+}
+function confirmed(b: Buffer, n: number): number {
+    return b.getAt(n * NEIGH_ENTRY_LEN + E_CONFIRMED, "f64")
+}
+function setConfirmed(b: Buffer, n: number, t: number): void {
+    b.setAt(n * NEIGH_ENTRY_LEN + E_CONFIRMED, "f64", t)
+}
+function probes(b: Buffer, n: number): number {
+    return b[n * NEIGH_ENTRY_LEN + E_PROBES]
+}
+function setProbes(b: Buffer, n: number, p: number): void {
+    b[n * NEIGH_ENTRY_LEN + E_PROBES] = p
+}
+/** The cached header: `mac` (at macOff), then ours, then EtherType IPv4. */
+function setMac(b: Buffer, n: number, ourMac: Buffer, mac: Buffer, macOff: number): void {
+    const at = n * NEIGH_ENTRY_LEN
+    b.blitAt(at, mac, macOff, 6)
+    b.blitAt(at + 6, ourMac, 0, 6)
+    setU16(b, at + 12, EtherType.Ipv4)
+}
+
 /** Sends the ARP requests the state machine asks for (arp_solicit). */
 export interface Solicitor {
     /** Ask for neighbour `n`'s address: broadcast, or unicast to its cached MAC when `unicast` (PROBE state). */
@@ -136,10 +166,6 @@ export class NeighTable implements PendingSink, PoolRoomMaker {
         return this.buf[n * NEIGH_ENTRY_LEN + E_STATE]
     }
 
-    private setState(n: number, s: NudState): void {
-        this.buf[n * NEIGH_ENTRY_LEN + E_STATE] = s
-    }
-
     ip(n: number): number {
         return this.buf.getAt(n * NEIGH_ENTRY_LEN + E_IP, "u32")
     }
@@ -160,30 +186,6 @@ export class NeighTable implements PendingSink, PoolRoomMaker {
     holds(n: number, ip: number): boolean {
         const at = n * NEIGH_ENTRY_LEN
         return n >= 0 && this.buf[at + E_STATE] !== NudState.None && this.buf.getAt(at + E_IP, "u32") === ip
-    }
-
-    private timer(n: number): number {
-        return this.buf.getAt(n * NEIGH_ENTRY_LEN + E_TIMER, "f64")
-    }
-
-    private setTimer(n: number, t: number): void {
-        this.buf.setAt(n * NEIGH_ENTRY_LEN + E_TIMER, "f64", t)
-    }
-
-    private confirmed(n: number): number {
-        return this.buf.getAt(n * NEIGH_ENTRY_LEN + E_CONFIRMED, "f64")
-    }
-
-    private setConfirmed(n: number, t: number): void {
-        this.buf.setAt(n * NEIGH_ENTRY_LEN + E_CONFIRMED, "f64", t)
-    }
-
-    private probes(n: number): number {
-        return this.buf[n * NEIGH_ENTRY_LEN + E_PROBES]
-    }
-
-    private setProbes(n: number, p: number): void {
-        this.buf[n * NEIGH_ENTRY_LEN + E_PROBES] = p
     }
 
     /** Entries in `state`. */
@@ -267,9 +269,9 @@ export class NeighTable implements PendingSink, PoolRoomMaker {
         if (n !== NO_NEIGH && this.state(n) === NudState.Permanent) return NeighError.Exists
         if (n === NO_NEIGH) n = this.create(ip, now)
         if (n === NO_NEIGH) return NeighError.TableFull
-        this.setMac(n, mac, 0)
-        this.setState(n, NudState.Permanent)
-        this.setTimer(n, 0)
+        setMac(this.buf, n, this.ourMac, mac, 0)
+        setState(this.buf, n, NudState.Permanent)
+        setTimer(this.buf, n, 0)
         this.flush(n)
         return NeighError.Ok
     }
@@ -277,16 +279,9 @@ export class NeighTable implements PendingSink, PoolRoomMaker {
     private destroy(n: number): void {
         const dropped = this.pending.drain(n, null)
         this.stats[NeighMib.unresolved_discards] += dropped
-        this.setState(n, NudState.None)
-        this.setTimer(n, 0)
+        setState(this.buf, n, NudState.None)
+        setTimer(this.buf, n, 0)
         this.stats[NeighMib.destroys]++
-    }
-
-    private setMac(n: number, mac: Buffer, macOff: number): void {
-        const at = n * NEIGH_ENTRY_LEN
-        this.buf.blitAt(at, mac, macOff, 6)
-        this.buf.blitAt(at + 6, this.ourMac, 0, 6)
-        setU16(this.buf, at + 12, EtherType.Ipv4)
     }
 
     /**
@@ -305,16 +300,16 @@ export class NeighTable implements PendingSink, PoolRoomMaker {
             case NudState.Probe:
                 return true
             case NudState.Stale:
-                this.setState(n, NudState.Delay)
-                this.setTimer(n, now + DELAY_FIRST_PROBE_MS)
+                setState(this.buf, n, NudState.Delay)
+                setTimer(this.buf, n, now + DELAY_FIRST_PROBE_MS)
                 return true
             case NudState.Incomplete:
                 return false
         }
         // NONE or FAILED: start resolving (first request now, then every retransMs)
-        this.setState(n, NudState.Incomplete)
-        this.setProbes(n, 1)
-        this.setTimer(n, now + this.params.retransMs)
+        setState(this.buf, n, NudState.Incomplete)
+        setProbes(this.buf, n, 1)
+        setTimer(this.buf, n, now + this.params.retransMs)
         if (this.solicitor) this.solicitor.solicit(n, false)
         return false
     }
@@ -330,15 +325,15 @@ export class NeighTable implements PendingSink, PoolRoomMaker {
         const at = n * NEIGH_ENTRY_LEN
         const same = wasValid && this.buf.getAt(at, "u32") === mac.getAt(macOff, "u32") &&
             this.buf.getAt(at + 4, "u16") === mac.getAt(macOff + 4, "u16")
-        if (!same) this.setMac(n, mac, macOff)
+        if (!same) setMac(this.buf, n, this.ourMac, mac, macOff)
         if (solicited) {
-            this.setState(n, NudState.Reachable)
-            this.setConfirmed(n, now)
-            this.setTimer(n, 0)
+            setState(this.buf, n, NudState.Reachable)
+            setConfirmed(this.buf, n, now)
+            setTimer(this.buf, n, 0)
         } else if (!same) {
             // a new or changed address is not yet confirmed
-            this.setState(n, NudState.Stale)
-            this.setTimer(n, 0)
+            setState(this.buf, n, NudState.Stale)
+            setTimer(this.buf, n, 0)
         }
         if (!wasValid) this.flush(n)
     }
@@ -347,10 +342,10 @@ export class NeighTable implements PendingSink, PoolRoomMaker {
     confirm(n: number, now: number): void {
         const s = this.state(n)
         if (s === NudState.Delay || s === NudState.Probe || s === NudState.Stale) {
-            this.setState(n, NudState.Reachable)
-            this.setTimer(n, 0)
+            setState(this.buf, n, NudState.Reachable)
+            setTimer(this.buf, n, 0)
         }
-        if (this.state(n) === NudState.Reachable) this.setConfirmed(n, now)
+        if (this.state(n) === NudState.Reachable) setConfirmed(this.buf, n, now)
     }
 
     /** Send every frame waiting on `n`, now resolved, through the qdisc. */
@@ -379,28 +374,28 @@ export class NeighTable implements PendingSink, PoolRoomMaker {
         for (let n = 0; n < this.capacity; n++) {
             switch (this.state(n)) {
                 case NudState.Reachable:
-                    if (now - this.confirmed(n) >= p.reachableMs) this.setState(n, NudState.Stale)
+                    if (now - confirmed(this.buf, n) >= p.reachableMs) setState(this.buf, n, NudState.Stale)
                     break
                 case NudState.Delay:
-                    if (now >= this.timer(n)) {
-                        if (this.confirmed(n) >= this.timer(n) - DELAY_FIRST_PROBE_MS) {
-                            this.setState(n, NudState.Reachable)
-                            this.setTimer(n, 0)
+                    if (now >= timer(this.buf, n)) {
+                        if (confirmed(this.buf, n) >= timer(this.buf, n) - DELAY_FIRST_PROBE_MS) {
+                            setState(this.buf, n, NudState.Reachable)
+                            setTimer(this.buf, n, 0)
                         } else {
-                            this.setState(n, NudState.Probe)
-                            this.setProbes(n, 1)
-                            this.setTimer(n, now + p.retransMs)
+                            setState(this.buf, n, NudState.Probe)
+                            setProbes(this.buf, n, 1)
+                            setTimer(this.buf, n, now + p.retransMs)
                             if (this.solicitor) this.solicitor.solicit(n, true)
                         }
                     }
                     break
                 case NudState.Incomplete:
                 case NudState.Probe:
-                    if (now >= this.timer(n)) {
-                        if (this.probes(n) >= p.probes) this.fail(n)
+                    if (now >= timer(this.buf, n)) {
+                        if (probes(this.buf, n) >= p.probes) this.fail(n)
                         else {
-                            this.setProbes(n, this.probes(n) + 1)
-                            this.setTimer(n, now + p.retransMs)
+                            setProbes(this.buf, n, probes(this.buf, n) + 1)
+                            setTimer(this.buf, n, now + p.retransMs)
                             if (this.solicitor) this.solicitor.solicit(n, this.state(n) === NudState.Probe)
                         }
                     }
@@ -411,8 +406,8 @@ export class NeighTable implements PendingSink, PoolRoomMaker {
 
     /** Resolution failed: FAILED, every waiting frame dropped and counted (neigh_invalidate). */
     private fail(n: number): void {
-        this.setState(n, NudState.Failed)
-        this.setTimer(n, 0)
+        setState(this.buf, n, NudState.Failed)
+        setTimer(this.buf, n, 0)
         this.stats[NeighMib.res_failed]++
         this.stats[NeighMib.unresolved_discards] += this.pending.drain(n, null)
     }
@@ -429,7 +424,7 @@ export class NeighTable implements PendingSink, PoolRoomMaker {
     markStale(): void {
         for (let n = 0; n < this.capacity; n++) {
             const s = this.state(n)
-            if (s === NudState.Reachable || s === NudState.Delay || s === NudState.Probe) this.setState(n, NudState.Stale)
+            if (s === NudState.Reachable || s === NudState.Delay || s === NudState.Probe) setState(this.buf, n, NudState.Stale)
         }
     }
 }

@@ -7,7 +7,7 @@ import { Ipv4Output, SendResult } from "../ipv4/output"
 import { UdpReceiver } from "../ipv4/input"
 import { UdpStats, IpMib, UdpMib, newUdpStats } from "../ipv4/mib"
 import * as ds from "@devicescript/core"
-import { Route, RouteType } from "../ipv4/fib"
+import { NO_ROUTE, RouteType } from "../ipv4/fib"
 import { NO_NEIGH, NudState } from "../neigh/neighbour"
 import { ipv4IsMulticast } from "../wire/addr"
 import { onesSum } from "../wire/checksum"
@@ -38,7 +38,7 @@ export class UdpSocket {
     /** Called synchronously for each datagram received on the bound port; the buffer is valid for the call. */
     onMessage: UdpHandler = null
     readonly pkt = new OutPacket()
-    private cachedRoute: Route = null
+    private cachedRoute = NO_ROUTE
     private cachedDst = 0
     private cachedGen = 0
     open = true
@@ -69,7 +69,7 @@ export class UdpSocket {
     connect(addr: number, port: number): void {
         this.remoteAddr = addr >>> 0
         this.remotePort = port
-        this.cachedRoute = null
+        this.cachedRoute = NO_ROUTE
     }
 
     send(payload: Buffer, off?: number, len?: number): SendResult {
@@ -96,8 +96,9 @@ export class UdpSocket {
         const out = t.out
         const deadline = t.clock.now() + timeoutMs
         const rt = out.fib.lookup(addr >>> 0)
-        if (rt !== null && rt.type === RouteType.Unicast && addr !== 0xffffffff && !ipv4IsMulticast(addr)) {
-            const nexthop = rt.gateway !== 0 ? rt.gateway : addr >>> 0
+        if (rt !== NO_ROUTE && out.fib.type(rt) === RouteType.Unicast && addr !== 0xffffffff && !ipv4IsMulticast(addr)) {
+            const gw = out.fib.gateway(rt)
+            const nexthop = gw !== 0 ? gw : addr >>> 0
             const nt = out.neigh
             let n = nt.lookup(nexthop)
             if (n === NO_NEIGH) n = nt.create(nexthop, t.clock.now())
@@ -145,7 +146,7 @@ export class UdpSocket {
             (this.pmtudisc === PmtuDisc.Want && IPV4_HEADER_LEN + ((p.optionsLen + 3) & ~3) + UDP_HEADER_LEN + n <= mtu)
         // __sk_dst_check: the cached route holds while the FIB is unchanged
         const fib = t.out.fib
-        p.route = this.cachedRoute !== null && this.cachedDst === p.dst && this.cachedGen === fib.genid ? this.cachedRoute : null
+        p.route = this.cachedRoute !== NO_ROUTE && this.cachedDst === p.dst && this.cachedGen === fib.genid ? this.cachedRoute : NO_ROUTE
         const r = t.out.queueXmit(p, t.clock.now())
         if (r === SendResult.Sent || r === SendResult.Queued || r === SendResult.InProgress) {
             t.stats[UdpMib.OutDatagrams]++
