@@ -6,7 +6,7 @@ import { FifoQdisc } from "./qdisc"
 import { LinkStats, LinkMib, QdiscMib } from "./counters"
 import { NetDevice, XmitStatus } from "./netdev"
 import { RECORD_HEADER } from "./ring"
-import { Wakeup } from "./wakeup"
+import * as ds from "@devicescript/core"
 
 /** How long the drain sleeps when nothing wakes it (a stopped queue is re-tried after this). */
 const IDLE_POLL_MS = 50
@@ -14,7 +14,9 @@ const IDLE_POLL_MS = 50
 export class TxDrain {
     /** netif_stop_queue state. */
     stopped = false
-    private readonly wakeup = new Wakeup()
+    /** The drain task while it sleeps, and a wake-up that came while it did not (never lost). */
+    private sleeper: ds.Fiber = null
+    private woken = false
     private running = false
 
     constructor(
@@ -25,7 +27,12 @@ export class TxDrain {
 
     /** Something was enqueued, or the driver woke the queue (netif_schedule). */
     kick(): void {
-        this.wakeup.signal()
+        this.woken = true
+        const f = this.sleeper
+        if (f && f.suspended) {
+            this.sleeper = null
+            f.resume(true)
+        }
     }
 
     stopQueue(): void {
@@ -34,7 +41,7 @@ export class TxDrain {
 
     wakeQueue(): void {
         this.stopped = false
-        this.wakeup.signal()
+        this.kick()
     }
 
     /**
@@ -75,7 +82,13 @@ export class TxDrain {
         this.running = true
         while (this.running) {
             await this.run()
-            await this.wakeup.wait(IDLE_POLL_MS)
+            // sleep until kicked (a wait queue's wake_up), at most IDLE_POLL_MS
+            if (!this.woken) {
+                this.sleeper = ds.Fiber.self()
+                await ds.suspend<boolean>(IDLE_POLL_MS)
+                this.sleeper = null
+            }
+            this.woken = false
             // a queue stopped by a busy device with no wake since (a lost TX interrupt) is retried on
             // the poll; a queue stopped for lack of carrier waits for carrierChanged(true)
             if (this.stopped && this.dev.carrier() && this.qdisc.peek() >= 0) this.stopped = false
@@ -84,6 +97,6 @@ export class TxDrain {
 
     stopTask(): void {
         this.running = false
-        this.wakeup.signal()
+        this.kick()
     }
 }

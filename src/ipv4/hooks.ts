@@ -54,8 +54,8 @@ export class HookEntry {
             ((p.src & this.srcMask) >>> 0) === this.src &&
             ((p.dst & this.dstMask) >>> 0) === this.dst &&
             (this.protocol === 0 || p.protocol === this.protocol) &&
-            (this.srcPort === 0 || p.srcPort === this.srcPort) &&
-            (this.dstPort === 0 || p.dstPort === this.dstPort)
+            (this.srcPort === 0 || p.srcPort() === this.srcPort) &&
+            (this.dstPort === 0 || p.dstPort() === this.dstPort)
         )
     }
 }

@@ -6,7 +6,7 @@
 import { IcmpStats, IpMib, IcmpMib, newIcmpStats } from "./mib"
 import { Ipv4Output, SendResult } from "./output"
 import { OutPacket } from "./packet"
-import { TokenBucket } from "../util/tokenbucket"
+import { takeToken, tokenBucket } from "../util/tokenbucket"
 import {
     ipv4Check,
     ipv4Dst,
@@ -18,7 +18,6 @@ import {
 } from "../wire/ipv4"
 import { WireError } from "../wire/error"
 import { icmpCheck, icmpType, IcmpType, ICMP_HEADER_LEN } from "../wire/icmp"
-import { onesSum } from "../wire/checksum"
 import { ipv4IsMartian } from "../wire/addr"
 import { NO_ROUTE } from "./fib"
 
@@ -30,7 +29,8 @@ export interface UdpReceiver {
 
 export class Ipv4Input {
     readonly icmp = newIcmpStats()
-    private readonly echoLimit: TokenBucket
+    /** Token bucket of echo replies (tokenbucket.ts). */
+    private readonly echoLimit: Buffer
     private readonly reply = new OutPacket()
     udp: UdpReceiver = null
 
@@ -38,7 +38,7 @@ export class Ipv4Input {
         readonly out: Ipv4Output,
         echoRatePerSec: number
     ) {
-        this.echoLimit = new TokenBucket(echoRatePerSec, echoRatePerSec)
+        this.echoLimit = tokenBucket(echoRatePerSec)
         this.reply.protocol = 1
         this.reply.headLen = ICMP_HEADER_LEN
     }
@@ -94,7 +94,7 @@ export class Ipv4Input {
         s[IcmpMib.InEchos]++
         // RFC 1122 §3.2.2.6: no reply to an echo sent to a broadcast address (smurf amplification)
         if (dst !== this.out.address) return
-        if (!this.echoLimit.take(now)) {
+        if (!takeToken(this.echoLimit, now)) {
             s[IcmpMib.OutRateLimited]++
             return
         }
@@ -109,7 +109,6 @@ export class Ipv4Input {
         p.payload = buf
         p.payloadOff = off + ICMP_HEADER_LEN
         p.payloadLen = len - ICMP_HEADER_LEN
-        p.payloadSum = onesSum(buf, p.payloadOff, p.payloadLen, 0)
         const r = this.out.queueXmit(p, now)
         if (r === SendResult.Sent || r === SendResult.Queued) {
             s[IcmpMib.OutMsgs]++

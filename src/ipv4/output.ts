@@ -341,7 +341,7 @@ export class Ipv4Output {
         if (hlen > IPV4_HEADER_LEN) {
             const olen = hlen - IPV4_HEADER_LEN
             buf.fillAt(off + IPV4_HEADER_LEN, olen, 0)
-            buf.blitAt(off + IPV4_HEADER_LEN, pkt.options, pkt.optionsOff, pkt.optionsLen)
+            buf.blitAt(off + IPV4_HEADER_LEN, pkt.options, 0, pkt.optionsLen)
             // RFC 791 §3.2: later fragments keep only options with the copy flag
             if (offset > 0) ipv4OptionsForFragment(buf, off + IPV4_HEADER_LEN, olen)
             sum += onesSum(buf, off + IPV4_HEADER_LEN, olen, 0)
@@ -386,10 +386,11 @@ export function routeVerdict(type: RouteType, stats: IpStats): SendResult {
 
 /**
  * The transport checksum, now that the addresses are final (udp_send_skb / icmp_push_reply): the
- * payload's sum (taken once, from the caller's buffer) plus the header and pseudo-header words.
+ * payload's sum (taken from the caller's buffer) plus the header and pseudo-header words.
  */
 function finishTransport(pkt: OutPacket): void {
     const h = pkt.head
+    const data = onesSum(pkt.payload, pkt.payloadOff, pkt.payloadLen, 0)
     let sum: number
     if (pkt.protocol === 17) {
         const ulen = pkt.ipPayloadLen()
@@ -399,7 +400,7 @@ function finishTransport(pkt: OutPacket): void {
         h[5] = ulen
         // RFC 768: source port, destination port, length (in the header and the pseudo-header),
         // protocol, addresses, data
-        sum = pkt.payloadSum + pkt.srcPort + pkt.dstPort + ulen + ulen + 17 +
+        sum = data + ((h[0] << 8) | h[1]) + ((h[2] << 8) | h[3]) + ulen + ulen + 17 +
             (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff)
         sum = (sum & 0xffff) + (sum >>> 16)
         sum = (sum & 0xffff) + (sum >>> 16)
@@ -410,7 +411,7 @@ function finishTransport(pkt: OutPacket): void {
     } else if (pkt.protocol === 1) {
         h[2] = 0
         h[3] = 0
-        sum = onesSum(h, 0, pkt.headLen, pkt.payloadSum)
+        sum = onesSum(h, 0, pkt.headLen, data)
         const c = ~sum & 0xffff
         h[2] = c >> 8
         h[3] = c

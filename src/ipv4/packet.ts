@@ -14,20 +14,14 @@ export class OutPacket {
     ttl = 0
     dontFragment = false
     ident = 0
-    /** Transport ports, for hook rules (0 for ICMP). */
-    srcPort = 0
-    dstPort = 0
     /** Transport header bytes. */
     readonly head = Buffer.alloc(8)
     headLen = 0
     payload: Buffer = null
     payloadOff = 0
     payloadLen = 0
-    /** One's-complement sum of the payload, for the transport checksum (address independent). */
-    payloadSum = 0
-    /** IP options, unpadded; referenced, not copied. */
+    /** IP options, unpadded (the socket's own copy). */
     options: Buffer = null
-    optionsOff = 0
     optionsLen = 0
     /** Set by routing. */
     route = NO_ROUTE
@@ -43,6 +37,16 @@ export class OutPacket {
     /** The Ethernet header the frames go out with (the neighbour's hh cache, or a group address). */
     hh: Buffer = null
     hhOff = 0
+
+    /** The UDP source port (hook rules match it); 0 for other protocols. */
+    srcPort(): number {
+        return this.protocol === 17 ? (this.head[0] << 8) | this.head[1] : 0
+    }
+
+    /** The UDP destination port; 0 for other protocols. */
+    dstPort(): number {
+        return this.protocol === 17 ? (this.head[2] << 8) | this.head[3] : 0
+    }
 
     /** IP payload length: transport header + data. */
     ipPayloadLen(): number {

@@ -11,7 +11,7 @@ import { FifoQdisc } from "../dev/qdisc"
 import { ArpOperation, ArpRepr, ARP_LEN } from "../wire/arp"
 import { ETHERNET_HEADER_LEN, EtherType, ethernetEmit } from "../wire/ethernet"
 import { WireError } from "../wire/error"
-import { TokenBucket } from "../util/tokenbucket"
+import { takeToken, tokenBucket } from "../util/tokenbucket"
 import { ipv4IsMartian, macIsGroup } from "../wire/addr"
 import { NeighTable, NO_NEIGH, Solicitor } from "./neighbour"
 
@@ -52,7 +52,8 @@ export function newArpStats(): ArpStats {
 export class Arp implements Solicitor {
     readonly stats = newArpStats()
     private readonly repr = new ArpRepr()
-    private readonly replyLimit: TokenBucket
+    /** Token bucket of ARP replies (tokenbucket.ts). */
+    private readonly replyLimit: Buffer
     /** Interface address (0 while unconfigured) and prefix (for the subnet's broadcast address). */
     ourIp = 0
     prefix = 32
@@ -63,7 +64,7 @@ export class Arp implements Solicitor {
         readonly qdisc: FifoQdisc,
         repliesPerSec: number
     ) {
-        this.replyLimit = new TokenBucket(repliesPerSec, repliesPerSec)
+        this.replyLimit = tokenBucket(repliesPerSec)
         neigh.solicitor = this
     }
 
@@ -135,7 +136,7 @@ export class Arp implements Solicitor {
             // the asker will talk to us: learn it (neigh_event_ns creates a STALE entry)
             if (n === NO_NEIGH && r.senderIp !== 0) n = this.neigh.create(r.senderIp, now)
             if (n !== NO_NEIGH) this.neigh.update(n, r.senderMac, 0, false, now)
-            if (this.replyLimit.take(now)) {
+            if (takeToken(this.replyLimit, now)) {
                 if (this.send(ArpOperation.Reply, r.senderMac, 0, r.senderIp, r.senderMac, this.ourIp))
                     this.stats[ArpMib.replies_sent]++
             } else this.stats[ArpMib.rate_limited]++

@@ -144,16 +144,23 @@ export class NeighTable implements PendingSink, PoolRoomMaker {
     /** Every entry, NEIGH_ENTRY_LEN bytes each: neighbour `n` starts at n * NEIGH_ENTRY_LEN. */
     readonly buf: Buffer
     readonly capacity: number
+    /** Linux retrans_time_ms, ucast_solicit (requests before FAILED), base_reachable_time_ms. */
+    readonly retransMs: number
+    readonly maxProbes: number
+    readonly reachableMs: number
     readonly stats = newNeighStats()
     readonly pending: PendingQueue
     solicitor: Solicitor = null
 
     constructor(
-        readonly params: NeighParams,
+        params: NeighParams,
         readonly ourMac: Buffer,
         readonly qdisc: FifoQdisc
     ) {
         this.capacity = params.capacity
+        this.retransMs = params.retransMs
+        this.maxProbes = params.probes
+        this.reachableMs = params.reachableMs
         this.buf = Buffer.alloc(params.capacity * NEIGH_ENTRY_LEN)
         this.pending = new PendingQueue(qdisc.pool, params.capacity, params.pendingPackets, params.pendingBytes)
         this.pending.stats = this.stats
@@ -309,7 +316,7 @@ export class NeighTable implements PendingSink, PoolRoomMaker {
         // NONE or FAILED: start resolving (first request now, then every retransMs)
         setState(this.buf, n, NudState.Incomplete)
         setProbes(this.buf, n, 1)
-        setTimer(this.buf, n, now + this.params.retransMs)
+        setTimer(this.buf, n, now + this.retransMs)
         if (this.solicitor) this.solicitor.solicit(n, false)
         return false
     }
@@ -370,11 +377,10 @@ export class NeighTable implements PendingSink, PoolRoomMaker {
      * REACHABLE -> STALE after the reachable time, DELAY -> PROBE.
      */
     tick(now: number): void {
-        const p = this.params
         for (let n = 0; n < this.capacity; n++) {
             switch (this.state(n)) {
                 case NudState.Reachable:
-                    if (now - confirmed(this.buf, n) >= p.reachableMs) setState(this.buf, n, NudState.Stale)
+                    if (now - confirmed(this.buf, n) >= this.reachableMs) setState(this.buf, n, NudState.Stale)
                     break
                 case NudState.Delay:
                     if (now >= timer(this.buf, n)) {
@@ -384,7 +390,7 @@ export class NeighTable implements PendingSink, PoolRoomMaker {
                         } else {
                             setState(this.buf, n, NudState.Probe)
                             setProbes(this.buf, n, 1)
-                            setTimer(this.buf, n, now + p.retransMs)
+                            setTimer(this.buf, n, now + this.retransMs)
                             if (this.solicitor) this.solicitor.solicit(n, true)
                         }
                     }
@@ -392,10 +398,10 @@ export class NeighTable implements PendingSink, PoolRoomMaker {
                 case NudState.Incomplete:
                 case NudState.Probe:
                     if (now >= timer(this.buf, n)) {
-                        if (probes(this.buf, n) >= p.probes) this.fail(n)
+                        if (probes(this.buf, n) >= this.maxProbes) this.fail(n)
                         else {
                             setProbes(this.buf, n, probes(this.buf, n) + 1)
-                            setTimer(this.buf, n, now + p.retransMs)
+                            setTimer(this.buf, n, now + this.retransMs)
                             if (this.solicitor) this.solicitor.solicit(n, this.state(n) === NudState.Probe)
                         }
                     }

@@ -10,7 +10,6 @@ import * as ds from "@devicescript/core"
 import { NO_ROUTE, RouteType } from "../ipv4/fib"
 import { NO_NEIGH, NudState } from "../neigh/neighbour"
 import { ipv4IsMulticast } from "../wire/addr"
-import { onesSum } from "../wire/checksum"
 import { setU16 } from "../wire/bytes"
 import { udpCheck, udpDstPort, udpSrcPort, udpLength, UDP_HEADER_LEN } from "../wire/udp"
 import { WireError } from "../wire/error"
@@ -53,14 +52,13 @@ export class UdpSocket {
     }
 
     /**
-     * IP_OPTIONS: options (RFC 791 §3.1) for every datagram, unpadded, at most 40 bytes; referenced,
-     * not copied. Returns false for a malformed or oversized list.
+     * IP_OPTIONS: options (RFC 791 §3.1) for every datagram, unpadded, at most 40 bytes; copied.
+     * Returns false for a malformed or oversized list.
      */
     setOptions(opts: Buffer, off: number, len: number): boolean {
         if (len > IPV4_MAX_OPTIONS_LEN || off + len > opts.length || ipv4OptionsCheck(opts, off, len) !== WireError.Ok)
             return false
-        this.pkt.options = len > 0 ? opts : null
-        this.pkt.optionsOff = off
+        this.pkt.options = len > 0 ? opts.slice(off, off + len) : null
         this.pkt.optionsLen = len
         return true
     }
@@ -132,13 +130,10 @@ export class UdpSocket {
         if (!this.open || port <= 0 || port > 0xffff || o < 0 || n < 0 || o + n > payload.length) return SendResult.MessageTooBig
         const p = this.pkt
         p.dst = addr >>> 0
-        p.dstPort = port
-        p.srcPort = this.localPort
         setU16(p.head, 2, port)
         p.payload = payload
         p.payloadOff = o
         p.payloadLen = n
-        p.payloadSum = onesSum(payload, o, n, 0)
         p.tos = this.tos
         p.ttl = this.ttl
         const mtu = t.out.dev.mtu

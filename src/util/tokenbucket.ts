@@ -1,22 +1,31 @@
 // A token bucket (the shape of Linux's icmp_global_allow / inet_peer rate limits): `ratePerSec`
-// tokens a second, at most `burst` saved up.
+// tokens a second, at most one second's worth saved up. The state is three f64 in a small Buffer
+// (tokens, time of the last refill in ms, rate) handled by functions: no class, no object.
 
-export class TokenBucket {
-    private tokens: number
-    private last = 0
+const TOKENS = 0
+const LAST = 8
+const RATE = 16
 
-    constructor(readonly ratePerSec: number, readonly burst: number) {
-        this.tokens = burst
+export function tokenBucket(ratePerSec: number): Buffer {
+    const b = Buffer.alloc(24)
+    b.setAt(TOKENS, "f64", ratePerSec)
+    b.setAt(RATE, "f64", ratePerSec)
+    return b
+}
+
+/** Take one token at time `now` (ms); false when the rate is exceeded. */
+export function takeToken(b: Buffer, now: number): boolean {
+    const last = b.getAt(LAST, "f64")
+    let tokens = b.getAt(TOKENS, "f64")
+    if (now > last) {
+        const rate = b.getAt(RATE, "f64")
+        tokens = Math.min(rate, tokens + ((now - last) * rate) / 1000)
+        b.setAt(LAST, "f64", now)
     }
-
-    /** Take one token at time `now` (ms); false when the rate is exceeded. */
-    take(now: number): boolean {
-        if (now > this.last) {
-            this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) * this.ratePerSec) / 1000)
-            this.last = now
-        }
-        if (this.tokens < 1) return false
-        this.tokens -= 1
-        return true
+    if (tokens < 1) {
+        b.setAt(TOKENS, "f64", tokens)
+        return false
     }
+    b.setAt(TOKENS, "f64", tokens - 1)
+    return true
 }
