@@ -8,7 +8,8 @@
 
 import { newMib } from "../dev/counters"
 import { FifoQdisc } from "../dev/qdisc"
-import { ArpOperation, ArpRepr, ARP_LEN } from "../wire/arp"
+import { arpCheck, arpEmit, ArpField, ArpOperation, ARP_LEN } from "../wire/arp"
+import { getU16, getU32 } from "../wire/bytes"
 import { ETHERNET_HEADER_LEN, EtherType, ethernetEmit } from "../wire/ethernet"
 import { WireError } from "../wire/error"
 import { takeToken, tokenBucket } from "../util/tokenbucket"
@@ -51,7 +52,6 @@ export function newArpStats(): ArpStats {
 
 export class Arp implements Solicitor {
     readonly stats = newArpStats()
-    private readonly repr = new ArpRepr()
     /** Token bucket of ARP replies (tokenbucket.ts). */
     private readonly replyLimit: Buffer
     /** Interface address (0 while unconfigured) and prefix (for the subnet's broadcast address). */
@@ -69,7 +69,7 @@ export class Arp implements Solicitor {
     }
 
     /** arp_send: one ARP frame into the qdisc. */
-    private send(op: number, ethDst: Buffer, ethDstOff: number, targetIp: number, targetMac: Buffer, senderIp: number): boolean {
+    private send(op: number, ethDst: Buffer, ethDstOff: number, targetIp: number, targetMac: Buffer, targetMacOff: number, senderIp: number): boolean {
         const q = this.qdisc
         const at = q.reserve(ARP_FRAME_LEN)
         if (at < 0) {
@@ -78,14 +78,7 @@ export class Arp implements Solicitor {
         }
         const buf = q.pool.buf
         ethernetEmit(buf, at, ethDst, ethDstOff, this.ourMac, EtherType.Arp)
-        const r = this.repr
-        // target first: targetMac may be this.repr's own senderMac (a reply to what was parsed)
-        r.targetMac.blitAt(0, targetMac, 0, 6)
-        r.targetIp = targetIp
-        r.operation = op
-        r.senderMac.blitAt(0, this.ourMac, 0, 6)
-        r.senderIp = senderIp
-        r.emit(buf, at + ETHERNET_HEADER_LEN)
+        arpEmit(buf, at + ETHERNET_HEADER_LEN, op, this.ourMac, senderIp, targetMac, targetMacOff, targetIp)
         q.enqueue(ARP_FRAME_LEN)
         return true
     }
@@ -94,50 +87,53 @@ export class Arp implements Solicitor {
     solicit(n: number, unicast: boolean): void {
         const t = this.neigh
         const sent = unicast
-            ? this.send(ArpOperation.Request, t.buf, t.hhOffset(n), t.ip(n), ZERO_MAC, this.ourIp)
-            : this.send(ArpOperation.Request, BROADCAST, 0, t.ip(n), ZERO_MAC, this.ourIp)
+            ? this.send(ArpOperation.Request, t.buf, t.hhOffset(n), t.ip(n), ZERO_MAC, 0, this.ourIp)
+            : this.send(ArpOperation.Request, BROADCAST, 0, t.ip(n), ZERO_MAC, 0, this.ourIp)
         if (sent)
             this.stats[ArpMib.requests_sent]++
     }
 
     /** Gratuitous ARP when the interface comes up, so peers refresh stale entries for us. */
     announce(): void {
-        if (this.ourIp !== 0 && this.send(ArpOperation.Request, BROADCAST, 0, this.ourIp, ZERO_MAC, this.ourIp))
+        if (this.ourIp !== 0 && this.send(ArpOperation.Request, BROADCAST, 0, this.ourIp, ZERO_MAC, 0, this.ourIp))
             this.stats[ArpMib.requests_sent]++
     }
 
     /** arp_process: `len` bytes of ARP payload at `off` (after the Ethernet header). */
     receive(buf: Buffer, off: number, len: number, now: number): void {
-        const r = this.repr
-        if (r.parse(buf, off, len) !== WireError.Ok) {
+        if (arpCheck(buf, off, len) !== WireError.Ok) {
             this.stats[ArpMib.errors]++
             return
         }
-        const isRequest = r.operation === ArpOperation.Request
+        // read in place: the sender's MAC stays in the received frame
+        const mac = off + ArpField.SenderMac
+        const senderIp = getU32(buf, off + ArpField.SenderIp)
+        const targetIp = getU32(buf, off + ArpField.TargetIp)
+        const isRequest = getU16(buf, off + ArpField.Operation) === ArpOperation.Request
         if (isRequest) this.stats[ArpMib.requests_received]++
         else this.stats[ArpMib.replies_received]++
         // our own frame looped back, or an RFC 5227 probe (sender 0.0.0.0): nothing to learn
-        if (r.senderMac.getAt(0, "u32") === this.ourMac.getAt(0, "u32") && r.senderMac.getAt(4, "u16") === this.ourMac.getAt(4, "u16"))
+        if (buf.getAt(mac, "u32") === this.ourMac.getAt(0, "u32") && buf.getAt(mac + 4, "u16") === this.ourMac.getAt(4, "u16"))
             return
-        if (r.senderIp === this.ourIp && this.ourIp !== 0) {
+        if (senderIp === this.ourIp && this.ourIp !== 0) {
             this.stats[ArpMib.conflicts]++
             return
         }
         // a sender no host can be (a group MAC; broadcast, multicast, loopback, this network) is neither
         // answered nor learnt; 0.0.0.0 is an RFC 5227 probe: answered below (we defend our address),
         // not learnt
-        if (macIsGroup(r.senderMac, 0) || (r.senderIp !== 0 && ipv4IsMartian(r.senderIp, this.ourIp, this.prefix))) {
+        if (macIsGroup(buf, mac) || (senderIp !== 0 && ipv4IsMartian(senderIp, this.ourIp, this.prefix))) {
             this.stats[ArpMib.martians]++
             return
         }
-        const forUs = r.targetIp === this.ourIp && this.ourIp !== 0
-        let n = r.senderIp === 0 ? NO_NEIGH : this.neigh.lookup(r.senderIp)
+        const forUs = targetIp === this.ourIp && this.ourIp !== 0
+        let n = senderIp === 0 ? NO_NEIGH : this.neigh.lookup(senderIp)
         if (isRequest && forUs) {
             // the asker will talk to us: learn it (neigh_event_ns creates a STALE entry)
-            if (n === NO_NEIGH && r.senderIp !== 0) n = this.neigh.create(r.senderIp, now)
-            if (n !== NO_NEIGH) this.neigh.update(n, r.senderMac, 0, false, now)
+            if (n === NO_NEIGH && senderIp !== 0) n = this.neigh.create(senderIp, now)
+            if (n !== NO_NEIGH) this.neigh.update(n, buf, mac, false, now)
             if (takeToken(this.replyLimit, now)) {
-                if (this.send(ArpOperation.Reply, r.senderMac, 0, r.senderIp, r.senderMac, this.ourIp))
+                if (this.send(ArpOperation.Reply, buf, mac, senderIp, buf, mac, this.ourIp))
                     this.stats[ArpMib.replies_sent]++
             } else this.stats[ArpMib.rate_limited]++
             return
@@ -148,6 +144,6 @@ export class Arp implements Solicitor {
             return
         }
         // an entry exists: refresh it; a reply to us confirms it (REACHABLE), anything else is STALE
-        this.neigh.update(n, r.senderMac, 0, !isRequest && forUs, now)
+        this.neigh.update(n, buf, mac, !isRequest && forUs, now)
     }
 }

@@ -36,6 +36,32 @@ export function arpCheck(buf: Buffer, off: number, len: number): WireError {
     return WireError.Ok
 }
 
+/**
+ * Write exactly ARP_LEN bytes at `off`: an Ethernet/IPv4 ARP packet, the sender's MAC from
+ * `senderMac`, the target's from `targetMac` at `targetMacOff` (they may overlap the packet read).
+ */
+export function arpEmit(
+    buf: Buffer,
+    off: number,
+    op: ArpOperation,
+    senderMac: Buffer,
+    senderIp: number,
+    targetMac: Buffer,
+    targetMacOff: number,
+    targetIp: number
+): void {
+    // the target first: it may be the sender of a packet being answered in the same buffer
+    buf.blitAt(off + ArpField.TargetMac, targetMac, targetMacOff, 6)
+    setU32(buf, off + ArpField.TargetIp, targetIp)
+    setU16(buf, off + ArpField.HardwareType, 1)
+    setU16(buf, off + ArpField.ProtocolType, 0x0800)
+    buf[off + ArpField.HardwareLen] = 6
+    buf[off + ArpField.ProtocolLen] = 4
+    setU16(buf, off + ArpField.Operation, op)
+    buf.blitAt(off + ArpField.SenderMac, senderMac, 0, 6)
+    setU32(buf, off + ArpField.SenderIp, senderIp)
+}
+
 /** The high-level form of an ARP packet; the MAC buffers are owned and reused, never reallocated. */
 export class ArpRepr {
     operation = 0
@@ -58,14 +84,6 @@ export class ArpRepr {
 
     /** Write exactly ARP_LEN bytes at `off`. */
     emit(buf: Buffer, off: number): void {
-        setU16(buf, off + ArpField.HardwareType, 1)
-        setU16(buf, off + ArpField.ProtocolType, 0x0800)
-        buf[off + ArpField.HardwareLen] = 6
-        buf[off + ArpField.ProtocolLen] = 4
-        setU16(buf, off + ArpField.Operation, this.operation)
-        buf.blitAt(off + ArpField.SenderMac, this.senderMac, 0, 6)
-        setU32(buf, off + ArpField.SenderIp, this.senderIp)
-        buf.blitAt(off + ArpField.TargetMac, this.targetMac, 0, 6)
-        setU32(buf, off + ArpField.TargetIp, this.targetIp)
+        arpEmit(buf, off, this.operation, this.senderMac, this.senderIp, this.targetMac, 0, this.targetIp)
     }
 }
