@@ -1,5 +1,5 @@
-// The driver objects alone, for the memory variants (see bench/memstack.ts): only the drivers are
-// linked here, on a bus that is never used.
+// The driver objects alone, for the memory variants (see bench/memstack.ts): only a driver is
+// linked in each program (host/bench/run.ts builds one per chip), on a bus that is never used.
 
 import { SpiBus } from "../src/drivers/spi"
 import { W5500Device } from "../src/drivers/w5500/device"
@@ -15,8 +15,11 @@ class NullBus implements SpiBus {
     deselect(): void {}
 }
 
-export function memDriver(chip: string): any {
-    const bus = new NullBus()
-    if (chip === "w5500") return new W5500Device(bus, BOARD_MAC, { task: false })
-    return new Enc28j60Device(bus, BOARD_MAC, { pollMs: 0 })
+// One function per chip, so that a program calling one links only that driver.
+export function memW5500(): W5500Device {
+    return new W5500Device(new NullBus(), BOARD_MAC, { task: false })
+}
+
+export function memEnc28j60(): Enc28j60Device {
+    return new Enc28j60Device(new NullBus(), BOARD_MAC, { pollMs: 0 })
 }

@@ -5,7 +5,7 @@
 import * as ds from "@devicescript/core"
 import { StackConfig, RouteKind } from "./config/types"
 import { NetDevice, NetDeviceOwner } from "./dev/netdev"
-import { LinkStats, formatLinkStats, formatQdiscStats, LinkMib, newLinkStats } from "./dev/counters"
+import { LinkStats, formatLinkStats, formatQdiscStats, LinkMib, newMib } from "./dev/counters"
 import { FifoQdisc, packetPoolSize } from "./dev/qdisc"
 import { FrameRing } from "./dev/ring"
 import { TxDrain } from "./dev/drain"
@@ -45,7 +45,10 @@ export class StackConfigError extends Error {
 }
 
 export class NetStack implements NetDeviceOwner {
-    readonly link = newLinkStats()
+    /** Every counter of the stack (dev/counters.ts): the Link, Qdisc, Ip, Icmp, Udp, Neigh and Arp groups. */
+    readonly counters = newMib(ArpMib.Count)
+    /** The link group (indexed by LinkMib), the same array. */
+    readonly link: LinkStats
     readonly fib: Fib
     /** Every frame the stack holds: queued for the device, or waiting for ARP. */
     readonly pool: FrameRing
@@ -63,9 +66,11 @@ export class NetStack implements NetDeviceOwner {
     /** The configuration is read here and not kept: it is the application's. */
     constructor(config: StackConfig, readonly dev: NetDevice) {
         const c = config
+        const k = this.counters
+        this.link = k
         this.fib = new Fib(c.fibCapacity)
         this.pool = new FrameRing(packetPoolSize(c.qdiscLimitPackets, c.qdiscLimitBytes, c.neighPendingPackets, c.neighPendingBytes))
-        this.qdisc = new FifoQdisc(this.pool, c.qdiscLimitPackets, c.qdiscLimitBytes)
+        this.qdisc = new FifoQdisc(this.pool, c.qdiscLimitPackets, c.qdiscLimitBytes, k)
         this.drain = new TxDrain(this.qdisc, dev, this.link)
         this.qdisc.waker = this.drain
         this.neigh = new NeighTable(
@@ -78,14 +83,15 @@ export class NetStack implements NetDeviceOwner {
                 pendingBytes: c.neighPendingBytes,
             },
             dev.mac,
-            this.qdisc
+            this.qdisc,
+            k
         )
-        this.arp = new Arp(dev.mac, this.neigh, this.qdisc, c.icmpRatePerSec)
-        this.ip = new Ipv4Output(this.fib, this.neigh, this.qdisc, dev, this.link, c.hookRuleCapacity)
+        this.arp = new Arp(dev.mac, this.neigh, this.qdisc, c.icmpRatePerSec, k)
+        this.ip = new Ipv4Output(this.fib, this.neigh, this.qdisc, dev, c.hookRuleCapacity, k)
         this.ip.defaultTtl = c.defaultTtl
         this.ip.maxDatagram = c.maxDatagram
-        this.input = new Ipv4Input(this.ip, c.icmpRatePerSec)
-        this.udp = new UdpTable(this.ip, UDP_SOCKETS)
+        this.input = new Ipv4Input(this.ip, c.icmpRatePerSec, k)
+        this.udp = new UdpTable(this.ip, UDP_SOCKETS, k)
         this.udp.clock = this
         this.input.udp = this.udp
         this.setAddress(c.address, c.prefix, c.gateway)

@@ -1,9 +1,11 @@
 // Link-level counters, named as `ip -s link` prints them (struct rtnl_link_stats64), and the qdisc
 // counters `tc -s qdisc` prints (struct gnet_stats_basic / gnet_stats_queue).
 //
-// Every counter group of the stack is an array of numbers indexed by a const enum, as Linux keeps
-// its SNMP MIBs (SNMP_INC_STATS(mib, IPSTATS_MIB_OUTREQUESTS)): 8 bytes a counter on the heap,
-// where an object field takes about 18, and no class per group.
+// Every counter of the stack is a number in one array (NetStack.counters) indexed by const enums,
+// as Linux keeps its SNMP MIBs (SNMP_INC_STATS(mib, IPSTATS_MIB_OUTREQUESTS)): 8 bytes a counter on
+// the heap, where an object field takes about 18, and no class per group. Each group's enum starts
+// where the previous one ends (Link, Qdisc, Ip, Icmp, Udp, Neigh, Arp); a group's type names the
+// array it is indexed with.
 
 /** A counter table of `n` zeros. */
 export function newMib(n: number): number[] {
@@ -34,14 +36,10 @@ export const enum LinkMib {
 /** A LinkMib table: one number per counter, indexed by LinkMib. */
 export type LinkStats = number[]
 
-export function newLinkStats(): LinkStats {
-    return newMib(LinkMib.Count)
-}
-
 /** Indices of QdiscStats. */
 export const enum QdiscMib {
     /** Sent to the device. */
-    bytes,
+    bytes = LinkMib.Count,
     packets,
     /** Tail drops (limit reached) and frames lost below the qdisc. */
     drops,
@@ -56,10 +54,6 @@ export const enum QdiscMib {
 
 /** A QdiscMib table: one number per counter, indexed by QdiscMib. */
 export type QdiscStats = number[]
-
-export function newQdiscStats(): QdiscStats {
-    return newMib(QdiscMib.Count)
-}
 
 export function formatLinkStats(s: LinkStats): string {
     return (

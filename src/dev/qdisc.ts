@@ -3,7 +3,7 @@
 // in place (reserve(), write, enqueue()), and frames waiting for ARP join the queue without a copy
 // when their neighbour resolves (adopt()).
 
-import { QdiscStats, QdiscMib, newQdiscStats } from "./counters"
+import { QdiscStats, QdiscMib } from "./counters"
 import { FrameRing, RECORD_HEADER } from "./ring"
 
 /** The record tag of a queued frame; pending frames carry their neighbour's index. */
@@ -20,7 +20,6 @@ export interface PoolRoomMaker {
 }
 
 export class FifoQdisc {
-    readonly stats = newQdiscStats()
     /** Kicked after every enqueue (netif_schedule: wake the drain). */
     waker: QdiscWaker = null
     /**
@@ -30,7 +29,12 @@ export class FifoQdisc {
      */
     roomMaker: PoolRoomMaker = null
 
-    constructor(readonly pool: FrameRing, readonly limitPackets: number, readonly limitBytes: number) {}
+    constructor(
+        readonly pool: FrameRing,
+        readonly limitPackets: number,
+        readonly limitBytes: number,
+        readonly stats: QdiscStats
+    ) {}
 
     /** Room under both limits for `frames` more frames of `bytes` bytes in all. */
     hasRoom(frames: number, bytes: number): boolean {

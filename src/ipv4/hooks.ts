@@ -61,15 +61,17 @@ export class HookEntry {
 }
 
 export class HookChain {
-    readonly entries: HookEntry[] = []
+    /** Created with the first rule: an empty chain costs no array. */
+    private entries: HookEntry[] = null
     /** Entries in use, in order; the walk stops at `used`. */
     used = 0
 
     /** Entries are allocated as rules are added (configuration time), never beyond `capacity`. */
-    constructor(readonly name: string, readonly capacity: number) {}
+    constructor(readonly capacity: number) {}
 
     private next(): HookEntry {
         if (this.used >= this.capacity) return null
+        if (this.entries === null) this.entries = []
         if (this.used === this.entries.length) this.entries.push(new HookEntry())
         const e = this.entries[this.used++]
         e.inUse = true

@@ -3,7 +3,7 @@
 // icmp_global_allow does). No reassembly: fragments are counted and dropped (ReasmFails).
 // UDP datagrams go to the socket table.
 
-import { IcmpStats, IpMib, IcmpMib, newIcmpStats } from "./mib"
+import { IcmpStats, IpMib, IcmpMib } from "./mib"
 import { Ipv4Output, SendResult } from "./output"
 import { OutPacket } from "./packet"
 import { takeToken, tokenBucket } from "../util/tokenbucket"
@@ -28,7 +28,6 @@ export interface UdpReceiver {
 }
 
 export class Ipv4Input {
-    readonly icmp = newIcmpStats()
     /** Token bucket of echo replies (tokenbucket.ts). */
     private readonly echoLimit: Buffer
     private readonly reply = new OutPacket()
@@ -36,7 +35,8 @@ export class Ipv4Input {
 
     constructor(
         readonly out: Ipv4Output,
-        echoRatePerSec: number
+        echoRatePerSec: number,
+        readonly icmp: IcmpStats
     ) {
         this.echoLimit = tokenBucket(echoRatePerSec)
         this.reply.protocol = 1

@@ -1,11 +1,11 @@
 // Counters named as Linux prints them in /proc/net/snmp (the IP-MIB / ICMP / UDP groups of
 // RFC 4293 and RFC 4113), readable from the firmware and printable.
 
-import { newMib } from "../dev/counters"
+import { QdiscMib } from "../dev/counters"
 
 /** Indices of IpStats. */
 export const enum IpMib {
-    InReceives,
+    InReceives = QdiscMib.Count,
     InHdrErrors,
     InAddrErrors,
     InUnknownProtos,
@@ -25,13 +25,9 @@ export const enum IpMib {
 /** A IpMib table: one number per counter, indexed by IpMib. */
 export type IpStats = number[]
 
-export function newIpStats(): IpStats {
-    return newMib(IpMib.Count)
-}
-
 /** Indices of IcmpStats. */
 export const enum IcmpMib {
-    InMsgs,
+    InMsgs = IpMib.Count,
     InErrors,
     InEchos,
     InEchoReps,
@@ -48,13 +44,9 @@ export const enum IcmpMib {
 /** A IcmpMib table: one number per counter, indexed by IcmpMib. */
 export type IcmpStats = number[]
 
-export function newIcmpStats(): IcmpStats {
-    return newMib(IcmpMib.Count)
-}
-
 /** Indices of UdpStats. */
 export const enum UdpMib {
-    InDatagrams,
+    InDatagrams = IcmpMib.Count,
     NoPorts,
     InErrors,
     OutDatagrams,
@@ -65,10 +57,6 @@ export const enum UdpMib {
 
 /** A UdpMib table: one number per counter, indexed by UdpMib. */
 export type UdpStats = number[]
-
-export function newUdpStats(): UdpStats {
-    return newMib(UdpMib.Count)
-}
 
 export function formatIpStats(s: IpStats): string {
     return (

@@ -8,7 +8,7 @@
 
 import { FifoQdisc } from "../dev/qdisc"
 import { NetDevice } from "../dev/netdev"
-import { LinkStats, LinkMib, QdiscMib } from "../dev/counters"
+import { LinkMib, QdiscMib } from "../dev/counters"
 import { NeighTable, NEIGH_ENTRY_LEN, NO_NEIGH } from "../neigh/neighbour"
 import { ETHERNET_HEADER_LEN, EtherType } from "../wire/ethernet"
 import { IPV4_DF, IPV4_HEADER_LEN, IPV4_MF, ipv4OptionsForFragment } from "../wire/ipv4"
@@ -18,7 +18,7 @@ import { ipv4MulticastMac } from "../wire/addr"
 import { Fib, NO_ROUTE, RouteType } from "./fib"
 import { HookChain, Verdict } from "./hooks"
 import { OutPacket } from "./packet"
-import { IpStats, IpMib, newIpStats } from "./mib"
+import { IpStats, IpMib } from "./mib"
 
 /** What happened to a datagram handed to the output path. */
 export const enum SendResult {
@@ -78,10 +78,7 @@ export function sendResultName(r: SendResult): string {
     return "unknown"
 }
 
-const BROADCAST_MAC = hex`ff ff ff ff ff ff`
-
 export class Ipv4Output {
-    readonly stats = newIpStats()
     readonly localOut: HookChain
     readonly postRouting: HookChain
     /** Interface address and prefix (the connected route), and the subnet's directed broadcast. */
@@ -93,19 +90,18 @@ export class Ipv4Output {
     maxDatagram = 16000
     /** Global IP ID counter (RFC 6864 §4.2: must not repeat quickly for fragmentable datagrams). */
     private nextIdent = 1
-    /** Scratch for multicast destination MACs. */
-    private readonly mcastHh = Buffer.alloc(ETHERNET_HEADER_LEN)
 
     constructor(
         readonly fib: Fib,
         readonly neigh: NeighTable,
         readonly qdisc: FifoQdisc,
         readonly dev: NetDevice,
-        readonly link: LinkStats,
-        hookCapacity: number
+        hookCapacity: number,
+        /** The stack's counters (dev/counters.ts): the IP group, and the link group's carrier errors. */
+        readonly stats: IpStats
     ) {
-        this.localOut = new HookChain("LOCAL_OUT", hookCapacity)
-        this.postRouting = new HookChain("POST_ROUTING", hookCapacity)
+        this.localOut = new HookChain(hookCapacity)
+        this.postRouting = new HookChain(hookCapacity)
     }
 
     setAddress(address: number, prefix: number): void {
@@ -138,7 +134,7 @@ export class Ipv4Output {
         }
         if (!this.dev.carrier()) {
             this.stats[IpMib.OutDiscards]++
-            this.link[LinkMib.tx_carrier_errors]++
+            this.stats[LinkMib.tx_carrier_errors]++
             return SendResult.LinkDown
         }
         const total = IPV4_HEADER_LEN + ((pkt.optionsLen + 3) & ~3) + pkt.ipPayloadLen()
@@ -195,14 +191,8 @@ export class Ipv4Output {
         let hh: Buffer = null
         let hhOff = 0
         let n = NO_NEIGH
-        if (dst === 0xffffffff || dst === this.subnetBroadcast) {
-            hh = this.mcastHh
-            hh.blitAt(0, BROADCAST_MAC, 0, 6)
-        } else if (dst >>> 28 === 0xe) {
-            // multicast, RFC 5771
-            hh = this.mcastHh
-            ipv4MulticastMac(dst, hh, 0)
-        } else {
+        // a broadcast or multicast destination maps to its MAC directly (emitFrames writes it)
+        if (dst !== 0xffffffff && dst !== this.subnetBroadcast && dst >>> 28 !== 0xe) {
             const gw = this.fib.gateway(rt)
             const nexthop = gw !== 0 ? gw : dst
             // the neighbour of the previous datagram, while it is still the entry for this next hop
@@ -222,16 +212,13 @@ export class Ipv4Output {
                 hhOff = n * NEIGH_ENTRY_LEN
             }
         }
-        if (hh === this.mcastHh) {
-            hh.blitAt(6, this.dev.mac, 0, 6)
-            setU16(hh, 12, EtherType.Ipv4)
-        }
-
+        // to the qdisc: resolved, or a group address; else to n's pending queue
+        const toQdisc = hh !== null || n === NO_NEIGH
         const q = this.qdisc
         pkt.hh = hh
         pkt.hhOff = hhOff
         pkt.fragNext = 0
-        if (hh !== null && !pkt.partialOk) {
+        if (toQdisc && !pkt.partialOk) {
             if (!q.hasRoom(frames, frameBytes)) {
                 q.stats[QdiscMib.drops] += frames
                 q.stats[QdiscMib.overlimits]++
@@ -239,8 +226,7 @@ export class Ipv4Output {
                 return SendResult.QueueFull
             }
         }
-        if (hh === null) return this.emitFrames(pkt, n, hlen, total - hlen, fragData, frames)
-        return this.emitFrames(pkt, NO_NEIGH, hlen, total - hlen, fragData, frames)
+        return this.emitFrames(pkt, toQdisc ? NO_NEIGH : n, hlen, total - hlen, fragData, frames)
     }
 
     /** Blocking sends: enqueue the fragments that fit now. Sent when the last one is in. */
@@ -252,8 +238,9 @@ export class Ipv4Output {
     }
 
     /**
-     * Build frames from pkt.fragNext on, in place, into the qdisc (pkt.hh set) or the pending queue
-     * of `n`: one frame when the datagram fits the MTU, else the fragments (ip_fragment).
+     * Build frames from pkt.fragNext on, in place, into the qdisc (n = NO_NEIGH: with the header at
+     * pkt.hh, or to a group address when pkt.hh is null) or the pending queue of `n`: one frame when
+     * the datagram fits the MTU, else the fragments (ip_fragment).
      */
     private emitFrames(pkt: OutPacket, n: number, hlen: number, dataLen: number, fragData: number, frames: number): SendResult {
         const q = this.qdisc
@@ -264,7 +251,7 @@ export class Ipv4Output {
             const len = last ? dataLen - offset : fragData
             const frameLen = ETHERNET_HEADER_LEN + hlen + len
             let at: number
-            if (hh !== null) {
+            if (n === NO_NEIGH) {
                 if (pkt.partialOk && !q.hasRoom(1, frameLen)) {
                     pkt.fragNext = offset
                     return SendResult.InProgress
@@ -281,12 +268,16 @@ export class Ipv4Output {
             }
             if (hh !== null) buf.blitAt(at, hh, pkt.hhOff, ETHERNET_HEADER_LEN)
             else {
-                buf.fillAt(at, 6, 0)
+                // pending: the destination is filled in on resolution; a group address: RFC 1112 §6.4
+                // (multicast, RFC 5771 224/4) or the broadcast address
+                if (n !== NO_NEIGH) buf.fillAt(at, 6, 0)
+                else if (pkt.dst >>> 28 === 0xe) ipv4MulticastMac(pkt.dst, buf, at)
+                else buf.fillAt(at, 6, 0xff)
                 buf.blitAt(at + 6, this.dev.mac, 0, 6)
                 setU16(buf, at + 12, EtherType.Ipv4)
             }
             this.emitFragment(buf, at + ETHERNET_HEADER_LEN, pkt, hlen, offset, len, !last && frames > 1)
-            if (hh !== null) q.enqueue(frameLen)
+            if (n === NO_NEIGH) q.enqueue(frameLen)
             else this.neigh.pending.commit(n, frameLen)
             offset += len
         }
@@ -295,7 +286,7 @@ export class Ipv4Output {
             this.stats[IpMib.FragOKs]++
             this.stats[IpMib.FragCreates] += frames
         }
-        return hh !== null ? SendResult.Sent : SendResult.Queued
+        return n === NO_NEIGH ? SendResult.Sent : SendResult.Queued
     }
 
     /** ip_select_ident: a global counter, wrapping at 16 bits and skipping 0. */

@@ -6,7 +6,6 @@
 // rate-limited; an unsolicited reply never creates an entry (arp_accept=0); nothing received changes
 // a PERMANENT entry; a frame claiming our address is counted as a conflict and learnt from nowhere.
 
-import { newMib } from "../dev/counters"
 import { FifoQdisc } from "../dev/qdisc"
 import { arpCheck, arpEmit, ArpField, ArpOperation, ARP_LEN } from "../wire/arp"
 import { getU16, getU32 } from "../wire/bytes"
@@ -14,7 +13,7 @@ import { ETHERNET_HEADER_LEN, EtherType, ethernetEmit } from "../wire/ethernet"
 import { WireError } from "../wire/error"
 import { takeToken, tokenBucket } from "../util/tokenbucket"
 import { ipv4IsMartian, macIsGroup } from "../wire/addr"
-import { NeighTable, NO_NEIGH, Solicitor } from "./neighbour"
+import { NeighMib, NeighTable, NO_NEIGH, Solicitor } from "./neighbour"
 
 export const ARP_FRAME_LEN = ETHERNET_HEADER_LEN + ARP_LEN
 const BROADCAST = hex`ff ff ff ff ff ff`
@@ -22,7 +21,7 @@ const ZERO_MAC = hex`00 00 00 00 00 00`
 
 /** Indices of ArpStats. */
 export const enum ArpMib {
-    requests_sent,
+    requests_sent = NeighMib.Count,
     replies_sent,
     requests_received,
     replies_received,
@@ -46,12 +45,7 @@ export const enum ArpMib {
 /** A ArpMib table: one number per counter, indexed by ArpMib. */
 export type ArpStats = number[]
 
-export function newArpStats(): ArpStats {
-    return newMib(ArpMib.Count)
-}
-
 export class Arp implements Solicitor {
-    readonly stats = newArpStats()
     /** Token bucket of ARP replies (tokenbucket.ts). */
     private readonly replyLimit: Buffer
     /** Interface address (0 while unconfigured) and prefix (for the subnet's broadcast address). */
@@ -62,7 +56,8 @@ export class Arp implements Solicitor {
         readonly ourMac: Buffer,
         readonly neigh: NeighTable,
         readonly qdisc: FifoQdisc,
-        repliesPerSec: number
+        repliesPerSec: number,
+        readonly stats: ArpStats
     ) {
         this.replyLimit = tokenBucket(repliesPerSec)
         neigh.solicitor = this

@@ -7,7 +7,7 @@
 // (they hold queued frames) are never evicted; when nothing can go, creation fails with a typed
 // error and the datagram is dropped and counted (table_fulls).
 
-import { newMib } from "../dev/counters"
+import { UdpMib } from "../ipv4/mib"
 import { FifoQdisc, PoolRoomMaker, QDISC_TAG } from "../dev/qdisc"
 import { PendingQueue, PendingSink } from "./pending"
 import { RECORD_HEADER } from "../dev/ring"
@@ -60,7 +60,7 @@ export const enum NeighError {
 
 /** Counters as `ip -s ntable show` prints them for arp_cache: indices of NeighStats. */
 export const enum NeighMib {
-    allocs,
+    allocs = UdpMib.Count,
     destroys,
     lookups,
     hits,
@@ -73,10 +73,6 @@ export const enum NeighMib {
 
 /** A NeighMib table: one number per counter, indexed by NeighMib. */
 export type NeighStats = number[]
-
-export function newNeighStats(): NeighStats {
-    return newMib(NeighMib.Count)
-}
 
 /** No entry (lookup and create). A neighbour is an index into the table. */
 export const NO_NEIGH = -1
@@ -148,14 +144,14 @@ export class NeighTable implements PendingSink, PoolRoomMaker {
     readonly retransMs: number
     readonly maxProbes: number
     readonly reachableMs: number
-    readonly stats = newNeighStats()
     readonly pending: PendingQueue
     solicitor: Solicitor = null
 
     constructor(
         params: NeighParams,
         readonly ourMac: Buffer,
-        readonly qdisc: FifoQdisc
+        readonly qdisc: FifoQdisc,
+        readonly stats: NeighStats
     ) {
         this.capacity = params.capacity
         this.retransMs = params.retransMs

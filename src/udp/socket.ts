@@ -5,7 +5,7 @@
 import { OutPacket } from "../ipv4/packet"
 import { Ipv4Output, SendResult } from "../ipv4/output"
 import { UdpReceiver } from "../ipv4/input"
-import { UdpStats, IpMib, UdpMib, newUdpStats } from "../ipv4/mib"
+import { UdpStats, IpMib, UdpMib } from "../ipv4/mib"
 import * as ds from "@devicescript/core"
 import { NO_ROUTE, RouteType } from "../ipv4/fib"
 import { NO_NEIGH, NudState } from "../neigh/neighbour"
@@ -178,7 +178,6 @@ export interface UdpClock {
 }
 
 export class UdpTable implements UdpReceiver {
-    readonly stats = newUdpStats()
     readonly sockets: UdpSocket[] = []
     private nextEphemeral = EPHEMERAL_FIRST
     lastError = UdpBindError.Ok
@@ -187,7 +186,8 @@ export class UdpTable implements UdpReceiver {
 
     constructor(
         readonly out: Ipv4Output,
-        readonly capacity: number
+        readonly capacity: number,
+        readonly stats: UdpStats
     ) {}
 
     private find(port: number): UdpSocket {

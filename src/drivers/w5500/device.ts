@@ -201,12 +201,13 @@ export class W5500Device implements NetDevice {
     private partialSince = -1
 
     private readonly mutex = new Mutex()
-    /** Frame header for buffer transfers. */
-    private readonly hdr = Buffer.alloc(FRAME_HEADER_LEN)
-    /** Register frames: header + up to 13 data bytes out, and what came back. */
+    /**
+     * Register frames: header + up to 13 data bytes out, and what came back. Buffer transfers use the
+     * first FRAME_HEADER_LEN bytes of `io` for their header and read the RX length header into `rsp`
+     * (the mutex keeps every transfer whole).
+     */
     private readonly io = Buffer.alloc(16)
     private readonly rsp = Buffer.alloc(16)
-    private readonly rxHdr = Buffer.alloc(RX_LEN_HEADER)
     private readonly rxBuf = Buffer.alloc(MAX_FRAME)
 
     constructor(
@@ -501,8 +502,8 @@ export class W5500Device implements NetDevice {
         let frames = 0
         while (frames < this.rxBatch && rsr - used >= RX_LEN_HEADER) {
             const at = (this.rxRd + used) & 0xffff
-            await this.readBuf(Block.S0Rx, at, this.rxHdr, 0, RX_LEN_HEADER)
-            const total = getU16(this.rxHdr, 0)
+            await this.readBuf(Block.S0Rx, at, this.rsp, 0, RX_LEN_HEADER)
+            const total = getU16(this.rsp, 0)
             if (total < MIN_FRAME + RX_LEN_HEADER || total > MAX_FRAME + RX_LEN_HEADER) {
                 await this.resync()
                 return frames
@@ -698,7 +699,7 @@ export class W5500Device implements NetDevice {
     }
 
     private async writeBuf(block: number, addr: number, buf: Buffer, off: number, len: number): Promise<void> {
-        const h = this.hdr
+        const h = this.io
         h[0] = addr >> 8
         h[1] = addr & 0xff
         h[2] = control(block, true)
@@ -713,7 +714,7 @@ export class W5500Device implements NetDevice {
     }
 
     private async readBuf(block: number, addr: number, buf: Buffer, off: number, len: number): Promise<void> {
-        const h = this.hdr
+        const h = this.io
         h[0] = addr >> 8
         h[1] = addr & 0xff
         h[2] = control(block, false)
