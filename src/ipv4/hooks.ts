@@ -49,13 +49,14 @@ export class HookEntry {
     packets = 0
     bytes = 0
 
-    matches(p: OutPacket): boolean {
+    /** Does a packet with these addresses, protocol and ports match the rule? */
+    matches(src: number, dst: number, protocol: number, srcPort: number, dstPort: number): boolean {
         return (
-            ((p.src & this.srcMask) >>> 0) === this.src &&
-            ((p.dst & this.dstMask) >>> 0) === this.dst &&
-            (this.protocol === 0 || p.protocol === this.protocol) &&
-            (this.srcPort === 0 || p.srcPort() === this.srcPort) &&
-            (this.dstPort === 0 || p.dstPort() === this.dstPort)
+            ((src & this.srcMask) >>> 0) === this.src &&
+            ((dst & this.dstMask) >>> 0) === this.dst &&
+            (this.protocol === 0 || protocol === this.protocol) &&
+            (this.srcPort === 0 || srcPort === this.srcPort) &&
+            (this.dstPort === 0 || dstPort === this.dstPort)
         )
     }
 }
@@ -122,13 +123,18 @@ export class HookChain {
     /** Walk the chain; `len` is the IP datagram length for the byte counters. */
     run(p: OutPacket, len: number): Verdict {
         const es = this.entries
+        // the packet's fields once per walk; a callback may change the destination
+        const srcPort = p.srcPort()
+        const dstPort = p.dstPort()
+        let dst = p.dst
         for (let i = 0; i < this.used; i++) {
             const e = es[i]
             if (e.fn !== null) {
                 e.packets++
                 e.bytes += len
                 if (e.fn(p) === Verdict.Drop) return Verdict.Drop
-            } else if (e.matches(p)) {
+                dst = p.dst
+            } else if (e.matches(p.src, dst, p.protocol, srcPort, dstPort)) {
                 e.packets++
                 e.bytes += len
                 if (e.verdict === Verdict.Drop) return Verdict.Drop
