@@ -3,8 +3,9 @@
 // allocates the padding first, then one of these, keeps the result in a top-level variable (so it
 // stays reachable), and ends either with ds.restart() (exit 0) or, when measuring, with an
 // allocation too large for any heap, whose OutOfMemory makes the simulator print (with -v) the
-// heap's exact "N objects, X B used, Y B free". Only the stack is linked here (the drivers are
-// measured by bench/memdrv.ts), so the program's statics are the stack's.
+// heap's exact "N objects, X B used, Y B free". The stack and the benchmark's TestDevice are linked
+// here (the drivers are measured by bench/memdrv.ts); the TestDevice's own statics are measured by
+// bench/memdev.ts and subtracted, so what remains of the program's statics is the stack's.
 
 import * as ds from "@devicescript/core"
 import { NetStack } from "../src/stack"

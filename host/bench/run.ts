@@ -781,7 +781,7 @@ interface MemResult {
 }
 
 async function runMem(o: Options): Promise<MemResult> {
-    log(`mem: compiling the bare program, the TestDevice program, the stack program and the driver program`)
+    log(`mem: compiling the bare program, the TestDevice program, the stack program and one program per driver`)
     const bins = {
         membare: await buildMem("membare"),
         memdev: await buildMem("memdev"),
