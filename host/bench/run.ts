@@ -909,6 +909,12 @@ function printCost(c: CostResult) {
             row("ARP table 32, dst last", "arp32:stack"),
         ])
     )
+    const r64 = u["default:stack"]?.[64] / u.floor?.[64]
+    const r1472 = u["default:stack"]?.[1472] / u.floor?.[1472]
+    out.push(
+        `   targets: stack / floor at most 5 at 64 bytes: ${fmt(r64, 1)}, ${r64 <= 5 ? "met" : "MISSED"}; under 2 at 1,472 bytes: ` +
+            `${fmt(r1472, 1)}, ${r1472 < 2 ? "met" : "MISSED"} (README, Benchmarks: why)`
+    )
     out.push("")
     out.push("   where the default-config time goes (µs per datagram, by layers, from entry points below the socket)")
     const d = (a: string, b: string) => SIZES.map((s) => fmt((u[a]?.[s] ?? NaN) - (b ? u[b]?.[s] ?? NaN : 0)))
@@ -987,6 +993,13 @@ function printSpi(s: SpiResult) {
         ])
     )
     out.push(`   idle receive poll: ${s.polls.map((p) => `${p.chip} ${fmt(p.transactions, 1)} transactions / ${fmt(p.bytes, 0)} B`).join(", ")}`)
+    const maxOf = (chip: string, k: "transactions" | "overhead") => Math.max(...s.rows.filter((r) => r.chip === chip).map((r) => r[k]))
+    const spiMet = maxOf("w5500", "transactions") <= 5 && maxOf("enc28j60", "transactions") <= 7 && Math.max(...s.rows.map((r) => r.overhead)) <= 16
+    out.push(
+        `   targets: W5500 at most 5 transactions a frame (${fmt(maxOf("w5500", "transactions"), 0)}), ENC28J60 at most 7 ` +
+            `(${fmt(maxOf("enc28j60", "transactions"), 0)}), at most 16 bytes besides the frame (${fmt(maxOf("w5500", "overhead"), 0)} / ` +
+            `${fmt(maxOf("enc28j60", "overhead"), 0)}): ${spiMet ? "met" : "MISSED"}`
+    )
     out.push("")
     out.push(`   frames/s bounds: t = 8*bytes/clock + transactions*t_x, t_x = ${s.txUs} µs per chip-select window; board spi.hz = ${s.boardHz / 1e6} MHz`)
     out.push(
