@@ -33,7 +33,7 @@ export const enum LinkMib {
     Count,
 }
 
-/** A LinkMib table: one number per counter, indexed by LinkMib. */
+/** The stack's counters array (dev/counters.ts), as the LinkMib group indexes it. */
 export type LinkStats = number[]
 
 /** Indices of QdiscStats. */
@@ -52,7 +52,7 @@ export const enum QdiscMib {
     Count,
 }
 
-/** A QdiscMib table: one number per counter, indexed by QdiscMib. */
+/** The stack's counters array (dev/counters.ts), as the QdiscMib group indexes it. */
 export type QdiscStats = number[]
 
 export function formatLinkStats(s: LinkStats): string {

@@ -22,7 +22,7 @@ export const enum IpMib {
     Count,
 }
 
-/** A IpMib table: one number per counter, indexed by IpMib. */
+/** The stack's counters array (dev/counters.ts), as the IpMib group indexes it. */
 export type IpStats = number[]
 
 /** Indices of IcmpStats. */
@@ -41,7 +41,7 @@ export const enum IcmpMib {
     Count,
 }
 
-/** A IcmpMib table: one number per counter, indexed by IcmpMib. */
+/** The stack's counters array (dev/counters.ts), as the IcmpMib group indexes it. */
 export type IcmpStats = number[]
 
 /** Indices of UdpStats. */
@@ -55,7 +55,7 @@ export const enum UdpMib {
     Count,
 }
 
-/** A UdpMib table: one number per counter, indexed by UdpMib. */
+/** The stack's counters array (dev/counters.ts), as the UdpMib group indexes it. */
 export type UdpStats = number[]
 
 export function formatIpStats(s: IpStats): string {

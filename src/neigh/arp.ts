@@ -42,7 +42,7 @@ export const enum ArpMib {
     Count,
 }
 
-/** A ArpMib table: one number per counter, indexed by ArpMib. */
+/** The stack's counters array (dev/counters.ts), as the ArpMib group indexes it. */
 export type ArpStats = number[]
 
 export class Arp implements Solicitor {

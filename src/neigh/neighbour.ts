@@ -71,7 +71,7 @@ export const enum NeighMib {
     Count,
 }
 
-/** A NeighMib table: one number per counter, indexed by NeighMib. */
+/** The stack's counters array (dev/counters.ts), as the NeighMib group indexes it. */
 export type NeighStats = number[]
 
 /** No entry (lookup and create). A neighbour is an index into the table. */
