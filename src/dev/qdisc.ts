@@ -43,15 +43,16 @@ export class FifoQdisc {
 
     /**
      * Room for a `len`-byte frame under both limits and in the pool; returns the offset in
-     * `pool.buf` to write it at, or -1 (counted as a drop and an overlimit, as qdisc_drop does).
+     * `pool.buf` to write it at, or -1 (counted as a drop and an overlimit, as qdisc_drop does,
+     * unless the caller will `wait` and try again: a blocking send).
      */
-    reserve(len: number): number {
+    reserve(len: number, wait?: boolean): number {
         let at = -1
         if (this.stats[QdiscMib.qlen] < this.limitPackets && this.stats[QdiscMib.backlog] + len <= this.limitBytes) {
             at = this.pool.reserve(len)
             while (at < 0 && this.roomMaker !== null && this.roomMaker.giveWay()) at = this.pool.reserve(len)
         }
-        if (at < 0) {
+        if (at < 0 && !wait) {
             this.stats[QdiscMib.drops]++
             this.stats[QdiscMib.overlimits]++
         }

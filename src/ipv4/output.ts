@@ -251,13 +251,17 @@ export class Ipv4Output {
             const len = last ? dataLen - offset : fragData
             const frameLen = ETHERNET_HEADER_LEN + hlen + len
             let at: number
-            if (n === NO_NEIGH) {
-                if (pkt.partialOk && !q.hasRoom(1, frameLen)) {
+            if (n !== NO_NEIGH) at = this.neigh.pending.reserve(n, frameLen)
+            else if (!pkt.partialOk) at = q.reserve(frameLen)
+            else {
+                // a blocking send waits for the drain: for the queue's limits, and for the pool when
+                // the space left at its end is too short for this frame (ring.ts: records never wrap)
+                at = q.hasRoom(1, frameLen) ? q.reserve(frameLen, true) : -1
+                if (at < 0) {
                     pkt.fragNext = offset
                     return SendResult.InProgress
                 }
-                at = q.reserve(frameLen)
-            } else at = this.neigh.pending.reserve(n, frameLen)
+            }
             const buf = q.pool.buf
             if (at < 0) {
                 // the pool is shared: the pending queue, or a pool taken by pending frames, may refuse

@@ -8,6 +8,9 @@ import { PmtuDisc } from "../../src/udp/socket"
 import { FrameRing } from "../../src/dev/ring"
 import { LinkMib, QdiscMib } from "../../src/dev/counters"
 import { IpMib, UdpMib } from "../../src/ipv4/mib"
+import { OutPacket } from "../../src/ipv4/packet"
+import { UDP_HEADER_LEN } from "../../src/wire/udp"
+import { setU16 } from "../../src/wire/bytes"
 
 describe("frame ring", () => {
     beforeEach(yieldToScheduler)
@@ -193,6 +196,48 @@ describe("blocking send of a datagram larger than the qdisc", () => {
         expect(rig.stack.qdisc.stats[QdiscMib.drops]).toBe(0)
         // the non-blocking form refuses it: the qdisc cannot hold it whole
         expect(s.sendTo(COLLECTOR_IP, 9, data)).toBe(SendResult.QueueFull)
+    })
+    // The pool holds the byte limit and the records' headers, no spare frame: a 147-byte frame ahead
+    // of the fragments leaves the third one 1,517 bytes at the pool's end while the oldest record
+    // still covers its start. A blocking send waits there (InProgress) instead of dropping.
+    test("a blocking send waits when the pool's end is too short for the next fragment, and loses nothing", async () => {
+        const rig = makeRig(c => {
+            c.arp = [{ ip: COLLECTOR_IP, mac: COLLECTOR_MAC }]
+        })
+        rig.dev.keepFrames = false
+        let frames = 0
+        rig.dev.onFrame = (f, off, len) => {
+            frames++
+        }
+        // the device takes one frame per flush, like a chip with one transmit buffer
+        rig.dev.txSlots = 1
+        const s = rig.stack.udpSocket(5)
+        expect(s.sendTo(COLLECTOR_IP, 9, pattern(105, 1))).toBe(SendResult.Sent)
+        const p = new OutPacket()
+        p.protocol = 17
+        p.headLen = UDP_HEADER_LEN
+        setU16(p.head, 0, 5)
+        setU16(p.head, 2, 9)
+        p.dst = COLLECTOR_IP
+        p.payload = pattern(16000, 2)
+        p.payloadLen = 16000
+        p.partialOk = true
+        const ip = rig.stack.ip
+        let r = ip.queueXmit(p, rig.t)
+        for (let i = 0; i < 40 && r === SendResult.InProgress; i++) {
+            await rig.flush()
+            rig.dev.complete(1)
+            r = ip.continueOutput(p)
+        }
+        expect(r).toBe(SendResult.Sent)
+        for (let i = 0; i < 40 && rig.stack.qdisc.stats[QdiscMib.qlen] > 0; i++) {
+            await rig.flush()
+            rig.dev.complete(1)
+        }
+        expect(frames).toBe(12)
+        expect(rig.stack.qdisc.stats[QdiscMib.drops]).toBe(0)
+        expect(ip.stats[IpMib.OutDiscards]).toBe(0)
+        expect(ip.stats[IpMib.FragCreates]).toBe(11)
     })
     test("over the configured maximum is message too big", async () => {
         const rig = makeRig(c => {
