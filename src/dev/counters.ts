@@ -73,10 +73,10 @@ export function formatQdiscStats(s: QdiscStats): string {
     )
 }
 
-/** "name: field value field value ..." for any counters object (a driver's statistics). */
-export function formatCounters(name: string, counters: any): string {
-    const keys = Object.keys(counters)
+/** "name: counter value counter value ..." for a counter array and its names (space-separated, in order). */
+export function formatCounters(name: string, names: string, counters: number[]): string {
+    const keys = names.split(" ")
     let s = name + ":"
-    for (let i = 0; i < keys.length; i++) s += " " + keys[i] + " " + counters[keys[i]]
+    for (let i = 0; i < keys.length; i++) s += " " + keys[i] + " " + counters[i]
     return s
 }

@@ -8,7 +8,7 @@ import { Enc28j60Model } from "../../src/sim/enc28j60"
 import { SimSpiBus } from "../../src/sim/spi"
 import { Segment } from "../../src/sim/lan"
 import { VirtualHost } from "../../src/sim/host"
-import { Enc28j60Device, Enc28j60Options, Enc28j60VersionError, Erratum, RX_END, TX_START } from "../../src/drivers/enc28j60/device"
+import { Enc28j60Device, Enc28j60Options, Enc28j60VersionError, Erratum, RX_END, TX_START, Enc28j60Mib } from "../../src/drivers/enc28j60/device"
 import { Reg, Phy } from "../../src/drivers/enc28j60/regs"
 import { createDevice } from "../../src/drivers/select"
 import { NetStack } from "../../src/stack"
@@ -188,7 +188,7 @@ describe("enc28j60 driver: bring-up", () => {
         await r.dev.poll()
         expect(r.dev.carrier()).toBe(false)
         expect(r.stack.link[LinkMib.carrier_changes]).toBe(1)
-        expect(r.dev.stats.link_checks).toBe(1)
+        expect(r.dev.stats[Enc28j60Mib.link_checks]).toBe(1)
         const s = r.stack.udpSocket(0)
         expect(s.sendTo(COLLECTOR_IP, 8125, Buffer.from("x"))).toBe(SendResult.LinkDown)
         expect(r.model.reg(Reg.EIR) & 0x10).toBe(0)
@@ -236,8 +236,8 @@ describe("enc28j60 driver: traffic", () => {
         for (let i = 0; i < 300; i++) if (u.payload[i] !== payload[i]) same = false
         expect(same).toBe(true)
         expect(c.udpBadChecksum).toBe(0)
-        expect(r.dev.stats.tx_completed).toBe(2)
-        expect(r.dev.stats.rx_frames).toBe(1)
+        expect(r.dev.stats[Enc28j60Mib.tx_completed]).toBe(2)
+        expect(r.dev.stats[Enc28j60Mib.rx_frames]).toBe(1)
     })
 
     test("a 4,000-byte datagram leaves as three correct fragments", async () => {
@@ -291,8 +291,8 @@ describe("enc28j60 driver: traffic", () => {
         expect(r.got).toBe(30)
         expect(r.gotIntact).toBe(30)
         expect(r.model.rxWraps >= 2).toBe(true)
-        expect(r.dev.stats.rx_resets).toBe(0)
-        expect(r.dev.stats.rx_over_errors).toBe(0)
+        expect(r.dev.stats[Enc28j60Mib.rx_resets]).toBe(0)
+        expect(r.dev.stats[Enc28j60Mib.rx_over_errors]).toBe(0)
         expect(r.model.evenRdptWrites).toBe(0)
     })
 
@@ -321,8 +321,8 @@ describe("enc28j60 driver: traffic", () => {
         await r.pump()
         expect(r.got).toBe(6)
         expect(r.gotIntact).toBe(6)
-        expect(r.dev.stats.rx_over_errors).toBe(1)
-        expect(r.dev.stats.rx_resets).toBe(0)
+        expect(r.dev.stats[Enc28j60Mib.rx_over_errors]).toBe(1)
+        expect(r.dev.stats[Enc28j60Mib.rx_resets]).toBe(0)
         expect(m.srcCount).toBe(1)
         expect(m.rxResets).toBe(0)
         // and traffic flows again
@@ -355,7 +355,7 @@ describe("enc28j60 driver: with the tasks running", () => {
         // let the stack's timer task (100 ms period) and the poll task see `running` go false and
         // end: until then they keep this rig alive, and the next test needs the heap
         await ds.sleep(150)
-        expect(r.dev.stats.bus_errors).toBe(0)
+        expect(r.dev.stats[Enc28j60Mib.bus_errors]).toBe(0)
         expect(r.bus.lockTimeouts).toBe(0)
     })
 })
@@ -394,9 +394,9 @@ describe("enc28j60 driver: B7 errata", () => {
         for (let i = 0; i < 4; i++) await r.sendToCollector(pattern(100, i))
         await r.dev.poll()
         expect(r.collector.udpReceived).toBe(3)
-        expect(r.dev.stats.tx_aborted).toBe(1)
-        expect(r.dev.stats.tx_logic_resets).toBe(1)
-        expect(r.dev.stats.tx_timeouts).toBe(0)
+        expect(r.dev.stats[Enc28j60Mib.tx_aborted]).toBe(1)
+        expect(r.dev.stats[Enc28j60Mib.tx_logic_resets]).toBe(1)
+        expect(r.dev.stats[Enc28j60Mib.tx_timeouts]).toBe(0)
         expect(r.model.txStallHits).toBe(0)
     })
 
@@ -407,7 +407,7 @@ describe("enc28j60 driver: B7 errata", () => {
         await r.dev.poll()
         expect(r.collector.udpReceived).toBe(0)
         expect(r.model.txStallHits).toBe(3)
-        expect(r.dev.stats.tx_timeouts).toBe(3)
+        expect(r.dev.stats[Enc28j60Mib.tx_timeouts]).toBe(3)
     })
 
     test("#13/#15 with the workaround: TSV bit 29 read, late-collided frames retransmitted, none lost", async () => {
@@ -418,10 +418,10 @@ describe("enc28j60 driver: B7 errata", () => {
         // attempts 2, 4, 6, 8, 10 collide: frames 2..6 each need one retransmission
         expect(r.collector.udpReceived).toBe(6)
         expect(r.model.falseLateCollisions).toBe(5)
-        expect(r.dev.stats.tx_late_collisions).toBe(5)
-        expect(r.dev.stats.tx_retries).toBe(5)
-        expect(r.dev.stats.tx_completed).toBe(6)
-        expect(r.dev.stats.tx_logic_resets).toBe(5)
+        expect(r.dev.stats[Enc28j60Mib.tx_late_collisions]).toBe(5)
+        expect(r.dev.stats[Enc28j60Mib.tx_retries]).toBe(5)
+        expect(r.dev.stats[Enc28j60Mib.tx_completed]).toBe(6)
+        expect(r.dev.stats[Enc28j60Mib.tx_logic_resets]).toBe(5)
     })
 
     test("#13/#15 without it: every late-collided frame is lost", async () => {
@@ -430,8 +430,8 @@ describe("enc28j60 driver: B7 errata", () => {
         for (let i = 0; i < 6; i++) await r.sendToCollector(pattern(200, i))
         await r.dev.poll()
         expect(r.collector.udpReceived).toBe(3)
-        expect(r.dev.stats.tx_aborted).toBe(3)
-        expect(r.dev.stats.tx_retries).toBe(0)
+        expect(r.dev.stats[Enc28j60Mib.tx_aborted]).toBe(3)
+        expect(r.dev.stats[Enc28j60Mib.tx_retries]).toBe(0)
     })
 
     test("#13/#15: a frame that collides more than 16 times is given up (bounded retries)", async () => {
@@ -440,8 +440,8 @@ describe("enc28j60 driver: B7 errata", () => {
         await r.sendToCollector(pattern(50, 1))
         await r.dev.poll()
         expect(r.collector.udpReceived).toBe(0)
-        expect(r.dev.stats.tx_retries).toBe(16)
-        expect(r.dev.stats.tx_late_collision_drops).toBe(1)
+        expect(r.dev.stats[Enc28j60Mib.tx_retries]).toBe(16)
+        expect(r.dev.stats[Enc28j60Mib.tx_late_collision_drops]).toBe(1)
         expect(r.model.falseLateCollisions).toBe(17)
     })
 
@@ -457,7 +457,7 @@ describe("enc28j60 driver: B7 errata", () => {
         expect(r.gotIntact).toBe(20)
         expect(r.model.ringCorruptions).toBe(0)
         expect(r.model.evenRdptWrites).toBe(0)
-        expect(r.dev.stats.rx_resets).toBe(0)
+        expect(r.dev.stats[Enc28j60Mib.rx_resets]).toBe(0)
     })
 
     test("#14 without it: even ERXRDPT, corrupt headers, RX resets and lost frames", async () => {
@@ -470,9 +470,9 @@ describe("enc28j60 driver: B7 errata", () => {
         }
         await r.pump()
         expect(r.model.ringCorruptions > 0).toBe(true)
-        expect(r.dev.stats.rx_resets > 0).toBe(true)
+        expect(r.dev.stats[Enc28j60Mib.rx_resets] > 0).toBe(true)
         expect(r.got < 20).toBe(true)
-        console.log("errata #14 without workaround: " + r.got + "/20 delivered, " + r.dev.stats.rx_resets + " RX resets")
+        console.log("errata #14 without workaround: " + r.got + "/20 delivered, " + r.dev.stats[Enc28j60Mib.rx_resets] + " RX resets")
     })
 })
 

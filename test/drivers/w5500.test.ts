@@ -10,7 +10,7 @@ import { Segment } from "../../src/sim/lan"
 import { VirtualHost } from "../../src/sim/host"
 import { SimSpiBus } from "../../src/sim/spi"
 import { W5500Model } from "../../src/sim/w5500"
-import { ChipVersionError, W5500Device, W5500Options } from "../../src/drivers/w5500/device"
+import { ChipVersionError, W5500Device, W5500Options, W5500Mib } from "../../src/drivers/w5500/device"
 import { SpiTimeoutError } from "../../src/drivers/spi"
 import { Sn, SnSr } from "../../src/drivers/w5500/regs"
 import { NetStack } from "../../src/stack"
@@ -232,7 +232,7 @@ describe("W5500 driver: transmit", () => {
         expect(end < start).toBe(true)
         n.chip.advance(200) // the last frame's wire time
         expect(n.chip.pointers()[0]).toBe(end) // TX_RD caught up
-        expect(n.dev.stats.txTimeouts + n.dev.stats.txErrors).toBe(0)
+        expect(n.dev.stats[W5500Mib.txTimeouts] + n.dev.stats[W5500Mib.txErrors]).toBe(0)
         expect(n.chip.protocolErrors).toBe(0)
         expect(n.chip.pagesBacked() <= 8).toBe(true)
         expect(sum !== 0).toBe(true)
@@ -248,8 +248,8 @@ describe("W5500 driver: transmit", () => {
         expect(n.col.udpReceived).toBe(1) // the MAC kept it
         s.sendTo(COLLECTOR_IP, PORT, hex`bb`)
         await n.stack.drain.run() // waits for the first SENDOK, times out, re-opens, sends
-        expect(n.dev.stats.txTimeouts).toBe(1)
-        expect(n.dev.stats.reopens).toBe(1)
+        expect(n.dev.stats[W5500Mib.txTimeouts]).toBe(1)
+        expect(n.dev.stats[W5500Mib.reopens]).toBe(1)
         const e = n.dev.lastError
         expect(e instanceof SpiTimeoutError).toBe(true)
         expect((e as SpiTimeoutError).what).toBe("W5500 SEND")
@@ -270,8 +270,8 @@ describe("W5500 driver: transmit", () => {
         await n.stack.drain.run()
         await ds.sleep(8)
         await n.dev.poll()
-        expect(n.dev.stats.txTimeouts).toBe(1)
-        expect(n.dev.stats.reopens).toBe(1)
+        expect(n.dev.stats[W5500Mib.txTimeouts]).toBe(1)
+        expect(n.dev.stats[W5500Mib.reopens]).toBe(1)
         expect(n.chip.sockets[Sn.SR]).toBe(SnSr.MACRAW)
         expect(n.chip.protocolErrors).toBe(0)
     })
@@ -320,7 +320,7 @@ describe("W5500 driver: link", () => {
         await n.stack.drain.run()
         expect(n.col.udpReceived).toBe(1 + queued)
         expect(n.stack.qdisc.stats[QdiscMib.drops]).toBe(0)
-        expect(n.dev.stats.linkChanges).toBe(2)
+        expect(n.dev.stats[W5500Mib.linkChanges]).toBe(2)
         expect(n.stack.link[LinkMib.carrier_changes]).toBe(2)
         expect(n.stack.arp.stats[ArpMib.requests_sent]).toBe(reqs + 1) // the gratuitous ARP on link-up
         expect(n.chip.protocolErrors).toBe(0)
@@ -343,7 +343,7 @@ describe("W5500 driver: link", () => {
         await n.pump(2)
         expect(n.col.udp[n.col.udp.length - 1].payload[0]).toBe(0xa1)
         expect(n.chip.protocolErrors).toBe(0)
-        expect(n.dev.stats.txTimeouts).toBe(0)
+        expect(n.dev.stats[W5500Mib.txTimeouts]).toBe(0)
     })
 
     test("the link drops with a frame in flight: counted, socket re-opened on link-up", async () => {
@@ -357,14 +357,14 @@ describe("W5500 driver: link", () => {
         n.chip.setLink(false) // SENDOK will never come for it
         n.chip.clock = ds.millis
         await n.dev.poll()
-        expect(n.dev.stats.txAbortedLinkDown).toBe(1)
+        expect(n.dev.stats[W5500Mib.txAbortedLinkDown]).toBe(1)
         n.chip.setLink(true)
         await n.dev.poll()
-        expect(n.dev.stats.reopens).toBe(1)
+        expect(n.dev.stats[W5500Mib.reopens]).toBe(1)
         s.sendTo(COLLECTOR_IP, PORT, hex`ef`)
         await n.stack.drain.run()
         expect(n.col.udp[n.col.udp.length - 1].payload[0]).toBe(0xef)
-        expect(n.dev.stats.txTimeouts).toBe(0)
+        expect(n.dev.stats[W5500Mib.txTimeouts]).toBe(0)
         expect(n.chip.protocolErrors).toBe(0)
     })
 })
@@ -410,7 +410,7 @@ describe("W5500 driver: receive", () => {
         expect(end).toBe((start + 40 * 1044) & 0xffff)
         expect(end < start).toBe(true)
         expect(n.chip.pointers()[2]).toBe(end) // everything released by RECV
-        expect(n.dev.stats.rxFrames >= 40).toBe(true)
+        expect(n.dev.stats[W5500Mib.rxFrames] >= 40).toBe(true)
         expect(n.chip.protocolErrors).toBe(0)
     })
 
@@ -425,13 +425,13 @@ describe("W5500 driver: receive", () => {
         n.chip.corruptRxHeader = 0x0001
         n.col.sendUdp(BOARD_IP, 7000, 9001, hex`01 02`, 0, 2)
         await n.dev.poll()
-        expect(n.dev.stats.rxLengthErrors).toBe(1)
-        expect(n.dev.stats.rxResyncs).toBe(1)
+        expect(n.dev.stats[W5500Mib.rxLengthErrors]).toBe(1)
+        expect(n.dev.stats[W5500Mib.rxResyncs]).toBe(1)
         expect(got).toBe(0)
         n.chip.corruptRxHeader = 0x7000 // too long
         n.col.sendUdp(BOARD_IP, 7000, 9001, hex`03`, 0, 1)
         await n.dev.poll()
-        expect(n.dev.stats.rxResyncs).toBe(2)
+        expect(n.dev.stats[W5500Mib.rxResyncs]).toBe(2)
         n.col.sendUdp(BOARD_IP, 7000, 9001, hex`04`, 0, 1)
         await n.dev.poll()
         expect(got).toBe(1)
@@ -517,7 +517,7 @@ describe("W5500 driver: with the tasks running", () => {
         await ds.sleep(150) // let the tasks see the stop
         expect(n.dev.carrier()).toBe(false)
         expect(n.chip.sockets[Sn.SR]).toBe(SnSr.CLOSED)
-        expect(n.dev.stats.pollErrors + n.dev.stats.txErrors + n.dev.stats.txTimeouts).toBe(0)
+        expect(n.dev.stats[W5500Mib.pollErrors] + n.dev.stats[W5500Mib.txErrors] + n.dev.stats[W5500Mib.txTimeouts]).toBe(0)
         expect(n.chip.protocolErrors).toBe(0)
     })
 })

@@ -10,7 +10,7 @@ import { StackConfig } from "../../src/config/types"
 import { Segment } from "../../src/sim/lan"
 import { SimSpiBus } from "../../src/sim/spi"
 import { Enc28j60Model } from "../../src/sim/enc28j60"
-import { Enc28j60Device, Erratum, RX_END } from "../../src/drivers/enc28j60/device"
+import { Enc28j60Device, Erratum, RX_END, Enc28j60Mib } from "../../src/drivers/enc28j60/device"
 import { NetDevice } from "../../src/dev/netdev"
 
 // The model's 8 KB buffer is allocated once, when this module loads (before anything big): the heap
@@ -45,7 +45,7 @@ class Enc28j60UnderTest implements ChipUnderTest {
         return await this.driver.poll()
     }
     rxFrames(): number {
-        return this.driver.stats.rx_frames
+        return this.driver.stats[Enc28j60Mib.rx_frames]
     }
     protocolFault(): string {
         return this.model.misuse > 0 ? "the driver misused the ENC28J60 (" + this.model.misuse + " undefined accesses)" : null
@@ -103,8 +103,8 @@ class Enc28j60UnderTest implements ChipUnderTest {
     summary(): string {
         const d = this.driver.stats
         const m = this.model
-        let s = "rx_frames " + d.rx_frames + " rx_errors " + d.rx_errors + " rx_over_errors " + d.rx_over_errors
-        s += " rx_resets " + d.rx_resets + " model.rxOverflows " + m.rxOverflows + " model.rxTooLong " + m.rxTooLong
+        let s = "rx_frames " + d[Enc28j60Mib.rx_frames] + " rx_errors " + d[Enc28j60Mib.rx_errors] + " rx_over_errors " + d[Enc28j60Mib.rx_over_errors]
+        s += " rx_resets " + d[Enc28j60Mib.rx_resets] + " model.rxOverflows " + m.rxOverflows + " model.rxTooLong " + m.rxTooLong
         return s + " model.ringCorruptions " + m.ringCorruptions + " model.rxDisabled " + m.rxDisabled
     }
 }

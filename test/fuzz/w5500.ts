@@ -9,7 +9,7 @@ import { StackConfig } from "../../src/config/types"
 import { Segment } from "../../src/sim/lan"
 import { SimSpiBus } from "../../src/sim/spi"
 import { W5500Model } from "../../src/sim/w5500"
-import { W5500Device } from "../../src/drivers/w5500/device"
+import { W5500Device, W5500Mib } from "../../src/drivers/w5500/device"
 import { NetDevice } from "../../src/dev/netdev"
 
 const HEADERS = [0, 1, 2, 3, 61, 62, 63, 64, 100, 1514, 1515, 1516, 1517, 1518, 0x7fff, 0x8000, 0xfffe, 0xffff]
@@ -32,7 +32,7 @@ class W5500UnderTest implements ChipUnderTest {
         return await this.driver.poll()
     }
     rxFrames(): number {
-        return this.driver.stats.rxFrames
+        return this.driver.stats[W5500Mib.rxFrames]
     }
     protocolFault(): string {
         return this.model.protocolErrors > 0 ? "the driver broke the W5500 protocol: " + this.model.lastProtocolError : null
@@ -62,8 +62,8 @@ class W5500UnderTest implements ChipUnderTest {
     summary(): string {
         const d = this.driver.stats
         const m = this.model
-        let s = "rxFrames " + d.rxFrames + " rxLengthErrors " + d.rxLengthErrors + " rxResyncs " + d.rxResyncs
-        s += " rxDeliverErrors " + d.rxDeliverErrors + " pollErrors " + d.pollErrors + " model.rxDroppedFull " + m.rxDroppedFull
+        let s = "rxFrames " + d[W5500Mib.rxFrames] + " rxLengthErrors " + d[W5500Mib.rxLengthErrors] + " rxResyncs " + d[W5500Mib.rxResyncs]
+        s += " rxDeliverErrors " + d[W5500Mib.rxDeliverErrors] + " pollErrors " + d[W5500Mib.pollErrors] + " model.rxDroppedFull " + m.rxDroppedFull
         return s + " model.rxRunts " + m.rxRunts + " model.rxGiants " + m.rxGiants
     }
 }

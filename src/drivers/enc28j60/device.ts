@@ -31,7 +31,7 @@
 
 import { ETHERNET_MAX_FRAME } from "../../wire/ethernet"
 import { formatHex8 } from "../../wire/addr"
-import { formatCounters } from "../../dev/counters"
+import { formatCounters, newMib } from "../../dev/counters"
 import * as ds from "@devicescript/core"
 import { NetDevice, NetDeviceOwner, XmitStatus } from "../../dev/netdev"
 import { SpiBus, SpiTimeoutError } from "../spi"
@@ -104,36 +104,44 @@ export class Enc28j60VersionError extends Error {
 }
 
 /** Driver counters (the chip-specific part of `ethtool -S`). */
-export class Enc28j60Stats {
+/** Indices of Enc28j60Stats: the driver's counters, printed by formatStats() under these names. */
+export const enum Enc28j60Mib {
     /** Frames handed to the chip (TXRTS set), retransmissions not counted. */
-    tx_frames = 0
-    tx_completed = 0
+    tx_frames,
+    tx_completed,
     /** Aborts other than late collisions (excessive collisions/deferral): frame lost. */
-    tx_aborted = 0
+    tx_aborted,
     /** Aborts with TSV bit 29 set (errata #13/#15). */
-    tx_late_collisions = 0
+    tx_late_collisions,
     /** Retransmissions after a late collision. */
-    tx_retries = 0
+    tx_retries,
     /** Frames given up after MAX_TX_RETRIES late collisions. */
-    tx_late_collision_drops = 0
+    tx_late_collision_drops,
     /** TXRST toggles (errata #12). */
-    tx_logic_resets = 0
+    tx_logic_resets,
     /** TXRTS did not clear within txTimeoutMs. */
-    tx_timeouts = 0
-    rx_frames = 0
-    rx_bytes = 0
+    tx_timeouts,
+    rx_frames,
+    rx_bytes,
     /** Frames with RXOK clear (CRC, length). */
-    rx_errors = 0
+    rx_errors,
     /** RXERIF events: the ring (or EPKTCNT) was full and the chip dropped frames. */
-    rx_over_errors = 0
+    rx_over_errors,
     /** RX logic resets after an impossible next-packet pointer or length (ring corrupt). */
-    rx_resets = 0
-    link_checks = 0
+    rx_resets,
+    link_checks,
     /** SPI bus faults (timeouts) caught by poll() and startXmit(). */
-    bus_errors = 0
+    bus_errors,
     /** The chip was found reset under the driver (ECON1.RXEN clear while open) and initialised again. */
-    chip_resets = 0
+    chip_resets,
+    Count,
 }
+
+/** The driver's counters, indexed by Enc28j60Mib. */
+export type Enc28j60Stats = number[]
+
+/** Enc28j60Mib names in order, for formatStats(). */
+const ENC28J60_COUNTER_NAMES = "tx_frames tx_completed tx_aborted tx_late_collisions tx_retries tx_late_collision_drops tx_logic_resets tx_timeouts rx_frames rx_bytes rx_errors rx_over_errors rx_resets link_checks bus_errors chip_resets"
 
 export interface Enc28j60Options {
     /** Largest IPv4 packet sent, at most (and by default) 1500. */
@@ -157,7 +165,7 @@ export interface Enc28j60Options {
 export class Enc28j60Device implements NetDevice {
     readonly name = "enc28j60"
     readonly mtu: number
-    readonly stats = new Enc28j60Stats()
+    readonly stats: Enc28j60Stats = newMib(Enc28j60Mib.Count)
     /** Which errata workarounds run (Erratum bits). Tests clear one to show its fault. */
     workarounds: number
     fullDuplex: boolean
@@ -244,7 +252,7 @@ export class Enc28j60Device implements NetDevice {
     }
 
     formatStats(): string {
-        return formatCounters("enc28j60", this.stats)
+        return formatCounters("enc28j60", ENC28J60_COUNTER_NAMES, this.stats)
     }
 
     async startXmit(frame: Buffer, off: number, len: number): Promise<XmitStatus> {
@@ -262,7 +270,7 @@ export class Enc28j60Device implements NetDevice {
             await this.bfc(Reg.EIR, Eir.TXIF | Eir.TXERIF)
             await this.bfs(Reg.ECON1, Econ1.TXRTS)
             this.txPending = true
-            this.stats.tx_frames++
+            this.stats[Enc28j60Mib.tx_frames]++
             return XmitStatus.Ok
         } catch (e) {
             if (!(e instanceof SpiTimeoutError)) throw e
@@ -283,7 +291,7 @@ export class Enc28j60Device implements NetDevice {
         try {
             await this.lock()
         } catch (e) {
-            this.stats.bus_errors++
+            this.stats[Enc28j60Mib.bus_errors]++
             return 0
         }
         try {
@@ -292,7 +300,7 @@ export class Enc28j60Device implements NetDevice {
             if (eir & Eir.RXERIF) {
                 // the ring (or EPKTCNT) was full and the chip dropped frames; it never writes over
                 // unread data, so emptying the ring is the whole recovery: no reset
-                this.stats.rx_over_errors++
+                this.stats[Enc28j60Mib.rx_over_errors]++
                 await this.bfc(Reg.EIR, Eir.RXERIF)
             }
             if (eir & Eir.LINKIF || ds.millis() - this.lastLinkCheck >= this.linkPollMs) await this.checkLink((eir & Eir.LINKIF) !== 0)
@@ -432,7 +440,7 @@ export class Enc28j60Device implements NetDevice {
         for (let pass = 0; pass < MAX_TX_RETRIES + 2; pass++) {
             const eir = await this.waitTx()
             if (eir < 0) {
-                this.stats.tx_timeouts++
+                this.stats[Enc28j60Mib.tx_timeouts]++
                 // give up the request (clearing TXRTS aborts it)
                 await this.bfc(Reg.ECON1, Econ1.TXRTS)
                 if (this.workarounds & Erratum.TxReset12) {
@@ -447,28 +455,28 @@ export class Enc28j60Device implements NetDevice {
                 break
             }
             if (!(eir & Eir.TXERIF)) {
-                this.stats.tx_completed++
+                this.stats[Enc28j60Mib.tx_completed]++
                 break
             }
             // errata #12: an abort can stall the TX logic for the next frame: reset it now
             if (this.workarounds & Erratum.TxReset12) await this.txLogicReset()
             if (!(this.workarounds & Erratum.LateCollisionRetry13)) {
-                this.stats.tx_aborted++
+                this.stats[Enc28j60Mib.tx_aborted]++
                 break
             }
             // errata #15: ESTAT.LATECOL is unreliable, TSV bit 29 is not
             if (!((await this.readTsvByte(Tsv.LATECOL_BYTE)) & Tsv.LATECOL_BIT)) {
-                this.stats.tx_aborted++
+                this.stats[Enc28j60Mib.tx_aborted]++
                 break
             }
-            this.stats.tx_late_collisions++
+            this.stats[Enc28j60Mib.tx_late_collisions]++
             if (retries >= MAX_TX_RETRIES) {
-                this.stats.tx_late_collision_drops++
+                this.stats[Enc28j60Mib.tx_late_collision_drops]++
                 break
             }
             // errata #13: the late collision may be false (half duplex): send the same buffer again
             retries++
-            this.stats.tx_retries++
+            this.stats[Enc28j60Mib.tx_retries]++
             await this.retransmit()
         }
         this.txPending = false
@@ -498,7 +506,7 @@ export class Enc28j60Device implements NetDevice {
     private async txLogicReset(): Promise<void> {
         await this.bfs(Reg.ECON1, Econ1.TXRST)
         await this.bfc(Reg.ECON1, Econ1.TXRST)
-        this.stats.tx_logic_resets++
+        this.stats[Enc28j60Mib.tx_logic_resets]++
     }
 
     /** One byte of the transmit status vector at ETXND + 1 (moves ERDPT off the RX ring). */
@@ -571,11 +579,11 @@ export class Enc28j60Device implements NetDevice {
         this.rxNext = next
         await this.bfs(Reg.ECON2, Econ2.PKTDEC)
         if (!(h[4] & Rsv.RX_OK)) {
-            this.stats.rx_errors++
+            this.stats[Enc28j60Mib.rx_errors]++
             return 0
         }
-        this.stats.rx_frames++
-        this.stats.rx_bytes += count - 4
+        this.stats[Enc28j60Mib.rx_frames]++
+        this.stats[Enc28j60Mib.rx_bytes] += count - 4
         if (this.owner) this.owner.receive(this.rxBuf, 0, count - 4)
         return 1
     }
@@ -591,7 +599,7 @@ export class Enc28j60Device implements NetDevice {
 
     /** A corrupt ring: reset the receive logic and start the ring again (Linux enc28j60_rxreset). */
     private async rxReset(): Promise<void> {
-        this.stats.rx_resets++
+        this.stats[Enc28j60Mib.rx_resets]++
         await this.bfc(Reg.ECON1, Econ1.RXEN)
         await this.bfs(Reg.ECON1, Econ1.RXRST)
         await this.bfc(Reg.ECON1, Econ1.RXRST)
@@ -604,7 +612,7 @@ export class Enc28j60Device implements NetDevice {
 
     private async checkLink(linkIf: boolean): Promise<void> {
         this.lastLinkCheck = ds.millis()
-        this.stats.link_checks++
+        this.stats[Enc28j60Mib.link_checks]++
         // with the link check (every linkPollMs or on LINKIF): the receiver off means the chip reset
         // under us (a power glitch; every register is back to its reset value)
         if (!((await this.rd(Reg.ECON1)) & Econ1.RXEN)) {
@@ -622,7 +630,7 @@ export class Enc28j60Device implements NetDevice {
 
     /** Initialise a chip that reset under us again, as open() does; a carrier change goes to the owner. */
     private async reinit(): Promise<void> {
-        this.stats.chip_resets++
+        this.stats[Enc28j60Mib.chip_resets]++
         const was = this.link
         await this.init()
         if (this.link !== was && this.owner) this.owner.carrierChanged(this.link)
@@ -669,7 +677,7 @@ export class Enc28j60Device implements NetDevice {
     }
 
     private busFault(): void {
-        this.stats.bus_errors++
+        this.stats[Enc28j60Mib.bus_errors]++
         this.invalidate()
     }
 

@@ -25,7 +25,7 @@
 
 import { ETHERNET_MAX_FRAME, ETHERNET_MIN_FRAME, ETHERNET_HEADER_LEN } from "../../wire/ethernet"
 import { formatHex8 } from "../../wire/addr"
-import { formatCounters } from "../../dev/counters"
+import { formatCounters, newMib } from "../../dev/counters"
 import * as ds from "@devicescript/core"
 import { NetDevice, NetDeviceOwner, XmitStatus } from "../../dev/netdev"
 import { SpiBus, SpiTimeoutError } from "../spi"
@@ -78,31 +78,39 @@ export class ChipStateError extends Error {
     }
 }
 
-export class W5500Stats {
-    txFrames = 0
-    txBytes = 0
+/** Indices of W5500Stats: the driver's counters, printed by formatStats() under these names. */
+export const enum W5500Mib {
+    txFrames,
+    txBytes,
     /** Frames refused for a bad length or lost to a bus error. */
-    txErrors = 0
+    txErrors,
     /** A SEND did not finish within sendTimeoutMs (the frame is lost; the socket was re-opened). */
-    txTimeouts = 0
+    txTimeouts,
     /** A frame in flight when the link dropped (its SEND may never finish). */
-    txAbortedLinkDown = 0
-    rxFrames = 0
-    rxBytes = 0
+    txAbortedLinkDown,
+    rxFrames,
+    rxBytes,
     /** Length headers outside 60..1514 (+2). */
-    rxLengthErrors = 0
+    rxLengthErrors,
     /** Times the RX ring was dropped and RX_RD set to RX_WR. */
-    rxResyncs = 0
+    rxResyncs,
     /** Frames whose delivery to the stack threw (consumed anyway). */
-    rxDeliverErrors = 0
+    rxDeliverErrors,
     /** Socket CLOSE + OPEN after a timeout or a link loss. */
-    reopens = 0
-    linkChanges = 0
+    reopens,
+    linkChanges,
     /** Errors (bus, chip timeouts) caught in the poll loop. */
-    pollErrors = 0
+    pollErrors,
     /** The chip was found reset under the driver (Sn_SR not MACRAW while open) and initialised again. */
-    chipResets = 0
+    chipResets,
+    Count,
 }
+
+/** The driver's counters, indexed by W5500Mib. */
+export type W5500Stats = number[]
+
+/** W5500Mib names in order, for formatStats(). */
+const W5500_COUNTER_NAMES = "txFrames txBytes txErrors txTimeouts txAbortedLinkDown rxFrames rxBytes rxLengthErrors rxResyncs rxDeliverErrors reopens linkChanges pollErrors chipResets"
 
 export interface W5500Options {
     mtu?: number
@@ -163,7 +171,7 @@ class Mutex {
 export class W5500Device implements NetDevice {
     readonly name = "w5500"
     readonly mtu: number
-    readonly stats = new W5500Stats()
+    readonly stats: W5500Stats = newMib(W5500Mib.Count)
     owner: NetDeviceOwner = null
     /** The last error met (typed: SpiTimeoutError, ChipVersionError, ChipStateError). */
     lastError: Error = null
@@ -326,7 +334,7 @@ export class W5500Device implements NetDevice {
 
     /** CLOSE and OPEN again: drops a stuck SEND and whatever is in the RX buffer. */
     private async reopen(): Promise<void> {
-        this.stats.reopens++
+        this.stats[W5500Mib.reopens]++
         this.txInFlight = false
         // a socket we did not close: the chip reset under us (OPEN alone would leave it without MAC
         // address and with 2 KB buffers)
@@ -341,26 +349,26 @@ export class W5500Device implements NetDevice {
     // ---- transmit
 
     formatStats(): string {
-        return formatCounters("w5500", this.stats)
+        return formatCounters("w5500", W5500_COUNTER_NAMES, this.stats)
     }
 
     async startXmit(frame: Buffer, off: number, len: number): Promise<XmitStatus> {
         if (!this.link) return XmitStatus.LinkDown
         if (len < ETH_HEADER || len > MAX_FRAME) {
-            this.stats.txErrors++
+            this.stats[W5500Mib.txErrors]++
             return XmitStatus.Error
         }
         try {
             await this.mutex.take(this.lockTimeout())
         } catch (e) {
-            this.stats.txErrors++
+            this.stats[W5500Mib.txErrors]++
             this.lastError = e as Error
             return XmitStatus.Error
         }
         try {
             return await this.xmit(frame, off, len)
         } catch (e) {
-            this.stats.txErrors++
+            this.stats[W5500Mib.txErrors]++
             this.lastError = e as Error
             return XmitStatus.Error
         } finally {
@@ -399,8 +407,8 @@ export class W5500Device implements NetDevice {
         this.txInFlight = true
         this.txInFlightLen = len
         this.txSentAt = this.clock()
-        this.stats.txFrames++
-        this.stats.txBytes += len
+        this.stats[W5500Mib.txFrames]++
+        this.stats[W5500Mib.txBytes] += len
         return XmitStatus.Ok
     }
 
@@ -434,7 +442,7 @@ export class W5500Device implements NetDevice {
         }
         if (crBusy) throw new SpiTimeoutError("W5500 Sn_CR", this.cmdTimeoutMs)
         // the SEND never finished: the link dropped under the frame, or the MAC is stuck
-        this.stats.txTimeouts++
+        this.stats[W5500Mib.txTimeouts]++
         this.lastError = new SpiTimeoutError("W5500 SEND", this.sendTimeoutMs)
         await this.reopen()
         return false
@@ -463,7 +471,7 @@ export class W5500Device implements NetDevice {
         try {
             await this.mutex.take(this.lockTimeout())
         } catch (e) {
-            this.stats.pollErrors++
+            this.stats[W5500Mib.pollErrors]++
             this.lastError = e as Error
             return 0
         }
@@ -474,7 +482,7 @@ export class W5500Device implements NetDevice {
             if (this.txInFlight && this.clock() - this.txSentAt >= this.sendTimeoutMs) await this.finishSend()
             return n
         } catch (e) {
-            this.stats.pollErrors++
+            this.stats[W5500Mib.pollErrors]++
             this.lastError = e as Error
             return 0
         } finally {
@@ -523,13 +531,13 @@ export class W5500Device implements NetDevice {
             await this.readBuf(Block.S0Rx, (at + RX_LEN_HEADER) & 0xffff, this.rxBuf, 0, len)
             used += total
             frames++
-            this.stats.rxFrames++
-            this.stats.rxBytes += len
+            this.stats[W5500Mib.rxFrames]++
+            this.stats[W5500Mib.rxBytes] += len
             // a frame the stack chokes on must not stay in the ring (it would come back every poll)
             try {
                 if (this.owner) this.owner.receive(this.rxBuf, 0, len)
             } catch (e) {
-                this.stats.rxDeliverErrors++
+                this.stats[W5500Mib.rxDeliverErrors]++
                 this.lastError = e as Error
             }
         }
@@ -544,8 +552,8 @@ export class W5500Device implements NetDevice {
 
     /** The ring cannot be parsed: drop everything stored (RX_RD = RX_WR, RECV). */
     private async resync(): Promise<void> {
-        this.stats.rxLengthErrors++
-        this.stats.rxResyncs++
+        this.stats[W5500Mib.rxLengthErrors]++
+        this.stats[W5500Mib.rxResyncs]++
         this.partialSince = -1
         let wr = await this.read16(Block.S0Reg, Sn.RX_WR)
         for (let i = 0; i < 4; i++) {
@@ -568,11 +576,11 @@ export class W5500Device implements NetDevice {
      * value, socket 0 closed. Initialise it again as open() does; a carrier change goes to the owner.
      */
     private async reinit(): Promise<void> {
-        this.stats.chipResets++
+        this.stats[W5500Mib.chipResets]++
         const was = this.link
         await this.init()
         if (this.link !== was) {
-            this.stats.linkChanges++
+            this.stats[W5500Mib.linkChanges]++
             if (this.owner) this.owner.carrierChanged(this.link)
         }
     }
@@ -590,13 +598,13 @@ export class W5500Device implements NetDevice {
         this.setPhy(v)
         const up = (v & Phy.LNK) !== 0
         if (up === this.link) return
-        this.stats.linkChanges++
+        this.stats[W5500Mib.linkChanges]++
         if (!up) {
             this.link = false
             if (this.txInFlight) {
                 // a frame on the wire when the link went: its SEND may never finish
                 if (!(await this.sendDone())) {
-                    this.stats.txAbortedLinkDown++
+                    this.stats[W5500Mib.txAbortedLinkDown]++
                     this.needReopen = true
                 }
                 this.txInFlight = false
