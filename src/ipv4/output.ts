@@ -14,7 +14,7 @@ import { ETHERNET_HEADER_LEN, EtherType } from "../wire/ethernet"
 import { IPV4_DF, IPV4_HEADER_LEN, IPV4_MF, ipv4OptionsForFragment } from "../wire/ipv4"
 import { onesSum } from "../wire/checksum"
 import { setU16 } from "../wire/bytes"
-import { ipv4MulticastMac } from "../wire/addr"
+import { ipv4IsMulticast, ipv4MulticastMac } from "../wire/addr"
 import { Fib, NO_ROUTE, RouteType } from "./fib"
 import { HookChain, Verdict } from "./hooks"
 import { OutPacket } from "./packet"
@@ -110,6 +110,16 @@ export class Ipv4Output {
         this.subnetBroadcast = prefix >= 31 ? 0xffffffff : (address | (0xffffffff >>> prefix)) >>> 0
     }
 
+    /**
+     * ip_finish_output2's next hop for `dst` on route `rt`: the route's gateway, or `dst` on-link;
+     * 0 for a broadcast or multicast destination, which maps straight to a MAC (no neighbour).
+     */
+    nextHop(dst: number, rt: number): number {
+        if (dst === 0xffffffff || dst === this.subnetBroadcast || ipv4IsMulticast(dst)) return 0
+        const gw = this.fib.gateway(rt)
+        return gw !== 0 ? gw : dst
+    }
+
     /** ip_route_output for `pkt.dst`: sets pkt.route, or says why not. */
     route(pkt: OutPacket): SendResult {
         // the limited broadcast leaves through the interface's connected route (Linux: RTN_BROADCAST)
@@ -185,16 +195,12 @@ export class Ipv4Output {
         // RFC 6864 §4: an atomic datagram (DF, unfragmented) may carry any ID
         pkt.ident = pkt.dontFragment ? 0 : this.selectIdent()
 
-        // ip_finish_output2: next hop, then the neighbour (or a direct mapping)
-        const rt = pkt.route
-        const dst = pkt.dst
+        // ip_finish_output2: next hop, then the neighbour (a group address: emitFrames writes its MAC)
         let hh: Buffer = null
         let hhOff = 0
         let n = NO_NEIGH
-        // a broadcast or multicast destination maps to its MAC directly (emitFrames writes it)
-        if (dst !== 0xffffffff && dst !== this.subnetBroadcast && dst >>> 28 !== 0xe) {
-            const gw = this.fib.gateway(rt)
-            const nexthop = gw !== 0 ? gw : dst
+        const nexthop = this.nextHop(pkt.dst, pkt.route)
+        if (nexthop !== 0) {
             // the neighbour of the previous datagram, while it is still the entry for this next hop
             const t = this.neigh
             n = pkt.neigh
@@ -234,7 +240,9 @@ export class Ipv4Output {
         const hlen = IPV4_HEADER_LEN + ((pkt.optionsLen + 3) & ~3)
         const dataLen = pkt.ipPayloadLen()
         const fragData = (this.dev.mtu - hlen) & ~7
-        return this.emitFrames(pkt, NO_NEIGH, hlen, dataLen, fragData, Math.ceil(dataLen / fragData))
+        // as finishOutput: one frame when the datagram fits the MTU (fragData may be below it)
+        const frames = hlen + dataLen > this.dev.mtu ? Math.ceil(dataLen / fragData) : 1
+        return this.emitFrames(pkt, NO_NEIGH, hlen, dataLen, fragData, frames)
     }
 
     /**
@@ -275,7 +283,7 @@ export class Ipv4Output {
                 // pending: the destination is filled in on resolution; a group address: RFC 1112 §6.4
                 // (multicast, RFC 5771 224/4) or the broadcast address
                 if (n !== NO_NEIGH) buf.fillAt(at, 6, 0)
-                else if (pkt.dst >>> 28 === 0xe) ipv4MulticastMac(pkt.dst, buf, at)
+                else if (ipv4IsMulticast(pkt.dst)) ipv4MulticastMac(pkt.dst, buf, at)
                 else buf.fillAt(at, 6, 0xff)
                 buf.blitAt(at + 6, this.dev.mac, 0, 6)
                 setU16(buf, at + 12, EtherType.Ipv4)

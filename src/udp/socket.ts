@@ -9,7 +9,6 @@ import { UdpStats, IpMib, UdpMib } from "../ipv4/mib"
 import * as ds from "@devicescript/core"
 import { NO_ROUTE, RouteType } from "../ipv4/fib"
 import { NO_NEIGH, NudState } from "../neigh/neighbour"
-import { ipv4IsMulticast } from "../wire/addr"
 import { setU16 } from "../wire/bytes"
 import { udpCheck, udpDstPort, udpSrcPort, udpLength, UDP_HEADER_LEN } from "../wire/udp"
 import { WireError } from "../wire/error"
@@ -94,9 +93,8 @@ export class UdpSocket {
         const out = t.out
         const deadline = t.clock.now() + timeoutMs
         const rt = out.fib.lookup(addr >>> 0)
-        if (rt !== NO_ROUTE && out.fib.type(rt) === RouteType.Unicast && addr !== 0xffffffff && !ipv4IsMulticast(addr)) {
-            const gw = out.fib.gateway(rt)
-            const nexthop = gw !== 0 ? gw : addr >>> 0
+        const nexthop = rt !== NO_ROUTE && out.fib.type(rt) === RouteType.Unicast ? out.nextHop(addr >>> 0, rt) : 0
+        if (nexthop !== 0) {
             const nt = out.neigh
             let n = nt.lookup(nexthop)
             if (n === NO_NEIGH) n = nt.create(nexthop, t.clock.now())

@@ -11,6 +11,11 @@ import { IpMib, UdpMib } from "../../src/ipv4/mib"
 import { OutPacket } from "../../src/ipv4/packet"
 import { UDP_HEADER_LEN } from "../../src/wire/udp"
 import { setU16 } from "../../src/wire/bytes"
+import { ArpMib } from "../../src/neigh/arp"
+import { NO_NEIGH } from "../../src/neigh/neighbour"
+
+/** 192.0.2.255: the test network's directed broadcast. */
+const SUBNET_BROADCAST = 0xc00002ff
 
 describe("frame ring", () => {
     beforeEach(yieldToScheduler)
@@ -238,6 +243,49 @@ describe("blocking send of a datagram larger than the qdisc", () => {
         expect(rig.stack.qdisc.stats[QdiscMib.drops]).toBe(0)
         expect(ip.stats[IpMib.OutDiscards]).toBe(0)
         expect(ip.stats[IpMib.FragCreates]).toBe(11)
+    })
+    // IP options make the header 24 bytes: a 1,474-byte IP payload fits the MTU (1,498 bytes) although
+    // it is more than one fragment's 1,472 data bytes. Resumed after a full queue, it stays one frame.
+    test("a blocking send that fits the MTU goes out as one frame after waiting for the queue", async () => {
+        const rig = makeRig(c => {
+            c.arp = [{ ip: COLLECTOR_IP, mac: COLLECTOR_MAC }]
+            c.qdiscLimitPackets = 1
+        })
+        rig.stack.clock = ds.millis
+        const flags: number[] = []
+        rig.dev.keepFrames = false
+        rig.dev.onFrame = (f, off, len) => {
+            flags.push(be16(f, off + 20))
+        }
+        const s = rig.stack.udpSocket(5)
+        expect(s.setOptions(hex`01 01 01 00`, 0, 4)).toBe(true)
+        expect(s.sendTo(COLLECTOR_IP, 9, pattern(10, 1))).toBe(SendResult.Sent)
+        rig.stack.drain.task.start()
+        const r = await s.sendToWait(COLLECTOR_IP, 9, pattern(1466, 2), 0, 1466, 2000)
+        for (let i = 0; i < 50 && flags.length < 2; i++) await ds.sleep(5)
+        rig.stack.drain.stopTask()
+        expect(r).toBe(SendResult.Sent)
+        expect(flags.length).toBe(2)
+        expect(flags[1]).toBe(0x4000) // DF, no MF, offset 0
+        expect(rig.stack.ip.stats[IpMib.FragCreates]).toBe(0)
+    })
+    test("a blocking send to the subnet broadcast resolves no neighbour: no ARP, no entry", async () => {
+        const rig = makeRig()
+        rig.stack.clock = ds.millis
+        rig.dev.keepFrames = false
+        let frames = 0
+        rig.dev.onFrame = (f, off, len) => {
+            frames++
+        }
+        rig.stack.drain.task.start()
+        const s = rig.stack.udpSocket(5)
+        const r = await s.sendToWait(SUBNET_BROADCAST, 9, pattern(100, 3), 0, 100, 500)
+        for (let i = 0; i < 50 && frames < 1; i++) await ds.sleep(5)
+        rig.stack.drain.stopTask()
+        expect(r).toBe(SendResult.Sent)
+        expect(frames).toBe(1)
+        expect(rig.stack.arp.stats[ArpMib.requests_sent]).toBe(0)
+        expect(rig.stack.neigh.lookup(SUBNET_BROADCAST)).toBe(NO_NEIGH)
     })
     test("over the configured maximum is message too big", async () => {
         const rig = makeRig(c => {
