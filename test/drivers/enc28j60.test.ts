@@ -296,6 +296,24 @@ describe("enc28j60 driver: traffic", () => {
         expect(r.model.evenRdptWrites).toBe(0)
     })
 
+    test("a socket handler that throws costs that datagram only: counted, the next one arrives", async () => {
+        const r = await openRig()
+        await resolve(r)
+        const s = r.stack.udpSocket(9001)
+        let calls = 0
+        s.onMessage = (buf, off, len, src, srcPort) => {
+            calls++
+            if (calls === 1) throw new Error("handler fault")
+        }
+        expect(r.collector.sendUdp(BOARD_IP, 7000, 9001, pattern(20, 1), 0, 20)).toBe(true)
+        expect(await r.dev.poll()).toBe(1)
+        expect(r.collector.sendUdp(BOARD_IP, 7000, 9001, pattern(20, 2), 0, 20)).toBe(true)
+        expect(await r.dev.poll()).toBe(1)
+        expect(calls).toBe(2)
+        expect(r.dev.stats[Enc28j60Mib.rx_deliver_errors]).toBe(1)
+        expect(r.dev.lastError.message).toBe("handler fault")
+    })
+
     test("a ping is answered", async () => {
         const r = await openRig()
         await resolve(r)

@@ -129,9 +129,13 @@ export const enum Enc28j60Mib {
     rx_over_errors,
     /** RX logic resets after an impossible next-packet pointer or length (ring corrupt). */
     rx_resets,
+    /** Frames whose delivery to the stack threw (consumed anyway). */
+    rx_deliver_errors,
     link_checks,
     /** SPI bus faults (timeouts) caught by poll() and startXmit(). */
     bus_errors,
+    /** Other errors caught by poll() (a chip that answers wrongly after a reset); kept in lastError. */
+    poll_errors,
     /** The chip was found reset under the driver (ECON1.RXEN clear while open) and initialised again. */
     chip_resets,
     Count,
@@ -141,7 +145,7 @@ export const enum Enc28j60Mib {
 export type Enc28j60Stats = number[]
 
 /** Enc28j60Mib names in order, for formatStats(). */
-const ENC28J60_COUNTER_NAMES = "tx_frames tx_completed tx_aborted tx_late_collisions tx_retries tx_late_collision_drops tx_logic_resets tx_timeouts rx_frames rx_bytes rx_errors rx_over_errors rx_resets link_checks bus_errors chip_resets"
+const ENC28J60_COUNTER_NAMES = "tx_frames tx_completed tx_aborted tx_late_collisions tx_retries tx_late_collision_drops tx_logic_resets tx_timeouts rx_frames rx_bytes rx_errors rx_over_errors rx_resets rx_deliver_errors link_checks bus_errors poll_errors chip_resets"
 
 export interface Enc28j60Options {
     /** Largest IPv4 packet sent, at most (and by default) 1500. */
@@ -166,6 +170,8 @@ export class Enc28j60Device implements NetDevice {
     readonly name = "enc28j60"
     readonly mtu: number
     readonly stats: Enc28j60Stats = newMib(Enc28j60Mib.Count)
+    /** The last error poll() or a delivery caught (counted in poll_errors, bus_errors, rx_deliver_errors). */
+    lastError: Error = null
     /** Which errata workarounds run (Erratum bits). Tests clear one to show its fault. */
     workarounds: number
     fullDuplex: boolean
@@ -284,7 +290,7 @@ export class Enc28j60Device implements NetDevice {
     /**
      * One pass of the interrupt work (enc28j60_irq_work_handler, polled): finish a pending
      * transmit, count and clear RXERIF, check the link, take up to rxBudget frames from the ring.
-     * Returns the frames delivered to the stack.
+     * Returns the frames delivered to the stack. Never throws (errors are counted, see lastError).
      */
     async poll(): Promise<number> {
         if (!this.opened) return 0
@@ -306,8 +312,10 @@ export class Enc28j60Device implements NetDevice {
             if (eir & Eir.LINKIF || ds.millis() - this.lastLinkCheck >= this.linkPollMs) await this.checkLink((eir & Eir.LINKIF) !== 0)
             return await this.receive()
         } catch (e) {
-            if (!(e instanceof SpiTimeoutError)) throw e
-            this.busFault()
+            // never thrown to the poll task: it must keep running
+            if (e instanceof SpiTimeoutError) this.busFault()
+            else this.stats[Enc28j60Mib.poll_errors]++
+            this.lastError = e as Error
             return 0
         } finally {
             this.unlock()
@@ -584,7 +592,15 @@ export class Enc28j60Device implements NetDevice {
         }
         this.stats[Enc28j60Mib.rx_frames]++
         this.stats[Enc28j60Mib.rx_bytes] += count - 4
-        if (this.owner) this.owner.receive(this.rxBuf, 0, count - 4)
+        if (this.owner) {
+            try {
+                this.owner.receive(this.rxBuf, 0, count - 4)
+            } catch (e) {
+                // the stack's fault, not the ring's: keep receiving
+                this.stats[Enc28j60Mib.rx_deliver_errors]++
+                this.lastError = e as Error
+            }
+        }
         return 1
     }
 
