@@ -9,7 +9,7 @@ import { LinkStats, formatLinkStats, formatQdiscStats, LinkMib, newMib } from ".
 import { FifoQdisc, packetPoolSize } from "./dev/qdisc"
 import { FrameRing } from "./dev/ring"
 import { TxDrain } from "./dev/drain"
-import { Fib, FibError, RouteType } from "./ipv4/fib"
+import { Fib, FibError, fibErrorName, RouteType } from "./ipv4/fib"
 import { Ipv4Output } from "./ipv4/output"
 import { Ipv4Input } from "./ipv4/input"
 import { formatIcmpStats, formatIpStats, formatUdpStats } from "./ipv4/mib"
@@ -17,7 +17,7 @@ import { NeighTable, NudState, NeighMib } from "./neigh/neighbour"
 import { Arp, ArpMib } from "./neigh/arp"
 import { UdpSocket, UdpTable } from "./udp/socket"
 import { ETHERNET_HEADER_LEN, EtherType, ethernetEtherType } from "./wire/ethernet"
-import { prefixMask } from "./wire/addr"
+import { macEqual, macIsBroadcast, prefixMask } from "./wire/addr"
 
 /** How often the timer task runs (neighbour timers are in whole retransmit periods). */
 export const TICK_MS = 100
@@ -98,7 +98,7 @@ export class NetStack implements NetDeviceOwner {
         for (let i = 0; i < c.routes.length; i++) {
             const r = c.routes[i]
             const e = this.fib.add(r.dest, r.prefix, r.gateway, routeType(r.kind), r.metric, r.ttl, false)
-            if (e !== FibError.Ok) throw new StackConfigError("routes[" + i + "]: cannot add route: error " + e)
+            if (e !== FibError.Ok) throw new StackConfigError("routes[" + i + "]: cannot add route: " + fibErrorName(e))
         }
         for (let i = 0; i < c.arp.length; i++) {
             if (this.neigh.addPermanent(c.arp[i].ip, c.arp[i].mac, 0) !== 0)
@@ -169,11 +169,11 @@ export class NetStack implements NetDeviceOwner {
         const d0 = frame[off]
         if (d0 & 1) {
             // group address: only broadcast is ours (no multicast groups are joined)
-            if ((frame.getAt(off, "u32") & frame.getAt(off + 2, "u32")) >>> 0 !== 0xffffffff) {
+            if (!macIsBroadcast(frame, off)) {
                 l[LinkMib.rx_otherhost_dropped]++
                 return
             }
-        } else if (frame.getAt(off, "u32") !== mac.getAt(0, "u32") || frame.getAt(off + 4, "u16") !== mac.getAt(4, "u16")) {
+        } else if (!macEqual(frame, off, mac, 0)) {
             l[LinkMib.rx_otherhost_dropped]++
             return
         }

@@ -48,7 +48,7 @@ export class FifoQdisc {
      */
     reserve(len: number, wait?: boolean): number {
         let at = -1
-        if (this.stats[QdiscMib.qlen] < this.limitPackets && this.stats[QdiscMib.backlog] + len <= this.limitBytes) {
+        if (this.hasRoom(1, len)) {
             at = this.pool.reserve(len)
             while (at < 0 && this.roomMaker !== null && this.roomMaker.giveWay()) at = this.pool.reserve(len)
         }
@@ -62,9 +62,7 @@ export class FifoQdisc {
     /** The reserved frame, now written, joins the tail of the queue. */
     enqueue(len: number): void {
         this.pool.commit(len, QDISC_TAG)
-        this.stats[QdiscMib.qlen]++
-        this.stats[QdiscMib.backlog] += len
-        if (this.waker !== null) this.waker.kick()
+        this.added(len)
     }
 
     /** A frame already in the pool (a resolved pending frame at record `rec`) joins the queue. */
@@ -113,16 +111,6 @@ export class FifoQdisc {
         this.pool.release(rec)
         this.stats[QdiscMib.qlen]--
         this.stats[QdiscMib.backlog] -= len
-    }
-
-    /** Drop everything queued. Returns how many frames. */
-    purge(): number {
-        let n = 0
-        for (let rec = this.peek(); rec >= 0; rec = this.peek()) {
-            this.dequeueDropped(rec)
-            n++
-        }
-        return n
     }
 }
 

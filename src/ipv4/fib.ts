@@ -155,13 +155,6 @@ export class Fib {
         }
         return false
     }
-
-    /** Routes in use. */
-    size(): number {
-        let n = 0
-        for (let r = 0; r < this.capacity; r++) if ((this.buf[r * ROUTE_LEN + R_FLAGS] & IN_USE) !== 0) n++
-        return n
-    }
 }
 
 export function fibErrorName(e: FibError): string {

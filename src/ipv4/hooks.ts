@@ -35,7 +35,6 @@ export interface RuleSpec {
 }
 
 export class HookEntry {
-    inUse = false
     src = 0
     srcMask = 0
     dst = 0
@@ -75,7 +74,6 @@ export class HookChain {
         if (this.entries === null) this.entries = []
         if (this.used === this.entries.length) this.entries.push(new HookEntry())
         const e = this.entries[this.used++]
-        e.inUse = true
         e.packets = 0
         e.bytes = 0
         e.fn = null
@@ -116,7 +114,6 @@ export class HookChain {
 
     /** Remove every entry (iptables -F). */
     flush(): void {
-        for (let i = 0; i < this.used; i++) this.entries[i].inUse = false
         this.used = 0
     }
 

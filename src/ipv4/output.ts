@@ -11,7 +11,7 @@ import { NetDevice } from "../dev/netdev"
 import { LinkMib, QdiscMib } from "../dev/counters"
 import { NeighTable, NEIGH_ENTRY_LEN, NO_NEIGH } from "../neigh/neighbour"
 import { ETHERNET_HEADER_LEN, EtherType } from "../wire/ethernet"
-import { IPV4_DF, IPV4_HEADER_LEN, IPV4_MF, ipv4OptionsForFragment } from "../wire/ipv4"
+import { IPV4_DF, IPV4_HEADER_LEN, IPV4_MF, ipv4HeaderLenFor, ipv4OptionsForFragment } from "../wire/ipv4"
 import { onesSum } from "../wire/checksum"
 import { setU16 } from "../wire/bytes"
 import { ipv4IsMulticast, ipv4MulticastMac } from "../wire/addr"
@@ -147,7 +147,8 @@ export class Ipv4Output {
             this.stats[LinkMib.tx_carrier_errors]++
             return SendResult.LinkDown
         }
-        const total = IPV4_HEADER_LEN + ((pkt.optionsLen + 3) & ~3) + pkt.ipPayloadLen()
+        const hlen = ipv4HeaderLenFor(pkt.optionsLen)
+        const total = hlen + pkt.ipPayloadLen()
         // the configured maximum (the heap is 64 KB) and the 16-bit total length field
         if (pkt.payloadLen > this.maxDatagram || total > 0xffff) return SendResult.MessageTooBig
         pkt.src = this.address
@@ -172,13 +173,12 @@ export class Ipv4Output {
             return SendResult.Filtered
         }
         finishTransport(pkt)
-        return this.finishOutput(pkt, total, now)
+        return this.finishOutput(pkt, hlen, total, now)
     }
 
     /** ip_finish_output + ip_finish_output2: MTU check, fragmentation, neighbour, enqueue. */
-    private finishOutput(pkt: OutPacket, total: number, now: number): SendResult {
+    private finishOutput(pkt: OutPacket, hlen: number, total: number, now: number): SendResult {
         const mtu = this.dev.mtu
-        const hlen = IPV4_HEADER_LEN + ((pkt.optionsLen + 3) & ~3)
         // ip_fragment: every fragment but the last carries a multiple of 8 bytes
         const fragData = (mtu - hlen) & ~7
         let frames = 1
@@ -237,7 +237,7 @@ export class Ipv4Output {
 
     /** Blocking sends: enqueue the fragments that fit now. Sent when the last one is in. */
     continueOutput(pkt: OutPacket): SendResult {
-        const hlen = IPV4_HEADER_LEN + ((pkt.optionsLen + 3) & ~3)
+        const hlen = ipv4HeaderLenFor(pkt.optionsLen)
         const dataLen = pkt.ipPayloadLen()
         const fragData = (this.dev.mtu - hlen) & ~7
         // as finishOutput: one frame when the datagram fits the MTU (fragData may be below it)
@@ -264,7 +264,7 @@ export class Ipv4Output {
             else {
                 // a blocking send waits for the drain: for the queue's limits, and for the pool when
                 // the space left at its end is too short for this frame (ring.ts: records never wrap)
-                at = q.hasRoom(1, frameLen) ? q.reserve(frameLen, true) : -1
+                at = q.reserve(frameLen, true)
                 if (at < 0) {
                     pkt.fragNext = offset
                     return SendResult.InProgress

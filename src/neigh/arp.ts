@@ -12,7 +12,7 @@ import { getU16, getU32 } from "../wire/bytes"
 import { ETHERNET_HEADER_LEN, EtherType, ethernetEmit } from "../wire/ethernet"
 import { WireError } from "../wire/error"
 import { takeToken, tokenBucket } from "../util/tokenbucket"
-import { ipv4IsMartian, macIsGroup } from "../wire/addr"
+import { ipv4IsMartian, macEqual, macIsGroup } from "../wire/addr"
 import { NeighMib, NeighTable, NO_NEIGH, Solicitor } from "./neighbour"
 
 export const ARP_FRAME_LEN = ETHERNET_HEADER_LEN + ARP_LEN
@@ -108,7 +108,7 @@ export class Arp implements Solicitor {
         if (isRequest) this.stats[ArpMib.requests_received]++
         else this.stats[ArpMib.replies_received]++
         // our own frame looped back, or an RFC 5227 probe (sender 0.0.0.0): nothing to learn
-        if (buf.getAt(mac, "u32") === this.ourMac.getAt(0, "u32") && buf.getAt(mac + 4, "u16") === this.ourMac.getAt(4, "u16"))
+        if (macEqual(buf, mac, this.ourMac, 0))
             return
         if (senderIp === this.ourIp && this.ourIp !== 0) {
             this.stats[ArpMib.conflicts]++

@@ -13,6 +13,7 @@ import { PendingQueue, PendingSink } from "./pending"
 import { RECORD_HEADER } from "../dev/ring"
 import { ETHERNET_HEADER_LEN, EtherType } from "../wire/ethernet"
 import { setU16 } from "../wire/bytes"
+import { macEqual } from "../wire/addr"
 
 export const enum NudState {
     None = 0,
@@ -326,8 +327,7 @@ export class NeighTable implements PendingSink, PoolRoomMaker {
         if (this.state(n) === NudState.Permanent) return
         const wasValid = this.valid(n)
         const at = n * NEIGH_ENTRY_LEN
-        const same = wasValid && this.buf.getAt(at, "u32") === mac.getAt(macOff, "u32") &&
-            this.buf.getAt(at + 4, "u16") === mac.getAt(macOff + 4, "u16")
+        const same = wasValid && macEqual(this.buf, at, mac, macOff)
         if (!same) setMac(this.buf, n, this.ourMac, mac, macOff)
         if (solicited) {
             setState(this.buf, n, NudState.Reachable)
@@ -412,14 +412,6 @@ export class NeighTable implements PendingSink, PoolRoomMaker {
         setTimer(this.buf, n, 0)
         this.stats[NeighMib.res_failed]++
         this.stats[NeighMib.unresolved_discards] += this.pending.drain(n, null)
-    }
-
-    /** Carrier lost: forget what was learnt (neigh_ifdown), keep PERMANENT entries. */
-    flushDynamic(): void {
-        for (let n = 0; n < this.capacity; n++) {
-            const s = this.state(n)
-            if (s !== NudState.None && s !== NudState.Permanent) this.destroy(n)
-        }
     }
 
     /** Carrier lost: learnt entries must be confirmed again before they are trusted (STALE). */

@@ -13,10 +13,6 @@ export class DatagramWriter {
         this.len = 0
     }
 
-    room(): number {
-        return this.buf.length - this.len
-    }
-
     /** Append `s` (ASCII) if it fits whole; false (and nothing written) when it does not. */
     append(s: string): boolean {
         const n = s.length

@@ -12,7 +12,7 @@ import { NO_NEIGH, NudState } from "../neigh/neighbour"
 import { setU16 } from "../wire/bytes"
 import { udpCheck, udpDstPort, udpSrcPort, udpLength, UDP_HEADER_LEN } from "../wire/udp"
 import { WireError } from "../wire/error"
-import { IPV4_HEADER_LEN, IPV4_MAX_OPTIONS_LEN, ipv4OptionsCheck } from "../wire/ipv4"
+import { IPV4_MAX_OPTIONS_LEN, ipv4HeaderLenFor, ipv4OptionsCheck } from "../wire/ipv4"
 
 /** IP_MTU_DISCOVER: when to set DF (ip_dont_fragment). */
 export const enum PmtuDisc {
@@ -136,7 +136,7 @@ export class UdpSocket {
         p.ttl = this.ttl
         const mtu = t.out.dev.mtu
         p.dontFragment = this.pmtudisc === PmtuDisc.Do ||
-            (this.pmtudisc === PmtuDisc.Want && IPV4_HEADER_LEN + ((p.optionsLen + 3) & ~3) + UDP_HEADER_LEN + n <= mtu)
+            (this.pmtudisc === PmtuDisc.Want && ipv4HeaderLenFor(p.optionsLen) + UDP_HEADER_LEN + n <= mtu)
         // __sk_dst_check: the cached route holds while the FIB is unchanged
         const fib = t.out.fib
         p.route = this.cachedRoute !== NO_ROUTE && this.cachedDst === p.dst && this.cachedGen === fib.genid ? this.cachedRoute : NO_ROUTE

@@ -98,7 +98,13 @@ export function macIsGroup(b: Buffer, off: number): boolean {
 }
 
 export function macIsBroadcast(b: Buffer, off: number): boolean {
-    return (b[off] & b[off + 1] & b[off + 2] & b[off + 3] & b[off + 4] & b[off + 5]) === 0xff
+    // two overlapping 32-bit reads cover the six bytes
+    return (b.getAt(off, "u32") & b.getAt(off + 2, "u32")) >>> 0 === 0xffffffff
+}
+
+/** The six bytes at `aOff` in `a` equal those at `bOff` in `b`. */
+export function macEqual(a: Buffer, aOff: number, b: Buffer, bOff: number): boolean {
+    return a.getAt(aOff, "u32") === b.getAt(bOff, "u32") && a.getAt(aOff + 4, "u16") === b.getAt(bOff + 4, "u16")
 }
 
 /** Prefix length to netmask: 24 -> 0xffffff00. */

@@ -21,6 +21,11 @@ export const IPV4_HEADER_LEN = 20
 export const IPV4_MAX_HEADER_LEN = 60
 export const IPV4_MAX_OPTIONS_LEN = 40
 
+/** The header length for `optionsLen` bytes of options, padded to a 32-bit boundary (RFC 791 §3.1). */
+export function ipv4HeaderLenFor(optionsLen: number): number {
+    return IPV4_HEADER_LEN + ((optionsLen + 3) & ~3)
+}
+
 /** Flags, in the 16-bit flags/fragment-offset word. */
 export const IPV4_DF = 0x4000
 export const IPV4_MF = 0x2000
@@ -139,7 +144,7 @@ export class Ipv4Repr {
     optionsLen = 0
 
     headerLength(): number {
-        return IPV4_HEADER_LEN + ((this.optionsLen + 3) & ~3)
+        return ipv4HeaderLenFor(this.optionsLen)
     }
 
     /** Check and decode; options are referenced in `buf`, not copied. */
