@@ -11,7 +11,7 @@
 import * as ds from "@devicescript/core"
 import "@devicescript/gpio"
 import { spi } from "@devicescript/spi"
-import { SpiBus, SpiTimeoutError } from "./spi"
+import { FiberLock, SpiBus } from "./spi"
 
 type DsSpi = typeof ds & { spiXfer(tx: Buffer, rx: Buffer): Promise<void> }
 
@@ -42,8 +42,8 @@ export class HardwareSpiBus implements SpiBus {
     /** txChunks[k] and rxChunks[k] are 2^k bytes. */
     private readonly txChunks: Buffer[] = []
     private readonly rxChunks: Buffer[] = []
-    private held = false
-    private readonly waiters: ds.Fiber[] = []
+    /** Two fibers never interleave a transaction. */
+    private readonly lock = new FiberLock("SPI bus lock")
 
     constructor(opts: HardwareSpiOptions) {
         this.cs = opts.cs
@@ -70,17 +70,7 @@ export class HardwareSpiBus implements SpiBus {
     }
 
     async select(): Promise<void> {
-        if (this.held) {
-            const self = ds.Fiber.self()
-            this.waiters.push(self)
-            const got = await ds.suspend<boolean>(this.lockTimeoutMs)
-            if (got !== true) {
-                const i = this.waiters.indexOf(self)
-                if (i >= 0) this.waiters.insert(i, -1)
-                throw new SpiTimeoutError("SPI bus lock", this.lockTimeoutMs)
-            }
-        }
-        this.held = true
+        await this.lock.take(this.lockTimeoutMs)
         this.transactions++
         this.cs.setMode(ds.GPIOMode.OutputLow)
     }
@@ -105,15 +95,8 @@ export class HardwareSpiBus implements SpiBus {
     }
 
     deselect(): void {
-        if (!this.held) return
+        if (!this.lock.held) return
         this.cs.setMode(ds.GPIOMode.OutputHigh)
-        while (this.waiters.length > 0) {
-            const f = this.waiters.shift()
-            if (f.suspended) {
-                f.resume(true)
-                return
-            }
-        }
-        this.held = false
+        this.lock.give()
     }
 }

@@ -3,6 +3,8 @@
 // bus. On a board it is HardwareSpiBus (drivers/spi-hw.ts); in the simulator a chip model sits
 // behind SimSpiBus (sim/spi.ts).
 
+import * as ds from "@devicescript/core"
+
 export interface SpiBus {
     /** Take the bus and assert chip select. Pair with deselect() in `finally`. */
     select(): Promise<void>
@@ -16,6 +18,48 @@ export interface SpiBus {
     /** Transactions and bytes clocked so far (for benchmarks and the SPI-traffic figures). */
     readonly transactions: number
     readonly bytes: number
+}
+
+/**
+ * One fiber at a time through a sequence of awaits (a bus transaction, a chip's multi-transaction
+ * sequence). Waiters get the lock in arrival order; every wait has a deadline.
+ */
+export class FiberLock {
+    /** Read-only outside: the lock is taken. */
+    held = false
+    private readonly waiters: ds.Fiber[] = []
+
+    /** `what` names the lock in the timeout error. */
+    constructor(readonly what: string) {}
+
+    /** Take the lock, waiting at most `timeoutMs`; SpiTimeoutError when it does not come. */
+    async take(timeoutMs: number): Promise<void> {
+        if (!this.held) {
+            this.held = true
+            return
+        }
+        const self = ds.Fiber.self()
+        this.waiters.push(self)
+        const got = await ds.suspend<boolean>(timeoutMs)
+        if (got !== true) {
+            const i = this.waiters.indexOf(self)
+            if (i >= 0) this.waiters.insert(i, -1)
+            throw new SpiTimeoutError(this.what, timeoutMs)
+        }
+        // give() handed the lock over with `held` still true
+    }
+
+    /** Hand the lock to the oldest waiter still waiting, or free it. */
+    give(): void {
+        while (this.waiters.length > 0) {
+            const f = this.waiters.shift()
+            if (f.suspended) {
+                f.resume(true)
+                return
+            }
+        }
+        this.held = false
+    }
 }
 
 /** A bus operation that did not finish in time, or a chip that does not answer as specified. */

@@ -34,13 +34,18 @@ import { formatHex8 } from "../../wire/addr"
 import { formatCounters, newMib } from "../../dev/counters"
 import * as ds from "@devicescript/core"
 import { NetDevice, NetDeviceOwner, XmitStatus } from "../../dev/netdev"
-import { SpiBus, SpiTimeoutError } from "../spi"
+import { FiberLock, SpiBus, SpiTimeoutError } from "../spi"
 import {
+    ADDR_MASK,
+    BANK_SHIFT,
+    COMMON_START,
     Econ1,
     Econ2,
     Eir,
     Erxfcon,
     EREVID_B7,
+    Estat,
+    FCS_LEN,
     MAADR_FOR_OCTET,
     MACMII,
     MAX_FRAME_FCS,
@@ -196,8 +201,8 @@ export class Enc28j60Device implements NetDevice {
     /** Start of the next unread packet in the ring. */
     private rxNext = RX_START
     private txPending = false
-    private lockHeld = false
-    private readonly lockWaiters: ds.Fiber[] = []
+    /** One fiber at a time through a chip sequence (bank selection, pointers). */
+    private readonly mutex = new FiberLock("ENC28J60 driver lock")
     private readonly tx = Buffer.alloc(4)
     private readonly rx = Buffer.alloc(4)
     private readonly hdr = Buffer.alloc(RSV_LEN)
@@ -387,7 +392,7 @@ export class Enc28j60Device implements NetDevice {
         for (let i = 0; i < 100; i++) {
             // sampled before the read, so the last read always starts after the deadline
             const late = ds.millis() >= deadline
-            if ((await this.rd(Reg.ESTAT)) & 0x01) return
+            if ((await this.rd(Reg.ESTAT)) & Estat.CLKRDY) return
             if (late) break
             await ds.sleep(1)
         }
@@ -591,10 +596,10 @@ export class Enc28j60Device implements NetDevice {
             return 0
         }
         this.stats[Enc28j60Mib.rx_frames]++
-        this.stats[Enc28j60Mib.rx_bytes] += count - 4
+        this.stats[Enc28j60Mib.rx_bytes] += count - FCS_LEN
         if (this.owner) {
             try {
-                this.owner.receive(this.rxBuf, 0, count - 4)
+                this.owner.receive(this.rxBuf, 0, count - FCS_LEN)
             } catch (e) {
                 // the stack's fault, not the ring's: keep receiving
                 this.stats[Enc28j60Mib.rx_deliver_errors]++
@@ -716,8 +721,8 @@ export class Enc28j60Device implements NetDevice {
 
     /** Select the bank of `r` unless it is a common register or already selected (cached). */
     private async selectBank(r: number): Promise<void> {
-        if ((r & 0x1f) >= 0x1b) return
-        const b = (r >> 5) & 3
+        if ((r & ADDR_MASK) >= COMMON_START) return
+        const b = (r >> BANK_SHIFT) & 3
         const cur = this.bank
         if (b === cur) return
         this.bank = -1
@@ -732,7 +737,7 @@ export class Enc28j60Device implements NetDevice {
         await this.selectBank(r)
         const n = r & MACMII ? 3 : 2
         const t = this.tx
-        t[0] = Op.RCR | (r & 0x1f)
+        t[0] = Op.RCR | (r & ADDR_MASK)
         t[1] = 0
         t[2] = 0
         await this.xact(n)
@@ -742,44 +747,25 @@ export class Enc28j60Device implements NetDevice {
 
     private async wr(r: number, v: number): Promise<void> {
         await this.selectBank(r)
-        await this.op(Op.WCR | (r & 0x1f), v)
+        await this.op(Op.WCR | (r & ADDR_MASK), v)
     }
 
     /** BFS/BFC: ETH registers only (the chip ignores them on MAC/MII registers). */
     private async bfs(r: number, bits: number): Promise<void> {
         await this.selectBank(r)
-        await this.op(Op.BFS | (r & 0x1f), bits)
+        await this.op(Op.BFS | (r & ADDR_MASK), bits)
     }
 
     private async bfc(r: number, bits: number): Promise<void> {
         await this.selectBank(r)
-        await this.op(Op.BFC | (r & 0x1f), bits)
+        await this.op(Op.BFC | (r & ADDR_MASK), bits)
     }
 
     private async lock(): Promise<void> {
-        if (!this.lockHeld) {
-            this.lockHeld = true
-            return
-        }
-        const self = ds.Fiber.self()
-        this.lockWaiters.push(self)
-        const got = await ds.suspend<boolean>(LOCK_TIMEOUT_MS)
-        if (got !== true) {
-            const i = this.lockWaiters.indexOf(self)
-            if (i >= 0) this.lockWaiters.insert(i, -1)
-            throw new SpiTimeoutError("ENC28J60 driver lock", LOCK_TIMEOUT_MS)
-        }
-        // unlock() handed the lock over with lockHeld still true
+        await this.mutex.take(LOCK_TIMEOUT_MS)
     }
 
     private unlock(): void {
-        while (this.lockWaiters.length > 0) {
-            const f = this.lockWaiters.shift()
-            if (f.suspended) {
-                f.resume(true)
-                return
-            }
-        }
-        this.lockHeld = false
+        this.mutex.give()
     }
 }

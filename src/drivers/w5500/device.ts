@@ -28,7 +28,7 @@ import { formatHex8 } from "../../wire/addr"
 import { formatCounters, newMib } from "../../dev/counters"
 import * as ds from "@devicescript/core"
 import { NetDevice, NetDeviceOwner, XmitStatus } from "../../dev/netdev"
-import { SpiBus, SpiTimeoutError } from "../spi"
+import { FiberLock, SpiBus, SpiTimeoutError } from "../spi"
 import { getU16 } from "../../wire/bytes"
 import {
     Block,
@@ -136,38 +136,6 @@ export interface W5500Options {
     clock?: () => number
 }
 
-/** One fiber at a time inside a multi-frame sequence (TX and RX share Sn_CR and the pointers). */
-class Mutex {
-    private held = false
-    private readonly waiters: ds.Fiber[] = []
-
-    async take(timeoutMs: number): Promise<void> {
-        if (!this.held) {
-            this.held = true
-            return
-        }
-        const self = ds.Fiber.self()
-        this.waiters.push(self)
-        const got = await ds.suspend<boolean>(timeoutMs)
-        if (got !== true) {
-            const i = this.waiters.indexOf(self)
-            if (i >= 0) this.waiters.insert(i, -1)
-            throw new SpiTimeoutError("W5500 driver lock", timeoutMs)
-        }
-    }
-
-    give(): void {
-        while (this.waiters.length > 0) {
-            const f = this.waiters.shift()
-            if (f.suspended) {
-                f.resume(true)
-                return
-            }
-        }
-        this.held = false
-    }
-}
-
 export class W5500Device implements NetDevice {
     readonly name = "w5500"
     readonly mtu: number
@@ -208,7 +176,8 @@ export class W5500Device implements NetDevice {
     private lastLinkPoll = 0
     private partialSince = -1
 
-    private readonly mutex = new Mutex()
+    /** One fiber at a time inside a multi-frame sequence (TX and RX share Sn_CR and the pointers). */
+    private readonly mutex = new FiberLock("W5500 driver lock")
     /**
      * Register frames: header + up to 13 data bytes out, and what came back. Buffer transfers use the
      * first FRAME_HEADER_LEN bytes of `io` for their header and read the RX length header into `rsp`
@@ -382,9 +351,7 @@ export class W5500Device implements NetDevice {
             this.needReopen = false
             await this.reopen()
         }
-        // Local free-space check: the buffer holds at most the frame in flight, so this only fails
-        // for a TX buffer smaller than two frames; then wait for the SEND to finish before staging.
-        if (this.txInFlight && BUF_SIZE - this.txInFlightLen < len) await this.finishSend()
+        // no free-space check: the 16 KB buffer holds at most the frame in flight and this one
         // 1. stage the frame; the chip wraps the offset inside socket 0's 16 KB buffer (§3.3)
         await this.writeBuf(Block.S0Tx, this.txWr, frame, off, len)
         // 2. the previous SEND must be complete before the next one (and a RECV accepted)
@@ -513,6 +480,7 @@ export class W5500Device implements NetDevice {
             await this.readBuf(Block.S0Rx, at, this.rsp, 0, RX_LEN_HEADER)
             const total = getU16(this.rsp, 0)
             if (total < MIN_FRAME + RX_LEN_HEADER || total > MAX_FRAME + RX_LEN_HEADER) {
+                this.stats[W5500Mib.rxLengthErrors]++
                 await this.resync()
                 return frames
             }
@@ -552,7 +520,6 @@ export class W5500Device implements NetDevice {
 
     /** The ring cannot be parsed: drop everything stored (RX_RD = RX_WR, RECV). */
     private async resync(): Promise<void> {
-        this.stats[W5500Mib.rxLengthErrors]++
         this.stats[W5500Mib.rxResyncs]++
         this.partialSince = -1
         let wr = await this.read16(Block.S0Reg, Sn.RX_WR)
