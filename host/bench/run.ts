@@ -25,6 +25,8 @@ import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
 import * as readline from "node:readline"
+import { killChild } from "../fuzz/devs"
+import { stripAnsi } from "../test/devs-run"
 
 const ROOT = path.resolve(__dirname, "..", "..")
 const CLI = path.join(ROOT, "node_modules", "@devicescript", "cli", "built", "devicescript-cli.cjs")
@@ -77,17 +79,6 @@ const children = new Set<ChildProcess>()
 let sink: net.Server | null = null
 const sinkSockets = new Set<net.Socket>()
 
-function killChild(c: ChildProcess) {
-    if (c.exitCode !== null || c.signalCode !== null) return
-    try {
-        // detached: the child leads its own process group
-        process.kill(-c.pid!, "SIGKILL")
-    } catch {
-        try {
-            c.kill("SIGKILL")
-        } catch {}
-    }
-}
 
 function cleanup() {
     for (const c of children) killChild(c)
@@ -123,10 +114,6 @@ function spawnCli(args: string[]): ChildProcess {
     return c
 }
 
-function stripAnsi(s: string) {
-    // eslint-disable-next-line no-control-regex
-    return s.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]/g, "")
-}
 
 /** The Jacdac TCP peer `devicescript run --tcp` connects to: accepts and discards. */
 function startSink(): Promise<void> {
@@ -666,7 +653,8 @@ interface HeapStats {
 class MemRunner {
     runs = 0
     private seq = 0
-    private readonly cache = new Map<string, Fit>()
+    /** Runs started, by program, variant and padding: two searches asking the same question share one run. */
+    private readonly cache = new Map<string, Promise<Fit>>()
     constructor(
         readonly pool: Pool,
         readonly bins: Record<Prog, Buffer>
@@ -696,17 +684,18 @@ class MemRunner {
     }
 
     /** Does the variant complete with `pad` more bytes of padding? */
-    async fits(prog: Prog, v: V, pad: number, timeoutMs: number): Promise<Fit> {
+    fits(prog: Prog, v: V, pad: number, timeoutMs: number): Promise<Fit> {
         const key = `${prog}:${v}:${pad}`
-        const c = this.cache.get(key)
-        if (c) return c
-        const r = await this.run(prog, v, false, pad, timeoutMs)
-        let fit: Fit
-        if (r.code === 0 && /@@bench memok/.test(r.text)) fit = "ok"
-        else if (/Exception: OutOfMemory/.test(r.text)) fit = "oom"
-        else throw new Error(`mem: ${prog} variant ${v} pad ${pad}: neither completed nor ran out of memory (exit ${r.code}${r.killed ? ", killed" : ""})\n${r.text.split("\n").slice(-25).join("\n")}`)
-        this.cache.set(key, fit)
-        return fit
+        let f = this.cache.get(key)
+        if (!f) {
+            f = this.run(prog, v, false, pad, timeoutMs).then((r): Fit => {
+                if (r.code === 0 && /@@bench memok/.test(r.text)) return "ok"
+                if (/Exception: OutOfMemory/.test(r.text)) return "oom"
+                throw new Error(`mem: ${prog} variant ${v} pad ${pad}: neither completed nor ran out of memory (exit ${r.code}${r.killed ? ", killed" : ""})\n${r.text.split("\n").slice(-25).join("\n")}`)
+            })
+            this.cache.set(key, f)
+        }
+        return f
     }
 
     /**
@@ -837,15 +826,18 @@ async function runMem(o: Options): Promise<MemResult> {
     else if (okAbove === "ok") pMany = await mr.largest("memstack", V.SendsMany, p10 + GRAIN, p10 + 4096, manyTimeout)
 
     const u = (k: string) => st[k].used
+    // the stack's program links the benchmark's TestDevice too: its class goes to the TestDevice row
+    const stackStatics = u("stackLib") - u("devLib")
+    const netStack = u("stack") - u("testDevice")
+    const udpSocket = u("stackSocket") - u("stack")
     const fp = {
         runtimeBaseline: u("bare") - FIXED_PAD,
-        // the stack's program links the benchmark's TestDevice too: its class goes to the TestDevice row
-        stackStatics: u("stackLib") - u("devLib"),
+        stackStatics,
         testDevice: u("testDevice") - u("stackLib") + (u("devLib") - u("bare")),
-        netStack: u("stack") - u("testDevice"),
+        netStack,
         netStackObjects: st.stack.objects - st.testDevice.objects,
-        udpSocket: u("stackSocket") - u("stack"),
-        stackTotal: u("stackSocket") - u("testDevice") + (u("stackLib") - u("devLib")),
+        udpSocket,
+        stackTotal: stackStatics + netStack + udpSocket,
         w5500Statics: u("w5500Lib") - u("bare"),
         w5500Driver: u("w5500") - u("w5500Lib"),
         enc28j60Statics: u("enc28j60Lib") - u("bare"),
@@ -994,11 +986,14 @@ function printSpi(s: SpiResult) {
     )
     out.push(`   idle receive poll: ${s.polls.map((p) => `${p.chip} ${fmt(p.transactions, 1)} transactions / ${fmt(p.bytes, 0)} B`).join(", ")}`)
     const maxOf = (chip: string, k: "transactions" | "overhead") => Math.max(...s.rows.filter((r) => r.chip === chip).map((r) => r[k]))
-    const spiMet = maxOf("w5500", "transactions") <= 5 && maxOf("enc28j60", "transactions") <= 7 && Math.max(...s.rows.map((r) => r.overhead)) <= 16
+    const wTx = maxOf("w5500", "transactions")
+    const eTx = maxOf("enc28j60", "transactions")
+    const wOver = maxOf("w5500", "overhead")
+    const eOver = maxOf("enc28j60", "overhead")
+    const spiMet = wTx <= 5 && eTx <= 7 && Math.max(wOver, eOver) <= 16
     out.push(
-        `   targets: W5500 at most 5 transactions a frame (${fmt(maxOf("w5500", "transactions"), 0)}), ENC28J60 at most 7 ` +
-            `(${fmt(maxOf("enc28j60", "transactions"), 0)}), at most 16 bytes besides the frame (${fmt(maxOf("w5500", "overhead"), 0)} / ` +
-            `${fmt(maxOf("enc28j60", "overhead"), 0)}): ${spiMet ? "met" : "MISSED"}`
+        `   targets: W5500 at most 5 transactions a frame (${fmt(wTx, 0)}), ENC28J60 at most 7 (${fmt(eTx, 0)}), ` +
+            `at most 16 bytes besides the frame (${fmt(wOver, 0)} / ${fmt(eOver, 0)}): ${spiMet ? "met" : "MISSED"}`
     )
     out.push("")
     out.push(`   frames/s bounds: t = 8*bytes/clock + transactions*t_x, t_x = ${s.txUs} µs per chip-select window; board spi.hz = ${s.boardHz / 1e6} MHz`)

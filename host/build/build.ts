@@ -24,6 +24,9 @@ import * as path from "node:path"
 import { BOARD_SUFFIX, boardChip, checkBoardFile, formatBoardError, listBoards, programFlashBytes } from "../config/boards"
 import { DEFAULT_CONFIG, DEFAULT_OUT, loadConfigFile, renderConfigModule } from "../config/generate"
 import { DEFAULT_BOARDS_DIR, REPO_ROOT, formatError, validateConfig } from "../config/validate"
+import { stripAnsi } from "../test/devs-run"
+
+const BUILD_TIMEOUT_MS = 180000
 
 const USAGE = `usage: npm run build -- [--board ID | --all] [--verbose]
   (no option)   build for the board devicescript.json selects, in place
@@ -93,7 +96,12 @@ function devsBuild(cli: string, dir: string): Promise<{ code: number; output: st
         let output = ""
         child.stdout.on("data", d => (output += d))
         child.stderr.on("data", d => (output += d))
-        child.on("close", code => resolve({ code: code ?? 1, output: output.replace(/\x1b\[[0-9;]*m/g, "") }))
+        // a compile takes seconds: a hung CLI is killed (and reported by its exit code)
+        const watchdog = setTimeout(() => child.kill("SIGKILL"), BUILD_TIMEOUT_MS)
+        child.on("close", code => {
+            clearTimeout(watchdog)
+            resolve({ code: code ?? 1, output: stripAnsi(output) })
+        })
     })
 }
 

@@ -33,7 +33,8 @@ export function spec(seed: number, first: number, count: number, seconds: number
 const children = new Set<ChildProcess>()
 let mirror: string | undefined
 
-function killChild(c: ChildProcess) {
+/** Kill a child started detached, with its process group (the CLI spawns the simulator). */
+export function killChild(c: ChildProcess) {
     if (c.exitCode !== null || c.signalCode !== null) return
     try {
         process.kill(-c.pid!, "SIGKILL")

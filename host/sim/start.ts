@@ -25,6 +25,7 @@ import * as path from "node:path"
 import { PcapWriter } from "../pcap/writer"
 import { Bridge } from "../bridge/bridge"
 import { TapError } from "../bridge/tap"
+import { stripAnsi } from "../test/devs-run"
 
 const ROOT = path.resolve(__dirname, "..", "..")
 
@@ -113,7 +114,6 @@ function configuredChip(): "w5500" | "enc28j60" {
 }
 
 // eslint-disable-next-line no-control-regex
-const ANSI = /\x1b\[[0-9;]*m/g
 
 export async function main(argv: string[]): Promise<number> {
     const o = parseArgs(argv)
@@ -165,7 +165,7 @@ async function runSimulator(o: Options, cli: string, bridge: Bridge | null, say:
     let panic = ""
 
     const onLine = (raw: string) => {
-        const line0 = raw.replace(ANSI, "")
+        const line0 = stripAnsi(raw)
         if (!line0.startsWith("WASM> ")) {
             if (/error TS\d+/.test(line0)) compileErrors.push(line0)
             return
@@ -228,13 +228,16 @@ async function runSimulator(o: Options, cli: string, bridge: Bridge | null, say:
     }
     child.stdout.on("data", splitter(onLine))
     child.stderr.on("data", splitter(l => {
-        const s = l.replace(ANSI, "")
+        const s = stripAnsi(l)
         if (/error TS\d+/.test(s)) compileErrors.push(s)
     }))
     const stop = () => child.kill("SIGTERM")
     process.once("SIGINT", stop)
     process.once("SIGTERM", stop)
+    // the CLI's -T covers the run, not the compile before it: a bound of our own
+    const watchdog = setTimeout(() => child.kill("SIGKILL"), (o.seconds + 180) * 1000)
     const code: number = await new Promise(resolve => child.on("close", (c: number | null) => resolve(c ?? 1)))
+    clearTimeout(watchdog)
     process.removeListener("SIGINT", stop)
     process.removeListener("SIGTERM", stop)
     pcap?.close()
