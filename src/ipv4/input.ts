@@ -92,8 +92,12 @@ export class Ipv4Input {
         if (type === IcmpType.EchoReply) s[IcmpMib.InEchoReps]++
         if (type !== IcmpType.EchoRequest) return
         s[IcmpMib.InEchos]++
-        // RFC 1122 §3.2.2.6: no reply to an echo sent to a broadcast address (smurf amplification)
-        if (dst !== this.out.address) return
+        // RFC 1122 §3.2.2.6: no reply to an echo sent to a broadcast address (smurf amplification);
+        // Linux (icmp_echo_ignore_broadcasts) counts it in InErrors
+        if (dst !== this.out.address) {
+            s[IcmpMib.InErrors]++
+            return
+        }
         if (!takeToken(this.echoLimit, now)) {
             s[IcmpMib.OutRateLimited]++
             return

@@ -189,6 +189,7 @@ describe("posture: IPv4 from an impossible source is dropped, never answered (no
         expect(rig.take().length).toBe(0)
         expect(rig.stack.input.icmp[IcmpMib.InEchos]).toBe(2)
         expect(rig.stack.input.icmp[IcmpMib.OutEchoReps]).toBe(0)
+        expect(rig.stack.input.icmp[IcmpMib.InErrors]).toBe(2)
     })
 })
 

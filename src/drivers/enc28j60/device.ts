@@ -504,7 +504,8 @@ export class Enc28j60Device implements NetDevice {
     /** EIR once TXIF or TXERIF is set, or -1 at the deadline. */
     private async waitTx(): Promise<number> {
         const deadline = ds.millis() + this.txTimeoutMs
-        for (let i = 0; i < 1000; i++) {
+        // the count bound follows the deadline (a read, then a 1 ms sleep, per round), never cuts it short
+        for (let i = 0; i < 3 + 2 * this.txTimeoutMs; i++) {
             // sampled before the read: a fiber descheduled past the deadline still gets a last look
             const late = ds.millis() >= deadline
             const eir = await this.rd(Reg.EIR)
