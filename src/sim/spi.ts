@@ -4,7 +4,7 @@
 // a long burst of SPI work never runs into the 128 Ki-step watchdog.
 
 import * as ds from "@devicescript/core"
-import { SpiBus, SpiTimeoutError } from "../drivers/spi"
+import { FiberLock, SpiBus } from "../drivers/spi"
 
 /**
  * A chip model as the bus sees it, block by block: chip select falls, any number of full-duplex
@@ -35,10 +35,9 @@ export class SimSpiBus implements SpiBus {
     lockTimeouts = 0
     yieldEvery: number
     lockTimeoutMs: number
-    private held = false
     private sinceYield = 0
-    /** Fibers waiting for the bus, oldest first; deselect() hands the bus to the first one. */
-    private readonly waiters: ds.Fiber[] = []
+    /** The bus: select() waits for it (oldest first, with a deadline), deselect() hands it over. */
+    private readonly lock = new FiberLock("SPI bus lock")
 
     constructor(readonly target: SpiTarget, opts?: SimSpiOptions) {
         const o = opts || {}
@@ -47,20 +46,12 @@ export class SimSpiBus implements SpiBus {
     }
 
     async select(): Promise<void> {
-        if (this.held) {
-            // wait for deselect() to hand the bus over (FIFO), or give up at the deadline
-            const self = ds.Fiber.self()
-            this.waiters.push(self)
-            const got = await ds.suspend<boolean>(this.lockTimeoutMs)
-            if (got !== true) {
-                const i = this.waiters.indexOf(self)
-                if (i >= 0) this.waiters.insert(i, -1)
-                this.lockTimeouts++
-                throw new SpiTimeoutError("SPI bus lock", this.lockTimeoutMs)
-            }
-            // deselect() left `held` true for us
+        try {
+            await this.lock.take(this.lockTimeoutMs)
+        } catch (e) {
+            this.lockTimeouts++
+            throw e
         }
-        this.held = true
         this.transactions++
         this.target.csLow()
     }
@@ -76,18 +67,9 @@ export class SimSpiBus implements SpiBus {
     }
 
     deselect(): void {
-        if (!this.held) return
+        if (!this.lock.held) return
         this.target.csHigh()
-        // hand the bus straight to the oldest waiter still suspended (one whose deadline already
-        // fired is no longer suspended and removes itself)
-        while (this.waiters.length > 0) {
-            const f = this.waiters.shift()
-            if (f.suspended) {
-                f.resume(true)
-                return
-            }
-        }
-        this.held = false
+        this.lock.give()
     }
 
     /** Reset the counters (benchmarks measure a steady-state window). */
