@@ -12,6 +12,9 @@ class NullBus implements SpiBus {
     bytes = 0
     async select(): Promise<void> {}
     async xfer(tx: Buffer, txOff: number, rx: Buffer, rxOff: number, len: number): Promise<void> {}
+    async window(head: Buffer, headLen: number, data: Buffer, off: number, len: number, write: boolean, spare: number): Promise<number> {
+        return headLen + len
+    }
     deselect(): void {}
 }
 

@@ -1,8 +1,9 @@
 // SPI traffic per transmitted frame, per driver, in steady state: the driver over SimSpiBus and the
 // chip model on a virtual segment, frames handed to ndo_start_xmit back to back (as the drain does).
-// Counted: chip-select windows (transactions), bytes clocked, the driver's xfer() calls, and the
-// spiXfer() calls HardwareSpiBus would make on a board (it cuts a window into power-of-two chunks
-// of at most 1,024 bytes). Also the traffic of one idle receive poll. Results: "@@bench spi ..." lines.
+// Counted: chip-select windows (transactions), bytes clocked, the driver's xfer() calls. Also the
+// traffic of one idle receive poll. Results: "@@bench spi ..." lines.
+// Then the board's own bus, HardwareSpiBus, over the native-SPI model of each runtime: native
+// spiXfer calls per transmitted and per received frame ("@@bench spihw ..." lines).
 
 import * as ds from "@devicescript/core"
 import { Segment } from "../src/sim/lan"
@@ -13,34 +14,18 @@ import { Enc28j60Model } from "../src/sim/enc28j60"
 import { W5500Device } from "../src/drivers/w5500/device"
 import { Enc28j60Device } from "../src/drivers/enc28j60/device"
 import { XmitStatus } from "../src/dev/netdev"
+import { HardwareSpiBus } from "../src/drivers/spi-hw"
+import { NativeSpiModel, SimCsLine, SpiRuntime } from "../src/sim/native-spi"
 import { BOARD_MAC, COLLECTOR_MAC, report } from "./common"
 
 const WARMUP = 16
 const FRAMES = 200
 const POLLS = 100
-const HW_MAX_CHUNK = 1024
-
-/** spiXfer() calls HardwareSpiBus (src/drivers/spi-hw.ts) makes for one xfer of `len` bytes. */
-function hwChunks(len: number): number {
-    let n = 0
-    let left = len
-    while (left >= HW_MAX_CHUNK) {
-        left -= HW_MAX_CHUNK
-        n++
-    }
-    while (left > 0) {
-        n += left & 1
-        left = left >> 1
-    }
-    return n
-}
-
 /** Counts on top of SimSpiBus what a board's bus would see. */
 class CountingBus implements SpiBus {
     transactions = 0
     bytes = 0
     xfers = 0
-    hwXfers = 0
 
     constructor(readonly inner: SimSpiBus) {}
 
@@ -52,8 +37,19 @@ class CountingBus implements SpiBus {
     async xfer(tx: Buffer, txOff: number, rx: Buffer, rxOff: number, len: number): Promise<void> {
         this.xfers++
         this.bytes += len
-        this.hwXfers += hwChunks(len)
         await this.inner.xfer(tx, txOff, rx, rxOff, len)
+    }
+
+    async window(head: Buffer, headLen: number, data: Buffer, off: number, len: number, write: boolean, spare: number): Promise<number> {
+        await this.select()
+        try {
+            await this.xfer(head, 0, null, 0, headLen)
+            if (write) await this.xfer(data, off, null, 0, len)
+            else await this.xfer(null, 0, data, off, len)
+        } finally {
+            this.deselect()
+        }
+        return headLen + len
     }
 
     deselect(): void {
@@ -64,7 +60,6 @@ class CountingBus implements SpiBus {
         this.transactions = 0
         this.bytes = 0
         this.xfers = 0
-        this.hwXfers = 0
         this.inner.resetCounters()
     }
 }
@@ -98,13 +93,13 @@ async function measure(chip: string, dev: Xmitter, bus: CountingBus, sent: () =>
         for (let i = 0; i < FRAMES; i++) if ((await dev.startXmit(f, 0, len)) !== XmitStatus.Ok) bad++
         const ms = ds.millis() - t0
         report("spi chip=" + chip + " len=" + len + " frames=" + FRAMES + " transactions=" + bus.transactions + " bytes=" + bus.bytes +
-            " xfers=" + bus.xfers + " hwXfers=" + bus.hwXfers + " simTransactions=" + bus.inner.transactions + " simBytes=" + bus.inner.bytes +
+            " xfers=" + bus.xfers + " simTransactions=" + bus.inner.transactions + " simBytes=" + bus.inner.bytes +
             " wireFrames=" + (sent() - s0) + " bad=" + bad + " protocolErrors=" + errors() + " ms=" + ms)
     }
     // one idle receive poll (nothing received; link reads excluded, see linkPollMs)
     bus.reset()
     for (let i = 0; i < POLLS; i++) await dev.poll()
-    report("spipoll chip=" + chip + " polls=" + POLLS + " transactions=" + bus.transactions + " bytes=" + bus.bytes + " hwXfers=" + bus.hwXfers)
+    report("spipoll chip=" + chip + " polls=" + POLLS + " transactions=" + bus.transactions + " bytes=" + bus.bytes)
 }
 
 async function w5500(): Promise<void> {
@@ -129,8 +124,76 @@ async function enc28j60(): Promise<void> {
     await dev.stop()
 }
 
+/** A frame for the board: to its MAC, from the collector's. */
+function rxFrame(len: number): Buffer {
+    const f = makeFrame(len)
+    f.blitAt(0, BOARD_MAC, 0, 6)
+    f.blitAt(6, COLLECTOR_MAC, 0, 6)
+    return f
+}
+
+const HW_FRAMES = 40
+
+interface Polled extends Xmitter {
+    open(): Promise<void>
+    stop(): Promise<void>
+    carrier(): boolean
+}
+
+/** Native calls per TX frame (back to back) and per RX frame (one a poll, idle poll subtracted). */
+async function measureHw(runtime: SpiRuntime, chip: string, model: W5500Model | Enc28j60Model, dev: Polled, spi: NativeSpiModel): Promise<void> {
+    await dev.open()
+    if (!dev.carrier()) throw new Error(chip + ": no carrier")
+    for (let si = 0; si < SIZES.length; si++) {
+        const len = SIZES[si]
+        const f = makeFrame(len)
+        let bad = 0
+        for (let i = 0; i < WARMUP; i++) if ((await dev.startXmit(f, 0, len)) !== XmitStatus.Ok) bad++
+        const c0 = spi.calls
+        const b0 = spi.bytes
+        for (let i = 0; i < HW_FRAMES; i++) if ((await dev.startXmit(f, 0, len)) !== XmitStatus.Ok) bad++
+        const tx = (spi.calls - c0) / HW_FRAMES
+        const txBytes = (spi.bytes - b0) / HW_FRAMES
+        await dev.poll()
+        const i0 = spi.calls
+        for (let i = 0; i < 10; i++) await dev.poll()
+        const idle = (spi.calls - i0) / 10
+        const r = rxFrame(len)
+        const r0 = spi.calls
+        let got = 0
+        for (let i = 0; i < HW_FRAMES; i++) {
+            model.receiveFromWire(r, 0, len)
+            got += await dev.poll()
+        }
+        const rx = (spi.calls - r0) / HW_FRAMES - idle
+        report("spihw runtime=" + runtime + " chip=" + chip + " len=" + len + " txNative=" + tx + " txBytes=" + txBytes + " rxNative=" + rx +
+            " idleNative=" + idle + " received=" + got + " frames=" + HW_FRAMES + " bad=" + bad + " stale=" + spi.staleBytes)
+    }
+    await dev.stop()
+}
+
+async function hardwareBus(runtime: SpiRuntime): Promise<void> {
+    {
+        const model = new W5500Model(new Segment())
+        const spi = new NativeSpiModel(runtime, model)
+        const bus = new HardwareSpiBus(spi, new SimCsLine(model))
+        await measureHw(runtime, "w5500", model, new W5500Device(bus, BOARD_MAC, { task: false, linkPollMs: 1e9 }), spi)
+    }
+    await ds.sleep(0)
+    {
+        const model = new Enc28j60Model(new Segment())
+        const spi = new NativeSpiModel(runtime, model)
+        const bus = new HardwareSpiBus(spi, new SimCsLine(model))
+        await measureHw(runtime, "enc28j60", model, new Enc28j60Device(bus, BOARD_MAC, { pollMs: 0, linkPollMs: 1e9 }), spi)
+    }
+}
+
 report("start spi")
 await w5500()
 await ds.sleep(0)
 await enc28j60()
+await ds.sleep(0)
+await hardwareBus("rp2040")
+await ds.sleep(0)
+await hardwareBus("esp32")
 console.log("@@bench:done")

@@ -4,9 +4,11 @@
 // With --tap the virtual wire is joined to a Linux TAP interface through the host bridge
 // (host/bridge/), so the board talks to the real network behind it (root needed).
 //
-//   npm start -- [--seconds N] [--pcap FILE] [--forward HOST:PORT] [--quiet]
+//   npm start -- [--seconds N] [--pcap FILE] [--forward HOST:PORT] [--quiet] [--runtime rp2040|esp32]
 //                [--tap NAME [--netns NS] [--tap-addr CIDR]... [--tap-mac MAC] [--virtual-peers]]
 //
+//   --runtime RT         drive the chip model through the board's own SPI bus (HardwareSpiBus) over
+//                        a model of runtime RT's native SPI (sim/native-spi.ts) instead of directly
 //   --pcap FILE          write every frame on the virtual wire to FILE (Wireshark / tshark open it)
 //   --forward HOST:PORT  hand each datagram the virtual collector receives to a real collector
 //                        (e.g. a StatsD daemon on 127.0.0.1:8125)
@@ -39,11 +41,14 @@ interface Options {
     tapAddrs: string[]
     tapMac?: string
     virtualPeers: boolean
+    /** Run the board's own SPI bus over this runtime's native-SPI model. */
+    runtime?: "rp2040" | "esp32"
 }
 
 function usage(msg?: string): never {
     if (msg) console.error("npm start: " + msg)
     console.error("usage: npm start -- [--seconds N] [--pcap FILE] [--forward HOST:PORT] [--quiet]")
+    console.error("                   [--runtime rp2040|esp32]")
     console.error("                   [--tap NAME [--netns NS] [--tap-addr CIDR]... [--tap-mac MAC] [--virtual-peers]]")
     process.exit(2)
 }
@@ -70,6 +75,11 @@ export function parseArgs(argv: string[]): Options {
             o.tapAddrs.push(v)
         } else if (a === "--tap-mac") o.tapMac = val()
         else if (a === "--virtual-peers") o.virtualPeers = true
+        else if (a === "--runtime") {
+            const v = val()
+            if (v !== "rp2040" && v !== "esp32") usage("--runtime takes rp2040 or esp32")
+            o.runtime = v
+        }
         else if (a === "--help" || a === "-h") usage()
         else usage("unknown argument " + a)
     }
@@ -99,9 +109,10 @@ function writeEntry(o: Options, bridge: Bridge | null): string {
                   `    seconds: ${o.seconds},\n` +
                   `    frames: false,\n` +
                   `    peers: ${o.virtualPeers},\n` +
+                  (o.runtime ? `    runtime: "${o.runtime}",\n` : "") +
                   `    link: async (seg, mac) => await connectHostLink(seg, mac, "${bridge.host}", ${bridge.port}),\n` +
                   `})\n`
-                : `await simulate(CONFIG, ${factory}, { seconds: ${o.seconds}, frames: ${o.pcap ? "true" : "false"} })\n`) +
+                : `await simulate(CONFIG, ${factory}, { seconds: ${o.seconds}, frames: ${o.pcap ? "true" : "false"}${o.runtime ? `, runtime: "${o.runtime}"` : ""} })\n`) +
             `ds.restart()\n`
     )
     return file

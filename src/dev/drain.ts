@@ -18,6 +18,8 @@ export class TxDrain {
     private sleeper: ds.Fiber = null
     private woken = false
     private running = false
+    /** What a device's startXmit threw, when one did (counted in tx_errors). */
+    lastError: Error = null
 
     constructor(
         readonly qdisc: FifoQdisc,
@@ -57,7 +59,14 @@ export class TxDrain {
             const rec = q.peek()
             if (rec < 0) break
             const len = buf.getAt(rec, "u16")
-            const st = await this.dev.startXmit(buf, rec + RECORD_HEADER, len)
+            let st = XmitStatus.Error
+            try {
+                st = await this.dev.startXmit(buf, rec + RECORD_HEADER, len)
+            } catch (e) {
+                // a driver must not throw here; if one does, the frame is dropped as a device
+                // error (tx_errors) and the drain goes on: the task must never die
+                this.lastError = e as Error
+            }
             if (st === XmitStatus.Ok) {
                 q.dequeueSent(rec, len)
                 this.link[LinkMib.tx_packets]++

@@ -45,4 +45,6 @@ export interface NetDevice {
     startXmit(frame: Buffer, off: number, len: number): Promise<XmitStatus>
     /** The driver's own counters (ring overflows, timeouts, errata work-arounds), one line. */
     formatStats(): string
+    /** What open()'s bring-up self-test found, one line for a person ("" before open). */
+    readonly bringUp: string
 }

@@ -5,6 +5,7 @@ import { NetDevice, NetDeviceOwner, XmitStatus } from "./netdev"
 
 export class TestDevice implements NetDevice {
     readonly name = "test"
+    readonly bringUp = "test device: no chip, no bus"
     readonly mtu: number
     owner: NetDeviceOwner = null
     /** Copies of every accepted frame, oldest first (test-only: allocates). */
@@ -15,6 +16,8 @@ export class TestDevice implements NetDevice {
     accepted = 0
     /** Answer Busy to the next `refuse` frames. */
     refuse = 0
+    /** Throw from the next `throwNext` startXmit calls (a driver that breaks its contract). */
+    throwNext = 0
     /** Stop the queue after this many frames in flight (0 = unlimited); complete() frees them. */
     txSlots = 0
     inFlight = 0
@@ -46,6 +49,10 @@ export class TestDevice implements NetDevice {
     }
 
     async startXmit(frame: Buffer, off: number, len: number): Promise<XmitStatus> {
+        if (this.throwNext > 0) {
+            this.throwNext--
+            throw new Error("test device: injected driver fault")
+        }
         if (!this.link) return XmitStatus.LinkDown
         if (this.refuse > 0) {
             this.refuse--

@@ -19,10 +19,10 @@ export class UnknownChipError extends Error {
 export function createDevice(config: StackConfig, bus: SpiBus): NetDevice {
     switch (config.chip) {
         case "w5500":
-            return new W5500Device(bus, config.mac, { mtu: config.mtu })
+            return new W5500Device(bus, config.mac, { mtu: config.mtu, spiHz: config.spiHz })
         case "enc28j60":
             // half duplex (the safe choice against an auto-negotiating switch, see device.ts)
-            return new Enc28j60Device(bus, config.mac, { mtu: config.mtu })
+            return new Enc28j60Device(bus, config.mac, { mtu: config.mtu, spiHz: config.spiHz })
     }
     throw new UnknownChipError(config.chip)
 }

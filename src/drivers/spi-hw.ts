@@ -1,63 +1,104 @@
-// SpiBus on a board: @devicescript/spi for the clock and data lines (one bus, mode 0), a GPIO for
-// chip select, an optional GPIO for the chip's reset line. Not usable in the simulator (its SPI
-// throws "SPI not supported"); the tests run the drivers on sim/spi.ts instead.
+// SpiBus on a board: the runtime's native SPI (NativeSpi: spiConfigure / spiXfer) for the clock and
+// data lines, a GPIO for chip select, an optional GPIO for the chip's reset line. The same class
+// runs in the simulator over a model of each runtime's native SPI (sim/native-spi.ts), so the code
+// a board executes is the code the tests execute.
 //
-// The native spiXfer(tx, rx) moves whole buffers and suspends the fiber. The drivers pass
-// (buffer, offset, length) windows and must not allocate per frame, so a window is copied through
-// preallocated power-of-two chunk buffers: a 1,514-byte frame goes out as 1024+256+128+64+32+8+2,
-// all inside one chip-select window. Reads are full duplex (tx zero-filled) because spiXfer with a
-// null tx is not trusted on the RP2040; writes pass rx = null as spi.write() does.
+// spiXfer(tx, rx) moves whole buffers (equal lengths, 1..4096 bytes) and suspends the fiber; on an
+// RP2040 each call may take up to ~1 ms to resume it. So a transaction is as few native calls as
+// possible, each from preallocated buffers (nothing is allocated per frame):
+//   - every transfer is full duplex: RP2040's runtime (devicescript-pico src/spi.c) starts only the
+//     TX DMA when rx is null and leaves what the peripheral shifted in in the RX FIFO, which the
+//     next read then returns first; and with tx null it clocks nothing. So rx is always a buffer
+//     and tx is zero-filled for reads;
+//   - a transaction's command/address head and its data go out in one call (copied into one buffer);
+//   - exact-size buffers for 1..16 bytes (register accesses), power-of-two buffers from 32 up to
+//     maxChunk for data; a window that a power of two covers within the chip's `spare` bytes is
+//     rounded up to it (one call), otherwise it is cut into the largest pieces first.
 
 import * as ds from "@devicescript/core"
-import "@devicescript/gpio"
-import { spi } from "@devicescript/spi"
 import { FiberLock, SpiBus } from "./spi"
 
-type DsSpi = typeof ds & { spiXfer(tx: Buffer, rx: Buffer): Promise<void> }
+/** The runtime's SPI as DeviceScript exposes it (ds.spiConfigure, ds.spiXfer). */
+export interface NativeSpi {
+    /** spiConfigure: SPI mode and clock; the data pins were given when it was made. */
+    configure(mode: number, hz: number): void
+    /** spiXfer: whole buffers of the same length (tx or rx may be null); suspends the fiber. */
+    xfer(tx: Buffer, rx: Buffer): Promise<void>
+}
+
+/** A GPIO driven as an output: chip select, reset. ds.OutputPin has this. */
+export interface OutputLine {
+    setMode(mode: ds.GPIOMode): void
+}
 
 export interface HardwareSpiOptions {
-    sck: ds.OutputPin
-    mosi: ds.OutputPin
-    miso: ds.InputPin
-    /** Chip select, active low; idles high. */
-    cs: ds.OutputPin
-    /** The chip's reset line, active low (optional). */
-    reset?: ds.OutputPin
-    /** Clock; default 20 MHz. */
+    /** Clock; default 16 MHz (see the README's bring-up notes for where the limits come from). */
     hz?: number
     /** SPI mode 0 or 3 (the W5500 takes both, the ENC28J60 mode 0); default 0. */
     mode?: number
-    /** Largest chunk (power of two, at most 4096: ESP32 and RP2040 limit); default 1024. */
+    /** Largest native transfer (power of two, 32..4096: ESP32 and RP2040 take 4096); default 1024. */
     maxChunk?: number
     /** How long select() waits for a bus another fiber holds; default 1000 ms. */
     lockTimeoutMs?: number
+    /** The chip's reset line, active low (optional). */
+    reset?: OutputLine
 }
+
+/** Default SPI clock: 80 % of the ENC28J60's 20 MHz, 60 % of what ESP32's GPIO-matrix SPI allows. */
+export const DEFAULT_SPI_HZ = 16000000
+/** Windows up to this many bytes get a buffer of their exact size. */
+const EXACT_MAX = 16
+const FIRST_CHUNK = 32
 
 export class HardwareSpiBus implements SpiBus {
     transactions = 0
     bytes = 0
-    private readonly cs: ds.OutputPin
-    private readonly resetPin: ds.OutputPin
+    /** Native spiXfer calls made. */
+    nativeXfers = 0
+    /** select() calls that timed out waiting for the bus. */
+    lockTimeouts = 0
+    readonly hz: number
+    private readonly resetPin: OutputLine
     private readonly lockTimeoutMs: number
-    /** txChunks[k] and rxChunks[k] are 2^k bytes. */
-    private readonly txChunks: Buffer[] = []
-    private readonly rxChunks: Buffer[] = []
+    /** Exact buffers: exactTx[n], exactRx[n] are n bytes (1..EXACT_MAX). */
+    private readonly exactTx: Buffer[] = [null]
+    private readonly exactRx: Buffer[] = [null]
+    /** Chunks: chunkTx[k], chunkRx[k] are FIRST_CHUNK << k bytes. */
+    private readonly chunkTx: Buffer[] = []
+    private readonly chunkRx: Buffer[] = []
+    /** The transaction's stream (see stream()) and the size of the last piece() transfer. */
+    private sHead: Buffer = null
+    private sHeadLen = 0
+    private sTx: Buffer = null
+    private sTxOff = 0
+    private sRx: Buffer = null
+    private sRxOff = 0
+    private pieceSize = 0
     /** Two fibers never interleave a transaction. */
     private readonly lock = new FiberLock("SPI bus lock")
 
-    constructor(opts: HardwareSpiOptions) {
-        this.cs = opts.cs
-        this.resetPin = opts.reset || null
-        this.lockTimeoutMs = opts.lockTimeoutMs || 1000
-        this.cs.setMode(ds.GPIOMode.OutputHigh)
+    constructor(
+        readonly native: NativeSpi,
+        readonly cs: OutputLine,
+        opts?: HardwareSpiOptions
+    ) {
+        const o = opts || {}
+        this.resetPin = o.reset || null
+        this.lockTimeoutMs = o.lockTimeoutMs || 1000
+        this.hz = o.hz || DEFAULT_SPI_HZ
+        cs.setMode(ds.GPIOMode.OutputHigh)
         if (this.resetPin) this.resetPin.setMode(ds.GPIOMode.OutputHigh)
-        let max = opts.maxChunk || 1024
-        if (max > 4096) max = 4096
-        for (let size = 1; size <= max; size *= 2) {
-            this.txChunks.push(Buffer.alloc(size))
-            this.rxChunks.push(Buffer.alloc(size))
+        for (let n = 1; n <= EXACT_MAX; n++) {
+            this.exactTx.push(Buffer.alloc(n))
+            this.exactRx.push(Buffer.alloc(n))
         }
-        spi.configure({ sck: opts.sck, mosi: opts.mosi, miso: opts.miso, mode: opts.mode || 0, hz: opts.hz || 20000000 })
+        let max = o.maxChunk || 1024
+        if (max > 4096) max = 4096
+        for (let size = FIRST_CHUNK; size <= max; size *= 2) {
+            this.chunkTx.push(Buffer.alloc(size))
+            this.chunkRx.push(Buffer.alloc(size))
+        }
+        native.configure(o.mode || 0, this.hz)
     }
 
     /** Pulse the chip's reset line: low for `lowMs`, then wait `settleMs` (W5500: PLL lock). */
@@ -70,33 +111,117 @@ export class HardwareSpiBus implements SpiBus {
     }
 
     async select(): Promise<void> {
-        await this.lock.take(this.lockTimeoutMs)
+        try {
+            await this.lock.take(this.lockTimeoutMs)
+        } catch (e) {
+            this.lockTimeouts++
+            throw e
+        }
         this.transactions++
         this.cs.setMode(ds.GPIOMode.OutputLow)
-    }
-
-    async xfer(tx: Buffer, txOff: number, rx: Buffer, rxOff: number, len: number): Promise<void> {
-        this.bytes += len
-        let done = 0
-        let k = this.txChunks.length - 1
-        while (done < len) {
-            while (1 << k > len - done) k--
-            const n = 1 << k
-            const t = this.txChunks[k]
-            if (tx) t.blitAt(0, tx, txOff + done, n)
-            else t.fillAt(0, n, 0)
-            if (rx) {
-                const r = this.rxChunks[k]
-                await (ds as DsSpi).spiXfer(t, r)
-                rx.blitAt(rxOff + done, r, 0, n)
-            } else await (ds as DsSpi).spiXfer(t, null)
-            done += n
-        }
     }
 
     deselect(): void {
         if (!this.lock.held) return
         this.cs.setMode(ds.GPIOMode.OutputHigh)
         this.lock.give()
+    }
+
+    /** Reset the counters (benchmarks measure a steady-state window). */
+    resetCounters(): void {
+        this.transactions = 0
+        this.bytes = 0
+        this.nativeXfers = 0
+    }
+
+    async xfer(tx: Buffer, txOff: number, rx: Buffer, rxOff: number, len: number): Promise<void> {
+        this.bytes += len
+        this.stream(null, 0, tx, txOff, rx, rxOff)
+        let done = 0
+        while (done < len) done += await this.piece(done, len, 0)
+    }
+
+    async window(head: Buffer, headLen: number, data: Buffer, off: number, len: number, write: boolean, spare: number): Promise<number> {
+        const n = headLen + len
+        let clocked = 0
+        await this.select()
+        try {
+            this.stream(head, headLen, write ? data : null, off - headLen, write ? null : data, off - headLen)
+            let done = 0
+            while (done < n) {
+                done += await this.piece(done, n, spare)
+                clocked += this.pieceSize
+            }
+        } finally {
+            this.deselect()
+        }
+        this.bytes += clocked
+        return clocked
+    }
+
+    /**
+     * The transaction's byte stream: byte i is head[i] for i < headLen, then tx[txOff + i] (zeros
+     * when tx is null); the reply to byte i >= headLen goes to rx[rxOff + i] (nowhere when null).
+     */
+    private stream(head: Buffer, headLen: number, tx: Buffer, txOff: number, rx: Buffer, rxOff: number): void {
+        this.sHead = head
+        this.sHeadLen = headLen
+        this.sTx = tx
+        this.sTxOff = txOff
+        this.sRx = rx
+        this.sRxOff = rxOff
+    }
+
+    /** One native transfer of the stream's bytes from `at` (of `n`); returns how many it covered. */
+    private async piece(at: number, n: number, spare: number): Promise<number> {
+        const head = this.sHead
+        const headLen = this.sHeadLen
+        const tx = this.sTx
+        const rx = this.sRx
+        const left = n - at
+        let t: Buffer
+        let r: Buffer
+        if (left <= EXACT_MAX) {
+            t = this.exactTx[left]
+            r = this.exactRx[left]
+        } else {
+            // the smallest chunk that covers the rest within `spare`, else the largest that fits in it
+            let k = 0
+            while (k < this.chunkTx.length - 1 && FIRST_CHUNK << k < left) k++
+            let size = FIRST_CHUNK << k
+            if (size < left || size - left > spare) {
+                while (k > 0 && FIRST_CHUNK << k > left) k--
+                size = FIRST_CHUNK << k
+                if (size > left) {
+                    t = this.exactTx[EXACT_MAX]
+                    r = this.exactRx[EXACT_MAX]
+                }
+            }
+            if (!t) {
+                t = this.chunkTx[k]
+                r = this.chunkRx[k]
+            }
+        }
+        const size = t.length
+        this.pieceSize = size
+        const cover = size < left ? size : left
+        // tx: the head's part, the data's part, zeros for the rest (reads, padding)
+        let fill = 0
+        if (at < headLen) {
+            fill = headLen - at < cover ? headLen - at : cover
+            t.blitAt(0, head, at, fill)
+        }
+        if (tx && fill < cover) {
+            t.blitAt(fill, tx, this.sTxOff + at + fill, cover - fill)
+            fill = cover
+        }
+        if (fill < size) t.fillAt(fill, size - fill, 0)
+        this.nativeXfers++
+        await this.native.xfer(t, r)
+        if (rx) {
+            const skip = at < headLen ? headLen - at : 0
+            if (skip < cover) rx.blitAt(this.sRxOff + at + skip, r, skip, cover - skip)
+        }
+        return cover
     }
 }

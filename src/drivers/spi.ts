@@ -13,6 +13,14 @@ export interface SpiBus {
      * in `rx[rxOff..]` (discarded when rx is null).
      */
     xfer(tx: Buffer, txOff: number, rx: Buffer, rxOff: number, len: number): Promise<void>
+    /**
+     * One whole transaction (select, transfer, deselect): `head[0..headLen)` (command, address),
+     * then `len` bytes written from `data[off..]` (`write`) or read into it. `spare` is how many
+     * bytes past the end the chip may clock harmlessly (free buffer memory; a read that moves no
+     * pointer the driver relies on): a bus may round the transfer up into them (0: exact).
+     * Returns the bytes clocked (headLen + len, plus any rounding up).
+     */
+    window(head: Buffer, headLen: number, data: Buffer, off: number, len: number, write: boolean, spare: number): Promise<number>
     /** Release chip select and the bus. */
     deselect(): void
     /** Transactions and bytes clocked so far (for benchmarks and the SPI-traffic figures). */

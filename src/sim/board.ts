@@ -10,6 +10,9 @@
 import { StackConfig } from "../config/types"
 import { NetDevice } from "../dev/netdev"
 import { SimSpiBus, SpiTarget } from "./spi"
+import { SpiBus } from "../drivers/spi"
+import { HardwareSpiBus } from "../drivers/spi-hw"
+import { NativeSpiModel, SimCsLine, SpiRuntime } from "./native-spi"
 import { Segment, LanPort } from "./lan"
 import { VirtualHost } from "./host"
 
@@ -25,6 +28,18 @@ function peerMac(ip: number): Buffer {
 export interface SimulatedBoardOptions {
     /** Create the virtual gateway and collector (default true); false when a real network has them. */
     peers?: boolean
+    /**
+     * Run the board's own bus (HardwareSpiBus) over a model of this runtime's native SPI instead of
+     * the direct model bus (SimSpiBus).
+     */
+    runtime?: SpiRuntime
+}
+
+/** The bus a simulated board's driver talks through: SimSpiBus, or HardwareSpiBus over NativeSpiModel. */
+export function simulatedBus(config: StackConfig, model: SpiTarget, opts?: SimulatedBoardOptions): SpiBus {
+    const runtime = opts ? opts.runtime : undefined
+    if (!runtime) return new SimSpiBus(model)
+    return new HardwareSpiBus(new NativeSpiModel(runtime, model), new SimCsLine(model), { hz: config.spiHz })
 }
 
 export class SimulatedBoard {
@@ -36,7 +51,7 @@ export class SimulatedBoard {
         readonly config: StackConfig,
         readonly segment: Segment,
         readonly model: SpiTarget & LanPort,
-        readonly bus: SimSpiBus,
+        readonly bus: SpiBus,
         readonly device: NetDevice,
         opts?: SimulatedBoardOptions
     ) {

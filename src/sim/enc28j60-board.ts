@@ -1,15 +1,14 @@
-// A simulated board with an ENC28J60: the model on a fresh segment, the driver over SimSpiBus.
+// A simulated board with an ENC28J60: the model on a fresh segment, the driver over the simulated bus.
 
 import { StackConfig } from "../config/types"
 import { Enc28j60Device } from "../drivers/enc28j60/device"
-import { SimulatedBoard, SimulatedBoardOptions } from "./board"
+import { SimulatedBoard, SimulatedBoardOptions, simulatedBus } from "./board"
 import { Segment } from "./lan"
-import { SimSpiBus } from "./spi"
 import { Enc28j60Model } from "./enc28j60"
 
 export function enc28j60Board(config: StackConfig, opts?: SimulatedBoardOptions): SimulatedBoard {
     const segment = new Segment()
     const model = new Enc28j60Model(segment)
-    const bus = new SimSpiBus(model)
-    return new SimulatedBoard(config, segment, model, bus, new Enc28j60Device(bus, config.mac, { mtu: config.mtu }), opts)
+    const bus = simulatedBus(config, model, opts)
+    return new SimulatedBoard(config, segment, model, bus, new Enc28j60Device(bus, config.mac, { mtu: config.mtu, spiHz: config.spiHz }), opts)
 }

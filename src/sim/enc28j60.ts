@@ -207,6 +207,8 @@ export class Enc28j60Model implements SpiTarget, LanPort {
     /** TXRTS set while the TX logic was stalled (errata #12). */
     txStallHits = 0
     txResets = 0
+    /** TXRST set while TXRTS was still set (Linux clears TXRTS first). */
+    txResetsWithRts = 0
     /** Frames sent while the link was down (lost). */
     txLinkDown = 0
     /** Frames sent while MACON3.FULDPX and PHCON1.PDPXMD disagreed. */
@@ -295,6 +297,7 @@ export class Enc28j60Model implements SpiTarget, LanPort {
         this.falseLateCollisions = 0
         this.txStallHits = 0
         this.txResets = 0
+        this.txResetsWithRts = 0
         this.txLinkDown = 0
         this.duplexMismatchTx = 0
         this.rxFrames = 0
@@ -625,7 +628,10 @@ export class Enc28j60Model implements SpiTarget, LanPort {
         const old = this.regs[A.ECON1]
         this.regs[A.ECON1] = v
         if (v & Econ1.TXRST) {
-            if (!(old & Econ1.TXRST)) this.txResets++
+            if (!(old & Econ1.TXRST)) {
+                this.txResets++
+                if (old & Econ1.TXRTS) this.txResetsWithRts++
+            }
             this.txStalled = false
             this.txCountdown = 0
             this.regs[A.ECON1] &= ~Econ1.TXRTS

@@ -19,6 +19,7 @@ import { formatIpv4, formatMac } from "../wire/addr"
 import { nudStateName, NudState } from "../neigh/neighbour"
 import { sendResultName } from "../ipv4/output"
 import { Segment, SegmentLink } from "./lan"
+import { SpiRuntime } from "./native-spi"
 
 export interface SimulationOptions {
     /** Stop (ds.restart) after this long; 0 = run forever. */
@@ -32,6 +33,8 @@ export interface SimulationOptions {
     link?: (segment: Segment, mac: Buffer) => Promise<SegmentLink>
     /** Create the virtual gateway and collector (default true). */
     peers?: boolean
+    /** Run the board's own bus (HardwareSpiBus) over this runtime's native-SPI model. */
+    runtime?: SpiRuntime
 }
 
 /**
@@ -52,7 +55,7 @@ function logFrame(f: Buffer, off: number, len: number): void {
 export type BoardFactory = (config: StackConfig, opts: SimulatedBoardOptions) => SimulatedBoard
 
 export async function simulate(config: StackConfig, makeBoard: BoardFactory, opts: SimulationOptions): Promise<NetStack> {
-    const board = makeBoard(config, { peers: opts.peers !== false })
+    const board = makeBoard(config, { peers: opts.peers !== false, runtime: opts.runtime })
     let link: SegmentLink = null
     if (opts.link) {
         link = await opts.link(board.segment, config.mac)
@@ -66,6 +69,7 @@ export async function simulate(config: StackConfig, makeBoard: BoardFactory, opt
     info += ", collector " + formatIpv4(config.collector) + ":" + config.collectorPort + " (" + config.telemetryFormat + ")"
     console.log(info)
     await stack.start()
+    console.log("@@info " + board.device.bringUp)
     console.log("@@info link " + (board.device.carrier() ? "up" : "down") + ", device " + board.device.name + " open")
 
     const telemetry = new TelemetryClient(stack, {

@@ -18,7 +18,7 @@ export interface SpiTarget {
 }
 
 export interface SimSpiOptions {
-    /** Yield (`ds.sleep(0)`, which resets the step budget) every this many transfers; 0 = never. Default 4. */
+    /** Yield (`ds.sleep(0)`, which resets the step budget) every this many transfers (one per 512 bytes); 0 = never. Default 4. */
     yieldEvery?: number
     /** How long select() waits for a bus held by another fiber. Default 1000 ms. */
     lockTimeoutMs?: number
@@ -35,6 +35,8 @@ export class SimSpiBus implements SpiBus {
     lockTimeouts = 0
     yieldEvery: number
     lockTimeoutMs: number
+    /** Fault injection: the next this-many xfer() calls throw a plain Error (not a timeout). */
+    failNext = 0
     private sinceYield = 0
     /** The bus: select() waits for it (oldest first, with a deadline), deselect() hands it over. */
     private readonly lock = new FiberLock("SPI bus lock")
@@ -57,13 +59,32 @@ export class SimSpiBus implements SpiBus {
     }
 
     async xfer(tx: Buffer, txOff: number, rx: Buffer, rxOff: number, len: number): Promise<void> {
+        if (this.failNext > 0) {
+            this.failNext--
+            throw new Error("injected bus fault")
+        }
         this.xfers++
         this.bytes += len
         this.target.transfer(tx, txOff, rx, rxOff, len)
-        if (this.yieldEvery > 0 && ++this.sinceYield >= this.yieldEvery) {
+        // the model runs byte by byte in script: a long transfer counts as several short ones
+        this.sinceYield += 1 + (len >> 9)
+        if (this.yieldEvery > 0 && this.sinceYield >= this.yieldEvery) {
             this.sinceYield = 0
             await ds.sleep(0)
         }
+    }
+
+    /** Exact, as two xfers in one chip-select window (the chip models check every byte). */
+    async window(head: Buffer, headLen: number, data: Buffer, off: number, len: number, write: boolean, spare: number): Promise<number> {
+        await this.select()
+        try {
+            await this.xfer(head, 0, null, 0, headLen)
+            if (write) await this.xfer(data, off, null, 0, len)
+            else await this.xfer(null, 0, data, off, len)
+        } finally {
+            this.deselect()
+        }
+        return headLen + len
     }
 
     deselect(): void {

@@ -1,15 +1,14 @@
-// A simulated board with a W5500: the model on a fresh segment, the MACRAW driver over SimSpiBus.
+// A simulated board with a W5500: the model on a fresh segment, the MACRAW driver over the simulated bus.
 
 import { StackConfig } from "../config/types"
 import { W5500Device } from "../drivers/w5500/device"
-import { SimulatedBoard, SimulatedBoardOptions } from "./board"
+import { SimulatedBoard, SimulatedBoardOptions, simulatedBus } from "./board"
 import { Segment } from "./lan"
-import { SimSpiBus } from "./spi"
 import { W5500Model } from "./w5500"
 
 export function w5500Board(config: StackConfig, opts?: SimulatedBoardOptions): SimulatedBoard {
     const segment = new Segment()
     const model = new W5500Model(segment)
-    const bus = new SimSpiBus(model)
-    return new SimulatedBoard(config, segment, model, bus, new W5500Device(bus, config.mac, { mtu: config.mtu }), opts)
+    const bus = simulatedBus(config, model, opts)
+    return new SimulatedBoard(config, segment, model, bus, new W5500Device(bus, config.mac, { mtu: config.mtu, spiHz: config.spiHz }), opts)
 }

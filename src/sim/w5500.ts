@@ -62,16 +62,20 @@ const PAGE = 1 << PAGE_SHIFT
 /**
  * 16 KB of chip memory in pages taken from a pool on first write. Each page counts the bytes
  * written into it that are still wanted; consume() (SEND completed, RECV) subtracts, and a page
- * whose count reaches 0 goes back to the pool. Bytes written twice before being consumed keep
- * their page until the next OPEN (releaseAll).
+ * whose count reaches 0 goes back to the pool. The buffers are rings written in order, so a page
+ * counts only bytes past the highest offset written into it: bytes written twice (a host that
+ * writes on past its frame, then the next frame over them) are counted once.
  */
 class PagedMemory {
     readonly pages: Buffer[] = []
     readonly live: number[] = []
+    /** Per page, the end of the highest range written since the page was taken. */
+    readonly high: number[] = []
     constructor(readonly pool: Buffer[]) {
         for (let i = 0; i < MEM_SIZE >> PAGE_SHIFT; i++) {
             this.pages.push(null)
             this.live.push(0)
+            this.high.push(0)
         }
     }
 
@@ -92,7 +96,12 @@ class PagedMemory {
             }
             if (src) pg.blitAt(o, src, srcOff + done, c)
             else pg.fillAt(o, c, 0)
-            this.live[k] = Math.min(PAGE, this.live[k] + c)
+            const end = o + c
+            const h = this.high[k]
+            if (end > h) {
+                this.live[k] += end - (o > h ? o : h)
+                this.high[k] = end
+            }
             done += c
         }
     }
@@ -137,6 +146,7 @@ class PagedMemory {
 
     private releasePage(k: number): void {
         this.live[k] = 0
+        this.high[k] = 0
         const pg = this.pages[k]
         if (pg !== null) {
             this.pages[k] = null
@@ -190,6 +200,14 @@ export class W5500Model implements SpiTarget, LanPort {
     sendOkLoss = 0
     /** When >= 0, the next frame stored in the RX buffer gets this value as its length header. */
     corruptRxHeader = -1
+    /**
+     * When > 0, Sn_TX_RD advances gradually during a SEND: by this many bytes at each read of its low
+     * byte (so a 16-bit read can be torn), and the SEND completes only once it has reached TX_WR.
+     * The datasheet does not say TX_RD moves in one step.
+     */
+    txRdStep = 0
+    /** Sn_SR reads SOCK_CLOSED for this many reads after OPEN before MACRAW (ioLibrary polls it). */
+    srOpenReads = 0
 
     // the cable, as the test plugs it; PHYCFGR shows it (§4.1)
     cable = true
@@ -247,6 +265,9 @@ export class W5500Model implements SpiTarget, LanPort {
     private sendStuck = false
     private sendOkAt = 0
     private sendEnd = 0
+    /** TX_RD as reads show it during a gradual SEND (txRdStep > 0). */
+    private txRdShown = 0
+    private srLag = 0
     private tearAddr = -1
     private tearAction: () => void = null
     private readonly wire = Buffer.alloc(MAX_FRAME)
@@ -556,10 +577,23 @@ export class W5500Model implements SpiTarget, LanPort {
                 return this.txFree() >> 8
             case Sn.TX_FSR + 1:
                 return this.txFree() & 0xff
+            case Sn.SR:
+                if (this.srLag > 0) {
+                    this.srLag--
+                    return SnSr.CLOSED
+                }
+                return s[b + a]
             case Sn.TX_RD:
-                return this.txRd >> 8
-            case Sn.TX_RD + 1:
-                return this.txRd & 0xff
+                return this.shownTxRd() >> 8
+            case Sn.TX_RD + 1: {
+                const v = this.shownTxRd() & 0xff
+                if (this.txRdStep > 0 && this.sendPending && !this.sendStuck) {
+                    const left = (this.sendEnd - this.txRdShown) & 0xffff
+                    this.txRdShown = left <= this.txRdStep ? this.sendEnd : (this.txRdShown + this.txRdStep) & 0xffff
+                    this.tick()
+                }
+                return v
+            }
             case Sn.RX_RSR:
                 return this.rxUsed() >> 8
             case Sn.RX_RSR + 1:
@@ -653,6 +687,7 @@ export class W5500Model implements SpiTarget, LanPort {
                 return
             }
             s[Sn.SR] = SnSr.MACRAW
+            this.srLag = this.srOpenReads
             s[Sn.IR] = 0
             this.txMem.releaseAll(0, this.bufSize(0, true))
             this.rxMem.releaseAll(0, this.bufSize(0, false))
@@ -685,6 +720,7 @@ export class W5500Model implements SpiTarget, LanPort {
         const size = this.bufSize(0, true)
         this.sendPending = true
         this.sendEnd = wr
+        this.txRdShown = this.txRd
         this.sendStuck = false
         if (len === 0 || len > MAX_FRAME || len > size) {
             this.flag("SEND of " + len + " bytes")
@@ -737,12 +773,16 @@ export class W5500Model implements SpiTarget, LanPort {
             this.sendsStuck++
             return
         }
-        if (this.now() >= this.sendOkAt) {
+        if (this.now() >= this.sendOkAt && (this.txRdStep === 0 || this.txRdShown === this.sendEnd)) {
             this.sendPending = false
             this.txMem.consume(0, this.bufSize(0, true), this.txRd, (this.sendEnd - this.txRd) & 0xffff)
             this.txRd = this.sendEnd
             this.sockets[Sn.IR] |= SnIr.SENDOK
         }
+    }
+
+    private shownTxRd(): number {
+        return this.txRdStep > 0 && this.sendPending ? this.txRdShown : this.txRd
     }
 
     private txFree(): number {

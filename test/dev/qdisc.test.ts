@@ -111,6 +111,32 @@ describe("fifo qdisc and the transmit drain", () => {
         const fs = rig.take()
         for (let i = 0; i < 3; i++) expect(fs[i].slice(42).toString()).toBe("n" + i)
     })
+    test("a device that throws costs its frame only: tx_errors counted, the drain and the task go on", async () => {
+        const rig = makeRig(c => {
+            c.arp = [{ ip: COLLECTOR_IP, mac: COLLECTOR_MAC }]
+        })
+        const s = rig.stack.udpSocket(5)
+        for (let i = 0; i < 3; i++) s.sendTo(COLLECTOR_IP, 9, Buffer.from("t" + i))
+        rig.dev.throwNext = 1
+        expect(await rig.flush()).toBe(2)
+        expect(rig.stack.link[LinkMib.tx_errors]).toBe(1)
+        expect(rig.stack.link[LinkMib.tx_dropped]).toBe(1)
+        expect(rig.stack.drain.lastError.message).toBe("test device: injected driver fault")
+        const fs = rig.take()
+        expect(fs.length).toBe(2)
+        expect(fs[0].slice(42).toString()).toBe("t1")
+        // the drain task survives one too: the frame after it goes out
+        rig.stack.drain.task.start()
+        rig.dev.throwNext = 1
+        s.sendTo(COLLECTOR_IP, 9, Buffer.from("t3"))
+        s.sendTo(COLLECTOR_IP, 9, Buffer.from("t4"))
+        for (let i = 0; i < 50 && rig.dev.accepted < 3; i++) await ds.sleep(2)
+        rig.stack.drain.stopTask()
+        expect(rig.stack.link[LinkMib.tx_errors]).toBe(2)
+        const more = rig.take()
+        expect(more.length).toBe(1)
+        expect(more[0].slice(42).toString()).toBe("t4")
+    })
     test("the device stops and wakes the queue as its buffer fills and drains", async () => {
         const rig = makeRig(c => {
             c.arp = [{ ip: COLLECTOR_IP, mac: COLLECTOR_MAC }]

@@ -29,6 +29,8 @@ export class LedgerDevice implements NetDevice {
     readonly name: string
     readonly mac: Buffer
     readonly mtu: number
+    /** The inner device's, copied by open(). */
+    bringUp = ""
     /** counts[cls * 4 + status] */
     readonly counts: number[] = []
 
@@ -44,6 +46,7 @@ export class LedgerDevice implements NetDevice {
     }
     async open(): Promise<void> {
         await this.inner.open()
+        this.bringUp = this.inner.bringUp
     }
     async stop(): Promise<void> {
         await this.inner.stop()

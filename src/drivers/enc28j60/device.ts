@@ -35,6 +35,8 @@ import { formatCounters, newMib } from "../../dev/counters"
 import * as ds from "@devicescript/core"
 import { NetDevice, NetDeviceOwner, XmitStatus } from "../../dev/netdev"
 import { FiberLock, SpiBus, SpiTimeoutError } from "../spi"
+import { bringUpReport, checkReadBack, identityHint, SELF_TEST_PATTERN, SelfTestError } from "../selftest"
+import { DEFAULT_SPI_HZ } from "../spi-hw"
 import {
     ADDR_MASK,
     BANK_SHIFT,
@@ -43,7 +45,6 @@ import {
     Econ2,
     Eir,
     Erxfcon,
-    EREVID_B7,
     Estat,
     FCS_LEN,
     MAADR_FOR_OCTET,
@@ -92,17 +93,28 @@ export const enum Erratum {
     All = 0x0f,
 }
 
+/** EREVID of the silicon revisions (DS80349C and the earlier errata sheets). */
+export const enum Revision {
+    B1 = 0x02,
+    B4 = 0x04,
+    B5 = 0x05,
+    B7 = 0x06,
+}
+
+/** Errata #1 (B1, B4): MAC and MII registers read unreliably below this SPI clock. */
+export const MIN_HZ_B1_B4 = 8000000
+
 /**
- * EREVID did not read as the silicon this driver is written for (B7, 0x06); 0x00/0xFF mean no chip
- * answered (`absent`). Named apart from the W5500 driver's ChipVersionError so both can be exported.
+ * EREVID read 0x00 or 0xFF: no chip answered (as Linux, which refuses only these); `absent`. Named
+ * apart from the W5500 driver's ChipVersionError so both can be exported.
  */
 export class Enc28j60VersionError extends Error {
     readonly absent: boolean
     constructor(
-        readonly expected: number,
-        readonly actual: number
+        readonly actual: number,
+        hz: number
     ) {
-        super("ENC28J60: EREVID reads " + formatHex8(actual) + ", expected " + formatHex8(expected))
+        super("ENC28J60: EREVID reads " + formatHex8(actual) + ": " + identityHint(actual, hz))
         this.name = "Enc28j60VersionError"
         this.absent = actual === 0 || actual === 0xff
     }
@@ -169,6 +181,8 @@ export interface Enc28j60Options {
     rxBudget?: number
     /** Erratum bits; default Erratum.All. */
     workarounds?: number
+    /** The bus clock, for errata #1 and the self-test's messages; default DEFAULT_SPI_HZ. */
+    spiHz?: number
 }
 
 export class Enc28j60Device implements NetDevice {
@@ -185,6 +199,11 @@ export class Enc28j60Device implements NetDevice {
     resetDelayMs: number
     txTimeoutMs: number
     rxBudget: number
+    readonly spiHz: number
+    /** EREVID as read by open() (Revision). */
+    revision = 0
+    /** What the bring-up self-test found (set by open()). */
+    bringUp = ""
 
     private owner: NetDeviceOwner = null
     private opened = false
@@ -203,8 +222,8 @@ export class Enc28j60Device implements NetDevice {
     private txPending = false
     /** One fiber at a time through a chip sequence (bank selection, pointers). */
     private readonly mutex = new FiberLock("ENC28J60 driver lock")
-    private readonly tx = Buffer.alloc(4)
-    private readonly rx = Buffer.alloc(4)
+    private readonly tx = Buffer.alloc(1 + RSV_LEN)
+    private readonly rx = Buffer.alloc(1 + RSV_LEN)
     private readonly hdr = Buffer.alloc(RSV_LEN)
     private readonly rxBuf = Buffer.alloc(MAX_FRAME_FCS + 2)
 
@@ -222,6 +241,7 @@ export class Enc28j60Device implements NetDevice {
         this.txTimeoutMs = o.txTimeoutMs === undefined ? 30 : o.txTimeoutMs
         this.rxBudget = o.rxBudget || 8
         this.workarounds = o.workarounds === undefined ? Erratum.All : o.workarounds
+        this.spiHz = o.spiHz || DEFAULT_SPI_HZ
     }
 
     // ------------------------------------------------------------------ NetDevice
@@ -284,8 +304,10 @@ export class Enc28j60Device implements NetDevice {
             this.stats[Enc28j60Mib.tx_frames]++
             return XmitStatus.Ok
         } catch (e) {
-            if (!(e instanceof SpiTimeoutError)) throw e
-            this.busFault()
+            // never thrown to the drain: a bus timeout is a bus fault, anything else a poll error
+            if (e instanceof SpiTimeoutError) this.busFault()
+            else this.stats[Enc28j60Mib.poll_errors]++
+            this.lastError = e as Error
             return XmitStatus.Error
         } finally {
             this.unlock()
@@ -350,7 +372,13 @@ export class Enc28j60Device implements NetDevice {
         // SRC cleared ECON1, so bank 0 is selected
         this.bank = 0
         const rev = await this.rd(Reg.EREVID)
-        if (rev !== EREVID_B7) throw new Enc28j60VersionError(EREVID_B7, rev)
+        if (rev === 0 || rev === 0xff) throw new Enc28j60VersionError(rev, this.spiHz)
+        // every revision's errata that this driver works around (#2, #5, #6, #12-#15, #17) are B7's
+        // too; #1 is B1/B4 only
+        if ((rev === Revision.B1 || rev === Revision.B4) && this.spiHz < MIN_HZ_B1_B4)
+            throw new SelfTestError("ENC28J60: silicon " + revisionName(rev) + " needs an SPI clock of at least 8 MHz (errata #1): raise spi.hz in devicescript.json")
+        this.revision = rev
+        await this.selfTest()
 
         await this.initRxRing()
         await this.wr(Reg.ETXSTL, TX_START & 0xff)
@@ -384,6 +412,26 @@ export class Enc28j60Device implements NetDevice {
         this.link = ((await this.phyRead(Phy.PHSTAT2)) & Phstat2.LSTAT) !== 0
         this.lastLinkCheck = ds.millis()
         await this.bfs(Reg.ECON1, Econ1.RXEN)
+        this.bringUp = bringUpReport("enc28j60", "EREVID " + formatHex8(rev) + " (" + revisionName(rev) + ")", this.spiHz, this.link, full ? " 10M full duplex" : " 10M half duplex")
+    }
+
+    /**
+     * SELF_TEST_PATTERN written at TX_START with WBM and read back with RBM (before the RX ring is
+     * set up, so ERDPT is free). Throws SelfTestError on a mismatch.
+     */
+    private async selfTest(): Promise<void> {
+        const n = SELF_TEST_PATTERN.length
+        await this.wr(Reg.EWRPTL, TX_START & 0xff)
+        await this.wr(Reg.EWRPTH, TX_START >> 8)
+        this.tx[0] = Op.WBM
+        await this.bus.window(this.tx, 1, SELF_TEST_PATTERN, 0, n, true, 0)
+        await this.wr(Reg.ERDPTL, TX_START & 0xff)
+        await this.wr(Reg.ERDPTH, TX_START >> 8)
+        this.tx[0] = Op.RBM
+        await this.bus.window(this.tx, 1, this.rxBuf, 0, n, false, 0)
+        this.ewrpt = -1
+        this.erdptValid = false
+        checkReadBack("enc28j60", this.rxBuf, 0, this.spiHz)
     }
 
     /** Without the errata #2 workaround: trust ESTAT.CLKRDY, as the datasheet alone suggests. */
@@ -425,15 +473,10 @@ export class Enc28j60Device implements NetDevice {
         t[0] = Op.WBM
         // per-packet control byte 0: follow MACON3 (pad to 60, append CRC)
         t[1] = 0
-        const bus = this.bus
-        await bus.select()
-        try {
-            await bus.xfer(t, 0, null, 0, 2)
-            await bus.xfer(frame, off, null, 0, len)
-        } finally {
-            bus.deselect()
-        }
-        this.ewrpt = TX_START + 1 + len
+        // the bus may write on past the frame up to the end of memory (the TSV lands there later;
+        // EWRPT would wrap to 0, the RX ring, after 0x1FFF)
+        const clocked = await this.bus.window(t, 2, frame, off, len, true, 0x2000 - TX_START - 1 - len)
+        this.ewrpt = TX_START + clocked - 1
         const end = TX_START + len
         const e = this.etxnd
         this.etxnd = -1
@@ -517,9 +560,17 @@ export class Enc28j60Device implements NetDevice {
         return -1
     }
 
+    /** As Linux after TXERIF: TXRTS cleared, TXRST pulsed, ETXST and ETXND written again. */
     private async txLogicReset(): Promise<void> {
+        await this.bfc(Reg.ECON1, Econ1.TXRTS)
         await this.bfs(Reg.ECON1, Econ1.TXRST)
         await this.bfc(Reg.ECON1, Econ1.TXRST)
+        await this.wr(Reg.ETXSTL, TX_START & 0xff)
+        await this.wr(Reg.ETXSTH, TX_START >> 8)
+        if (this.etxnd >= 0) {
+            await this.wr(Reg.ETXNDL, this.etxnd & 0xff)
+            await this.wr(Reg.ETXNDH, this.etxnd >> 8)
+        }
         this.stats[Enc28j60Mib.tx_logic_resets]++
     }
 
@@ -575,8 +626,10 @@ export class Enc28j60Device implements NetDevice {
         let count = 0
         await bus.select()
         try {
-            await bus.xfer(t, 0, null, 0, 1)
-            await bus.xfer(null, 0, h, 0, RSV_LEN)
+            // opcode and header in one full-duplex transfer
+            t.fillAt(1, RSV_LEN, 0)
+            await bus.xfer(t, 0, this.rx, 0, 1 + RSV_LEN)
+            h.blitAt(0, this.rx, 1, RSV_LEN)
             next = h.getAt(Rsv.NEXT, "u16")
             count = h.getAt(Rsv.BYTE_COUNT, "u16")
             // sanity checks (Linux, embassy): the next pointer must be where this packet ends
@@ -769,4 +822,18 @@ export class Enc28j60Device implements NetDevice {
     private unlock(): void {
         this.mutex.give()
     }
+}
+
+function revisionName(rev: number): string {
+    switch (rev) {
+        case Revision.B1:
+            return "B1"
+        case Revision.B4:
+            return "B4"
+        case Revision.B5:
+            return "B5"
+        case Revision.B7:
+            return "B7"
+    }
+    return "unknown revision"
 }

@@ -7,14 +7,13 @@
 // staged. The driver keeps TX_WR itself (no TX_FSR or TX_WR reads) and overlaps the wait with the
 // next write:
 //   1. write the frame at TX_WR                           (buffer block, 3 + len bytes)
-//   2. read one byte of Sn_TX_RD: the previous SEND is over when TX_RD has reached that frame's
-//      end (SEND "sets TX_RD = TX_WR" once the frame is out, §4.2 Sn_TX_RD). Of the two bytes the
-//      driver reads one that differs between the frame's start and end: the low byte, or the high
-//      byte when the length is a multiple of 256     (4 bytes; once, in steady state)
+//   2. read both bytes of Sn_TX_RD: the previous SEND is over when TX_RD has reached that frame's
+//      end (SEND "sets TX_RD = TX_WR" once the frame is out, §4.2 Sn_TX_RD); the 16-bit compare
+//      holds however TX_RD advances, even torn (see sendDone)   (5 bytes; once, in steady state)
 //   3. write Sn_TX_WR += len                               (5 bytes)
 //   4. write Sn_CR = SEND                                  (4 bytes)
-// Four chip-select windows per frame, 16 bytes besides the frame. SENDOK in Sn_IR is neither read
-// nor cleared: reading it would need a second write to clear it (17 bytes). startXmit never
+// Four chip-select windows per frame, 17 bytes besides the frame. SENDOK in Sn_IR is neither read
+// nor cleared: reading it would need a second write to clear it (a fifth window). startXmit never
 // answers Busy: if the previous frame is late it polls (a few reads, then one per ms) until a
 // deadline, and on timeout counts it, re-opens the socket and sends the frame at the new pointer.
 // The queue is stopped and woken only through the carrier (link polls).
@@ -30,6 +29,8 @@ import * as ds from "@devicescript/core"
 import { NetDevice, NetDeviceOwner, XmitStatus } from "../../dev/netdev"
 import { FiberLock, SpiBus, SpiTimeoutError } from "../spi"
 import { getU16 } from "../../wire/bytes"
+import { bringUpReport, checkReadBack, identityHint, SELF_TEST_PATTERN } from "../selftest"
+import { DEFAULT_SPI_HZ } from "../spi-hw"
 import {
     Block,
     CHIP_VERSION,
@@ -59,9 +60,10 @@ const FAST_POLLS = 4
 export class ChipVersionError extends Error {
     constructor(
         readonly expected: number,
-        readonly actual: number
+        readonly actual: number,
+        hz: number
     ) {
-        super("W5500: VERSIONR reads " + formatHex8(actual) + ", expected " + formatHex8(expected))
+        super("W5500: VERSIONR reads " + formatHex8(actual) + ", expected " + formatHex8(expected) + ": " + identityHint(actual, hz))
         this.name = "ChipVersionError"
     }
 }
@@ -134,6 +136,8 @@ export interface W5500Options {
     task?: boolean
     /** Milliseconds, for deadlines; default ds.millis. */
     clock?: () => number
+    /** The bus clock, for the self-test's messages; default DEFAULT_SPI_HZ. */
+    spiHz?: number
 }
 
 export class W5500Device implements NetDevice {
@@ -147,6 +151,9 @@ export class W5500Device implements NetDevice {
     speed100 = false
     fullDuplex = false
     clock: () => number
+    readonly spiHz: number
+    /** What the bring-up self-test found (set by open()). */
+    bringUp = ""
 
     private readonly pollMs: number
     private readonly linkPollMs: number
@@ -204,6 +211,7 @@ export class W5500Device implements NetDevice {
         this.rxBatch = o.rxBatch || 8
         this.useTask = o.task !== false
         this.clock = o.clock || ds.millis
+        this.spiHz = o.spiHz || DEFAULT_SPI_HZ
     }
 
     attach(owner: NetDeviceOwner): void {
@@ -253,7 +261,14 @@ export class W5500Device implements NetDevice {
     private async init(): Promise<void> {
         // §4.1 MR.RST: software reset; the bit clears itself when the reset is over
         await this.write8(Block.Common, Common.MR, MR_RST)
-        await this.waitReg(Block.Common, Common.MR, MR_RST, 0, this.resetTimeoutMs, "W5500 MR.RST")
+        try {
+            await this.waitReg(Block.Common, Common.MR, MR_RST, 0, this.resetTimeoutMs, "W5500 MR.RST")
+        } catch (e) {
+            // MR.RST that never clears: most often no chip at all (MISO high reads every bit set)
+            const id = await this.read8(Block.Common, Common.VERSIONR)
+            if (id !== CHIP_VERSION) throw new ChipVersionError(CHIP_VERSION, id, this.spiHz)
+            throw e
+        }
         // ESP-IDF: some units read VERSIONR 0 for a while after reset
         const t0 = this.clock()
         let v = 0
@@ -263,7 +278,8 @@ export class W5500Device implements NetDevice {
             if (v !== 0 || late) break
             if (i >= FAST_POLLS) await ds.sleep(1)
         }
-        if (v !== CHIP_VERSION) throw new ChipVersionError(CHIP_VERSION, v)
+        if (v !== CHIP_VERSION) throw new ChipVersionError(CHIP_VERSION, v, this.spiHz)
+        await this.selfTest()
         this.io.blitAt(FRAME_HEADER_LEN, this.mac, 0, 6)
         await this.writeRegs(Block.Common, Common.SHAR, 6)
         // §4.2: the sizes of all sockets add up to at most 16 KB per direction. Sockets 7..1 go to 0
@@ -281,6 +297,19 @@ export class W5500Device implements NetDevice {
         this.lastLinkPoll = this.clock()
         this.setPhy(phy)
         this.link = (phy & Phy.LNK) !== 0
+        this.bringUp = bringUpReport("w5500", "VERSIONR " + formatHex8(v), this.spiHz, this.link, (this.speed100 ? " 100M" : " 10M") + (this.fullDuplex ? " full duplex" : " half duplex"))
+    }
+
+    /**
+     * SELF_TEST_PATTERN through socket 1's Sn_DHAR..Sn_DPORT (12 read/write bytes of a socket this
+     * driver never opens) and back. Throws SelfTestError on a mismatch.
+     */
+    private async selfTest(): Promise<void> {
+        const n = SELF_TEST_PATTERN.length
+        this.io.blitAt(FRAME_HEADER_LEN, SELF_TEST_PATTERN, 0, n)
+        await this.writeRegs(Block.S1Reg, Sn.DHAR, n)
+        await this.readRegs(Block.S1Reg, Sn.DHAR, n)
+        checkReadBack("w5500", this.rsp, FRAME_HEADER_LEN, this.spiHz)
     }
 
     /** Sn_MR = MACRAW with the MAC filter, OPEN, check Sn_SR, and load the pointers OPEN set. */
@@ -288,7 +317,14 @@ export class W5500Device implements NetDevice {
         await this.write8(Block.S0Reg, Sn.MR, SnMr.MACRAW | SnMr.MFEN)
         await this.issue(SnCr.OPEN)
         await this.waitCommandDone()
-        const sr = await this.read8(Block.S0Reg, Sn.SR)
+        // Sn_SR follows Sn_CR: polled until MACRAW, with a deadline (ioLibrary polls it too)
+        let sr = 0
+        try {
+            await this.waitReg(Block.S0Reg, Sn.SR, 0xff, SnSr.MACRAW, this.cmdTimeoutMs, "W5500 Sn_SR after OPEN")
+            sr = SnSr.MACRAW
+        } catch (e) {
+            sr = await this.read8(Block.S0Reg, Sn.SR)
+        }
         if (sr !== SnSr.MACRAW) throw new ChipStateError("Sn_SR after OPEN", SnSr.MACRAW, sr)
         // TX_FSR, TX_RD, TX_WR, RX_RSR, RX_RD in one frame; nothing moves them right after OPEN
         await this.readRegs(Block.S0Reg, Sn.TX_FSR, 10)
@@ -353,13 +389,13 @@ export class W5500Device implements NetDevice {
         }
         // no free-space check: the 16 KB buffer holds at most the frame in flight and this one
         // 1. stage the frame; the chip wraps the offset inside socket 0's 16 KB buffer (§3.3)
-        await this.writeBuf(Block.S0Tx, this.txWr, frame, off, len)
+        await this.writeBuf(Block.S0Tx, this.txWr, frame, off, len, BUF_SIZE - MAX_FRAME - len)
         // 2. the previous SEND must be complete before the next one (and a RECV accepted)
         if (this.txInFlight || this.cmdPending) {
             if (!(await this.finishSend())) {
                 // timed out: the socket was re-opened, TX_WR moved; stage again
                 if (!this.link) return XmitStatus.LinkDown
-                await this.writeBuf(Block.S0Tx, this.txWr, frame, off, len)
+                await this.writeBuf(Block.S0Tx, this.txWr, frame, off, len, BUF_SIZE - MAX_FRAME - len)
             }
         }
         // 3. TX_WR += len, 16-bit, the carry dropped (§4.2 Sn_TX_WR)
@@ -416,15 +452,15 @@ export class W5500Device implements NetDevice {
     }
 
     /**
-     * Is the SEND in flight over? One byte of Sn_TX_RD, compared with the frame's end (TX_WR): the
-     * low byte, unless the frame's start and end share it (a length that is a multiple of 256);
-     * then the high byte, which differs (lengths are 1..1514).
+     * Is the SEND in flight over? Both bytes of Sn_TX_RD against the frame's end (TX_WR). Safe
+     * however TX_RD advances (in one step or gradually) and even when the two bytes come from
+     * different moments (§4.2 note): TX_RD only moves forward from the frame's start to its end,
+     * less than 1,515 bytes, so a high byte equal to the end's was read when TX_RD was already
+     * within 255 bytes of the end, and the low byte, read later, can only equal the end's once
+     * TX_RD is there.
      */
     private async sendDone(): Promise<boolean> {
-        const end = this.txWr
-        if (((end - this.txInFlightLen) & 0xff) !== (end & 0xff))
-            return (await this.read8(Block.S0Reg, Sn.TX_RD + 1)) === (end & 0xff)
-        return (await this.read8(Block.S0Reg, Sn.TX_RD)) === end >> 8
+        return (await this.read16(Block.S0Reg, Sn.TX_RD)) === this.txWr
     }
 
     // ---- receive, link: the poll
@@ -477,7 +513,7 @@ export class W5500Device implements NetDevice {
         let frames = 0
         while (frames < this.rxBatch && rsr - used >= RX_LEN_HEADER) {
             const at = (this.rxRd + used) & 0xffff
-            await this.readBuf(Block.S0Rx, at, this.rsp, 0, RX_LEN_HEADER)
+            await this.readBuf(Block.S0Rx, at, this.rsp, 0, RX_LEN_HEADER, 0)
             const total = getU16(this.rsp, 0)
             if (total < MIN_FRAME + RX_LEN_HEADER || total > MAX_FRAME + RX_LEN_HEADER) {
                 this.stats[W5500Mib.rxLengthErrors]++
@@ -496,7 +532,7 @@ export class W5500Device implements NetDevice {
             }
             this.partialSince = -1
             const len = total - RX_LEN_HEADER
-            await this.readBuf(Block.S0Rx, (at + RX_LEN_HEADER) & 0xffff, this.rxBuf, 0, len)
+            await this.readBuf(Block.S0Rx, (at + RX_LEN_HEADER) & 0xffff, this.rxBuf, 0, len, BUF_SIZE)
             used += total
             frames++
             this.stats[W5500Mib.rxFrames]++
@@ -673,33 +709,23 @@ export class W5500Device implements NetDevice {
         return getU16(this.rsp, FRAME_HEADER_LEN)
     }
 
-    private async writeBuf(block: number, addr: number, buf: Buffer, off: number, len: number): Promise<void> {
+    /**
+     * Header and data in one transaction. `spare`: the bytes after the window the bus may clock
+     * too (TX: free buffer space past the frame; RX: reading ahead moves no pointer, RX_RD is ours).
+     */
+    private async writeBuf(block: number, addr: number, buf: Buffer, off: number, len: number, spare: number): Promise<void> {
         const h = this.io
         h[0] = addr >> 8
         h[1] = addr & 0xff
         h[2] = control(block, true)
-        const bus = this.bus
-        await bus.select()
-        try {
-            await bus.xfer(h, 0, null, 0, FRAME_HEADER_LEN)
-            await bus.xfer(buf, off, null, 0, len)
-        } finally {
-            bus.deselect()
-        }
+        await this.bus.window(h, FRAME_HEADER_LEN, buf, off, len, true, spare)
     }
 
-    private async readBuf(block: number, addr: number, buf: Buffer, off: number, len: number): Promise<void> {
+    private async readBuf(block: number, addr: number, buf: Buffer, off: number, len: number, spare: number): Promise<void> {
         const h = this.io
         h[0] = addr >> 8
         h[1] = addr & 0xff
         h[2] = control(block, false)
-        const bus = this.bus
-        await bus.select()
-        try {
-            await bus.xfer(h, 0, null, 0, FRAME_HEADER_LEN)
-            await bus.xfer(null, 0, buf, off, len)
-        } finally {
-            bus.deselect()
-        }
+        await this.bus.window(h, FRAME_HEADER_LEN, buf, off, len, false, spare)
     }
 }

@@ -15,6 +15,8 @@ export const enum Block {
     S0Reg = 1,
     S0Tx = 2,
     S0Rx = 3,
+    /** Socket 1's registers: the self-test's scratch (the driver uses socket 0 only). */
+    S1Reg = 5,
 }
 
 /** The control byte for `block`, read or write, variable-length data mode. */
@@ -62,6 +64,8 @@ export const enum Sn {
     CR = 0x01,
     IR = 0x02,
     SR = 0x03,
+    /** Sn_DHAR (6), Sn_DIPR (4), Sn_DPORT (2): 12 read/write bytes, unused in MACRAW. */
+    DHAR = 0x06,
     RXBUF_SIZE = 0x1e,
     TXBUF_SIZE = 0x1f,
     TX_FSR = 0x20,

@@ -1,0 +1,4 @@
+// The ENC28J60 driver suite again, over the board's own bus (HardwareSpiBus) on the RP2040's
+// native SPI model instead of the direct model bus.
+import "../support/bus-rp2040"
+import "./enc28j60.test"
