@@ -1,4 +1,7 @@
-// Library entry: the stack, its layers, the wire formats and the device interface.
+// Library entry: the stack, its layers, the wire formats, the device interface, both drivers, the
+// telemetry client, and the ways to start them (from a configuration built with stackConfig()). The
+// simulator's models and virtual LAN are a separate entry, src/sim/index.ts, so that a board's
+// firmware links none of them.
 export * from "./wire/index"
 export * from "./dev/netdev"
 export * from "./dev/counters"
@@ -16,11 +19,16 @@ export * from "./neigh/arp"
 export * from "./udp/socket"
 export * from "./stack"
 export * from "./config/types"
+export * from "./config/options"
+export * from "./config/boards"
+export * from "./start"
 export * from "./drivers/spi"
 export * from "./drivers/spi-hw"
+export * from "./drivers/spi-runtime"
+export * from "./drivers/selftest"
 export * from "./drivers/select"
 export { W5500Device, W5500Options, W5500Stats, W5500Mib, ChipVersionError, ChipStateError } from "./drivers/w5500/device"
-export { Enc28j60Device, Enc28j60Options, Enc28j60Stats, Enc28j60Mib, Enc28j60VersionError, Erratum } from "./drivers/enc28j60/device"
+export { Enc28j60Device, Enc28j60Options, Enc28j60Stats, Enc28j60Mib, Enc28j60VersionError, Erratum, Revision } from "./drivers/enc28j60/device"
 export * from "./telemetry/client"
 export * from "./telemetry/metrics"
 export * from "./telemetry/statsd"

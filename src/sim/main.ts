@@ -13,8 +13,7 @@ import * as ds from "@devicescript/core"
 import { StackConfig } from "../config/types"
 import { NetStack } from "../stack"
 import { SimulatedBoard, SimulatedBoardOptions } from "./board"
-import { TelemetryClient } from "../telemetry/client"
-import { addStackMetrics } from "../telemetry/metrics"
+import { startTelemetry } from "../start"
 import { formatIpv4, formatMac } from "../wire/addr"
 import { nudStateName, NudState } from "../neigh/neighbour"
 import { sendResultName } from "../ipv4/output"
@@ -72,16 +71,8 @@ export async function simulate(config: StackConfig, makeBoard: BoardFactory, opt
     console.log("@@info " + board.device.bringUp)
     console.log("@@info link " + (board.device.carrier() ? "up" : "down") + ", device " + board.device.name + " open")
 
-    const telemetry = new TelemetryClient(stack, {
-        collector: config.collector,
-        port: config.collectorPort,
-        format: config.telemetryFormat,
-        intervalMs: config.telemetryIntervalMs,
-        prefix: config.telemetryPrefix,
-    })
-    addStackMetrics(telemetry, stack)
+    const telemetry = startTelemetry(stack, config)
     telemetry.onDatagram = (buf, len, r) => console.log("@@sent " + len + " bytes: " + sendResultName(r))
-    telemetry.start()
 
     const states: number[] = []
     let seen = 0

@@ -287,3 +287,16 @@ describe("boards: npm run build", function () {
         }
     })
 })
+
+describe("boards: the library's pin table (src/config/boards.ts)", () => {
+    it("holds every board file in boards/ with its GPIO numbers, and nothing else", () => {
+        const src = fs.readFileSync(path.join(REPO_ROOT, "src", "config", "boards.ts"), "utf8")
+        const rows = [...src.matchAll(/\["(\w+)", (\d+), (\d+), (\d+), (\d+), (-?\d+), (-?\d+)\]/g)].map(m => [m[1], ...m.slice(2).map(Number)])
+        const roles = ["SPI_SCK", "SPI_MOSI", "SPI_MISO", "ETH_CS", "ETH_INT", "ETH_RST"]
+        const fromFiles = IDS.map(id => {
+            const pins = readBoard(id).pins
+            return [id, ...roles.map(r => (pins[r] === undefined ? -1 : pins[r]))]
+        })
+        assert.deepEqual([...rows].sort(), [...fromFiles].sort())
+    })
+})

@@ -1,0 +1,30 @@
+// Starting the firmware from a configuration: the stack on a device, then the telemetry client with
+// the stack's own metrics. The board firmware (board.ts), the simulator (sim/main.ts) and a project
+// that uses this package all start this way.
+
+import { StackConfig } from "./config/types"
+import { NetDevice } from "./dev/netdev"
+import { NetStack } from "./stack"
+import { TelemetryClient } from "./telemetry/client"
+import { addStackMetrics } from "./telemetry/metrics"
+
+/** Builds the stack for `config` on `device` and starts it (the device's bring-up self-test included). */
+export async function startStack(config: StackConfig, device: NetDevice): Promise<NetStack> {
+    const stack = new NetStack(config, device)
+    await stack.start()
+    return stack
+}
+
+/** The telemetry client devicescript.json's `telemetry` describes, with the stack's metrics, started. */
+export function startTelemetry(stack: NetStack, config: StackConfig): TelemetryClient {
+    const telemetry = new TelemetryClient(stack, {
+        collector: config.collector,
+        port: config.collectorPort,
+        format: config.telemetryFormat,
+        intervalMs: config.telemetryIntervalMs,
+        prefix: config.telemetryPrefix,
+    })
+    addStackMetrics(telemetry, stack)
+    telemetry.start()
+    return telemetry
+}
