@@ -8,7 +8,7 @@
 import * as ds from "@devicescript/core"
 import { Segment } from "../src/sim/lan"
 import { SimSpiBus } from "../src/sim/spi"
-import { SpiBus } from "../src/drivers/spi"
+import { SpiBus, windowByXfers } from "../src/drivers/spi"
 import { W5500Model } from "../src/sim/w5500"
 import { Enc28j60Model } from "../src/sim/enc28j60"
 import { W5500Device } from "../src/drivers/w5500/device"
@@ -41,15 +41,7 @@ class CountingBus implements SpiBus {
     }
 
     async window(head: Buffer, headLen: number, data: Buffer, off: number, len: number, write: boolean, spare: number): Promise<number> {
-        await this.select()
-        try {
-            await this.xfer(head, 0, null, 0, headLen)
-            if (write) await this.xfer(data, off, null, 0, len)
-            else await this.xfer(null, 0, data, off, len)
-        } finally {
-            this.deselect()
-        }
-        return headLen + len
+        return await windowByXfers(this, head, headLen, data, off, len, write)
     }
 
     deselect(): void {

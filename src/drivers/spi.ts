@@ -29,6 +29,22 @@ export interface SpiBus {
 }
 
 /**
+ * SpiBus.window() as select, one xfer for the head and one for the data, deselect: exact, for
+ * buses whose far end checks every byte (the chip models) or counts the driver's calls.
+ */
+export async function windowByXfers(bus: SpiBus, head: Buffer, headLen: number, data: Buffer, off: number, len: number, write: boolean): Promise<number> {
+    await bus.select()
+    try {
+        await bus.xfer(head, 0, null, 0, headLen)
+        if (write) await bus.xfer(data, off, null, 0, len)
+        else await bus.xfer(null, 0, data, off, len)
+    } finally {
+        bus.deselect()
+    }
+    return headLen + len
+}
+
+/**
  * One fiber at a time through a sequence of awaits (a bus transaction, a chip's multi-transaction
  * sequence). Waiters get the lock in arrival order; every wait has a deadline.
  */

@@ -4,7 +4,7 @@
 // a long burst of SPI work never runs into the 128 Ki-step watchdog.
 
 import * as ds from "@devicescript/core"
-import { FiberLock, SpiBus } from "../drivers/spi"
+import { FiberLock, SpiBus, windowByXfers } from "../drivers/spi"
 
 /**
  * A chip model as the bus sees it, block by block: chip select falls, any number of full-duplex
@@ -76,15 +76,7 @@ export class SimSpiBus implements SpiBus {
 
     /** Exact, as two xfers in one chip-select window (the chip models check every byte). */
     async window(head: Buffer, headLen: number, data: Buffer, off: number, len: number, write: boolean, spare: number): Promise<number> {
-        await this.select()
-        try {
-            await this.xfer(head, 0, null, 0, headLen)
-            if (write) await this.xfer(data, off, null, 0, len)
-            else await this.xfer(null, 0, data, off, len)
-        } finally {
-            this.deselect()
-        }
-        return headLen + len
+        return await windowByXfers(this, head, headLen, data, off, len, write)
     }
 
     deselect(): void {

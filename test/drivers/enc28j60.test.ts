@@ -434,7 +434,7 @@ describe("enc28j60 driver: B7 errata", () => {
         } catch (e) {
             if (e instanceof Enc28j60VersionError) err = e
         }
-        expect(err !== null).toBe(true)
+        expect(err === null ? "no Enc28j60VersionError" : err.name).toBe("Enc28j60VersionError")
         expect(err.actual).toBe(0)
         expect(r.model.ignoredNotReady > 0).toBe(true)
         expect(r.model.revision).toBe(0x06)

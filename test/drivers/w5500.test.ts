@@ -123,7 +123,7 @@ describe("W5500 driver: init", () => {
         } catch (e) {
             if (e instanceof ChipVersionError) err = e
         }
-        expect(err !== null).toBe(true)
+        expect(err === null ? "no ChipVersionError" : err.name).toBe("ChipVersionError")
         expect(err.expected).toBe(0x04)
         expect(err.actual).toBe(0x51)
     })
@@ -138,7 +138,7 @@ describe("W5500 driver: init", () => {
         } catch (e) {
             if (e instanceof ChipVersionError) err = e
         }
-        expect(err !== null && err.actual === 0).toBe(true)
+        expect(err === null ? "no ChipVersionError" : "VERSIONR " + err.actual).toBe("VERSIONR 0")
         expect(ds.millis() - t0 >= 15).toBe(true)
     })
 })
@@ -213,7 +213,6 @@ describe("W5500 driver: transmit", () => {
         await n.ready()
         const s = n.stack.udpSocket(PORT + 3)
         const p = pattern(1000, 5)
-        const sum = onesSum(p, 0, 1000, 0)
         const start = n.chip.pointers()[1]
         let bad = 0
         for (let i = 0; i < 40; i++) {
@@ -236,7 +235,6 @@ describe("W5500 driver: transmit", () => {
         expect(n.dev.stats[W5500Mib.txTimeouts] + n.dev.stats[W5500Mib.txErrors]).toBe(0)
         expect(n.chip.protocolErrors).toBe(0)
         expect(n.chip.pagesBacked() <= 8).toBe(true)
-        expect(sum !== 0).toBe(true)
     })
 
     test("a SEND that never finishes (no SENDOK, TX_RD stays): typed timeout, counted, socket re-opened, next frame goes out", async () => {

@@ -14,11 +14,9 @@
 import * as ds from "@devicescript/core"
 import { StackConfig } from "../../src/config/types"
 import { NetDevice } from "../../src/dev/netdev"
-import { NetStack } from "../../src/stack"
 import { Segment } from "../../src/sim/lan"
 import { HostLink, LinkRecord } from "../../src/sim/hostlink"
-import { TelemetryClient } from "../../src/telemetry/client"
-import { addStackMetrics } from "../../src/telemetry/metrics"
+import { startStack, startTelemetry } from "../../src/start"
 import { formatMac, parseIpv4 } from "../../src/wire/addr"
 import { nudStateName, NO_NEIGH } from "../../src/neigh/neighbour"
 import { sendResultName } from "../../src/ipv4/output"
@@ -42,17 +40,8 @@ export async function runInteropBoard(
         const b = Buffer.from(text)
         link.send(LinkRecord.Control, b, 0, b.length)
     }
-    const stack = new NetStack(config, dev)
-    await stack.start()
-    const telemetry = new TelemetryClient(stack, {
-        collector: config.collector,
-        port: config.collectorPort,
-        format: config.telemetryFormat,
-        intervalMs: config.telemetryIntervalMs,
-        prefix: config.telemetryPrefix,
-    })
-    addStackMetrics(telemetry, stack)
-    telemetry.start()
+    const stack = await startStack(config, dev)
+    const telemetry = startTelemetry(stack, config)
     const sock = stack.udpSocket(0)
     console.log("interop board: up, link " + (dev.carrier() ? "up" : "down"))
     reply("ready " + sock.localPort)

@@ -214,9 +214,10 @@ describe("hooks", () => {
         const rig = makeRig(c => {
             c.hookRuleCapacity = 2
         })
-        expect(rig.stack.ip.localOut.addRule({ verdict: Verdict.Accept }) === null).toBe(false)
-        expect(rig.stack.ip.localOut.addRule({ verdict: Verdict.Accept }) === null).toBe(false)
-        expect(rig.stack.ip.localOut.addRule({ verdict: Verdict.Accept }) === null).toBe(true)
+        const added = () => (rig.stack.ip.localOut.addRule({ verdict: Verdict.Accept }) === null ? "refused" : "added")
+        expect(added()).toBe("added")
+        expect(added()).toBe("added")
+        expect(added()).toBe("refused")
     })
 })
 

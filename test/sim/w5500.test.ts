@@ -543,7 +543,7 @@ describe("SimSpiBus", () => {
         other.start()
         // the waiter gives up after 5 ms; poll for it (bounded), a loaded machine may be slow
         for (let i = 0; i < 200 && err === null; i++) await ds.sleep(10)
-        expect(err !== null).toBe(true)
+        expect(err === null ? "no SpiTimeoutError" : err.name).toBe("SpiTimeoutError")
         expect(bus.lockTimeouts).toBe(1)
         bus.deselect()
         await bus.select() // the timed-out waiter did not keep a claim on the bus

@@ -37,6 +37,7 @@ import { NetDevice, NetDeviceOwner, XmitStatus } from "../../dev/netdev"
 import { FiberLock, SpiBus, SpiTimeoutError } from "../spi"
 import { bringUpReport, checkReadBack, identityHint, SELF_TEST_PATTERN, SelfTestError } from "../selftest"
 import { DEFAULT_SPI_HZ } from "../spi-hw"
+import { RegisterPoll } from "../poll"
 import {
     ADDR_MASK,
     BANK_SHIFT,
@@ -78,6 +79,9 @@ const MAX_FRAME = ETHERNET_MAX_FRAME
 /** Late-collision retransmissions per frame (Linux MAX_TX_RETRYCOUNT). */
 export const MAX_TX_RETRIES = 16
 const MII_TIMEOUT_MS = 10
+const CLKRDY_TIMEOUT_MS = 10
+/** Register reads before a wait starts sleeping 1 ms between reads. */
+const FAST_POLLS = 3
 const LOCK_TIMEOUT_MS = 1000
 
 /** The workarounds, as bits of `Enc28j60Device.workarounds` (all on by default). */
@@ -177,12 +181,14 @@ export interface Enc28j60Options {
     resetDelayMs?: number
     /** Deadline for TXRTS to clear. Default 30 ms (10BASE-T, 1518 bytes, backoff). */
     txTimeoutMs?: number
-    /** Frames taken from the ring per poll. Default 8. */
-    rxBudget?: number
+    /** Frames taken from the ring per poll (as W5500Options.rxBatch). Default 8. */
+    rxBatch?: number
     /** Erratum bits; default Erratum.All. */
     workarounds?: number
     /** The bus clock, for errata #1 and the self-test's messages; default DEFAULT_SPI_HZ. */
     spiHz?: number
+    /** Milliseconds, for deadlines; default ds.millis. */
+    clock?: () => number
 }
 
 export class Enc28j60Device implements NetDevice {
@@ -198,7 +204,9 @@ export class Enc28j60Device implements NetDevice {
     linkPollMs: number
     resetDelayMs: number
     txTimeoutMs: number
-    rxBudget: number
+    rxBatch: number
+    /** Milliseconds, for deadlines; default ds.millis. */
+    clock: () => number
     readonly spiHz: number
     /** EREVID as read by open() (Revision). */
     revision = 0
@@ -226,6 +234,7 @@ export class Enc28j60Device implements NetDevice {
     private readonly rx = Buffer.alloc(1 + RSV_LEN)
     private readonly hdr = Buffer.alloc(RSV_LEN)
     private readonly rxBuf = Buffer.alloc(MAX_FRAME_FCS + 2)
+    private readonly wait: RegisterPoll
 
     constructor(
         readonly bus: SpiBus,
@@ -239,7 +248,9 @@ export class Enc28j60Device implements NetDevice {
         this.linkPollMs = o.linkPollMs === undefined ? 1000 : o.linkPollMs
         this.resetDelayMs = o.resetDelayMs === undefined ? 2 : o.resetDelayMs
         this.txTimeoutMs = o.txTimeoutMs === undefined ? 30 : o.txTimeoutMs
-        this.rxBudget = o.rxBudget || 8
+        this.rxBatch = o.rxBatch || 8
+        this.clock = o.clock || ds.millis
+        this.wait = new RegisterPoll(FAST_POLLS, this.clock)
         this.workarounds = o.workarounds === undefined ? Erratum.All : o.workarounds
         this.spiHz = o.spiHz || DEFAULT_SPI_HZ
     }
@@ -316,7 +327,7 @@ export class Enc28j60Device implements NetDevice {
 
     /**
      * One pass of the interrupt work (enc28j60_irq_work_handler, polled): finish a pending
-     * transmit, count and clear RXERIF, check the link, take up to rxBudget frames from the ring.
+     * transmit, count and clear RXERIF, check the link, take up to rxBatch frames from the ring.
      * Returns the frames delivered to the stack. Never throws (errors are counted, see lastError).
      */
     async poll(): Promise<number> {
@@ -336,7 +347,7 @@ export class Enc28j60Device implements NetDevice {
                 this.stats[Enc28j60Mib.rx_over_errors]++
                 await this.bfc(Reg.EIR, Eir.RXERIF)
             }
-            if (eir & Eir.LINKIF || ds.millis() - this.lastLinkCheck >= this.linkPollMs) await this.checkLink((eir & Eir.LINKIF) !== 0)
+            if (eir & Eir.LINKIF || this.clock() - this.lastLinkCheck >= this.linkPollMs) await this.checkLink((eir & Eir.LINKIF) !== 0)
             return await this.receive()
         } catch (e) {
             // never thrown to the poll task: it must keep running
@@ -410,7 +421,7 @@ export class Enc28j60Device implements NetDevice {
         await this.phyRead(Phy.PHIR)
         await this.bfc(Reg.EIR, Eir.DMAIF | Eir.TXIF | Eir.TXERIF | Eir.RXERIF)
         this.link = ((await this.phyRead(Phy.PHSTAT2)) & Phstat2.LSTAT) !== 0
-        this.lastLinkCheck = ds.millis()
+        this.lastLinkCheck = this.clock()
         await this.bfs(Reg.ECON1, Econ1.RXEN)
         this.bringUp = bringUpReport("enc28j60", "EREVID " + formatHex8(rev) + " (" + revisionName(rev) + ")", this.spiHz, this.link, full ? " 10M full duplex" : " 10M half duplex")
     }
@@ -436,15 +447,10 @@ export class Enc28j60Device implements NetDevice {
 
     /** Without the errata #2 workaround: trust ESTAT.CLKRDY, as the datasheet alone suggests. */
     private async waitClkRdy(): Promise<void> {
-        const deadline = ds.millis() + 10
-        for (let i = 0; i < 100; i++) {
-            // sampled before the read, so the last read always starts after the deadline
-            const late = ds.millis() >= deadline
-            if ((await this.rd(Reg.ESTAT)) & Estat.CLKRDY) return
-            if (late) break
-            await ds.sleep(1)
-        }
-        throw new SpiTimeoutError("ENC28J60 ESTAT.CLKRDY", 10)
+        const w = this.wait
+        w.start(CLKRDY_TIMEOUT_MS)
+        while (await w.next()) if ((await this.rd(Reg.ESTAT)) & Estat.CLKRDY) return
+        throw new SpiTimeoutError("ENC28J60 ESTAT.CLKRDY", CLKRDY_TIMEOUT_MS)
     }
 
     /** RX ring at RX_START..RX_END, everything read; ERDPT on the first packet. */
@@ -546,16 +552,12 @@ export class Enc28j60Device implements NetDevice {
 
     /** EIR once TXIF or TXERIF is set, or -1 at the deadline. */
     private async waitTx(): Promise<number> {
-        const deadline = ds.millis() + this.txTimeoutMs
-        // the count bound follows the deadline (a read, then a 1 ms sleep, per round), never cuts it short
-        for (let i = 0; i < 3 + 2 * this.txTimeoutMs; i++) {
-            // sampled before the read: a fiber descheduled past the deadline still gets a last look
-            const late = ds.millis() >= deadline
+        // 10BASE-T: a full-size frame takes 1.2 ms on the wire
+        const w = this.wait
+        w.start(this.txTimeoutMs)
+        while (await w.next()) {
             const eir = await this.rd(Reg.EIR)
             if (eir & (Eir.TXIF | Eir.TXERIF)) return eir
-            if (late) break
-            // 10BASE-T: a full-size frame takes 1.2 ms on the wire
-            if (i >= 2) await ds.sleep(1)
         }
         return -1
     }
@@ -598,7 +600,7 @@ export class Enc28j60Device implements NetDevice {
             await this.wr(Reg.ERDPTH, this.rxNext >> 8)
             this.erdptValid = true
         }
-        const n = Math.min(count, this.rxBudget)
+        const n = Math.min(count, this.rxBatch)
         let delivered = 0
         for (let i = 0; i < n; i++) {
             const r = await this.readFrame()
@@ -686,7 +688,7 @@ export class Enc28j60Device implements NetDevice {
     // ------------------------------------------------------------------ link and PHY
 
     private async checkLink(linkIf: boolean): Promise<void> {
-        this.lastLinkCheck = ds.millis()
+        this.lastLinkCheck = this.clock()
         this.stats[Enc28j60Mib.link_checks]++
         // with the link check (every linkPollMs or on LINKIF): the receiver off means the chip reset
         // under us (a power glitch; every register is back to its reset value)
@@ -730,14 +732,10 @@ export class Enc28j60Device implements NetDevice {
     }
 
     private async miiWait(): Promise<void> {
-        const deadline = ds.millis() + MII_TIMEOUT_MS
-        for (let i = 0; i < 100; i++) {
-            const late = ds.millis() >= deadline
-            if (!((await this.rd(Reg.MISTAT)) & Mistat.BUSY)) return
-            if (late) break
-            // BUSY lasts 10.24 us: a couple of reads normally see it clear
-            if (i >= 2) await ds.sleep(1)
-        }
+        // BUSY lasts 10.24 us: a couple of reads normally see it clear
+        const w = this.wait
+        w.start(MII_TIMEOUT_MS)
+        while (await w.next()) if (!((await this.rd(Reg.MISTAT)) & Mistat.BUSY)) return
         throw new SpiTimeoutError("ENC28J60 MII (MISTAT.BUSY)", MII_TIMEOUT_MS)
     }
 

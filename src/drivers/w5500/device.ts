@@ -31,6 +31,7 @@ import { FiberLock, SpiBus, SpiTimeoutError } from "../spi"
 import { getU16 } from "../../wire/bytes"
 import { bringUpReport, checkReadBack, identityHint, SELF_TEST_PATTERN } from "../selftest"
 import { DEFAULT_SPI_HZ } from "../spi-hw"
+import { RegisterPoll } from "../poll"
 import {
     Block,
     CHIP_VERSION,
@@ -193,6 +194,7 @@ export class W5500Device implements NetDevice {
     private readonly io = Buffer.alloc(16)
     private readonly rsp = Buffer.alloc(16)
     private readonly rxBuf = Buffer.alloc(MAX_FRAME)
+    private readonly wait: RegisterPoll
 
     constructor(
         readonly bus: SpiBus,
@@ -212,6 +214,7 @@ export class W5500Device implements NetDevice {
         this.useTask = o.task !== false
         this.clock = o.clock || ds.millis
         this.spiHz = o.spiHz || DEFAULT_SPI_HZ
+        this.wait = new RegisterPoll(FAST_POLLS, this.clock)
     }
 
     attach(owner: NetDeviceOwner): void {
@@ -270,13 +273,12 @@ export class W5500Device implements NetDevice {
             throw e
         }
         // ESP-IDF: some units read VERSIONR 0 for a while after reset
-        const t0 = this.clock()
         let v = 0
-        for (let i = 0; i < FAST_POLLS + 2 * this.versionTimeoutMs; i++) {
-            const late = this.clock() - t0 >= this.versionTimeoutMs
+        const w = this.wait
+        w.start(this.versionTimeoutMs)
+        while (await w.next()) {
             v = await this.read8(Block.Common, Common.VERSIONR)
-            if (v !== 0 || late) break
-            if (i >= FAST_POLLS) await ds.sleep(1)
+            if (v !== 0) break
         }
         if (v !== CHIP_VERSION) throw new ChipVersionError(CHIP_VERSION, v, this.spiHz)
         await this.selfTest()
@@ -424,6 +426,7 @@ export class W5500Device implements NetDevice {
         const t0 = this.clock()
         const bound = FAST_POLLS + 2 * (this.sendTimeoutMs + this.cmdTimeoutMs)
         let crBusy = false
+        // two deadlines (the command's from now, the SEND's from the SEND), so not RegisterPoll
         for (let i = 0; i < bound; i++) {
             // deadlines are judged before the read, so the last read always starts after them
             const now = this.clock()
@@ -641,13 +644,11 @@ export class W5500Device implements NetDevice {
      * the deadline (the last read starts after it: a slow host never times out on its first look).
      */
     private async waitReg(block: number, addr: number, mask: number, want: number, timeoutMs: number, what: string): Promise<number> {
-        const t0 = this.clock()
-        for (let i = 0; i < FAST_POLLS + 2 * timeoutMs; i++) {
-            const late = this.clock() - t0 >= timeoutMs
+        const w = this.wait
+        w.start(timeoutMs)
+        while (await w.next()) {
             const v = await this.read8(block, addr)
             if ((v & mask) === want) return v
-            if (late) break
-            if (i >= FAST_POLLS) await ds.sleep(1)
         }
         throw new SpiTimeoutError(what, timeoutMs)
     }
