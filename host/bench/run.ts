@@ -27,6 +27,7 @@ import * as path from "node:path"
 import * as readline from "node:readline"
 import { killChild } from "../fuzz/devs"
 import { stripAnsi } from "../test/devs-run"
+import { readArgs, usageExit } from "../cli"
 
 const ROOT = path.resolve(__dirname, "..", "..")
 const CLI = path.join(ROOT, "node_modules", "@devicescript", "cli", "built", "devicescript-cli.cjs")
@@ -44,26 +45,18 @@ interface Options {
     only: Set<string>
 }
 
-function usage(msg?: string): never {
-    if (msg) console.error("npm run bench: " + msg)
-    console.error("usage: npm run bench -- [--json FILE] [--quick] [--only cost,steps,spi,mem]")
-    process.exit(2)
-}
+const usage: (msg?: string) => never = usageExit(
+    "npm run bench",
+    "usage: npm run bench -- [--json FILE] [--quick] [--only cost,steps,spi,mem]"
+)
 
 function parseArgs(argv: string[]): Options {
-    const o: Options = { quick: false, only: new Set(["cost", "steps", "spi", "mem"]) }
-    for (let i = 0; i < argv.length; i++) {
-        const a = argv[i]
-        if (a === "--json") {
-            if (i + 1 >= argv.length) usage("--json needs a file name")
-            o.json = path.resolve(argv[++i])
-        } else if (a === "--quick") o.quick = true
-        else if (a === "--only") {
-            if (i + 1 >= argv.length) usage("--only needs a list")
-            o.only = new Set(argv[++i].split(","))
-            for (const s of o.only) if (!["cost", "steps", "spi", "mem"].includes(s)) usage("unknown part " + s)
-        } else if (a === "--help" || a === "-h") usage()
-        else usage("unknown argument " + a)
+    const v = readArgs(argv, { json: { type: "string" }, quick: { type: "boolean" }, only: { type: "string" } }, usage)
+    const o: Options = { quick: !!v.quick, only: new Set(["cost", "steps", "spi", "mem"]) }
+    if (v.json !== undefined) o.json = path.resolve(v.json)
+    if (v.only !== undefined) {
+        o.only = new Set(v.only.split(","))
+        for (const s of o.only) if (!["cost", "steps", "spi", "mem"].includes(s)) usage("unknown part " + s)
     }
     return o
 }

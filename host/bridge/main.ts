@@ -17,6 +17,7 @@
 import * as path from "node:path"
 import { Bridge } from "./bridge"
 import { TapError } from "./tap"
+import { readArgs, usageExit } from "../cli"
 
 export const DEFAULT_BRIDGE_PORT = 8790
 
@@ -31,38 +32,41 @@ interface Args {
     seconds: number
 }
 
-function usage(msg?: string): never {
-    if (msg) console.error("bridge: " + msg)
-    console.error(
-        "usage: npx tsx host/bridge/main.ts --tap NAME [--netns NS] [--addr CIDR]... [--tap-mac MAC]\n" +
+const usage: (msg?: string) => never = usageExit(
+    "bridge",
+    "usage: npx tsx host/bridge/main.ts --tap NAME [--netns NS] [--addr CIDR]... [--tap-mac MAC]\n" +
             "                                   [--listen HOST:PORT] [--pcap FILE] [--seconds N]"
-    )
-    process.exit(2)
-}
+)
 
 function parseArgs(argv: string[]): Args {
-    const a: Args = { tap: "", addresses: [], host: "127.0.0.1", port: DEFAULT_BRIDGE_PORT, seconds: 0 }
-    for (let i = 0; i < argv.length; i++) {
-        const k = argv[i]
-        const val = () => (i + 1 < argv.length ? argv[++i] : usage(k + " needs a value"))
-        if (k === "--tap") a.tap = val()
-        else if (k === "--netns") a.netns = val()
-        else if (k === "--addr") {
-            const v = val()
-            if (!/^\d+\.\d+\.\d+\.\d+\/\d+$/.test(v)) usage("--addr takes an IPv4 CIDR, e.g. 192.0.2.1/24")
-            a.addresses.push(v)
-        } else if (k === "--tap-mac") a.mac = val()
-        else if (k === "--listen") {
-            const m = /^([^:]+):(\d+)$/.exec(val())
-            if (!m) usage("--listen takes HOST:PORT")
-            a.host = m[1]
-            a.port = Number(m[2])
-        } else if (k === "--pcap") a.pcap = path.resolve(val())
-        else if (k === "--seconds") {
-            a.seconds = Number(val())
-            if (!(a.seconds > 0)) usage("--seconds must be positive")
-        } else if (k === "-h" || k === "--help") usage()
-        else usage("unknown argument " + k)
+    const v = readArgs(
+        argv,
+        {
+            tap: { type: "string" },
+            netns: { type: "string" },
+            addr: { type: "string", multiple: true },
+            "tap-mac": { type: "string" },
+            listen: { type: "string" },
+            pcap: { type: "string" },
+            seconds: { type: "string" },
+        },
+        usage
+    )
+    const a: Args = { tap: v.tap ?? "", addresses: [], host: "127.0.0.1", port: DEFAULT_BRIDGE_PORT, seconds: 0, netns: v.netns, mac: v["tap-mac"] }
+    for (const x of v.addr ?? []) {
+        if (!/^\d+\.\d+\.\d+\.\d+\/\d+$/.test(x)) usage("--addr takes an IPv4 CIDR, e.g. 192.0.2.1/24")
+        a.addresses.push(x)
+    }
+    if (v.listen !== undefined) {
+        const m = /^([^:]+):(\d+)$/.exec(v.listen)
+        if (!m) usage("--listen takes HOST:PORT")
+        a.host = m[1]
+        a.port = Number(m[2])
+    }
+    if (v.pcap !== undefined) a.pcap = path.resolve(v.pcap)
+    if (v.seconds !== undefined) {
+        a.seconds = Number(v.seconds)
+        if (!(a.seconds > 0)) usage("--seconds must be positive")
     }
     if (!a.tap) usage("--tap NAME is required")
     return a

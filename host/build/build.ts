@@ -25,6 +25,7 @@ import { BOARD_SUFFIX, boardChip, checkBoardFile, formatBoardError, listBoards, 
 import { DEFAULT_CONFIG, DEFAULT_OUT, loadConfigFile, renderConfigModule } from "../config/generate"
 import { DEFAULT_BOARDS_DIR, REPO_ROOT, formatError, validateConfig } from "../config/validate"
 import { stripAnsi } from "../test/devs-run"
+import { readArgs } from "../cli"
 
 const BUILD_TIMEOUT_MS = 180000
 
@@ -63,19 +64,14 @@ export interface BuildResult {
 }
 
 export function parseArgs(argv: string[]): BuildOptions {
-    const o: BuildOptions = { boards: "selected", verbose: false }
-    for (let i = 0; i < argv.length; i++) {
-        const a = argv[i]
-        if (a === "--all") o.boards = "all"
-        else if (a === "--board" || a === "-b") {
-            const v = argv[++i]
-            if (v === undefined) throw new Error("--board needs a board id")
-            o.boards = [...(Array.isArray(o.boards) ? o.boards : []), v]
-        } else if (a.startsWith("--board=")) o.boards = [...(Array.isArray(o.boards) ? o.boards : []), a.slice(8)]
-        else if (a === "--verbose" || a === "-v") o.verbose = true
-        else if (a === "--help" || a === "-h") throw new Error("")
-        else throw new Error(`unknown argument ${JSON.stringify(a)}`)
+    // errors are thrown (main() prints them with the usage; "" is --help)
+    const fail = (msg?: string): never => {
+        throw new Error(msg ?? "")
     }
+    const v = readArgs(argv, { all: { type: "boolean" }, board: { type: "string", short: "b", multiple: true }, verbose: { type: "boolean", short: "v" } }, fail)
+    const o: BuildOptions = { boards: "selected", verbose: !!v.verbose }
+    if (v.all) o.boards = "all"
+    if (v.board && v.board.length) o.boards = [...v.board]
     return o
 }
 

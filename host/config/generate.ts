@@ -10,6 +10,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import type { BoardPins, StackConfig } from "../../src/config/types"
 import { ConfigError, REPO_ROOT, StackConfigHost, ValidateResult, formatError, formatIpv4, validateConfig } from "./validate"
+import { readArgs } from "../cli"
 
 export const DEFAULT_CONFIG = path.join(REPO_ROOT, "devicescript.json")
 export const DEFAULT_OUT = path.join(REPO_ROOT, "src", "config", "generated.ts")
@@ -245,33 +246,32 @@ const USAGE = `usage: tsx host/config/generate.ts [--config FILE] [--out FILE] [
   --out FILE      module to write (default: src/config/generated.ts)
   --check         validate only, write nothing`
 
+/** A bad command line (usageMessage) or --help (undefined). */
+class UsageError extends Error {
+    constructor(readonly usageMessage?: string) {
+        super(usageMessage ?? "usage")
+    }
+}
+
 /** The CLI; returns the exit code. */
 export function main(argv: string[]): number {
-    let configFile = DEFAULT_CONFIG
-    let outFile = DEFAULT_OUT
-    let check = false
-    for (let i = 0; i < argv.length; i++) {
-        const a = argv[i]
-        const value = () => {
-            const v = argv[++i]
-            if (v === undefined) throw new Error(`${a} needs a value`)
-            return path.resolve(v)
+    let v
+    try {
+        v = readArgs(argv, { config: { type: "string" }, out: { type: "string" }, check: { type: "boolean" } }, (msg?: string): never => {
+            throw new UsageError(msg)
+        })
+    } catch (e) {
+        if (!(e instanceof UsageError)) throw e
+        if (e.usageMessage === undefined) {
+            console.log(USAGE)
+            return 0
         }
-        try {
-            if (a === "--config") configFile = value()
-            else if (a.startsWith("--config=")) configFile = path.resolve(a.slice(9))
-            else if (a === "--out") outFile = value()
-            else if (a.startsWith("--out=")) outFile = path.resolve(a.slice(6))
-            else if (a === "--check") check = true
-            else if (a === "--help" || a === "-h") {
-                console.log(USAGE)
-                return 0
-            } else throw new Error(`unknown argument ${JSON.stringify(a)}`)
-        } catch (e) {
-            console.error(`generate: ${(e as Error).message}\n${USAGE}`)
-            return 2
-        }
+        console.error(`generate: ${e.usageMessage}\n${USAGE}`)
+        return 2
     }
+    const configFile = v.config !== undefined ? path.resolve(v.config) : DEFAULT_CONFIG
+    const outFile = v.out !== undefined ? path.resolve(v.out) : DEFAULT_OUT
+    const check = !!v.check
 
     const label = shownPath(configFile)
     const { config, errors, pins } = loadConfigFile(configFile)

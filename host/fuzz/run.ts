@@ -21,6 +21,7 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { ROOT, build, cleanup, runVm, spec, panicContext, VmResult } from "./devs"
+import { readArgs, usageExit } from "../cli"
 
 type Target = "stack" | "w5500" | "enc28j60"
 const ALL: Target[] = ["stack", "w5500", "enc28j60"]
@@ -34,32 +35,35 @@ interface Options {
     quiet: boolean
 }
 
-function usage(msg?: string): never {
-    if (msg) console.error("npm run fuzz: " + msg)
-    console.error("usage: npm run fuzz -- [--seconds N] [--seed S] [--jobs J] [--targets stack,w5500,enc28j60] [--no-save]")
-    process.exit(2)
-}
+const usage: (msg?: string) => never = usageExit(
+    "npm run fuzz",
+    "usage: npm run fuzz -- [--seconds N] [--seed S] [--jobs J] [--targets stack,w5500,enc28j60] [--no-save]"
+)
 
 export function parseArgs(argv: string[]): Options {
-    const o: Options = { seconds: 120, seed: (Date.now() % 1e9) >>> 0, jobs: 2, targets: ALL, save: true, quiet: false }
-    for (let i = 0; i < argv.length; i++) {
-        const a = argv[i]
-        const num = () => {
-            const v = Number(argv[++i])
-            if (!Number.isFinite(v) || v < 0) usage(`${a} needs a number`)
-            return v
-        }
-        if (a === "--seconds") o.seconds = num()
-        else if (a === "--seed") o.seed = Math.floor(num()) % 1e10
-        else if (a === "--jobs") o.jobs = Math.max(1, Math.floor(num()))
-        else if (a === "--targets") {
-            const t = (argv[++i] ?? "").split(",").filter(Boolean)
-            for (const x of t) if (!ALL.includes(x as Target)) usage("unknown target " + x)
-            o.targets = t as Target[]
-        } else if (a === "--no-save") o.save = false
-        else if (a === "--quiet") o.quiet = true
-        else if (a === "--help" || a === "-h") usage()
-        else usage("unknown argument " + a)
+    const v = readArgs(
+        argv,
+        { seconds: { type: "string" }, seed: { type: "string" }, jobs: { type: "string" }, targets: { type: "string" }, "no-save": { type: "boolean" }, quiet: { type: "boolean" } },
+        usage
+    )
+    const num = (name: string, s: string | undefined, dflt: number) => {
+        if (s === undefined) return dflt
+        const n = Number(s)
+        if (!Number.isFinite(n) || n < 0) usage(`--${name} needs a number`)
+        return n
+    }
+    const o: Options = {
+        seconds: num("seconds", v.seconds, 120),
+        seed: Math.floor(num("seed", v.seed, (Date.now() % 1e9) >>> 0)) % 1e10,
+        jobs: Math.max(1, Math.floor(num("jobs", v.jobs, 2))),
+        targets: ALL,
+        save: !v["no-save"],
+        quiet: !!v.quiet,
+    }
+    if (v.targets !== undefined) {
+        const t = v.targets.split(",").filter(Boolean)
+        for (const x of t) if (!ALL.includes(x as Target)) usage("unknown target " + x)
+        o.targets = t as Target[]
     }
     if (!o.targets.length) usage("no targets")
     return o

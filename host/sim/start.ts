@@ -28,6 +28,7 @@ import { PcapWriter } from "../pcap/writer"
 import { Bridge } from "../bridge/bridge"
 import { TapError } from "../bridge/tap"
 import { stripAnsi } from "../test/devs-run"
+import { readArgs, usageExit } from "../cli"
 
 const ROOT = path.resolve(__dirname, "..", "..")
 
@@ -45,43 +46,47 @@ interface Options {
     runtime?: "rp2040" | "esp32"
 }
 
-function usage(msg?: string): never {
-    if (msg) console.error("npm start: " + msg)
-    console.error("usage: npm start -- [--seconds N] [--pcap FILE] [--forward HOST:PORT] [--quiet]")
-    console.error("                   [--runtime rp2040|esp32]")
-    console.error("                   [--tap NAME [--netns NS] [--tap-addr CIDR]... [--tap-mac MAC] [--virtual-peers]]")
-    process.exit(2)
-}
+const usage: (msg?: string) => never = usageExit(
+    "npm start",
+    "usage: npm start -- [--seconds N] [--pcap FILE] [--forward HOST:PORT] [--quiet] [--runtime rp2040|esp32]\n" +
+        "                   [--tap NAME [--netns NS] [--tap-addr CIDR]... [--tap-mac MAC] [--virtual-peers]]"
+)
 
 export function parseArgs(argv: string[]): Options {
-    const o: Options = { seconds: 15, quiet: false, tapAddrs: [], virtualPeers: false }
-    for (let i = 0; i < argv.length; i++) {
-        const a = argv[i]
-        const val = () => (i + 1 < argv.length ? argv[++i] : usage(a + " needs a value"))
-        if (a === "--seconds") {
-            o.seconds = Number(val())
-            if (!(o.seconds > 0 && o.seconds <= 3600)) usage("--seconds must be between 1 and 3600")
-        } else if (a === "--pcap") o.pcap = path.resolve(val())
-        else if (a === "--forward") {
-            const m = /^([^:]+):(\d+)$/.exec(val())
-            if (!m) usage("--forward takes HOST:PORT")
-            o.forward = { host: m[1], port: Number(m[2]) }
-        } else if (a === "--quiet") o.quiet = true
-        else if (a === "--tap") o.tap = val()
-        else if (a === "--netns") o.netns = val()
-        else if (a === "--tap-addr") {
-            const v = val()
-            if (!/^\d+\.\d+\.\d+\.\d+\/\d+$/.test(v)) usage("--tap-addr takes an IPv4 CIDR, e.g. 192.0.2.1/24")
-            o.tapAddrs.push(v)
-        } else if (a === "--tap-mac") o.tapMac = val()
-        else if (a === "--virtual-peers") o.virtualPeers = true
-        else if (a === "--runtime") {
-            const v = val()
-            if (v !== "rp2040" && v !== "esp32") usage("--runtime takes rp2040 or esp32")
-            o.runtime = v
-        }
-        else if (a === "--help" || a === "-h") usage()
-        else usage("unknown argument " + a)
+    const v = readArgs(
+        argv,
+        {
+            seconds: { type: "string" },
+            pcap: { type: "string" },
+            forward: { type: "string" },
+            quiet: { type: "boolean" },
+            runtime: { type: "string" },
+            tap: { type: "string" },
+            netns: { type: "string" },
+            "tap-addr": { type: "string", multiple: true },
+            "tap-mac": { type: "string" },
+            "virtual-peers": { type: "boolean" },
+        },
+        usage
+    )
+    const o: Options = { seconds: 15, quiet: !!v.quiet, tapAddrs: [], virtualPeers: !!v["virtual-peers"], tap: v.tap, netns: v.netns, tapMac: v["tap-mac"] }
+    if (v.seconds !== undefined) {
+        o.seconds = Number(v.seconds)
+        if (!(o.seconds > 0 && o.seconds <= 3600)) usage("--seconds must be between 1 and 3600")
+    }
+    if (v.pcap !== undefined) o.pcap = path.resolve(v.pcap)
+    if (v.forward !== undefined) {
+        const m = /^([^:]+):(\d+)$/.exec(v.forward)
+        if (!m) usage("--forward takes HOST:PORT")
+        o.forward = { host: m[1], port: Number(m[2]) }
+    }
+    for (const a of v["tap-addr"] ?? []) {
+        if (!/^\d+\.\d+\.\d+\.\d+\/\d+$/.test(a)) usage("--tap-addr takes an IPv4 CIDR, e.g. 192.0.2.1/24")
+        o.tapAddrs.push(a)
+    }
+    if (v.runtime !== undefined) {
+        if (v.runtime !== "rp2040" && v.runtime !== "esp32") usage("--runtime takes rp2040 or esp32")
+        o.runtime = v.runtime
     }
     if (!o.tap && (o.netns || o.tapAddrs.length || o.tapMac || o.virtualPeers)) usage("--netns, --tap-addr, --tap-mac and --virtual-peers go with --tap")
     if (o.tap && o.forward && !o.virtualPeers) usage("--forward needs the virtual collector: with --tap, add --virtual-peers")

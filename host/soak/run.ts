@@ -29,6 +29,7 @@
  * Every child process is killed at the end.
  */
 import { build, cleanup, runVm, spec, panicContext, VmResult } from "../fuzz/devs"
+import { readArgs, usageExit } from "../cli"
 
 type Chip = "w5500" | "enc28j60"
 
@@ -39,32 +40,29 @@ interface Options {
     quiet: boolean
 }
 
-function usage(msg?: string): never {
-    if (msg) console.error("npm run soak: " + msg)
-    console.error("usage: npm run soak -- [--seconds N] [--chip w5500|enc28j60|both] [--seed S]")
-    process.exit(2)
-}
+const usage: (msg?: string) => never = usageExit(
+    "npm run soak",
+    "usage: npm run soak -- [--seconds N] [--chip w5500|enc28j60|both] [--seed S]"
+)
 
 export function parseArgs(argv: string[]): Options {
-    const o: Options = { seconds: 60, chips: ["w5500", "enc28j60"], seed: (Date.now() % 1e9) >>> 0, quiet: false }
-    for (let i = 0; i < argv.length; i++) {
-        const a = argv[i]
-        if (a === "--seconds") {
-            const v = Number(argv[++i])
-            if (!Number.isFinite(v) || v < 1 || v > 999999) usage("--seconds needs a number of seconds")
-            o.seconds = Math.floor(v)
-        } else if (a === "--seed") {
-            const v = Number(argv[++i])
-            if (!Number.isFinite(v) || v < 0) usage("--seed needs a number")
-            o.seed = Math.floor(v) % 1e10
-        } else if (a === "--chip") {
-            const c = argv[++i]
-            if (c === "both") o.chips = ["w5500", "enc28j60"]
-            else if (c === "w5500" || c === "enc28j60") o.chips = [c]
-            else usage("--chip is w5500, enc28j60 or both")
-        } else if (a === "--quiet") o.quiet = true
-        else if (a === "--help" || a === "-h") usage()
-        else usage("unknown argument " + a)
+    const v = readArgs(argv, { seconds: { type: "string" }, seed: { type: "string" }, chip: { type: "string" }, quiet: { type: "boolean" } }, usage)
+    const o: Options = { seconds: 60, chips: ["w5500", "enc28j60"], seed: (Date.now() % 1e9) >>> 0, quiet: !!v.quiet }
+    if (v.seconds !== undefined) {
+        const n = Number(v.seconds)
+        if (!Number.isFinite(n) || n < 1 || n > 999999) usage("--seconds needs a number of seconds")
+        o.seconds = Math.floor(n)
+    }
+    if (v.seed !== undefined) {
+        const n = Number(v.seed)
+        if (!Number.isFinite(n) || n < 0) usage("--seed needs a number")
+        o.seed = Math.floor(n) % 1e10
+    }
+    if (v.chip !== undefined) {
+        const c = v.chip
+        if (c === "both") o.chips = ["w5500", "enc28j60"]
+        else if (c === "w5500" || c === "enc28j60") o.chips = [c]
+        else usage("--chip is w5500, enc28j60 or both")
     }
     return o
 }
