@@ -8,16 +8,27 @@ import { NetStack } from "./stack"
 import { HardwareSpiBus } from "./drivers/spi-hw"
 import { RuntimeSpi } from "./drivers/spi-runtime"
 import { createDevice } from "./drivers/select"
+import { SpiBus } from "./drivers/spi"
+import { NetDevice } from "./dev/netdev"
 import { startStack, startTelemetry } from "./start"
 
-/** `pins`: the GPIO numbers of config.pins on the board (PINS in config/generated.ts, or boardPins()). */
+/**
+ * The board firmware on `pins` (the GPIO numbers of config.pins: PINS in config/generated.ts, or
+ * boardPins()) with the driver devicescript.json's chip names. Links both drivers; a firmware that
+ * knows its chip at build time links one with startBoardWith().
+ */
 export async function startBoard(config: StackConfig, pins?: BoardPins): Promise<NetStack> {
+    return await startBoardWith(config, pins, (bus: SpiBus) => createDevice(config, bus))
+}
+
+/** startBoard() with the driver `makeDevice` builds on the board's SPI bus. */
+export async function startBoardWith(config: StackConfig, pins: BoardPins, makeDevice: (bus: SpiBus) => NetDevice): Promise<NetStack> {
     if (!pins) throw new Error("board '" + config.board + "': pin numbers missing (run npm run config with the board file, or pass boardPins(id))")
     const bus = new HardwareSpiBus(new RuntimeSpi(pins.sck, pins.mosi, pins.miso), ds.gpio(pins.cs), {
         reset: pins.reset >= 0 ? ds.gpio(pins.reset) : undefined,
         hz: config.spiHz,
     })
-    const device = createDevice(config, bus)
+    const device = makeDevice(bus)
     let stack: NetStack
     try {
         stack = await startStack(config, device)

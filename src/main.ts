@@ -7,8 +7,17 @@
 // this program carries no simulator code.
 
 import * as ds from "@devicescript/core"
-import { CONFIG, PINS } from "./config/generated"
-import { startBoard } from "./board"
+import { CHIP, CONFIG, PINS } from "./config/generated"
+import { startBoardWith } from "./board"
+import { SpiBus } from "./drivers/spi"
+import { W5500Device } from "./drivers/w5500/device"
+import { Enc28j60Device } from "./drivers/enc28j60/device"
+
+// CHIP is a constant: the compiler keeps one of the two branches, so one driver is linked
+function chipDevice(bus: SpiBus) {
+    const o = { mtu: CONFIG.mtu, spiHz: CONFIG.spiHz }
+    return CHIP === "w5500" ? new W5500Device(bus, CONFIG.mac, o) : new Enc28j60Device(bus, CONFIG.mac, o)
+}
 
 if (ds.isSimulator()) console.log("src/main.ts is the board firmware (the simulator has no SPI): run `npm start` instead")
-else await startBoard(CONFIG, PINS)
+else await startBoardWith(CONFIG, PINS, chipDevice)

@@ -1,6 +1,6 @@
 // `npm run bench`: the benchmarks of the transmit path, in one run, as a table a person reads.
 //
-//   npm run bench -- [--json FILE] [--quick] [--only cost,steps,spi,mem]
+//   npm run bench -- [--json FILE] [--quick] [--only cost,steps,spi,mem,size]
 //
 //   cost  bench/cost.ts in the simulator WITHOUT GC stress: `devicescript run --tcp` (no --test),
 //         with this process as the Jacdac TCP peer on 127.0.0.1:8082 (a sink: the simulator only
@@ -10,6 +10,8 @@
 //         datagram, counted against the VM's 128 Ki-step watchdog (deterministic, whatever the
 //         machine's load; see that file).
 //   spi   bench/spi.ts, the same way: SPI transactions and bytes per frame from the chip models.
+//   size  host/bench/size.ts: the board firmware's function bytecode per module, W5500 and ENC28J60
+//         boards (npm run build --board), against DeviceScript's 64 KB limit.
 //   mem   heap footprints, measured from outside: the largest padding a program can allocate
 //         before building X and still complete, under `--test` (GC on every allocation, so what
 //         fits is exactly what is live). One program holds every variant; the variant and the
@@ -28,6 +30,7 @@ import * as readline from "node:readline"
 import { killChild } from "../fuzz/devs"
 import { stripAnsi } from "../test/devs-run"
 import { readArgs, usageExit } from "../cli"
+import { printSize, runSize, SizeResult } from "./size"
 
 const ROOT = path.resolve(__dirname, "..", "..")
 const CLI = path.join(ROOT, "node_modules", "@devicescript", "cli", "built", "devicescript-cli.cjs")
@@ -47,16 +50,16 @@ interface Options {
 
 const usage: (msg?: string) => never = usageExit(
     "npm run bench",
-    "usage: npm run bench -- [--json FILE] [--quick] [--only cost,steps,spi,mem]"
+    "usage: npm run bench -- [--json FILE] [--quick] [--only cost,steps,spi,mem,size]"
 )
 
 function parseArgs(argv: string[]): Options {
     const v = readArgs(argv, { json: { type: "string" }, quick: { type: "boolean" }, only: { type: "string" } }, usage)
-    const o: Options = { quick: !!v.quick, only: new Set(["cost", "steps", "spi", "mem"]) }
+    const o: Options = { quick: !!v.quick, only: new Set(["cost", "steps", "spi", "mem", "size"]) }
     if (v.json !== undefined) o.json = path.resolve(v.json)
     if (v.only !== undefined) {
         o.only = new Set(v.only.split(","))
-        for (const s of o.only) if (!["cost", "steps", "spi", "mem"].includes(s)) usage("unknown part " + s)
+        for (const s of o.only) if (!["cost", "steps", "spi", "mem", "size"].includes(s)) usage("unknown part " + s)
     }
     return o
 }
@@ -1122,6 +1125,8 @@ async function main() {
     sink?.close()
     sink = null
     if (o.only.has("mem")) result.mem = mem = await runMem(o)
+    let size: SizeResult | undefined
+    if (o.only.has("size")) result.size = size = await runSize(log)
     result.seconds = (Date.now() - T_START) / 1000
     console.log("")
     if (cost) printCost(cost)
@@ -1136,6 +1141,10 @@ async function main() {
     if (mem) {
         console.log("")
         printMem(mem)
+    }
+    if (size) {
+        console.log("")
+        console.log(printSize(size, table))
     }
     console.log(`\n(${result.seconds} s)`)
     if (o.json) {
