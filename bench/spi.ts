@@ -109,7 +109,7 @@ async function enc28j60(): Promise<void> {
     const seg = new Segment()
     const model = new Enc28j60Model(seg)
     const bus = new CountingBus(new SimSpiBus(model))
-    const dev = new Enc28j60Device(bus, BOARD_MAC, { pollMs: 0, linkPollMs: 1e9 })
+    const dev = new Enc28j60Device(bus, BOARD_MAC, { pollMs: 0, linkPollMs: 1e9, resetCheckMs: 1e9 })
     await dev.open()
     if (!dev.carrier()) throw new Error("enc28j60: no carrier")
     await measure("enc28j60", dev, bus, () => model.txFrames, () => model.misuse)
@@ -176,8 +176,67 @@ async function hardwareBus(runtime: SpiRuntime): Promise<void> {
         const model = new Enc28j60Model(new Segment())
         const spi = new NativeSpiModel(runtime, model)
         const bus = new HardwareSpiBus(spi, new SimCsLine(model))
-        await measureHw(runtime, "enc28j60", model, new Enc28j60Device(bus, BOARD_MAC, { pollMs: 0, linkPollMs: 1e9 }), spi)
+        await measureHw(runtime, "enc28j60", model, new Enc28j60Device(bus, BOARD_MAC, { pollMs: 0, linkPollMs: 1e9, resetCheckMs: 1e9 }), spi)
     }
+}
+
+/** The owner of an idle device: counts frames and when the last one came. */
+class IdleOwner {
+    frames = 0
+    at = 0
+    receive(frame: Buffer, off: number, len: number): void {
+        this.frames++
+        this.at = ds.millis()
+    }
+    stopQueue(): void {}
+    wakeQueue(): void {}
+    carrierChanged(up: boolean): void {}
+}
+
+/**
+ * The poll task left running, idle, for IDLE_MS after it settled: SPI transactions a second with
+ * and without the INT line; then a frame's delay from arrival to delivery (10 frames, mean).
+ */
+const IDLE_MS = 3000
+
+async function idleRun(chip: string, gated: boolean): Promise<void> {
+    let bus: SimSpiBus
+    let inject: () => void
+    let dev: Polled
+    const owner = new IdleOwner()
+    if (chip === "w5500") {
+        const m = new W5500Model(new Segment())
+        bus = new SimSpiBus(m)
+        const d = new W5500Device(bus, BOARD_MAC, { interrupt: gated ? () => m.interruptAsserted() : undefined })
+        d.attach(owner)
+        dev = d
+        inject = () => m.receiveFromWire(rxFrame(64), 0, 64)
+    } else {
+        const m = new Enc28j60Model(new Segment())
+        bus = new SimSpiBus(m)
+        const d = new Enc28j60Device(bus, BOARD_MAC, { interrupt: gated ? () => m.interrupt() : undefined })
+        d.attach(owner)
+        dev = d
+        inject = () => m.receiveFromWire(rxFrame(64), 0, 64)
+    }
+    await dev.open()
+    await ds.sleep(3000) // past the fast polls and the back-off
+    bus.resetCounters()
+    const t0 = ds.millis()
+    await ds.sleep(IDLE_MS)
+    const perSecond = (bus.transactions * 1000) / (ds.millis() - t0)
+    let delay = 0
+    for (let i = 0; i < 10; i++) {
+        await ds.sleep(37) // not in step with the poll period
+        const before = owner.frames
+        const t = ds.millis()
+        inject()
+        for (let k = 0; k < 500 && owner.frames === before; k++) await ds.sleep(1)
+        delay += owner.at - t
+        await ds.sleep(400) // idle again (the back-off starts over)
+    }
+    report("spiidle chip=" + chip + " int=" + (gated ? 1 : 0) + " perSecond=" + perSecond + " delayMs=" + delay / 10 + " frames=" + owner.frames)
+    await dev.stop()
 }
 
 report("start spi")
@@ -188,4 +247,8 @@ await ds.sleep(0)
 await hardwareBus("rp2040")
 await ds.sleep(0)
 await hardwareBus("esp32")
+for (const chip of ["w5500", "enc28j60"]) {
+    await idleRun(chip, true)
+    await idleRun(chip, false)
+}
 console.log("@@bench:done")

@@ -18,17 +18,24 @@ import { startStack, startTelemetry } from "./start"
  * knows its chip at build time links one with startBoardWith().
  */
 export async function startBoard(config: StackConfig, pins?: BoardPins): Promise<NetStack> {
-    return await startBoardWith(config, pins, (bus: SpiBus) => createDevice(config, bus))
+    return await startBoardWith(config, pins, (bus: SpiBus, interrupt: () => boolean) => createDevice(config, bus, interrupt))
 }
 
 /** startBoard() with the driver `makeDevice` builds on the board's SPI bus. */
-export async function startBoardWith(config: StackConfig, pins: BoardPins, makeDevice: (bus: SpiBus) => NetDevice): Promise<NetStack> {
+export async function startBoardWith(config: StackConfig, pins: BoardPins, makeDevice: (bus: SpiBus, interrupt: () => boolean) => NetDevice): Promise<NetStack> {
     if (!pins) throw new Error("board '" + config.board + "': pin numbers missing (run npm run config with the board file, or pass boardPins(id))")
     const bus = new HardwareSpiBus(new RuntimeSpi(pins.sck, pins.mosi, pins.miso), ds.gpio(pins.cs), {
         reset: pins.reset >= 0 ? ds.gpio(pins.reset) : undefined,
         hz: config.spiHz,
     })
-    const device = makeDevice(bus)
+    // INT is active low on both chips; reading a pin's level is a native call, no SPI
+    let interrupt: () => boolean = undefined
+    if (pins.int >= 0) {
+        const intPin = ds.gpio(pins.int)
+        intPin.setMode(ds.GPIOMode.InputPullUp)
+        interrupt = () => intPin.value === 0
+    }
+    const device = makeDevice(bus, interrupt)
     let stack: NetStack
     try {
         stack = await startStack(config, device)

@@ -14,8 +14,8 @@ import { W5500Device } from "./drivers/w5500/device"
 import { Enc28j60Device } from "./drivers/enc28j60/device"
 
 // CHIP is a constant: the compiler keeps one of the two branches, so one driver is linked
-function chipDevice(bus: SpiBus) {
-    const o = { mtu: CONFIG.mtu, spiHz: CONFIG.spiHz }
+function chipDevice(bus: SpiBus, interrupt: () => boolean) {
+    const o = { mtu: CONFIG.mtu, spiHz: CONFIG.spiHz, interrupt }
     return CHIP === "w5500" ? new W5500Device(bus, CONFIG.mac, o) : new Enc28j60Device(bus, CONFIG.mac, o)
 }
 

@@ -482,6 +482,7 @@ const RP2040_RESUME_MS = 1
 interface SpiResult {
     rows: SpiRow[]
     hw: SpiHwRow[]
+    idle: { chip: string; int: boolean; perSecond: number; delayMs: number; frames: number }[]
     polls: { chip: string; transactions: number; bytes: number }[]
     boardHz: number
     txUs: number
@@ -507,6 +508,7 @@ async function runSpi(o: Options): Promise<SpiResult> {
     const lines = await runStreaming(file, 180 * 1000)
     const rows: SpiRow[] = []
     const hw: SpiHwRow[] = []
+    const idle: SpiResult["idle"] = []
     const polls: SpiResult["polls"] = []
     for (const l of lines) {
         if (l.kind === "spi") {
@@ -528,6 +530,8 @@ async function runSpi(o: Options): Promise<SpiResult> {
                 xfers: Number(f.xfers) / n,
                 ok,
             })
+        } else if (l.kind === "spiidle") {
+            idle.push({ chip: l.f.chip, int: l.f.int === "1", perSecond: Number(l.f.perSecond), delayMs: Number(l.f.delayMs), frames: Number(l.f.frames) })
         } else if (l.kind === "spihw") {
             const f = l.f
             hw.push({
@@ -571,7 +575,7 @@ async function runSpi(o: Options): Promise<SpiResult> {
             })
         }
     }
-    return { rows, hw, polls, boardHz, txUs: TX_US, bounds }
+    return { rows, hw, idle, polls, boardHz, txUs: TX_US, bounds }
 }
 
 // ------------------------------------------------------------------ mem
@@ -1041,6 +1045,20 @@ function printSpi(s: SpiResult) {
         `   targets: at most 3 native transfers per W5500 TX frame (${fmt(hwW, 2)}): ${hwW <= 3 ? "met" : "MISSED"}; ` +
             `at most 4 per ENC28J60 TX frame (${fmt(hwE, 2)}): ${hwE <= 4 ? "met" : "MISSED"}; ` +
             `every transfer full duplex (no stale RX FIFO byte): ${s.hw.every((r) => r.ok) ? "met" : "MISSED"}`
+    )
+    out.push("")
+    out.push("   idle: the poll task running with nothing received, then a frame's delay from arrival to delivery")
+    out.push(
+        table([
+            ["chip", "INT line", "SPI transactions/s idle", "arrival to delivery (ms)", "frames"],
+            ...s.idle.map((r) => [r.chip, r.int ? "read" : "none", fmt(r.perSecond, 1), fmt(r.delayMs, 1), String(r.frames)]),
+        ])
+    )
+    const worst = (g: boolean) => Math.max(...s.idle.filter((r) => r.int === g).map((r) => r.perSecond))
+    out.push(
+        `   targets: with INT at most 2 transactions a second idle (${fmt(worst(true), 1)}): ${worst(true) <= 2 ? "met" : "MISSED"}; ` +
+            `without, at most 20 (${fmt(worst(false), 1)}): ${worst(false) <= 20 ? "met" : "MISSED"}; ` +
+            `every frame delivered: ${s.idle.every((r) => r.frames === 10) ? "met" : "MISSED"}`
     )
     out.push("")
     out.push(`   frames/s bounds: t = 8*bytes/clock + transactions*t_x, t_x = ${s.txUs} µs per chip-select window; board spi.hz = ${s.boardHz / 1e6} MHz`)

@@ -35,3 +35,32 @@ export class RegisterPoll {
         return true
     }
 }
+
+/**
+ * How long a driver's poll task sleeps between polls. With the chip's INT line the poll reads only
+ * the line's level (a native call, no SPI) until it is asserted, so it keeps the fast period. Without
+ * it every poll is SPI traffic: after FAST_IDLE_POLLS polls with nothing to do the period doubles up
+ * to `idleMaxMs`, and any traffic brings it back to `pollMs`.
+ */
+export class PollPacer {
+    private idle = 0
+
+    constructor(
+        readonly pollMs: number,
+        readonly idleMaxMs: number,
+        readonly gated: boolean
+    ) {}
+
+    /** The sleep before the next poll, after a poll that found (`busy`) or did not find work. */
+    next(busy: boolean): number {
+        if (busy) this.idle = 0
+        else if (this.idle < 64) this.idle++
+        if (this.gated || this.idle <= FAST_IDLE_POLLS) return this.pollMs
+        let ms = this.pollMs
+        for (let i = FAST_IDLE_POLLS; i < this.idle && ms < this.idleMaxMs; i++) ms *= 2
+        return ms < this.idleMaxMs ? ms : this.idleMaxMs
+    }
+}
+
+/** Idle polls at the fast period before a poll task without INT starts backing off. */
+const FAST_IDLE_POLLS = 20

@@ -16,13 +16,15 @@ export class UnknownChipError extends Error {
     }
 }
 
-export function createDevice(config: StackConfig, bus: SpiBus): NetDevice {
+/** `interrupt`: the level of the chip's INT line (true while asserted), when it is wired. */
+export function createDevice(config: StackConfig, bus: SpiBus, interrupt?: () => boolean): NetDevice {
+    const o = { mtu: config.mtu, spiHz: config.spiHz, interrupt }
     switch (config.chip) {
         case "w5500":
-            return new W5500Device(bus, config.mac, { mtu: config.mtu, spiHz: config.spiHz })
+            return new W5500Device(bus, config.mac, o)
         case "enc28j60":
             // half duplex (the safe choice against an auto-negotiating switch, see device.ts)
-            return new Enc28j60Device(bus, config.mac, { mtu: config.mtu, spiHz: config.spiHz })
+            return new Enc28j60Device(bus, config.mac, o)
     }
     throw new UnknownChipError(config.chip)
 }

@@ -10,5 +10,5 @@ export function enc28j60Board(config: StackConfig, opts?: SimulatedBoardOptions)
     const segment = new Segment()
     const model = new Enc28j60Model(segment)
     const bus = simulatedBus(config, model, opts)
-    return new SimulatedBoard(config, segment, model, bus, new Enc28j60Device(bus, config.mac, { mtu: config.mtu, spiHz: config.spiHz }), opts)
+    return new SimulatedBoard(config, segment, model, bus, new Enc28j60Device(bus, config.mac, { mtu: config.mtu, spiHz: config.spiHz, interrupt: () => model.interrupt() }), opts)
 }

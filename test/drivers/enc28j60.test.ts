@@ -53,6 +53,7 @@ class Rig {
         const o = opts || {}
         if (o.pollMs === undefined) o.pollMs = 0
         if (o.linkPollMs === undefined) o.linkPollMs = 1e9
+        if (o.resetCheckMs === undefined) o.resetCheckMs = 1e9
         this.dev = new Enc28j60Device(this.bus, cfg.mac, o)
         this.stack = new NetStack(cfg, this.dev)
         const self = this

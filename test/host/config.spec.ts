@@ -660,7 +660,8 @@ describe("config: generated module", () => {
     it("has a do-not-edit header naming the source and imports StackConfig", () => {
         const t = text()
         assert.match(t.split("\n")[0], /^\/\/ Generated .*devicescript\.json.*do not edit/i)
-        assert.ok(t.includes(`import { BoardPins, StackConfig } from "./types"`))
+        assert.ok(t.includes(`import { BoardPins, ChipKind, StackConfig } from "./types"`))
+        assert.ok(t.includes(`export const CHIP: ChipKind = "w5500"\n`), t)
         assert.ok(t.includes("export const CONFIG: StackConfig = {"))
     })
 

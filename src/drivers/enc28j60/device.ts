@@ -37,13 +37,14 @@ import { NetDevice, NetDeviceOwner, XmitStatus } from "../../dev/netdev"
 import { FiberLock, SpiBus, SpiTimeoutError } from "../spi"
 import { bringUpReport, checkReadBack, identityHint, SELF_TEST_PATTERN, SelfTestError } from "../selftest"
 import { DEFAULT_SPI_HZ } from "../spi-hw"
-import { RegisterPoll } from "../poll"
+import { PollPacer, RegisterPoll } from "../poll"
 import {
     ADDR_MASK,
     BANK_SHIFT,
     COMMON_START,
     Econ1,
     Econ2,
+    Eie,
     Eir,
     Erxfcon,
     Estat,
@@ -175,8 +176,21 @@ export interface Enc28j60Options {
     fullDuplex?: boolean
     /** Period of the receive/link poll task started by open(); 0 = no task, call poll(). Default 5. */
     pollMs?: number
-    /** PHSTAT2 is read at least this often besides on EIR.LINKIF; 0 = on every poll. Default 1000. */
+    /** Without `interrupt`, idle polling backs off to this period; default 125 ms (an idle poll is 2 reads). */
+    idlePollMs?: number
+    /**
+     * The level of the chip's INT line: true while asserted (low). With it a poll talks to the chip
+     * only when INT is asserted (EIE: INTIE, PKTIE, LINKIE, RXERIE), after a transmit, and for the
+     * periodic check.
+     */
+    interrupt?: () => boolean
+    /**
+     * PHSTAT2 and EPKTCNT (whatever PKTIF says: errata #6) at least this often; a link change is seen
+     * at once through EIR.LINKIF. Default 30000 ms; 0 = on every poll.
+     */
     linkPollMs?: number
+    /** ECON1.RXEN (clear: the chip reset under the driver) at least this often. Default 1000 ms. */
+    resetCheckMs?: number
     /** Delay after SRC (errata #2 asks for at least 1 ms). Default 2. */
     resetDelayMs?: number
     /** Deadline for TXRTS to clear. Default 30 ms (10BASE-T, 1518 bytes, backoff). */
@@ -235,6 +249,12 @@ export class Enc28j60Device implements NetDevice {
     private readonly hdr = Buffer.alloc(RSV_LEN)
     private readonly rxBuf = Buffer.alloc(MAX_FRAME_FCS + 2)
     private readonly wait: RegisterPoll
+    private readonly interrupt: () => boolean
+    private readonly pacer: PollPacer
+    private readonly resetCheckMs: number
+    private lastResetCheck = 0
+    /** The last receive left frames in the ring (its batch was full): read without waiting for INT. */
+    private rxPending = false
 
     constructor(
         readonly bus: SpiBus,
@@ -245,7 +265,10 @@ export class Enc28j60Device implements NetDevice {
         this.mtu = Math.min(o.mtu || 1500, 1500)
         this.fullDuplex = !!o.fullDuplex
         this.pollMs = o.pollMs === undefined ? 5 : o.pollMs
-        this.linkPollMs = o.linkPollMs === undefined ? 1000 : o.linkPollMs
+        this.linkPollMs = o.linkPollMs === undefined ? 30000 : o.linkPollMs
+        this.resetCheckMs = o.resetCheckMs === undefined ? 1000 : o.resetCheckMs
+        this.interrupt = o.interrupt || null
+        this.pacer = new PollPacer(this.pollMs > 0 ? this.pollMs : 1, o.idlePollMs || 125, this.interrupt !== null)
         this.resetDelayMs = o.resetDelayMs === undefined ? 2 : o.resetDelayMs
         this.txTimeoutMs = o.txTimeoutMs === undefined ? 30 : o.txTimeoutMs
         this.rxBatch = o.rxBatch || 8
@@ -339,6 +362,18 @@ export class Enc28j60Device implements NetDevice {
             return 0
         }
         try {
+            const intr = this.interrupt
+            const now = this.clock()
+            const due = now - this.lastLinkCheck >= this.linkPollMs
+            if (now - this.lastResetCheck >= this.resetCheckMs) {
+                // one read (ECON1 is in every bank): a chip that reset under us has RXEN clear
+                this.lastResetCheck = now
+                if (!((await this.rd(Reg.ECON1)) & Econ1.RXEN)) {
+                    await this.reinit()
+                    return 0
+                }
+            }
+            if (intr !== null && !this.txPending && !this.rxPending && !due && !intr()) return 0
             if (this.txPending) await this.txFinish()
             const eir = await this.rd(Reg.EIR)
             if (eir & Eir.RXERIF) {
@@ -347,7 +382,7 @@ export class Enc28j60Device implements NetDevice {
                 this.stats[Enc28j60Mib.rx_over_errors]++
                 await this.bfc(Reg.EIR, Eir.RXERIF)
             }
-            if (eir & Eir.LINKIF || this.clock() - this.lastLinkCheck >= this.linkPollMs) await this.checkLink((eir & Eir.LINKIF) !== 0)
+            if (eir & Eir.LINKIF || due) await this.checkLink((eir & Eir.LINKIF) !== 0)
             return await this.receive()
         } catch (e) {
             // never thrown to the poll task: it must keep running
@@ -362,8 +397,9 @@ export class Enc28j60Device implements NetDevice {
 
     private async pollTask(): Promise<void> {
         while (this.running) {
-            await this.poll()
-            await ds.sleep(this.pollMs)
+            const sent = this.stats[Enc28j60Mib.tx_frames]
+            const n = await this.poll()
+            await ds.sleep(this.pacer.next(n > 0 || this.rxPending || this.txPending || sent !== this.stats[Enc28j60Mib.tx_frames]))
         }
     }
 
@@ -415,13 +451,15 @@ export class Enc28j60Device implements NetDevice {
         // half duplex: HDLDIS stops the PHY looping our own frames back to us
         await this.phyWrite(Phy.PHCON2, full ? 0 : Phcon2.HDLDIS)
         await this.phyWrite(Phy.PHLCON, PHLCON_LINK_ACTIVITY)
-        // link changes raise EIR.LINKIF (polled; the INT pin stays off)
+        // link changes raise EIR.LINKIF (and INT when EIE.LINKIE is set)
         await this.phyWrite(Phy.PHIE, Phie.PGEIE | Phie.PLNKIE)
-        await this.wr(Reg.EIE, 0)
+        // INT: a packet pending, a link change, a receive error (with an INT line to read)
+        await this.wr(Reg.EIE, this.interrupt ? Eie.INTIE | Eie.PKTIE | Eie.LINKIE | Eie.RXERIE : 0)
         await this.phyRead(Phy.PHIR)
         await this.bfc(Reg.EIR, Eir.DMAIF | Eir.TXIF | Eir.TXERIF | Eir.RXERIF)
         this.link = ((await this.phyRead(Phy.PHSTAT2)) & Phstat2.LSTAT) !== 0
         this.lastLinkCheck = this.clock()
+        this.lastResetCheck = this.lastLinkCheck
         await this.bfs(Reg.ECON1, Econ1.RXEN)
         this.bringUp = bringUpReport("enc28j60", "EREVID " + formatHex8(rev) + " (" + revisionName(rev) + ")", this.spiHz, this.link, full ? " 10M full duplex" : " 10M half duplex")
     }
@@ -594,6 +632,7 @@ export class Enc28j60Device implements NetDevice {
     private async receive(): Promise<number> {
         // errata #6: PKTIF is unreliable; EPKTCNT is the truth
         const count = await this.rd(Reg.EPKTCNT)
+        this.rxPending = count > this.rxBatch
         if (count === 0) return 0
         if (!this.erdptValid) {
             await this.wr(Reg.ERDPTL, this.rxNext & 0xff)

@@ -31,7 +31,7 @@ import { FiberLock, SpiBus, SpiTimeoutError } from "../spi"
 import { getU16 } from "../../wire/bytes"
 import { bringUpReport, checkReadBack, identityHint, SELF_TEST_PATTERN } from "../selftest"
 import { DEFAULT_SPI_HZ } from "../spi-hw"
-import { RegisterPoll } from "../poll"
+import { PollPacer, RegisterPoll } from "../poll"
 import {
     Block,
     CHIP_VERSION,
@@ -43,6 +43,7 @@ import {
     RX_LEN_HEADER,
     Sn,
     SnCr,
+    SnIr,
     SnMr,
     SnSr,
     SOCKETS,
@@ -119,7 +120,14 @@ export interface W5500Options {
     mtu?: number
     /** Poll-loop period; default 1 ms. */
     pollMs?: number
-    /** How often PHYCFGR is read; default 100 ms (0 = every poll). */
+    /** Without `interrupt`, idle polling backs off to this period; default 100 ms. */
+    idlePollMs?: number
+    /**
+     * The level of the chip's INTn line: true while asserted (low). With it a poll talks to the chip
+     * only when a frame has arrived (Sn_IMR = RECV, SIMR = socket 0), and for the link check.
+     */
+    interrupt?: () => boolean
+    /** How often PHYCFGR is read; default 1000 ms (0 = every poll). */
     linkPollMs?: number
     /** MR.RST to clear; default 100 ms. */
     resetTimeoutMs?: number
@@ -158,6 +166,10 @@ export class W5500Device implements NetDevice {
 
     private readonly pollMs: number
     private readonly linkPollMs: number
+    private readonly interrupt: () => boolean
+    private readonly pacer: PollPacer
+    /** The last receive left frames in the buffer (its batch was full): read without waiting for INT. */
+    private rxPending = false
     private readonly resetTimeoutMs: number
     private readonly versionTimeoutMs: number
     private readonly cmdTimeoutMs: number
@@ -204,7 +216,9 @@ export class W5500Device implements NetDevice {
         const o = opts || {}
         this.mtu = o.mtu || 1500
         this.pollMs = o.pollMs || 1
-        this.linkPollMs = o.linkPollMs === undefined ? 100 : o.linkPollMs
+        this.linkPollMs = o.linkPollMs === undefined ? 1000 : o.linkPollMs
+        this.interrupt = o.interrupt || null
+        this.pacer = new PollPacer(this.pollMs, o.idlePollMs || 100, this.interrupt !== null)
         this.resetTimeoutMs = o.resetTimeoutMs || 100
         this.versionTimeoutMs = o.versionTimeoutMs || 100
         this.cmdTimeoutMs = o.cmdTimeoutMs || 10
@@ -295,6 +309,10 @@ export class W5500Device implements NetDevice {
         this.txInFlight = false
         this.needReopen = false
         await this.openSocket()
+        // §4.1 SIMR, §4.2 Sn_IMR: INTn low while socket 0 has RECV pending (0: INTn never asserted)
+        await this.write8(Block.S0Reg, Sn.IMR, this.interrupt ? SnIr.RECV : 0)
+        await this.write8(Block.Common, Common.SIMR, this.interrupt ? 0x01 : 0)
+        this.rxPending = false
         const phy = await this.read8(Block.Common, Common.PHYCFGR)
         this.lastLinkPoll = this.clock()
         this.setPhy(phy)
@@ -483,7 +501,12 @@ export class W5500Device implements NetDevice {
         }
         try {
             let n = 0
-            if (this.link) n = await this.receive()
+            const intr = this.interrupt
+            if (this.link && (intr === null || this.rxPending || intr())) {
+                // clear RECV first: a frame that arrives while this batch is read asserts INTn again
+                if (intr !== null) await this.write8(Block.S0Reg, Sn.IR, SnIr.RECV)
+                n = await this.receive()
+            }
             if (this.clock() - this.lastLinkPoll >= this.linkPollMs) await this.pollLink()
             if (this.txInFlight && this.clock() - this.txSentAt >= this.sendTimeoutMs) await this.finishSend()
             return n
@@ -497,15 +520,22 @@ export class W5500Device implements NetDevice {
     }
 
     private async task(): Promise<void> {
+        let wait = this.pollMs
         while (this.running) {
-            await ds.sleep(this.pollMs)
-            if (this.running) await this.poll()
+            await ds.sleep(wait)
+            if (!this.running) break
+            const sent = this.stats[W5500Mib.txFrames]
+            const n = await this.poll()
+            wait = this.pacer.next(n > 0 || this.rxPending || this.txInFlight || sent !== this.stats[W5500Mib.txFrames])
         }
     }
 
     private async receive(): Promise<number> {
         let rsr = await this.read16(Block.S0Reg, Sn.RX_RSR)
-        if (rsr === 0) return 0
+        if (rsr === 0) {
+            this.rxPending = false
+            return 0
+        }
         // §4.2 note: the two bytes may come from different moments; read until two reads agree
         for (let i = 0; i < 4; i++) {
             const again = await this.read16(Block.S0Reg, Sn.RX_RSR)
@@ -514,6 +544,7 @@ export class W5500Device implements NetDevice {
         }
         let used = 0
         let frames = 0
+        this.rxPending = false
         while (frames < this.rxBatch && rsr - used >= RX_LEN_HEADER) {
             const at = (this.rxRd + used) & 0xffff
             await this.readBuf(Block.S0Rx, at, this.rsp, 0, RX_LEN_HEADER, 0)
@@ -548,6 +579,8 @@ export class W5500Device implements NetDevice {
                 this.lastError = e as Error
             }
         }
+        // frames left (a full batch, or one RSR does not cover yet): no INT will say so again
+        this.rxPending = rsr - used >= RX_LEN_HEADER
         if (used > 0) {
             // §4.2 Sn_RX_RD: advance, then RECV makes the chip take it
             this.rxRd = (this.rxRd + used) & 0xffff
