@@ -18,6 +18,7 @@ import { Arp, ArpMib } from "./neigh/arp"
 import { UdpSocket, UdpTable } from "./udp/socket"
 import { ETHERNET_HEADER_LEN, EtherType, ethernetEtherType } from "./wire/ethernet"
 import { macEqual, macIsBroadcast, prefixMask } from "./wire/addr"
+import { InDevice } from "./ipv4/ifaddr"
 
 /** How often the timer task runs (neighbour timers are in whole retransmit periods). */
 export const TICK_MS = 100
@@ -58,6 +59,8 @@ export class NetStack implements NetDeviceOwner {
     readonly arp: Arp
     readonly ip: Ipv4Output
     readonly input: Ipv4Input
+    /** The interface's address, which output, input and ARP all read (in_device). */
+    readonly ifa = new InDevice()
     readonly udp: UdpTable
     /** Milliseconds; tests replace it to drive the timers. */
     clock: () => number = ds.millis
@@ -86,14 +89,12 @@ export class NetStack implements NetDeviceOwner {
             this.qdisc,
             k
         )
-        this.arp = new Arp(dev.mac, this.neigh, this.qdisc, c.icmpRatePerSec, k)
-        this.ip = new Ipv4Output(this.fib, this.neigh, this.qdisc, dev, c.hookRuleCapacity, k)
+        this.arp = new Arp(this.ifa, dev.mac, this.neigh, this.qdisc, c.icmpRatePerSec, k)
+        this.ip = new Ipv4Output(this.ifa, this.fib, this.neigh, this.qdisc, dev, c.hookRuleCapacity, k)
         this.ip.defaultTtl = c.defaultTtl
         this.ip.maxDatagram = c.maxDatagram
-        this.input = new Ipv4Input(this.ip, c.icmpRatePerSec, k)
-        this.udp = new UdpTable(this.ip, UDP_SOCKETS, k)
-        this.udp.clock = this
-        this.input.udp = this.udp
+        this.udp = new UdpTable(this.ip, UDP_SOCKETS, k, this)
+        this.input = new Ipv4Input(this.ifa, this.ip, this.udp, c.icmpRatePerSec, k, k)
         this.setAddress(c.address, c.prefix, c.gateway)
         for (let i = 0; i < c.routes.length; i++) {
             const r = c.routes[i]
@@ -109,9 +110,7 @@ export class NetStack implements NetDeviceOwner {
 
     /** The interface address: connected route and default route (what `ip addr add` + `ip route add default` do). */
     setAddress(address: number, prefix: number, gateway: number): void {
-        this.ip.setAddress(address, prefix)
-        this.arp.ourIp = address >>> 0
-        this.arp.prefix = prefix
+        this.ifa.set(address, prefix)
         const net = (address & prefixMask(prefix)) >>> 0
         if (this.fib.add(net, prefix, 0, RouteType.Unicast, 0, 0, true) !== FibError.Ok)
             throw new StackConfigError("cannot add the connected route")

@@ -3,7 +3,7 @@
 // icmp_global_allow does). No reassembly: fragments are counted and dropped (ReasmFails).
 // UDP datagrams go to the socket table.
 
-import { IcmpStats, IpMib, IcmpMib } from "./mib"
+import { IcmpStats, IpMib, IcmpMib, IpStats } from "./mib"
 import { Ipv4Output, SendResult } from "./output"
 import { OutPacket } from "./packet"
 import { takeToken, tokenBucket } from "../util/tokenbucket"
@@ -20,6 +20,7 @@ import { WireError } from "../wire/error"
 import { icmpCheck, icmpType, IcmpType, ICMP_HEADER_LEN } from "../wire/icmp"
 import { ipv4IsMartian } from "../wire/addr"
 import { NO_ROUTE } from "./fib"
+import { InDevice } from "./ifaddr"
 
 /** Where UDP datagrams go (the socket table). */
 export interface UdpReceiver {
@@ -31,11 +32,14 @@ export class Ipv4Input {
     /** Token bucket of echo replies (tokenbucket.ts). */
     private readonly echoLimit: Buffer
     private readonly reply = new OutPacket()
-    udp: UdpReceiver = null
 
+    /** `out` sends the ICMP replies; `stats` is the IP MIB that IPv4 output writes too. */
     constructor(
+        readonly ifa: InDevice,
         readonly out: Ipv4Output,
+        readonly udp: UdpReceiver,
         echoRatePerSec: number,
+        readonly stats: IpStats,
         readonly icmp: IcmpStats
     ) {
         this.echoLimit = tokenBucket(echoRatePerSec)
@@ -46,7 +50,7 @@ export class Ipv4Input {
 
     /** ip_rcv: `len` bytes of IPv4 at `off` (after the Ethernet header). */
     receive(buf: Buffer, off: number, len: number, now: number): void {
-        const st = this.out.stats
+        const st = this.stats
         st[IpMib.InReceives]++
         const e = ipv4Check(buf, off, len)
         if (e !== WireError.Ok) {
@@ -54,13 +58,13 @@ export class Ipv4Input {
             return
         }
         const dst = ipv4Dst(buf, off)
-        if (dst !== this.out.address && dst !== 0xffffffff && dst !== this.out.subnetBroadcast) {
+        if (dst !== this.ifa.address && dst !== 0xffffffff && dst !== this.ifa.broadcast) {
             st[IpMib.InAddrErrors]++
             return
         }
         // RFC 1122 §3.2.1.3: a source no host can have is silently discarded (answering it would
         // reflect to a whole subnet, to a group, or to ourselves)
-        if (ipv4IsMartian(ipv4Src(buf, off), this.out.address, this.out.prefix)) {
+        if (ipv4IsMartian(ipv4Src(buf, off), this.ifa.address, this.ifa.prefix)) {
             st[IpMib.InAddrErrors]++
             return
         }
@@ -94,7 +98,7 @@ export class Ipv4Input {
         s[IcmpMib.InEchos]++
         // RFC 1122 §3.2.2.6: no reply to an echo sent to a broadcast address (smurf amplification);
         // Linux (icmp_echo_ignore_broadcasts) counts it in InErrors
-        if (dst !== this.out.address) {
+        if (dst !== this.ifa.address) {
             s[IcmpMib.InErrors]++
             return
         }

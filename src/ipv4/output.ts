@@ -9,7 +9,7 @@
 import { FifoQdisc } from "../dev/qdisc"
 import { NetDevice } from "../dev/netdev"
 import { LinkMib, QdiscMib } from "../dev/counters"
-import { NeighTable, NEIGH_ENTRY_LEN, NO_NEIGH } from "../neigh/neighbour"
+import { NeighTable, NEIGH_ENTRY_LEN, NO_NEIGH, NudState } from "../neigh/neighbour"
 import { ETHERNET_HEADER_LEN, EtherType } from "../wire/ethernet"
 import { IPV4_DF, IPV4_HEADER_LEN, IPV4_MF, ipv4HeaderLenFor, ipv4OptionsForFragment } from "../wire/ipv4"
 import { onesSum } from "../wire/checksum"
@@ -19,6 +19,7 @@ import { Fib, NO_ROUTE, RouteType } from "./fib"
 import { HookChain, Verdict } from "./hooks"
 import { OutPacket } from "./packet"
 import { IpStats, IpMib } from "./mib"
+import { InDevice } from "./ifaddr"
 
 /** What happened to a datagram handed to the output path. */
 export const enum SendResult {
@@ -81,17 +82,14 @@ export function sendResultName(r: SendResult): string {
 export class Ipv4Output {
     readonly localOut: HookChain
     readonly postRouting: HookChain
-    /** Interface address and prefix (the connected route), and the subnet's directed broadcast. */
-    address = 0
-    prefix = 0
-    /** RFC 919/922 directed broadcast; 255.255.255.255 for /31 and /32, which have none. */
-    subnetBroadcast = 0xffffffff
     defaultTtl = 64
     maxDatagram = 16000
     /** Global IP ID counter (RFC 6864 §4.2: must not repeat quickly for fragmentable datagrams). */
     private nextIdent = 1
 
     constructor(
+        /** The interface address (source of what we send; RFC 919/922 directed broadcast). */
+        readonly ifa: InDevice,
         readonly fib: Fib,
         readonly neigh: NeighTable,
         readonly qdisc: FifoQdisc,
@@ -104,26 +102,42 @@ export class Ipv4Output {
         this.postRouting = new HookChain(hookCapacity)
     }
 
-    setAddress(address: number, prefix: number): void {
-        this.address = address >>> 0
-        this.prefix = prefix
-        this.subnetBroadcast = prefix >= 31 ? 0xffffffff : (address | (0xffffffff >>> prefix)) >>> 0
-    }
-
     /**
      * ip_finish_output2's next hop for `dst` on route `rt`: the route's gateway, or `dst` on-link;
      * 0 for a broadcast or multicast destination, which maps straight to a MAC (no neighbour).
      */
     nextHop(dst: number, rt: number): number {
-        if (dst === 0xffffffff || dst === this.subnetBroadcast || ipv4IsMulticast(dst)) return 0
+        if (dst === 0xffffffff || dst === this.ifa.broadcast || ipv4IsMulticast(dst)) return 0
         const gw = this.fib.gateway(rt)
         return gw !== 0 ? gw : dst
+    }
+
+    /**
+     * For a sender that waits (UdpSocket.sendToWait): the neighbour the datagram to `dst` will need,
+     * its resolution started (neigh_event_send); NO_NEIGH when there is none to wait for (a group or
+     * broadcast destination, no unicast route, a full table: the send itself then says why).
+     */
+    startResolution(dst: number, now: number): number {
+        const rt = this.fib.lookup(dst === 0xffffffff ? this.ifa.address : dst)
+        if (rt === NO_ROUTE || this.fib.type(rt) !== RouteType.Unicast) return NO_NEIGH
+        const nh = this.nextHop(dst, rt)
+        if (nh === 0) return NO_NEIGH
+        const nt = this.neigh
+        let n = nt.lookup(nh)
+        if (n === NO_NEIGH) n = nt.create(nh, now)
+        if (n !== NO_NEIGH && !nt.valid(n)) nt.eventSend(n, now)
+        return n
+    }
+
+    /** Is the wait for neighbour `n` (from startResolution) over: resolved, or failed? */
+    resolutionOver(n: number): boolean {
+        return n === NO_NEIGH || this.neigh.valid(n) || this.neigh.state(n) === NudState.Failed
     }
 
     /** ip_route_output for `pkt.dst`: sets pkt.route, or says why not. */
     route(pkt: OutPacket): SendResult {
         // the limited broadcast leaves through the interface's connected route (Linux: RTN_BROADCAST)
-        const rt = this.fib.lookup(pkt.dst === 0xffffffff ? this.address : pkt.dst)
+        const rt = this.fib.lookup(pkt.dst === 0xffffffff ? this.ifa.address : pkt.dst)
         pkt.route = rt
         if (rt === NO_ROUTE) {
             this.stats[IpMib.OutNoRoutes]++
@@ -151,7 +165,7 @@ export class Ipv4Output {
         const total = hlen + pkt.ipPayloadLen()
         // the configured maximum (the heap is 64 KB) and the 16-bit total length field
         if (pkt.payloadLen > this.maxDatagram || total > 0xffff) return SendResult.MessageTooBig
-        pkt.src = this.address
+        pkt.src = this.ifa.address
         pkt.ttl = this.fib.ttl(pkt.route) || pkt.ttl || this.defaultTtl
         this.stats[IpMib.OutRequests]++
 
@@ -259,7 +273,7 @@ export class Ipv4Output {
             const len = last ? dataLen - offset : fragData
             const frameLen = ETHERNET_HEADER_LEN + hlen + len
             let at: number
-            if (n !== NO_NEIGH) at = this.neigh.pending.reserve(n, frameLen)
+            if (n !== NO_NEIGH) at = this.neigh.reservePending(n, frameLen)
             else if (!pkt.partialOk) at = q.reserve(frameLen)
             else {
                 // a blocking send waits for the drain: for the queue's limits, and for the pool when
@@ -290,7 +304,7 @@ export class Ipv4Output {
             }
             this.emitFragment(buf, at + ETHERNET_HEADER_LEN, pkt, hlen, offset, len, !last && frames > 1)
             if (n === NO_NEIGH) q.enqueue(frameLen)
-            else this.neigh.pending.commit(n, frameLen)
+            else this.neigh.commitPending(n, frameLen)
             offset += len
         }
         pkt.fragNext = offset

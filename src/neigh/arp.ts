@@ -14,6 +14,7 @@ import { WireError } from "../wire/error"
 import { takeToken, tokenBucket } from "../util/tokenbucket"
 import { ipv4IsMartian, macEqual, macIsGroup } from "../wire/addr"
 import { NeighMib, NeighTable, NO_NEIGH, Solicitor } from "./neighbour"
+import { InDevice } from "../ipv4/ifaddr"
 
 export const ARP_FRAME_LEN = ETHERNET_HEADER_LEN + ARP_LEN
 const BROADCAST = hex`ff ff ff ff ff ff`
@@ -48,11 +49,10 @@ export type ArpStats = number[]
 export class Arp implements Solicitor {
     /** Token bucket of ARP replies (tokenbucket.ts). */
     private readonly replyLimit: Buffer
-    /** Interface address (0 while unconfigured) and prefix (for the subnet's broadcast address). */
-    ourIp = 0
-    prefix = 32
 
+    /** `ifa`: our address (0 while the interface has none: nothing answered or announced). */
     constructor(
+        readonly ifa: InDevice,
         readonly ourMac: Buffer,
         readonly neigh: NeighTable,
         readonly qdisc: FifoQdisc,
@@ -82,15 +82,15 @@ export class Arp implements Solicitor {
     solicit(n: number, unicast: boolean): void {
         const t = this.neigh
         const sent = unicast
-            ? this.send(ArpOperation.Request, t.buf, t.hhOffset(n), t.ip(n), ZERO_MAC, 0, this.ourIp)
-            : this.send(ArpOperation.Request, BROADCAST, 0, t.ip(n), ZERO_MAC, 0, this.ourIp)
+            ? this.send(ArpOperation.Request, t.buf, t.hhOffset(n), t.ip(n), ZERO_MAC, 0, this.ifa.address)
+            : this.send(ArpOperation.Request, BROADCAST, 0, t.ip(n), ZERO_MAC, 0, this.ifa.address)
         if (sent)
             this.stats[ArpMib.requests_sent]++
     }
 
     /** Gratuitous ARP when the interface comes up, so peers refresh stale entries for us. */
     announce(): void {
-        if (this.ourIp !== 0 && this.send(ArpOperation.Request, BROADCAST, 0, this.ourIp, ZERO_MAC, 0, this.ourIp))
+        if (this.ifa.address !== 0 && this.send(ArpOperation.Request, BROADCAST, 0, this.ifa.address, ZERO_MAC, 0, this.ifa.address))
             this.stats[ArpMib.requests_sent]++
     }
 
@@ -110,25 +110,25 @@ export class Arp implements Solicitor {
         // our own frame looped back, or an RFC 5227 probe (sender 0.0.0.0): nothing to learn
         if (macEqual(buf, mac, this.ourMac, 0))
             return
-        if (senderIp === this.ourIp && this.ourIp !== 0) {
+        if (senderIp === this.ifa.address && this.ifa.address !== 0) {
             this.stats[ArpMib.conflicts]++
             return
         }
         // a sender no host can be (a group MAC; broadcast, multicast, loopback, this network) is neither
         // answered nor learnt; 0.0.0.0 is an RFC 5227 probe: answered below (we defend our address),
         // not learnt
-        if (macIsGroup(buf, mac) || (senderIp !== 0 && ipv4IsMartian(senderIp, this.ourIp, this.prefix))) {
+        if (macIsGroup(buf, mac) || (senderIp !== 0 && ipv4IsMartian(senderIp, this.ifa.address, this.ifa.prefix))) {
             this.stats[ArpMib.martians]++
             return
         }
-        const forUs = targetIp === this.ourIp && this.ourIp !== 0
+        const forUs = targetIp === this.ifa.address && this.ifa.address !== 0
         let n = senderIp === 0 ? NO_NEIGH : this.neigh.lookup(senderIp)
         if (isRequest && forUs) {
             // the asker will talk to us: learn it (neigh_event_ns creates a STALE entry)
             if (n === NO_NEIGH && senderIp !== 0) n = this.neigh.create(senderIp, now)
             if (n !== NO_NEIGH) this.neigh.update(n, buf, mac, false, now)
             if (takeToken(this.replyLimit, now)) {
-                if (this.send(ArpOperation.Reply, buf, mac, senderIp, buf, mac, this.ourIp))
+                if (this.send(ArpOperation.Reply, buf, mac, senderIp, buf, mac, this.ifa.address))
                     this.stats[ArpMib.replies_sent]++
             } else this.stats[ArpMib.rate_limited]++
             return

@@ -160,7 +160,6 @@ export class NeighTable implements PendingSink, PoolRoomMaker {
         this.reachableMs = params.reachableMs
         this.buf = Buffer.alloc(params.capacity * NEIGH_ENTRY_LEN)
         this.pending = new PendingQueue(qdisc.pool, params.capacity, params.pendingPackets, params.pendingBytes)
-        this.pending.stats = this.stats
         qdisc.roomMaker = this
     }
 
@@ -217,6 +216,21 @@ export class NeighTable implements PendingSink, PoolRoomMaker {
         this.pending.dropRecord(tag, rec)
         this.stats[NeighMib.unresolved_discards]++
         return true
+    }
+
+    /**
+     * Room in the pending queue for a `len`-byte frame waiting for `n` (its oldest frames dropped
+     * over the per-neighbour limits, counted as unresolved discards); the offset, or -1.
+     */
+    reservePending(n: number, len: number): number {
+        const at = this.pending.reserve(n, len)
+        this.stats[NeighMib.unresolved_discards] += this.pending.dropped
+        return at
+    }
+
+    /** The frame reserved by reservePending() is written: it waits for `n`. */
+    commitPending(n: number, len: number): void {
+        this.pending.commit(n, len)
     }
 
     /** __ipv4_neigh_lookup_noref: the entry for `ip`, or NO_NEIGH. */

@@ -4,7 +4,6 @@
 // to fill in; when the neighbour resolves they join the qdisc where they are, without a copy.
 
 import { FrameRing } from "../dev/ring"
-import { NeighStats, NeighMib } from "./neighbour"
 
 export interface PendingSink {
     /** The frame at record `rec` of the pool is resolved. */
@@ -15,8 +14,8 @@ export interface PendingSink {
 const COUNTS_STRIDE = 8
 
 export class PendingQueue {
-    /** The table's counters (set by NeighTable): every frame dropped here is an unresolved discard. */
-    stats: NeighStats = null
+    /** Frames reserve() dropped to make room (the table counts them as unresolved discards). */
+    dropped = 0
     /** Waiting frames and bytes, per neighbour index. */
     private readonly counts: Buffer
 
@@ -59,10 +58,11 @@ export class PendingQueue {
      * to write at, or -1 when the frame alone is over the limit or the shared pool is full.
      */
     reserve(n: number, len: number): number {
+        this.dropped = 0
         if (len > this.limitBytes) return -1
         while (this.packets(n) > 0 && (this.packets(n) + 1 > this.limitPackets || this.bytes(n) + len > this.limitBytes)) {
             this.dropOldest(n)
-            if (this.stats !== null) this.stats[NeighMib.unresolved_discards]++
+            this.dropped++
         }
         return this.pool.reserve(len)
     }

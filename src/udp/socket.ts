@@ -7,8 +7,7 @@ import { Ipv4Output, SendResult } from "../ipv4/output"
 import { UdpReceiver } from "../ipv4/input"
 import { UdpStats, IpMib, UdpMib } from "../ipv4/mib"
 import * as ds from "@devicescript/core"
-import { NO_ROUTE, RouteType } from "../ipv4/fib"
-import { NO_NEIGH, NudState } from "../neigh/neighbour"
+import { NO_ROUTE } from "../ipv4/fib"
 import { setU16 } from "../wire/bytes"
 import { udpCheck, udpDstPort, udpSrcPort, udpLength, UDP_HEADER_LEN } from "../wire/udp"
 import { WireError } from "../wire/error"
@@ -92,17 +91,9 @@ export class UdpSocket {
         const t = this.table
         const out = t.out
         const deadline = t.clock.now() + timeoutMs
-        const rt = out.fib.lookup(addr >>> 0)
-        const nexthop = rt !== NO_ROUTE && out.fib.type(rt) === RouteType.Unicast ? out.nextHop(addr >>> 0, rt) : 0
-        if (nexthop !== 0) {
-            const nt = out.neigh
-            let n = nt.lookup(nexthop)
-            if (n === NO_NEIGH) n = nt.create(nexthop, t.clock.now())
-            if (n !== NO_NEIGH && !nt.valid(n)) {
-                nt.eventSend(n, t.clock.now())
-                while (!nt.valid(n) && nt.state(n) !== NudState.Failed && t.clock.now() < deadline) await ds.sleep(10)
-            }
-        }
+        // resolve first, so the fragments do not wait in the neighbour's (smaller) pending queue
+        const n = out.startResolution(addr >>> 0, t.clock.now())
+        while (!out.resolutionOver(n) && t.clock.now() < deadline) await ds.sleep(10)
         this.pkt.partialOk = true
         let r = this.output(addr, port, payload, off, len)
         while (r === SendResult.InProgress) {
@@ -179,13 +170,12 @@ export class UdpTable implements UdpReceiver {
     readonly sockets: UdpSocket[] = []
     private nextEphemeral = EPHEMERAL_FIRST
     lastError = UdpBindError.Ok
-    /** The stack's clock. */
-    clock: UdpClock = null
-
+    /** `clock`: the stack's. */
     constructor(
         readonly out: Ipv4Output,
         readonly capacity: number,
-        readonly stats: UdpStats
+        readonly stats: UdpStats,
+        readonly clock: UdpClock
     ) {}
 
     private find(port: number): UdpSocket {
