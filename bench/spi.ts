@@ -13,7 +13,7 @@ import { W5500Model } from "../src/sim/w5500"
 import { Enc28j60Model } from "../src/sim/enc28j60"
 import { W5500Device } from "../src/drivers/w5500/device"
 import { Enc28j60Device } from "../src/drivers/enc28j60/device"
-import { XmitStatus } from "../src/dev/netdev"
+import { CountingOwner, NetDeviceOwner, XmitStatus } from "../src/dev/netdev"
 import { HardwareSpiBus } from "../src/drivers/spi-hw"
 import { NativeSpiModel, SimCsLine, SpiRuntime } from "../src/sim/native-spi"
 import { BOARD_MAC, COLLECTOR_MAC, report } from "./common"
@@ -99,7 +99,7 @@ async function w5500(): Promise<void> {
     const model = new W5500Model(seg)
     const bus = new CountingBus(new SimSpiBus(model))
     const dev = new W5500Device(bus, BOARD_MAC, { task: false, linkPollMs: 1e9 })
-    await dev.open()
+    await dev.open(new CountingOwner())
     if (!dev.carrier()) throw new Error("w5500: no carrier")
     await measure("w5500", dev, bus, () => model.framesSent, () => model.protocolErrors)
     await dev.stop()
@@ -110,7 +110,7 @@ async function enc28j60(): Promise<void> {
     const model = new Enc28j60Model(seg)
     const bus = new CountingBus(new SimSpiBus(model))
     const dev = new Enc28j60Device(bus, BOARD_MAC, { pollMs: 0, linkPollMs: 1e9, resetCheckMs: 1e9 })
-    await dev.open()
+    await dev.open(new CountingOwner())
     if (!dev.carrier()) throw new Error("enc28j60: no carrier")
     await measure("enc28j60", dev, bus, () => model.txFrames, () => model.misuse)
     await dev.stop()
@@ -127,14 +127,14 @@ function rxFrame(len: number): Buffer {
 const HW_FRAMES = 40
 
 interface Polled extends Xmitter {
-    open(): Promise<void>
+    open(owner: NetDeviceOwner): Promise<void>
     stop(): Promise<void>
     carrier(): boolean
 }
 
 /** Native calls per TX frame (back to back) and per RX frame (one a poll, idle poll subtracted). */
 async function measureHw(runtime: SpiRuntime, chip: string, model: W5500Model | Enc28j60Model, dev: Polled, spi: NativeSpiModel): Promise<void> {
-    await dev.open()
+    await dev.open(new CountingOwner())
     if (!dev.carrier()) throw new Error(chip + ": no carrier")
     for (let si = 0; si < SIZES.length; si++) {
         const len = SIZES[si]
@@ -208,18 +208,16 @@ async function idleRun(chip: string, gated: boolean): Promise<void> {
         const m = new W5500Model(new Segment())
         bus = new SimSpiBus(m)
         const d = new W5500Device(bus, BOARD_MAC, { interrupt: gated ? () => m.interruptAsserted() : undefined })
-        d.attach(owner)
         dev = d
         inject = () => m.receiveFromWire(rxFrame(64), 0, 64)
     } else {
         const m = new Enc28j60Model(new Segment())
         bus = new SimSpiBus(m)
         const d = new Enc28j60Device(bus, BOARD_MAC, { interrupt: gated ? () => m.interrupt() : undefined })
-        d.attach(owner)
         dev = d
         inject = () => m.receiveFromWire(rxFrame(64), 0, 64)
     }
-    await dev.open()
+    await dev.open(owner)
     await ds.sleep(3000) // past the fast polls and the back-off
     bus.resetCounters()
     const t0 = ds.millis()

@@ -5,7 +5,7 @@
 import * as ds from "@devicescript/core"
 import { StackConfig, RouteKind } from "./config/types"
 import { NetDevice, NetDeviceOwner } from "./dev/netdev"
-import { LinkStats, formatLinkStats, formatQdiscStats, LinkMib, newMib } from "./dev/counters"
+import { LinkStats, formatCounters, formatLinkStats, formatQdiscStats, LinkMib, newMib } from "./dev/counters"
 import { FifoQdisc, packetPoolSize } from "./dev/qdisc"
 import { FrameRing } from "./dev/ring"
 import { TxDrain } from "./dev/drain"
@@ -13,9 +13,11 @@ import { Fib, FibError, fibErrorName, RouteType } from "./ipv4/fib"
 import { Ipv4Output } from "./ipv4/output"
 import { Ipv4Input } from "./ipv4/input"
 import { formatIcmpStats, formatIpStats, formatUdpStats } from "./ipv4/mib"
-import { NeighTable, NudState, NeighMib } from "./neigh/neighbour"
-import { Arp, ArpMib } from "./neigh/arp"
+import { NeighTable } from "./neigh/neighbour"
+import { Arp } from "./neigh/arp"
 import { UdpSocket, UdpTable } from "./udp/socket"
+import { formatNeighStats } from "./neigh/neighbour"
+import { formatArpStats } from "./neigh/arp"
 import { ETHERNET_HEADER_LEN, EtherType, ethernetEtherType } from "./wire/ethernet"
 import { macEqual, macIsBroadcast, prefixMask } from "./wire/addr"
 import { InDevice } from "./ipv4/ifaddr"
@@ -46,55 +48,54 @@ export class StackConfigError extends Error {
 }
 
 export class NetStack implements NetDeviceOwner {
-    /** Every counter of the stack (dev/counters.ts): the Link, Qdisc, Ip, Icmp, Udp, Neigh and Arp groups. */
-    readonly counters = newMib(ArpMib.Count)
-    /** The link group (indexed by LinkMib), the same array. */
-    readonly link: LinkStats
-    readonly fib: Fib
-    /** Every frame the stack holds: queued for the device, or waiting for ARP. */
-    readonly pool: FrameRing
-    readonly qdisc: FifoQdisc
-    readonly drain: TxDrain
-    readonly neigh: NeighTable
-    readonly arp: Arp
-    readonly ip: Ipv4Output
-    readonly input: Ipv4Input
-    /** The interface's address, which output, input and ARP all read (in_device). */
+    /** The link group (ip -s link): the receive side here, the transmit side in the drain. */
+    readonly link: LinkStats = newMib(LinkMib.Count)
+    /** The interface's address and IP counters, which output, input and ARP all read (in_device). */
     readonly ifa = new InDevice()
+    readonly fib: Fib
+    readonly qdisc: FifoQdisc
+    /** Every frame the stack holds: queued for the device, or waiting for ARP (the qdisc's). */
+    readonly pool: FrameRing
+    readonly drain: TxDrain
+    readonly arp: Arp
+    /** ARP's neighbour table. */
+    readonly neigh: NeighTable
+    readonly ip: Ipv4Output
     readonly udp: UdpTable
+    readonly input: Ipv4Input
     /** Milliseconds; tests replace it to drive the timers. */
     clock: () => number = ds.millis
     private running = false
 
-    /** The configuration is read here and not kept: it is the application's. */
+    /**
+     * Built bottom-up, each part from what it sends through: the qdisc (and its packet pool), the
+     * drain, ARP with its neighbour table, IPv4 output, UDP, IPv4 input. The configuration is read
+     * here and not kept: it is the application's.
+     */
     constructor(config: StackConfig, readonly dev: NetDevice) {
         const c = config
-        const k = this.counters
-        this.link = k
         this.fib = new Fib(c.fibCapacity)
-        this.pool = new FrameRing(packetPoolSize(c.qdiscLimitPackets, c.qdiscLimitBytes, c.neighPendingPackets, c.neighPendingBytes))
-        this.qdisc = new FifoQdisc(this.pool, c.qdiscLimitPackets, c.qdiscLimitBytes, k)
+        this.qdisc = new FifoQdisc(packetPoolSize(c.qdiscLimitPackets, c.qdiscLimitBytes, c.neighPendingPackets, c.neighPendingBytes), c.qdiscLimitPackets, c.qdiscLimitBytes)
+        this.pool = this.qdisc.pool
         this.drain = new TxDrain(this.qdisc, dev, this.link)
-        this.qdisc.waker = this.drain
-        this.neigh = new NeighTable(
-            {
-                capacity: c.neighCapacity,
-                retransMs: c.neighRetransMs,
-                probes: c.neighProbes,
-                reachableMs: c.neighReachableMs,
-                pendingPackets: c.neighPendingPackets,
-                pendingBytes: c.neighPendingBytes,
-            },
-            dev.mac,
-            this.qdisc,
-            k
-        )
-        this.arp = new Arp(this.ifa, dev.mac, this.neigh, this.qdisc, c.icmpRatePerSec, k)
-        this.ip = new Ipv4Output(this.ifa, this.fib, this.neigh, this.qdisc, dev, c.hookRuleCapacity, k)
-        this.ip.defaultTtl = c.defaultTtl
-        this.ip.maxDatagram = c.maxDatagram
-        this.udp = new UdpTable(this.ip, UDP_SOCKETS, k, this)
-        this.input = new Ipv4Input(this.ifa, this.ip, this.udp, c.icmpRatePerSec, k, k)
+        const neighParams = {
+            capacity: c.neighCapacity,
+            retransMs: c.neighRetransMs,
+            probes: c.neighProbes,
+            reachableMs: c.neighReachableMs,
+            pendingPackets: c.neighPendingPackets,
+            pendingBytes: c.neighPendingBytes,
+        }
+        this.arp = new Arp(this.ifa, dev.mac, this.qdisc, neighParams, c.icmpRatePerSec)
+        this.neigh = this.arp.neigh
+        this.ip = new Ipv4Output(this.ifa, this.fib, this.neigh, this.drain, {
+            mtu: dev.mtu,
+            hookCapacity: c.hookRuleCapacity,
+            defaultTtl: c.defaultTtl,
+            maxDatagram: c.maxDatagram,
+        })
+        this.udp = new UdpTable(this.ip, UDP_SOCKETS, this)
+        this.input = new Ipv4Input(this.ifa, this.ip, this.udp, c.icmpRatePerSec)
         this.setAddress(c.address, c.prefix, c.gateway)
         for (let i = 0; i < c.routes.length; i++) {
             const r = c.routes[i]
@@ -105,7 +106,6 @@ export class NetStack implements NetDeviceOwner {
             if (this.neigh.addPermanent(c.arp[i].ip, c.arp[i].mac, 0) !== 0)
                 throw new StackConfigError("arp[" + i + "]: cannot add static entry")
         }
-        dev.attach(this)
     }
 
     /** The interface address: connected route and default route (what `ip addr add` + `ip route add default` do). */
@@ -124,7 +124,7 @@ export class NetStack implements NetDeviceOwner {
 
     /** Open the device and start the drain and timer tasks. */
     async start(): Promise<void> {
-        await this.dev.open()
+        await this.dev.open(this)
         this.running = true
         if (this.dev.carrier()) this.arp.announce()
         this.drain.task.start()
@@ -187,6 +187,7 @@ export class NetStack implements NetDeviceOwner {
         this.drain.stopQueue()
     }
 
+
     wakeQueue(): void {
         this.drain.wakeQueue()
     }
@@ -208,19 +209,10 @@ export class NetStack implements NetDeviceOwner {
 
     /** Every counter, as a person reads them (ip -s link, tc -s qdisc, /proc/net/snmp, ip -s ntable). */
     format(): string {
-        const n = this.neigh.stats
-        const a = this.arp.stats
         // (long + chains crash the DeviceScript compiler: one line at a time)
         let s = formatLinkStats(this.link) + "\n" + formatQdiscStats(this.qdisc.stats)
         s += "\n" + formatIpStats(this.ip.stats) + "\n" + formatIcmpStats(this.input.icmp)
-        s += "\n" + formatUdpStats(this.udp.stats)
-        s += "\narp_cache: allocs " + n[NeighMib.allocs] + " destroys " + n[NeighMib.destroys] + " lookups " + n[NeighMib.lookups]
-        s += " hits " + n[NeighMib.hits] + " res_failed " + n[NeighMib.res_failed] + " unresolved_discards " + n[NeighMib.unresolved_discards]
-        s += " table_fulls " + n[NeighMib.table_fulls] + "\nArp: requests_sent " + a[ArpMib.requests_sent]
-        s += " replies_sent " + a[ArpMib.replies_sent] + " requests_received " + a[ArpMib.requests_received]
-        s += " replies_received " + a[ArpMib.replies_received] + " conflicts " + a[ArpMib.conflicts]
-        s += " unsolicited_ignored " + a[ArpMib.unsolicited_ignored] + " rate_limited " + a[ArpMib.rate_limited] + " martians " + a[ArpMib.martians]
-        return s + "\n" + this.dev.formatStats()
+        s += "\n" + formatUdpStats(this.udp.stats) + "\n" + formatNeighStats(this.neigh.stats)
+        return s + "\n" + formatArpStats(this.arp.stats) + "\n" + this.dev.formatStats()
     }
-
 }

@@ -1,11 +1,11 @@
 // Link-level counters, named as `ip -s link` prints them (struct rtnl_link_stats64), and the qdisc
 // counters `tc -s qdisc` prints (struct gnet_stats_basic / gnet_stats_queue).
 //
-// Every counter of the stack is a number in one array (NetStack.counters) indexed by const enums,
-// as Linux keeps its SNMP MIBs (SNMP_INC_STATS(mib, IPSTATS_MIB_OUTREQUESTS)): 8 bytes a counter on
-// the heap, where an object field takes about 18, and no class per group. Each group's enum starts
-// where the previous one ends (Link, Qdisc, Ip, Icmp, Udp, Neigh, Arp); a group's type names the
-// array it is indexed with.
+// A counter group is a number array indexed by a const enum, as Linux keeps its SNMP MIBs
+// (SNMP_INC_STATS(mib, IPSTATS_MIB_OUTREQUESTS)): 8 bytes a counter on the heap, where an object
+// field takes about 18, and no class per group. Each layer creates its own group (newMib) and is
+// the only code that writes it; everyone may read it. A group prints from one string of names
+// (formatCounters), so the names cost string data, not bytecode.
 
 /** A counter table of `n` zeros. */
 export function newMib(n: number): number[] {
@@ -33,13 +33,13 @@ export const enum LinkMib {
     Count,
 }
 
-/** The stack's counters array (dev/counters.ts), as the LinkMib group indexes it. */
+/** The link group (ip -s link), owned by the device layer: NetStack's receive side and the drain. */
 export type LinkStats = number[]
 
 /** Indices of QdiscStats. */
 export const enum QdiscMib {
     /** Sent to the device. */
-    bytes = LinkMib.Count,
+    bytes,
     packets,
     /** Tail drops (limit reached) and frames lost below the qdisc. */
     drops,
@@ -52,25 +52,18 @@ export const enum QdiscMib {
     Count,
 }
 
-/** The stack's counters array (dev/counters.ts), as the QdiscMib group indexes it. */
+/** The qdisc group (tc -s qdisc), owned by FifoQdisc. */
 export type QdiscStats = number[]
 
+/** LinkMib names in order. */
+const LINK_NAMES = "rx_packets rx_bytes rx_errors rx_dropped rx_otherhost_dropped rx_over_errors tx_packets tx_bytes tx_errors tx_dropped tx_carrier_errors tx_timeouts carrier_changes"
+
 export function formatLinkStats(s: LinkStats): string {
-    return (
-        "RX: bytes " + s[LinkMib.rx_bytes] + " packets " + s[LinkMib.rx_packets] + " errors " + s[LinkMib.rx_errors] +
-        " dropped " + s[LinkMib.rx_dropped] + " otherhost " + s[LinkMib.rx_otherhost_dropped] + " overrun " + s[LinkMib.rx_over_errors] +
-        "\nTX: bytes " + s[LinkMib.tx_bytes] + " packets " + s[LinkMib.tx_packets] + " errors " + s[LinkMib.tx_errors] +
-        " dropped " + s[LinkMib.tx_dropped] + " carrier " + s[LinkMib.tx_carrier_errors] + " timeouts " + s[LinkMib.tx_timeouts] +
-        " carrier_changes " + s[LinkMib.carrier_changes]
-    )
+    return formatCounters("link", LINK_NAMES, s)
 }
 
 export function formatQdiscStats(s: QdiscStats): string {
-    return (
-        "qdisc fifo: Sent " + s[QdiscMib.bytes] + " bytes " + s[QdiscMib.packets] + " pkt (dropped " + s[QdiscMib.drops] +
-        ", overlimits " + s[QdiscMib.overlimits] + " requeues " + s[QdiscMib.requeues] + ") backlog " + s[QdiscMib.backlog] +
-        "b " + s[QdiscMib.qlen] + "p"
-    )
+    return formatCounters("qdisc fifo", "bytes packets drops overlimits requeues backlog qlen", s)
 }
 
 /** "name: counter value counter value ..." for a counter array and its names (space-separated, in order). */

@@ -33,10 +33,8 @@ export interface NetDevice {
     readonly mac: Buffer
     /** Largest IPv4 packet the device sends (1500 on Ethernet). */
     readonly mtu: number
-    /** Attach the stack; called once before open(). */
-    attach(owner: NetDeviceOwner): void
-    /** ndo_open: bring the device up (reset, program MAC, start RX). */
-    open(): Promise<void>
+    /** ndo_open: bring the device up (reset, program MAC, start RX); from then on it reports to `owner`. */
+    open(owner: NetDeviceOwner): Promise<void>
     /** ndo_stop. */
     stop(): Promise<void>
     /** Carrier as last seen by the driver. */
@@ -47,4 +45,20 @@ export interface NetDevice {
     formatStats(): string
     /** What open()'s bring-up self-test found, one line for a person ("" before open). */
     readonly bringUp: string
+}
+
+/** An owner that only counts what a device reports: a device opened on its own (tests, benchmarks). */
+export class CountingOwner implements NetDeviceOwner {
+    frames = 0
+    bytes = 0
+    carrierChanges = 0
+    receive(frame: Buffer, off: number, len: number): void {
+        this.frames++
+        this.bytes += len
+    }
+    stopQueue(): void {}
+    wakeQueue(): void {}
+    carrierChanged(up: boolean): void {
+        this.carrierChanges++
+    }
 }

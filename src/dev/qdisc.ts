@@ -1,40 +1,33 @@
-// One FIFO qdisc (Linux pfifo/bfifo: a packet limit and a byte limit, tail drop). Its frames live in
-// the stack's packet pool, a FrameRing it shares with the neighbour pending queue: frames are built
-// in place (reserve(), write, enqueue()), and frames waiting for ARP join the queue without a copy
-// when their neighbour resolves (adopt()).
+// One FIFO qdisc (Linux pfifo/bfifo: a packet limit and a byte limit, tail drop). It owns the
+// stack's packet pool, a FrameRing: frames are built in place (reserve(), write, enqueue()), and the
+// neighbour layer parks frames waiting for ARP in the same pool (tagged with their neighbour), which
+// join the queue without a copy when their neighbour resolves (adopt()). The eviction rule between
+// the two (a frame that can go now comes before a parked one) is the neighbour layer's: the qdisc
+// only keeps its limits.
+//
+// The drain task sleeps in waitForWork() and every enqueue wakes it (netif_schedule).
 
-import { QdiscStats, QdiscMib } from "./counters"
+import * as ds from "@devicescript/core"
+import { QdiscStats, QdiscMib, newMib } from "./counters"
 import { FrameRing, RECORD_HEADER } from "./ring"
 
-/** The record tag of a queued frame; pending frames carry their neighbour's index. */
+/** The record tag of a queued frame; parked frames carry their neighbour's index. */
 export const QDISC_TAG = 0xfffe
 
-/** The transmit drain, as the qdisc sees it. */
-export interface QdiscWaker {
-    kick(): void
-}
-
-/** Whoever else keeps frames in the pool and can drop one to make room (the neighbour table). */
-export interface PoolRoomMaker {
-    giveWay(): boolean
-}
-
 export class FifoQdisc {
-    /** Kicked after every enqueue (netif_schedule: wake the drain). */
-    waker: QdiscWaker = null
-    /**
-     * Asked when the pool has no room for a frame the queue's limits allow (frames waiting for ARP
-     * share the pool): true when it freed a record, and reserve() tries again. The neighbour table
-     * drops its oldest waiting frame (NeighTable.giveWay): frames that can go now come first.
-     */
-    roomMaker: PoolRoomMaker = null
+    readonly pool: FrameRing
+    readonly stats: QdiscStats = newMib(QdiscMib.Count)
+    /** The drain task while it waits for work, and a wake-up that came while it did not (never lost). */
+    private sleeper: ds.Fiber = null
+    private woken = false
 
     constructor(
-        readonly pool: FrameRing,
+        poolBytes: number,
         readonly limitPackets: number,
-        readonly limitBytes: number,
-        readonly stats: QdiscStats
-    ) {}
+        readonly limitBytes: number
+    ) {
+        this.pool = new FrameRing(poolBytes)
+    }
 
     /** Room under both limits for `frames` more frames of `bytes` bytes in all. */
     hasRoom(frames: number, bytes: number): boolean {
@@ -42,21 +35,18 @@ export class FifoQdisc {
     }
 
     /**
-     * Room for a `len`-byte frame under both limits and in the pool; returns the offset in
-     * `pool.buf` to write it at, or -1 (counted as a drop and an overlimit, as qdisc_drop does,
-     * unless the caller will `wait` and try again: a blocking send).
+     * Room for a `len`-byte frame under both limits and in the pool: the offset in `pool.buf` to
+     * write it at, or -1. A refusal is not counted here: the caller may make room and try again,
+     * or drop() it.
      */
-    reserve(len: number, wait?: boolean): number {
-        let at = -1
-        if (this.hasRoom(1, len)) {
-            at = this.pool.reserve(len)
-            while (at < 0 && this.roomMaker !== null && this.roomMaker.giveWay()) at = this.pool.reserve(len)
-        }
-        if (at < 0 && !wait) {
-            this.stats[QdiscMib.drops]++
-            this.stats[QdiscMib.overlimits]++
-        }
-        return at
+    reserve(len: number): number {
+        return this.hasRoom(1, len) ? this.pool.reserve(len) : -1
+    }
+
+    /** `frames` frames refused for lack of room: tail drops (qdisc_drop), one overlimit. */
+    drop(frames: number): void {
+        this.stats[QdiscMib.drops] += frames
+        this.stats[QdiscMib.overlimits]++
     }
 
     /** The reserved frame, now written, joins the tail of the queue. */
@@ -65,13 +55,12 @@ export class FifoQdisc {
         this.added(len)
     }
 
-    /** A frame already in the pool (a resolved pending frame at record `rec`) joins the queue. */
+    /** A parked frame (record `rec`) joins the queue; over the limits it is dropped (false). */
     adopt(rec: number): boolean {
         const len = this.pool.frameLen(rec)
         if (!this.hasRoom(1, len)) {
             this.pool.release(rec)
-            this.stats[QdiscMib.drops]++
-            this.stats[QdiscMib.overlimits]++
+            this.drop(1)
             return false
         }
         this.pool.setTag(rec, QDISC_TAG)
@@ -80,9 +69,30 @@ export class FifoQdisc {
     }
 
     private added(len: number): void {
-        this.stats[QdiscMib.qlen]++
-        this.stats[QdiscMib.backlog] += len
-        if (this.waker !== null) this.waker.kick()
+        const s = this.stats
+        s[QdiscMib.qlen]++
+        s[QdiscMib.backlog] += len
+        this.kick()
+    }
+
+    /** Wake the drain (an enqueue, the driver's wake_queue, a stop). */
+    kick(): void {
+        this.woken = true
+        const f = this.sleeper
+        if (f !== null && f.suspended) {
+            this.sleeper = null
+            f.resume(true)
+        }
+    }
+
+    /** The drain task waits here until kicked, at most `ms`. */
+    async waitForWork(ms: number): Promise<void> {
+        if (!this.woken) {
+            this.sleeper = ds.Fiber.self()
+            await ds.suspend<boolean>(ms)
+            this.sleeper = null
+        }
+        this.woken = false
     }
 
     /** The oldest queued record (header offset; the frame is at +RECORD_HEADER), or -1 when empty. */
@@ -105,6 +115,11 @@ export class FifoQdisc {
     dequeueDropped(rec: number): void {
         this.removed(rec, this.pool.frameLen(rec))
         this.stats[QdiscMib.drops]++
+    }
+
+    /** The device refused the peeked frame (Busy): it stays at the head (dev_requeue_skb). */
+    requeue(): void {
+        this.stats[QdiscMib.requeues]++
     }
 
     private removed(rec: number, len: number): void {

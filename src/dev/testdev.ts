@@ -31,10 +31,9 @@ export class TestDevice implements NetDevice {
         this.mtu = mtu || 1500
     }
 
-    attach(owner: NetDeviceOwner): void {
+    async open(owner: NetDeviceOwner): Promise<void> {
         this.owner = owner
     }
-    async open(): Promise<void> {}
     async stop(): Promise<void> {}
 
     carrier(): boolean {

@@ -6,6 +6,8 @@
 import { IcmpStats, IpMib, IcmpMib, IpStats } from "./mib"
 import { Ipv4Output, SendResult } from "./output"
 import { OutPacket } from "./packet"
+import { newMib } from "../dev/counters"
+import { IpProtocol } from "../wire/ipv4"
 import { takeToken, tokenBucket } from "../util/tokenbucket"
 import {
     ipv4Check,
@@ -31,20 +33,25 @@ export interface UdpReceiver {
 export class Ipv4Input {
     /** Token bucket of echo replies (tokenbucket.ts). */
     private readonly echoLimit: Buffer
-    private readonly reply = new OutPacket()
+    private readonly reply = new OutPacket(ICMP_HEADER_LEN)
+    /** The IP group (the interface's: output writes it too). */
+    readonly stats: IpStats
+    /** The ICMP group (/proc/net/snmp Icmp:), indexed by IcmpMib. */
+    readonly icmp: IcmpStats = newMib(IcmpMib.Count)
 
-    /** `out` sends the ICMP replies; `stats` is the IP MIB that IPv4 output writes too. */
+    /** `out` sends the ICMP replies. */
     constructor(
         readonly ifa: InDevice,
         readonly out: Ipv4Output,
         readonly udp: UdpReceiver,
-        echoRatePerSec: number,
-        readonly stats: IpStats,
-        readonly icmp: IcmpStats
+        echoRatePerSec: number
     ) {
+        this.stats = ifa.stats
         this.echoLimit = tokenBucket(echoRatePerSec)
-        this.reply.protocol = 1
+        this.reply.protocol = IpProtocol.Icmp
         this.reply.headLen = ICMP_HEADER_LEN
+        // RFC 792: the checksum at offset 2 covers the ICMP message only
+        this.reply.csumOff = 2
     }
 
 
@@ -75,10 +82,10 @@ export class Ipv4Input {
         const hlen = ipv4HeaderLen(buf, off)
         const plen = ipv4TotalLength(buf, off) - hlen
         const proto = ipv4Protocol(buf, off)
-        if (proto === 1) {
+        if (proto === IpProtocol.Icmp) {
             st[IpMib.InDelivers]++
             this.icmpReceive(buf, off + hlen, plen, ipv4Src(buf, off), dst, now)
-        } else if (proto === 17 && this.udp !== null) {
+        } else if (proto === IpProtocol.Udp) {
             st[IpMib.InDelivers]++
             this.udp.receive(buf, off + hlen, plen, ipv4Src(buf, off), dst)
         } else st[IpMib.InUnknownProtos]++

@@ -1,11 +1,13 @@
 // Counters named as Linux prints them in /proc/net/snmp (the IP-MIB / ICMP / UDP groups of
-// RFC 4293 and RFC 4113), readable from the firmware and printable.
+// RFC 4293 and RFC 4113), readable from the firmware and printable. The IP group is written by IPv4
+// output and input (one layer, as Linux's ip_statistics), ICMP by the ICMP code of input, UDP by the
+// socket table.
 
-import { QdiscMib } from "../dev/counters"
+import { formatCounters } from "../dev/counters"
 
 /** Indices of IpStats. */
 export const enum IpMib {
-    InReceives = QdiscMib.Count,
+    InReceives,
     InHdrErrors,
     InAddrErrors,
     InUnknownProtos,
@@ -22,12 +24,12 @@ export const enum IpMib {
     Count,
 }
 
-/** The stack's counters array (dev/counters.ts), as the IpMib group indexes it. */
+/** The Ip group, indexed by IpMib. */
 export type IpStats = number[]
 
 /** Indices of IcmpStats. */
 export const enum IcmpMib {
-    InMsgs = IpMib.Count,
+    InMsgs,
     InErrors,
     InEchos,
     InEchoReps,
@@ -41,12 +43,12 @@ export const enum IcmpMib {
     Count,
 }
 
-/** The stack's counters array (dev/counters.ts), as the IcmpMib group indexes it. */
+/** The Icmp group, indexed by IcmpMib. */
 export type IcmpStats = number[]
 
 /** Indices of UdpStats. */
 export const enum UdpMib {
-    InDatagrams = IcmpMib.Count,
+    InDatagrams,
     NoPorts,
     InErrors,
     OutDatagrams,
@@ -55,30 +57,17 @@ export const enum UdpMib {
     Count,
 }
 
-/** The stack's counters array (dev/counters.ts), as the UdpMib group indexes it. */
+/** The Udp group, indexed by UdpMib. */
 export type UdpStats = number[]
 
 export function formatIpStats(s: IpStats): string {
-    return (
-        "Ip: InReceives " + s[IpMib.InReceives] + " InHdrErrors " + s[IpMib.InHdrErrors] + " InAddrErrors " + s[IpMib.InAddrErrors] +
-        " InUnknownProtos " + s[IpMib.InUnknownProtos] + " InDiscards " + s[IpMib.InDiscards] + " InDelivers " + s[IpMib.InDelivers] +
-        " ReasmFails " + s[IpMib.ReasmFails] +
-        "\nIp: OutRequests " + s[IpMib.OutRequests] + " OutDiscards " + s[IpMib.OutDiscards] + " OutNoRoutes " + s[IpMib.OutNoRoutes] +
-        " FragOKs " + s[IpMib.FragOKs] + " FragFails " + s[IpMib.FragFails] + " FragCreates " + s[IpMib.FragCreates]
-    )
+    return formatCounters("Ip", "InReceives InHdrErrors InAddrErrors InUnknownProtos InDiscards InDelivers OutRequests OutDiscards OutNoRoutes ReasmFails FragOKs FragFails FragCreates", s)
 }
 
 export function formatIcmpStats(s: IcmpStats): string {
-    return (
-        "Icmp: InMsgs " + s[IcmpMib.InMsgs] + " InErrors " + s[IcmpMib.InErrors] + " InEchos " + s[IcmpMib.InEchos] + " InEchoReps " +
-        s[IcmpMib.InEchoReps] + " OutMsgs " + s[IcmpMib.OutMsgs] + " OutEchoReps " + s[IcmpMib.OutEchoReps] + " OutErrors " + s[IcmpMib.OutErrors] +
-        " OutRateLimited " + s[IcmpMib.OutRateLimited]
-    )
+    return formatCounters("Icmp", "InMsgs InErrors InEchos InEchoReps OutMsgs OutEchoReps OutErrors OutRateLimited", s)
 }
 
 export function formatUdpStats(s: UdpStats): string {
-    return (
-        "Udp: InDatagrams " + s[UdpMib.InDatagrams] + " NoPorts " + s[UdpMib.NoPorts] + " InErrors " + s[UdpMib.InErrors] +
-        " OutDatagrams " + s[UdpMib.OutDatagrams] + " SndbufErrors " + s[UdpMib.SndbufErrors]
-    )
+    return formatCounters("Udp", "InDatagrams NoPorts InErrors OutDatagrams SndbufErrors", s)
 }

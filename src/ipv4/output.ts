@@ -1,23 +1,21 @@
 // The IPv4 output path, Linux's ip_queue_xmit -> ip_local_out (LOCAL_OUT) -> ip_output
-// (POST_ROUTING) -> ip_finish_output (MTU check, ip_fragment) -> ip_finish_output2 (neighbour) ->
-// neigh_hh_output / neigh_resolve_output -> dev_queue_xmit (qdisc enqueue).
+// (POST_ROUTING) -> ip_finish_output (MTU check, ip_fragment) -> ip_finish_output2, which hands each
+// frame to the neighbour layer (neigh/output.ts: the Ethernet header, the queue or the pending queue).
 //
-// Frames are built in place in the qdisc ring (or, while the neighbour resolves, in the pending
-// queue): Ethernet header from the neighbour's hh cache, IPv4 header, then the bytes of the IP
-// payload cut from the transport header and the caller's buffer. Nothing is allocated per datagram.
+// Frames are built in place in the packet pool: the neighbour layer reserves the room and writes the
+// Ethernet header, this file the IPv4 header, then the bytes of the IP payload cut from the
+// transport header and the caller's buffer. Nothing is allocated per datagram.
 
-import { FifoQdisc } from "../dev/qdisc"
-import { NetDevice } from "../dev/netdev"
-import { LinkMib, QdiscMib } from "../dev/counters"
-import { NeighTable, NEIGH_ENTRY_LEN, NO_NEIGH, NudState } from "../neigh/neighbour"
-import { ETHERNET_HEADER_LEN, EtherType } from "../wire/ethernet"
+import { TxDrain } from "../dev/drain"
+import { NeighTable, NO_NEIGH, NudState } from "../neigh/neighbour"
+import { commitFrame, neighFor, NEIGH_TABLE_FULL, reserveFrame, writeHeader } from "../neigh/output"
+import { ETHERNET_HEADER_LEN } from "../wire/ethernet"
 import { IPV4_DF, IPV4_HEADER_LEN, IPV4_MF, ipv4HeaderLenFor, ipv4OptionsForFragment } from "../wire/ipv4"
 import { onesSum } from "../wire/checksum"
-import { setU16 } from "../wire/bytes"
-import { ipv4IsMulticast, ipv4MulticastMac } from "../wire/addr"
+import { ipv4IsMulticast } from "../wire/addr"
 import { Fib, NO_ROUTE, RouteType } from "./fib"
 import { HookChain, Verdict } from "./hooks"
-import { OutPacket } from "./packet"
+import { Csum, OutPacket } from "./packet"
 import { IpStats, IpMib } from "./mib"
 import { InDevice } from "./ifaddr"
 
@@ -79,11 +77,25 @@ export function sendResultName(r: SendResult): string {
     return "unknown"
 }
 
+/** What IPv4 output is built with (devicescript.json's ip and tables.hookRules). */
+export interface Ipv4OutputParams {
+    /** The device's MTU: the largest IPv4 packet a frame carries. */
+    mtu: number
+    /** Entries per hook chain. */
+    hookCapacity: number
+    defaultTtl: number
+    /** Largest datagram accepted (the heap is 64 KB). */
+    maxDatagram: number
+}
+
 export class Ipv4Output {
     readonly localOut: HookChain
     readonly postRouting: HookChain
-    defaultTtl = 64
-    maxDatagram = 16000
+    readonly mtu: number
+    readonly defaultTtl: number
+    readonly maxDatagram: number
+    /** The IP group (the interface's: input writes it too). */
+    readonly stats: IpStats
     /** Global IP ID counter (RFC 6864 §4.2: must not repeat quickly for fragmentable datagrams). */
     private nextIdent = 1
 
@@ -92,14 +104,16 @@ export class Ipv4Output {
         readonly ifa: InDevice,
         readonly fib: Fib,
         readonly neigh: NeighTable,
-        readonly qdisc: FifoQdisc,
-        readonly dev: NetDevice,
-        hookCapacity: number,
-        /** The stack's counters (dev/counters.ts): the IP group, and the link group's carrier errors. */
-        readonly stats: IpStats
+        /** The device layer: carrier, and where queued frames go. */
+        readonly drain: TxDrain,
+        params: Ipv4OutputParams
     ) {
-        this.localOut = new HookChain(hookCapacity)
-        this.postRouting = new HookChain(hookCapacity)
+        this.stats = ifa.stats
+        this.mtu = params.mtu
+        this.defaultTtl = params.defaultTtl
+        this.maxDatagram = params.maxDatagram
+        this.localOut = new HookChain(params.hookCapacity)
+        this.postRouting = new HookChain(params.hookCapacity)
     }
 
     /**
@@ -120,12 +134,9 @@ export class Ipv4Output {
     startResolution(dst: number, now: number): number {
         const rt = this.fib.lookup(dst === 0xffffffff ? this.ifa.address : dst)
         if (rt === NO_ROUTE || this.fib.type(rt) !== RouteType.Unicast) return NO_NEIGH
-        const nh = this.nextHop(dst, rt)
-        if (nh === 0) return NO_NEIGH
-        const nt = this.neigh
-        let n = nt.lookup(nh)
-        if (n === NO_NEIGH) n = nt.create(nh, now)
-        if (n !== NO_NEIGH && !nt.valid(n)) nt.eventSend(n, now)
+        const n = neighFor(this.neigh, this.nextHop(dst, rt), NO_NEIGH, now)
+        if (n < 0) return NO_NEIGH
+        if (!this.neigh.valid(n)) this.neigh.eventSend(n, now)
         return n
     }
 
@@ -147,7 +158,7 @@ export class Ipv4Output {
     }
 
     /**
-     * ip_queue_xmit: `pkt` carries the destination, protocol, transport header (checksum filled in
+     * ip_queue_xmit: `pkt` carries the destination, protocol, transport header (checksum finished
      * here, once the addresses are final) and payload; pkt.route may hold a cached route.
      */
     queueXmit(pkt: OutPacket, now: number): SendResult {
@@ -156,9 +167,8 @@ export class Ipv4Output {
             r = this.route(pkt)
             if (r !== SendResult.Sent) return r
         }
-        if (!this.dev.carrier()) {
+        if (!this.drain.carrierOk()) {
             this.stats[IpMib.OutDiscards]++
-            this.stats[LinkMib.tx_carrier_errors]++
             return SendResult.LinkDown
         }
         const hlen = ipv4HeaderLenFor(pkt.optionsLen)
@@ -192,7 +202,7 @@ export class Ipv4Output {
 
     /** ip_finish_output + ip_finish_output2: MTU check, fragmentation, neighbour, enqueue. */
     private finishOutput(pkt: OutPacket, hlen: number, total: number, now: number): SendResult {
-        const mtu = this.dev.mtu
+        const mtu = this.mtu
         // ip_fragment: every fragment but the last carries a multiple of 8 bytes
         const fragData = (mtu - hlen) & ~7
         let frames = 1
@@ -209,102 +219,68 @@ export class Ipv4Output {
         // RFC 6864 §4: an atomic datagram (DF, unfragmented) may carry any ID
         pkt.ident = pkt.dontFragment ? 0 : this.selectIdent()
 
-        // ip_finish_output2: next hop, then the neighbour (a group address: emitFrames writes its MAC)
-        let hh: Buffer = null
-        let hhOff = 0
-        let n = NO_NEIGH
-        const nexthop = this.nextHop(pkt.dst, pkt.route)
-        if (nexthop !== 0) {
-            // the neighbour of the previous datagram, while it is still the entry for this next hop
-            const t = this.neigh
-            n = pkt.neigh
-            if (!t.holds(n, nexthop)) n = t.lookup(nexthop)
-            if (n === NO_NEIGH) {
-                n = t.create(nexthop, now)
-                if (n === NO_NEIGH) {
-                    this.stats[IpMib.OutDiscards]++
-                    return SendResult.NeighbourTableFull
-                }
-            }
-            pkt.neigh = n
-            if (t.eventSend(n, now)) {
-                hh = t.buf
-                hhOff = n * NEIGH_ENTRY_LEN
-            }
+        // ip_finish_output2: the neighbour of the next hop (none for a group address)
+        const t = this.neigh
+        const n = neighFor(t, this.nextHop(pkt.dst, pkt.route), pkt.neigh, now)
+        if (n === NEIGH_TABLE_FULL) {
+            this.stats[IpMib.OutDiscards]++
+            return SendResult.NeighbourTableFull
         }
-        // to the qdisc: resolved, or a group address; else to n's pending queue
-        const toQdisc = hh !== null || n === NO_NEIGH
-        const q = this.qdisc
-        pkt.hh = hh
-        pkt.hhOff = hhOff
+        if (n !== NO_NEIGH) pkt.neigh = n
+        // resolved (its cached header), or a group address: to the qdisc; else parked for n
+        const resolved = n !== NO_NEIGH && t.eventSend(n, now)
+        const parkFor = n === NO_NEIGH || resolved ? NO_NEIGH : n
+        pkt.hhNeigh = resolved ? n : NO_NEIGH
         pkt.fragNext = 0
-        if (toQdisc && !pkt.partialOk) {
-            if (!q.hasRoom(frames, frameBytes)) {
-                q.stats[QdiscMib.drops] += frames
-                q.stats[QdiscMib.overlimits]++
-                this.stats[IpMib.OutDiscards]++
-                return SendResult.QueueFull
-            }
+        if (parkFor === NO_NEIGH && !pkt.partialOk && !t.qdisc.hasRoom(frames, frameBytes)) {
+            t.qdisc.drop(frames)
+            this.stats[IpMib.OutDiscards]++
+            return SendResult.QueueFull
         }
-        return this.emitFrames(pkt, toQdisc ? NO_NEIGH : n, hlen, total - hlen, fragData, frames)
+        return this.emitFrames(pkt, parkFor, hlen, total - hlen, fragData, frames)
     }
 
     /** Blocking sends: enqueue the fragments that fit now. Sent when the last one is in. */
     continueOutput(pkt: OutPacket): SendResult {
         const hlen = ipv4HeaderLenFor(pkt.optionsLen)
         const dataLen = pkt.ipPayloadLen()
-        const fragData = (this.dev.mtu - hlen) & ~7
+        const fragData = (this.mtu - hlen) & ~7
         // as finishOutput: one frame when the datagram fits the MTU (fragData may be below it)
-        const frames = hlen + dataLen > this.dev.mtu ? Math.ceil(dataLen / fragData) : 1
+        const frames = hlen + dataLen > this.mtu ? Math.ceil(dataLen / fragData) : 1
         return this.emitFrames(pkt, NO_NEIGH, hlen, dataLen, fragData, frames)
     }
 
     /**
-     * Build frames from pkt.fragNext on, in place, into the qdisc (n = NO_NEIGH: with the header at
-     * pkt.hh, or to a group address when pkt.hh is null) or the pending queue of `n`: one frame when
-     * the datagram fits the MTU, else the fragments (ip_fragment).
+     * Build frames from pkt.fragNext on, in place, into the qdisc (parkFor = NO_NEIGH: with the
+     * header of pkt.hhNeigh, or to a group address) or the pending queue of `parkFor`: one frame
+     * when the datagram fits the MTU, else the fragments (ip_fragment).
      */
-    private emitFrames(pkt: OutPacket, n: number, hlen: number, dataLen: number, fragData: number, frames: number): SendResult {
-        const q = this.qdisc
-        const hh = pkt.hh
+    private emitFrames(pkt: OutPacket, parkFor: number, hlen: number, dataLen: number, fragData: number, frames: number): SendResult {
+        const t = this.neigh
+        const buf = t.qdisc.pool.buf
+        const wait = pkt.partialOk && parkFor === NO_NEIGH
         let offset = pkt.fragNext
         while (offset < dataLen) {
             const last = frames === 1 || offset + fragData >= dataLen
             const len = last ? dataLen - offset : fragData
             const frameLen = ETHERNET_HEADER_LEN + hlen + len
-            let at: number
-            if (n !== NO_NEIGH) at = this.neigh.reservePending(n, frameLen)
-            else if (!pkt.partialOk) at = q.reserve(frameLen)
-            else {
-                // a blocking send waits for the drain: for the queue's limits, and for the pool when
-                // the space left at its end is too short for this frame (ring.ts: records never wrap)
-                at = q.reserve(frameLen, true)
-                if (at < 0) {
+            // a blocking send waits for the drain: for the queue's limits, and for the pool when the
+            // space left at its end is too short for this frame (ring.ts: records never wrap)
+            const at = reserveFrame(t, parkFor, frameLen, wait)
+            if (at < 0) {
+                if (wait) {
                     pkt.fragNext = offset
                     return SendResult.InProgress
                 }
-            }
-            const buf = q.pool.buf
-            if (at < 0) {
                 // the pool is shared: the pending queue, or a pool taken by pending frames, may refuse
                 // (a send-time failure, counted here and by the caller: the frame never waited)
                 this.stats[IpMib.OutDiscards]++
                 if (frames > 1) this.stats[IpMib.FragFails]++
                 return SendResult.QueueFull
             }
-            if (hh !== null) buf.blitAt(at, hh, pkt.hhOff, ETHERNET_HEADER_LEN)
-            else {
-                // pending: the destination is filled in on resolution; a group address: RFC 1112 §6.4
-                // (multicast, RFC 5771 224/4) or the broadcast address
-                if (n !== NO_NEIGH) buf.fillAt(at, 6, 0)
-                else if (ipv4IsMulticast(pkt.dst)) ipv4MulticastMac(pkt.dst, buf, at)
-                else buf.fillAt(at, 6, 0xff)
-                buf.blitAt(at + 6, this.dev.mac, 0, 6)
-                setU16(buf, at + 12, EtherType.Ipv4)
-            }
+            writeHeader(t, buf, at, pkt.hhNeigh, parkFor !== NO_NEIGH, pkt.dst)
             this.emitFragment(buf, at + ETHERNET_HEADER_LEN, pkt, hlen, offset, len, !last && frames > 1)
-            if (n === NO_NEIGH) q.enqueue(frameLen)
-            else this.neigh.commitPending(n, frameLen)
+            commitFrame(t, parkFor, frameLen)
             offset += len
         }
         pkt.fragNext = offset
@@ -312,7 +288,7 @@ export class Ipv4Output {
             this.stats[IpMib.FragOKs]++
             this.stats[IpMib.FragCreates] += frames
         }
-        return n === NO_NEIGH ? SendResult.Sent : SendResult.Queued
+        return parkFor === NO_NEIGH ? SendResult.Sent : SendResult.Queued
     }
 
     /** ip_select_ident: a global counter, wrapping at 16 bits and skipping 0. */
@@ -402,35 +378,27 @@ export function routeVerdict(type: RouteType, stats: IpStats): SendResult {
 }
 
 /**
- * The transport checksum, now that the addresses are final (udp_send_skb / icmp_push_reply): the
- * payload's sum (taken from the caller's buffer) plus the header and pseudo-header words.
+ * The transport checksum, now that the addresses are final (CHECKSUM_PARTIAL finished in software):
+ * the payload's sum (taken from the caller's buffer), the transport header's, and the pseudo-header
+ * when the protocol's checksum covers it, into head[csumOff..].
  */
 function finishTransport(pkt: OutPacket): void {
+    const off = pkt.csumOff
+    if (off < 0) return
     const h = pkt.head
-    const data = onesSum(pkt.payload, pkt.payloadOff, pkt.payloadLen, 0)
-    let sum: number
-    if (pkt.protocol === 17) {
-        const ulen = pkt.ipPayloadLen()
+    h[off] = 0
+    h[off + 1] = 0
+    let sum = onesSum(h, 0, pkt.headLen, onesSum(pkt.payload, pkt.payloadOff, pkt.payloadLen, 0))
+    const flags = pkt.csumFlags
+    if (flags & Csum.Pseudo) {
         const src = pkt.src
         const dst = pkt.dst
-        h[4] = ulen >> 8
-        h[5] = ulen
-        // RFC 768: source port, destination port, length (in the header and the pseudo-header),
-        // protocol, addresses, data
-        sum = data + ((h[0] << 8) | h[1]) + ((h[2] << 8) | h[3]) + ulen + ulen + 17 +
-            (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff)
+        sum += pkt.ipPayloadLen() + pkt.protocol + (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff)
         sum = (sum & 0xffff) + (sum >>> 16)
         sum = (sum & 0xffff) + (sum >>> 16)
-        let c = ~sum & 0xffff
-        if (c === 0) c = 0xffff // RFC 768: zero is sent as all ones
-        h[6] = c >> 8
-        h[7] = c
-    } else if (pkt.protocol === 1) {
-        h[2] = 0
-        h[3] = 0
-        sum = onesSum(h, 0, pkt.headLen, data)
-        const c = ~sum & 0xffff
-        h[2] = c >> 8
-        h[3] = c
     }
+    let c = ~sum & 0xffff
+    if (c === 0 && flags & Csum.ZeroAsOnes) c = 0xffff
+    h[off] = c >> 8
+    h[off + 1] = c
 }

@@ -5,6 +5,15 @@
 
 import { NO_ROUTE } from "./fib"
 import { NO_NEIGH } from "../neigh/neighbour"
+import { IpProtocol } from "../wire/ipv4"
+
+/** How the transport's checksum is finished (OutPacket.csumFlags). */
+export const enum Csum {
+    /** The sum covers the IPv4 pseudo-header too (RFC 768, RFC 9293 §3.1). */
+    Pseudo = 1,
+    /** A result of zero is sent as all ones (RFC 768: zero means "no checksum"). */
+    ZeroAsOnes = 2,
+}
 
 export class OutPacket {
     src = 0
@@ -15,8 +24,14 @@ export class OutPacket {
     dontFragment = false
     ident = 0
     /** Transport header bytes. */
-    readonly head = Buffer.alloc(8)
+    readonly head: Buffer
     headLen = 0
+    /**
+     * Where in `head` the transport's checksum goes, or -1 for none; finished by IPv4 output once the
+     * addresses are final (Linux's CHECKSUM_PARTIAL: csum_start / csum_offset), as `csumFlags` say.
+     */
+    csumOff = -1
+    csumFlags = 0
     payload: Buffer = null
     payloadOff = 0
     payloadLen = 0
@@ -30,22 +45,29 @@ export class OutPacket {
     /**
      * Blocking sends only: allow the fragments to be enqueued a few at a time as the qdisc drains
      * (continueOutput), instead of all-or-nothing. Progress: the next fragment's payload offset and
-     * the header it goes out with.
+     * the neighbour whose header it goes out with (NO_NEIGH: a group address).
      */
     partialOk = false
     fragNext = 0
-    /** The Ethernet header the frames go out with (the neighbour's hh cache, or a group address). */
-    hh: Buffer = null
-    hhOff = 0
+    hhNeigh = NO_NEIGH
 
-    /** The UDP source port (hook rules match it); 0 for other protocols. */
-    srcPort(): number {
-        return this.protocol === 17 ? (this.head[0] << 8) | this.head[1] : 0
+    /** `headRoom`: the largest transport header this packet carries. */
+    constructor(headRoom: number) {
+        this.head = Buffer.alloc(headRoom)
     }
 
-    /** The UDP destination port; 0 for other protocols. */
+    /** The source port, where UDP and TCP both keep it, for hook rules; 0 for other protocols. */
+    srcPort(): number {
+        return this.hasPorts() ? (this.head[0] << 8) | this.head[1] : 0
+    }
+
+    /** The destination port; 0 for other protocols. */
     dstPort(): number {
-        return this.protocol === 17 ? (this.head[2] << 8) | this.head[3] : 0
+        return this.hasPorts() ? (this.head[2] << 8) | this.head[3] : 0
+    }
+
+    private hasPorts(): boolean {
+        return this.protocol === IpProtocol.Udp || this.protocol === IpProtocol.Tcp
     }
 
     /** IP payload length: transport header + data. */

@@ -7,13 +7,15 @@
 // a PERMANENT entry; a frame claiming our address is counted as a conflict and learnt from nowhere.
 
 import { FifoQdisc } from "../dev/qdisc"
+import { formatCounters, newMib } from "../dev/counters"
 import { arpCheck, arpEmit, ArpField, ArpOperation, ARP_LEN } from "../wire/arp"
 import { getU16, getU32 } from "../wire/bytes"
 import { ETHERNET_HEADER_LEN, EtherType, ethernetEmit } from "../wire/ethernet"
 import { WireError } from "../wire/error"
 import { takeToken, tokenBucket } from "../util/tokenbucket"
 import { ipv4IsMartian, macEqual, macIsGroup } from "../wire/addr"
-import { NeighMib, NeighTable, NO_NEIGH, Solicitor } from "./neighbour"
+import { NeighParams, NeighTable, NO_NEIGH, Solicitor } from "./neighbour"
+import { reserveQueued } from "./output"
 import { InDevice } from "../ipv4/ifaddr"
 
 export const ARP_FRAME_LEN = ETHERNET_HEADER_LEN + ARP_LEN
@@ -22,7 +24,7 @@ const ZERO_MAC = hex`00 00 00 00 00 00`
 
 /** Indices of ArpStats. */
 export const enum ArpMib {
-    requests_sent = NeighMib.Count,
+    requests_sent,
     replies_sent,
     requests_received,
     replies_received,
@@ -43,10 +45,21 @@ export const enum ArpMib {
     Count,
 }
 
-/** The stack's counters array (dev/counters.ts), as the ArpMib group indexes it. */
+/** ARP's counter group, indexed by ArpMib. */
 export type ArpStats = number[]
 
+export function formatArpStats(s: ArpStats): string {
+    return formatCounters("Arp", "requests_sent replies_sent requests_received replies_received unsolicited_ignored conflicts rate_limited errors not_for_us tx_dropped martians", s)
+}
+
+/**
+ * ARP and its neighbour table (Linux's arp_tbl lives in arp.c too): the table asks ARP to solicit,
+ * ARP's receive side updates the table.
+ */
 export class Arp implements Solicitor {
+    readonly stats: ArpStats = newMib(ArpMib.Count)
+    /** The IPv4 neighbour table. */
+    readonly neigh: NeighTable
     /** Token bucket of ARP replies (tokenbucket.ts). */
     private readonly replyLimit: Buffer
 
@@ -54,19 +67,18 @@ export class Arp implements Solicitor {
     constructor(
         readonly ifa: InDevice,
         readonly ourMac: Buffer,
-        readonly neigh: NeighTable,
         readonly qdisc: FifoQdisc,
-        repliesPerSec: number,
-        readonly stats: ArpStats
+        neighParams: NeighParams,
+        repliesPerSec: number
     ) {
         this.replyLimit = tokenBucket(repliesPerSec)
-        neigh.solicitor = this
+        this.neigh = new NeighTable(neighParams, ourMac, qdisc, this)
     }
 
     /** arp_send: one ARP frame into the qdisc. */
     private send(op: number, ethDst: Buffer, ethDstOff: number, targetIp: number, targetMac: Buffer, targetMacOff: number, senderIp: number): boolean {
         const q = this.qdisc
-        const at = q.reserve(ARP_FRAME_LEN)
+        const at = reserveQueued(this.neigh, ARP_FRAME_LEN, false)
         if (at < 0) {
             this.stats[ArpMib.tx_dropped]++
             return false

@@ -7,8 +7,8 @@
 // (they hold queued frames) are never evicted; when nothing can go, creation fails with a typed
 // error and the datagram is dropped and counted (table_fulls).
 
-import { UdpMib } from "../ipv4/mib"
-import { FifoQdisc, PoolRoomMaker, QDISC_TAG } from "../dev/qdisc"
+import { formatCounters, newMib } from "../dev/counters"
+import { FifoQdisc, QDISC_TAG } from "../dev/qdisc"
 import { PendingQueue, PendingSink } from "./pending"
 import { RECORD_HEADER } from "../dev/ring"
 import { ETHERNET_HEADER_LEN, EtherType } from "../wire/ethernet"
@@ -61,7 +61,7 @@ export const enum NeighError {
 
 /** Counters as `ip -s ntable show` prints them for arp_cache: indices of NeighStats. */
 export const enum NeighMib {
-    allocs = UdpMib.Count,
+    allocs,
     destroys,
     lookups,
     hits,
@@ -72,8 +72,12 @@ export const enum NeighMib {
     Count,
 }
 
-/** The stack's counters array (dev/counters.ts), as the NeighMib group indexes it. */
+/** The neighbour table's counter group, indexed by NeighMib. */
 export type NeighStats = number[]
+
+export function formatNeighStats(s: NeighStats): string {
+    return formatCounters("arp_cache", "allocs destroys lookups hits res_failed unresolved_discards table_fulls forced_gc_runs", s)
+}
 
 /** No entry (lookup and create). A neighbour is an index into the table. */
 export const NO_NEIGH = -1
@@ -90,11 +94,16 @@ const E_TIMER = 20 // f64
 const E_CONFIRMED = 28 // f64
 /** Last time the output path used the entry (eviction order). */
 const E_USED = 36 // f64
-export const NEIGH_ENTRY_LEN = 44
+/** Bumped on every change of state or MAC (u8, wrapping): a cached header compares it. */
+const E_GEN = 44
+export const NEIGH_ENTRY_LEN = 45
 
 // The entries' private fields (module functions: a method costs heap in its class, a function not)
 function setState(b: Buffer, n: number, s: NudState): void {
-    b[n * NEIGH_ENTRY_LEN + E_STATE] = s
+    const at = n * NEIGH_ENTRY_LEN
+    if (b[at + E_STATE] === s) return
+    b[at + E_STATE] = s
+    b[at + E_GEN]++
 }
 function timer(b: Buffer, n: number): number {
     return b.getAt(n * NEIGH_ENTRY_LEN + E_TIMER, "f64")
@@ -120,6 +129,7 @@ function setMac(b: Buffer, n: number, ourMac: Buffer, mac: Buffer, macOff: numbe
     b.blitAt(at, mac, macOff, 6)
     b.blitAt(at + 6, ourMac, 0, 6)
     setU16(b, at + 12, EtherType.Ipv4)
+    b[at + E_GEN]++
 }
 
 /** Sends the ARP requests the state machine asks for (arp_solicit). */
@@ -137,7 +147,7 @@ export interface NeighParams {
     pendingBytes: number
 }
 
-export class NeighTable implements PendingSink, PoolRoomMaker {
+export class NeighTable implements PendingSink {
     /** Every entry, NEIGH_ENTRY_LEN bytes each: neighbour `n` starts at n * NEIGH_ENTRY_LEN. */
     readonly buf: Buffer
     readonly capacity: number
@@ -146,13 +156,14 @@ export class NeighTable implements PendingSink, PoolRoomMaker {
     readonly maxProbes: number
     readonly reachableMs: number
     readonly pending: PendingQueue
-    solicitor: Solicitor = null
+    readonly stats: NeighStats = newMib(NeighMib.Count)
 
+    /** `qdisc`: resolved frames go there; its pool holds the waiting ones too. `solicitor`: ARP. */
     constructor(
         params: NeighParams,
         readonly ourMac: Buffer,
         readonly qdisc: FifoQdisc,
-        readonly stats: NeighStats
+        readonly solicitor: Solicitor
     ) {
         this.capacity = params.capacity
         this.retransMs = params.retransMs
@@ -160,7 +171,6 @@ export class NeighTable implements PendingSink, PoolRoomMaker {
         this.reachableMs = params.reachableMs
         this.buf = Buffer.alloc(params.capacity * NEIGH_ENTRY_LEN)
         this.pending = new PendingQueue(qdisc.pool, params.capacity, params.pendingPackets, params.pendingBytes)
-        qdisc.roomMaker = this
     }
 
     // ---- the entries' fields
@@ -171,6 +181,11 @@ export class NeighTable implements PendingSink, PoolRoomMaker {
 
     ip(n: number): number {
         return this.buf.getAt(n * NEIGH_ENTRY_LEN + E_IP, "u32")
+    }
+
+    /** Changes with every change of `n`'s state or MAC (a cached header of n is valid while it is equal). */
+    gen(n: number): number {
+        return this.buf[n * NEIGH_ENTRY_LEN + E_GEN]
     }
 
     /** Offset in `buf` of neighbour `n`'s cached Ethernet header; its MAC is the first 6 bytes. */
@@ -201,7 +216,7 @@ export class NeighTable implements PendingSink, PoolRoomMaker {
     // ---- the table
 
     /**
-     * The shared pool is full and a frame that can go now needs room (FifoQdisc.roomMaker): the oldest
+     * The shared pool is full and a frame that can go now needs room (neigh/output.ts): the oldest
      * frame waiting for ARP gives way, if it is the oldest record of the pool (only then is its space
      * free at once). Dropped and counted. Without this, frames waiting for neighbours that never
      * answer (a silent peer, echo replies to spoofed sources) could fill the pool and stop all
@@ -216,21 +231,6 @@ export class NeighTable implements PendingSink, PoolRoomMaker {
         this.pending.dropRecord(tag, rec)
         this.stats[NeighMib.unresolved_discards]++
         return true
-    }
-
-    /**
-     * Room in the pending queue for a `len`-byte frame waiting for `n` (its oldest frames dropped
-     * over the per-neighbour limits, counted as unresolved discards); the offset, or -1.
-     */
-    reservePending(n: number, len: number): number {
-        const at = this.pending.reserve(n, len)
-        this.stats[NeighMib.unresolved_discards] += this.pending.dropped
-        return at
-    }
-
-    /** The frame reserved by reservePending() is written: it waits for `n`. */
-    commitPending(n: number, len: number): void {
-        this.pending.commit(n, len)
     }
 
     /** __ipv4_neigh_lookup_noref: the entry for `ip`, or NO_NEIGH. */
@@ -274,7 +274,9 @@ export class NeighTable implements PendingSink, PoolRoomMaker {
             this.destroy(victim)
         }
         const at = victim * NEIGH_ENTRY_LEN
+        const gen = this.buf[at + E_GEN]
         this.buf.fillAt(at, NEIGH_ENTRY_LEN, 0)
+        this.buf[at + E_GEN] = gen + 1
         this.buf.setAt(at + E_IP, "u32", ip)
         this.buf.setAt(at + E_USED, "f64", now)
         this.stats[NeighMib.allocs]++
@@ -328,7 +330,7 @@ export class NeighTable implements PendingSink, PoolRoomMaker {
         setState(this.buf, n, NudState.Incomplete)
         setProbes(this.buf, n, 1)
         setTimer(this.buf, n, now + this.retransMs)
-        if (this.solicitor) this.solicitor.solicit(n, false)
+        this.solicitor.solicit(n, false)
         return false
     }
 
@@ -401,7 +403,7 @@ export class NeighTable implements PendingSink, PoolRoomMaker {
                             setState(this.buf, n, NudState.Probe)
                             setProbes(this.buf, n, 1)
                             setTimer(this.buf, n, now + this.retransMs)
-                            if (this.solicitor) this.solicitor.solicit(n, true)
+                            this.solicitor.solicit(n, true)
                         }
                     }
                     break
@@ -412,7 +414,7 @@ export class NeighTable implements PendingSink, PoolRoomMaker {
                         else {
                             setProbes(this.buf, n, probes(this.buf, n) + 1)
                             setTimer(this.buf, n, now + this.retransMs)
-                            if (this.solicitor) this.solicitor.solicit(n, this.state(n) === NudState.Probe)
+                            this.solicitor.solicit(n, this.state(n) === NudState.Probe)
                         }
                     }
                     break

@@ -2,16 +2,17 @@
 // socket's cached route re-validated against the FIB generation (__sk_dst_check), and udp_rcv's
 // demultiplexing by destination port on the way in.
 
-import { OutPacket } from "../ipv4/packet"
+import { Csum, OutPacket } from "../ipv4/packet"
 import { Ipv4Output, SendResult } from "../ipv4/output"
 import { UdpReceiver } from "../ipv4/input"
 import { UdpStats, IpMib, UdpMib } from "../ipv4/mib"
 import * as ds from "@devicescript/core"
+import { newMib } from "../dev/counters"
 import { NO_ROUTE } from "../ipv4/fib"
 import { setU16 } from "../wire/bytes"
 import { udpCheck, udpDstPort, udpSrcPort, udpLength, UDP_HEADER_LEN } from "../wire/udp"
 import { WireError } from "../wire/error"
-import { IPV4_MAX_OPTIONS_LEN, ipv4HeaderLenFor, ipv4OptionsCheck } from "../wire/ipv4"
+import { IpProtocol, IPV4_MAX_OPTIONS_LEN, ipv4HeaderLenFor, ipv4OptionsCheck } from "../wire/ipv4"
 
 /** IP_MTU_DISCOVER: when to set DF (ip_dont_fragment). */
 export const enum PmtuDisc {
@@ -34,7 +35,7 @@ export class UdpSocket {
     ttl = 0
     /** Called synchronously for each datagram received on the bound port; the buffer is valid for the call. */
     onMessage: UdpHandler = null
-    readonly pkt = new OutPacket()
+    readonly pkt = new OutPacket(UDP_HEADER_LEN)
     private cachedRoute = NO_ROUTE
     private cachedDst = 0
     private cachedGen = 0
@@ -44,9 +45,7 @@ export class UdpSocket {
         readonly table: UdpTable,
         readonly localPort: number
     ) {
-        this.pkt.protocol = 17
-        this.pkt.headLen = UDP_HEADER_LEN
-        setU16(this.pkt.head, 0, localPort)
+        udpPacket(this.pkt, localPort)
     }
 
     /**
@@ -120,12 +119,13 @@ export class UdpSocket {
         const p = this.pkt
         p.dst = addr >>> 0
         setU16(p.head, 2, port)
+        setU16(p.head, 4, UDP_HEADER_LEN + n)
         p.payload = payload
         p.payloadOff = o
         p.payloadLen = n
         p.tos = this.tos
         p.ttl = this.ttl
-        const mtu = t.out.dev.mtu
+        const mtu = t.out.mtu
         p.dontFragment = this.pmtudisc === PmtuDisc.Do ||
             (this.pmtudisc === PmtuDisc.Want && ipv4HeaderLenFor(p.optionsLen) + UDP_HEADER_LEN + n <= mtu)
         // __sk_dst_check: the cached route holds while the FIB is unchanged
@@ -149,6 +149,18 @@ export class UdpSocket {
     }
 }
 
+/**
+ * Make `pkt` a UDP datagram from `srcPort` (RFC 768): its header, whose length (set per datagram
+ * at head[4]) and checksum (finished by IPv4 output, over the pseudo-header) follow.
+ */
+export function udpPacket(pkt: OutPacket, srcPort: number): void {
+    pkt.protocol = IpProtocol.Udp
+    pkt.headLen = UDP_HEADER_LEN
+    pkt.csumOff = 6
+    pkt.csumFlags = Csum.Pseudo | Csum.ZeroAsOnes
+    setU16(pkt.head, 0, srcPort)
+}
+
 export const enum UdpBindError {
     Ok = 0,
     /** EADDRINUSE */
@@ -168,13 +180,14 @@ export interface UdpClock {
 
 export class UdpTable implements UdpReceiver {
     readonly sockets: UdpSocket[] = []
+    /** The UDP group (/proc/net/snmp Udp:), indexed by UdpMib. */
+    readonly stats: UdpStats = newMib(UdpMib.Count)
     private nextEphemeral = EPHEMERAL_FIRST
     lastError = UdpBindError.Ok
     /** `clock`: the stack's. */
     constructor(
         readonly out: Ipv4Output,
         readonly capacity: number,
-        readonly stats: UdpStats,
         readonly clock: UdpClock
     ) {}
 

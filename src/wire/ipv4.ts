@@ -33,6 +33,7 @@ export const IPV4_OFFSET_MASK = 0x1fff
 
 export const enum IpProtocol {
     Icmp = 1,
+    Tcp = 6,
     Udp = 17,
 }
 

@@ -4,7 +4,7 @@ import { yieldToScheduler, makeRig, COLLECTOR_MAC, macAt } from "../support/rig"
 import { COLLECTOR_IP } from "../support/config"
 import { be16, pattern } from "../support/ref"
 import { SendResult } from "../../src/ipv4/output"
-import { PmtuDisc } from "../../src/udp/socket"
+import { PmtuDisc, udpPacket } from "../../src/udp/socket"
 import { FrameRing } from "../../src/dev/ring"
 import { LinkMib, QdiscMib } from "../../src/dev/counters"
 import { IpMib, UdpMib } from "../../src/ipv4/mib"
@@ -244,11 +244,10 @@ describe("blocking send of a datagram larger than the qdisc", () => {
         rig.dev.txSlots = 1
         const s = rig.stack.udpSocket(5)
         expect(s.sendTo(COLLECTOR_IP, 9, pattern(105, 1))).toBe(SendResult.Sent)
-        const p = new OutPacket()
-        p.protocol = 17
-        p.headLen = UDP_HEADER_LEN
-        setU16(p.head, 0, 5)
+        const p = new OutPacket(UDP_HEADER_LEN)
+        udpPacket(p, 5)
         setU16(p.head, 2, 9)
+        setU16(p.head, 4, UDP_HEADER_LEN + 16000)
         p.dst = COLLECTOR_IP
         p.payload = pattern(16000, 2)
         p.payloadLen = 16000

@@ -2,6 +2,7 @@
 // sources), HardwareSpiBus's transfers over it byte by byte, and the drivers' bring-up self-test
 // with injected faults (no chip, a stuck MISO bit, a clock too fast for the wiring).
 
+import { CountingOwner } from "../../src/dev/netdev"
 import { describe, test, expect } from "@devicescript/test"
 import { HardwareSpiBus } from "../../src/drivers/spi-hw"
 import { NativeSpiModel, SimCsLine, esp32Baud, rp2040Baud, SpiRuntime } from "../../src/sim/native-spi"
@@ -199,26 +200,26 @@ const HINT = "check the wiring (short wires, a common ground, MISO/MOSI not swap
 describe("bring-up self-test", () => {
     test("W5500 on the RP2040 model: identity, read-back and link reported", async () => {
         const b = w5500On("rp2040", 16000000)
-        await b.dev.open()
+        await b.dev.open(new CountingOwner())
         expect(b.dev.bringUp).toBe("w5500: VERSIONR 0x04, SPI read-back ok (12 bytes at 16 MHz), link up 100M full duplex")
         expect(b.spi.staleBytes).toBe(0)
     })
 
     test("ENC28J60 on the ESP32 model: identity, read-back and link reported", async () => {
         const b = encOn("esp32", 16000000)
-        await b.dev.open()
+        await b.dev.open(new CountingOwner())
         expect(b.dev.bringUp).toBe("enc28j60: EREVID 0x06 (B7), SPI read-back ok (12 bytes at 16 MHz), link up 10M half duplex")
     })
 
     test("no chip (MISO floats high): the identity check says so", async () => {
         const w = w5500On("esp32", 16000000)
         w.spi.absent = true
-        const e1 = await errorOf(async () => await w.dev.open())
+        const e1 = await errorOf(async () => await w.dev.open(new CountingOwner()))
         expect(e1 instanceof ChipVersionError).toBe(true)
         expect(e1.message).toBe("W5500: VERSIONR reads 0xff, expected 0x04: no chip answers (MISO stays high): check the chip's power, its chip select and MISO")
         const e = encOn("rp2040", 16000000)
         e.spi.absent = true
-        const e2 = await errorOf(async () => await e.dev.open())
+        const e2 = await errorOf(async () => await e.dev.open(new CountingOwner()))
         expect(e2 instanceof Enc28j60VersionError).toBe(true)
         expect(e2.message).toBe("ENC28J60: EREVID reads 0xff: no chip answers (MISO stays high): check the chip's power, its chip select and MISO")
     })
@@ -227,7 +228,7 @@ describe("bring-up self-test", () => {
         // bit 1: VERSIONR 0x04 reads right, the pattern does not
         const w = w5500On("rp2040", 16000000)
         w.spi.stuckLow = 0x02
-        const e1 = await errorOf(async () => await w.dev.open())
+        const e1 = await errorOf(async () => await w.dev.open(new CountingOwner()))
         expect(e1 instanceof SelfTestError).toBe(true)
         expect(e1.message).toBe(
             "w5500: SPI read-back mismatch at 16 MHz: wrote 55 aa 00 ff 01 02 04 08 10 20 40 80, read 55 a8 00 fd 01 00 04 08 10 20 40 80: " + HINT + " (now 16 MHz)"
@@ -235,7 +236,7 @@ describe("bring-up self-test", () => {
         // EREVID 0x06 reads 0x04 (B4, accepted at 16 MHz): the pattern catches it
         const e = encOn("esp32", 16000000)
         e.spi.stuckLow = 0x02
-        const e2 = await errorOf(async () => await e.dev.open())
+        const e2 = await errorOf(async () => await e.dev.open(new CountingOwner()))
         expect(e2 instanceof SelfTestError).toBe(true)
         expect(e2.message).toBe(
             "enc28j60: SPI read-back mismatch at 16 MHz: wrote 55 aa 00 ff 01 02 04 08 10 20 40 80, read 55 a8 00 fd 01 00 04 08 10 20 40 80: " + HINT + " (now 16 MHz)"
@@ -244,15 +245,15 @@ describe("bring-up self-test", () => {
 
     test("a clock too fast for the ESP32's GPIO-matrix SPI (40 MHz): reads shift a bit, lowering spi.hz is the advice", async () => {
         const w = w5500On("esp32", 40000000)
-        const e1 = await errorOf(async () => await w.dev.open())
+        const e1 = await errorOf(async () => await w.dev.open(new CountingOwner()))
         expect(e1 instanceof ChipVersionError).toBe(true)
         // 0x04 sampled one bit late, the line idling high after the last byte: 0x09
         expect(e1.message).toBe("W5500: VERSIONR reads 0x09, expected 0x04: another chip, or reads corrupted on the way: " + HINT + " (now 40 MHz)")
         const ok = w5500On("esp32", 20000000)
-        await ok.dev.open()
+        await ok.dev.open(new CountingOwner())
         expect(ok.dev.carrier()).toBe(true)
         const e = encOn("esp32", 40000000)
-        const e2 = await errorOf(async () => await e.dev.open())
+        const e2 = await errorOf(async () => await e.dev.open(new CountingOwner()))
         expect(e2 === null ? "no error" : e2.name).toBe("SelfTestError")
         expect(e2.message.indexOf("lower spi.hz in devicescript.json (now 40 MHz)") > 0).toBe(true)
     })

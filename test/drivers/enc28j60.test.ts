@@ -96,7 +96,7 @@ class Rig {
 
 async function openRig(opts?: Enc28j60Options, staticArp?: boolean): Promise<Rig> {
     const r = new Rig(opts || {}, !!staticArp)
-    await r.dev.open()
+    await r.dev.open(r.stack)
     return r
 }
 
@@ -153,7 +153,7 @@ describe("enc28j60 driver: bring-up", () => {
         r.model.revision = rev
         let err: Enc28j60VersionError = null
         try {
-            await r.dev.open()
+            await r.dev.open(r.stack)
         } catch (e) {
             if (e instanceof Enc28j60VersionError) err = e
         }
@@ -165,7 +165,7 @@ describe("enc28j60 driver: bring-up", () => {
         for (const rev of [0x05, 0x04]) {
             const r = new Rig({}, false)
             r.model.revision = rev
-            await r.dev.open()
+            await r.dev.open(r.stack)
             expect(r.dev.revision).toBe(rev)
             expect(r.dev.carrier()).toBe(true)
         }
@@ -176,7 +176,7 @@ describe("enc28j60 driver: bring-up", () => {
         r.model.revision = 0x04
         let msg = ""
         try {
-            await r.dev.open()
+            await r.dev.open(r.stack)
         } catch (e) {
             msg = (e as Error).message
         }
@@ -431,7 +431,7 @@ describe("enc28j60 driver: B7 errata", () => {
         r.model.resetSettleMs = 20
         let err: Enc28j60VersionError = null
         try {
-            await r.dev.open()
+            await r.dev.open(r.stack)
         } catch (e) {
             if (e instanceof Enc28j60VersionError) err = e
         }

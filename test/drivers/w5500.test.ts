@@ -73,7 +73,7 @@ class Net {
 
     /** Open, and resolve the collector with a first datagram; returns the socket. */
     async ready(): Promise<void> {
-        await this.dev.open()
+        await this.dev.open(this.stack)
         const s = this.stack.udpSocket(PORT)
         expect(s.sendTo(COLLECTOR_IP, PORT, hex`00`)).toBe(SendResult.Queued)
         await this.stack.drain.run()
@@ -91,7 +91,7 @@ function pattern(len: number, seed: number): Buffer {
 describe("W5500 driver: init", () => {
     test("reset, detect, program and open the chip; no protocol error", async () => {
         const n = new Net()
-        await n.dev.open()
+        await n.dev.open(n.stack)
         const c = n.chip
         expect(n.dev.carrier()).toBe(true)
         expect(c.protocolErrors).toBe(0)
@@ -109,7 +109,7 @@ describe("W5500 driver: init", () => {
     test("a chip that reads VERSIONR 0 at first is found once it answers", async () => {
         const n = new Net()
         n.chip.versionZeroReads = 3
-        await n.dev.open()
+        await n.dev.open(n.stack)
         expect(n.dev.carrier()).toBe(true)
         expect(n.chip.protocolErrors).toBe(0)
     })
@@ -119,7 +119,7 @@ describe("W5500 driver: init", () => {
         n.chip.versionValue = 0x51
         let err: ChipVersionError = null
         try {
-            await n.dev.open()
+            await n.dev.open(n.stack)
         } catch (e) {
             if (e instanceof ChipVersionError) err = e
         }
@@ -134,7 +134,7 @@ describe("W5500 driver: init", () => {
         const t0 = ds.millis()
         let err: ChipVersionError = null
         try {
-            await n.dev.open()
+            await n.dev.open(n.stack)
         } catch (e) {
             if (e instanceof ChipVersionError) err = e
         }
@@ -146,7 +146,7 @@ describe("W5500 driver: init", () => {
 describe("W5500 driver: transmit", () => {
     test("ARP resolution through the model, then the datagram", async () => {
         const n = new Net()
-        await n.dev.open()
+        await n.dev.open(n.stack)
         const s = n.stack.udpSocket(PORT)
         const p = pattern(64, 1)
         expect(s.sendTo(COLLECTOR_IP, PORT, p)).toBe(SendResult.Queued)
@@ -281,7 +281,7 @@ describe("W5500 driver: link", () => {
         const n = new Net()
         let t = 1000
         n.stack.clock = () => t
-        await n.dev.open()
+        await n.dev.open(n.stack)
         n.col.silent = true
         expect(n.stack.udpSocket(PORT).sendTo(COLLECTOR_IP, PORT, hex`01`)).toBe(SendResult.Queued)
         for (let i = 0; i < 5; i++) {
@@ -370,13 +370,13 @@ describe("W5500 driver: link", () => {
     test("Sn_SR is polled after OPEN: MACRAW three reads late is fine, never MACRAW is a ChipStateError", async () => {
         const n = new Net()
         n.chip.srOpenReads = 3
-        await n.dev.open()
+        await n.dev.open(n.stack)
         expect(n.dev.carrier()).toBe(true)
         const m = new Net({ cmdTimeoutMs: 5 })
         m.chip.srOpenReads = 1000000
         let err: ChipStateError = null
         try {
-            await m.dev.open()
+            await m.dev.open(m.stack)
         } catch (e) {
             if (e instanceof ChipStateError) err = e
         }
@@ -409,7 +409,7 @@ describe("W5500 driver: link", () => {
 describe("W5500 driver: receive", () => {
     test("a ping from the collector is answered", async () => {
         const n = new Net()
-        await n.dev.open()
+        await n.dev.open(n.stack)
         expect(n.col.ping(BOARD_IP, 0x77, 1, 32)).toBe(false) // ARP first
         await n.pump(2)
         expect(n.col.peerKnown).toBe(true)

@@ -139,7 +139,6 @@ class DriverRig {
         this.stack = new NetStack(cfg, this.chip.dev)
         this.stack.clock = clock
         this.owner = new CheckingOwner(this.stack, this.chip.minLen)
-        this.chip.dev.attach(this.owner)
         const sock = this.stack.udpSocket(MARKER_PORT)
         sock.onMessage = (buf, off, len, src, srcPort) => {
             if (len >= 8 && buf[off] === 0x4d && buf[off + 1] === 0x4b) self.lastMarker = getU16(buf, off + 2) * 65536 + getU16(buf, off + 4)
@@ -331,7 +330,7 @@ export async function fuzzDriver(factory: ChipFactory, seed: number, first: numb
     const total = new FuzzCounts()
     const rng = new Rng(1)
     let rig = new DriverRig(factory)
-    await rig.chip.dev.open()
+    await rig.chip.dev.open(rig.owner)
     for (let i = first; i < first + count; i++) {
         if (ds.millis() > deadlineMs) break
         if (fuzzTrace.trace) console.log("@@at " + i)
@@ -349,7 +348,7 @@ export async function fuzzDriver(factory: ChipFactory, seed: number, first: numb
             // a broken rig would fail every later case: start again
             total.detail = addDetail(total.detail, rig.chip.summary())
             rig = new DriverRig(factory)
-            await rig.chip.dev.open()
+            await rig.chip.dev.open(rig.owner)
         }
         await ds.sleep(0)
     }
@@ -370,6 +369,6 @@ function addDetail(a: string, b: string): string {
 /** One saved driver case, replayed on a fresh rig. Returns the failure or null. */
 export async function replayDriverCase(factory: ChipFactory, seed: number, index: number): Promise<string> {
     const rig = new DriverRig(factory)
-    await rig.chip.dev.open()
+    await rig.chip.dev.open(rig.owner)
     return await driverCase(rig, new Rng(caseSeed(seed, index)))
 }

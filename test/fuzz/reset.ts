@@ -38,7 +38,7 @@ export async function chipResetRecovers(factory: ResetChipFactory): Promise<stri
     sock.onMessage = (buf, off, len, src, port) => {
         got++
     }
-    await chip.dev.open()
+    await chip.dev.open(stack)
     const pump = async (n: number) => {
         for (let i = 0; i < n; i++) {
             await chip.poll()

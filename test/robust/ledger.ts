@@ -41,11 +41,8 @@ export class LedgerDevice implements NetDevice {
         for (let i = 0; i < 16; i++) this.counts.push(0)
     }
 
-    attach(owner: NetDeviceOwner): void {
-        this.inner.attach(owner)
-    }
-    async open(): Promise<void> {
-        await this.inner.open()
+    async open(owner: NetDeviceOwner): Promise<void> {
+        await this.inner.open(owner)
         this.bringUp = this.inner.bringUp
     }
     async stop(): Promise<void> {

@@ -22,6 +22,8 @@ export class Rig {
     constructor(cfg: StackConfig) {
         this.dev = new TestDevice(cfg.mac, cfg.mtu)
         this.stack = new NetStack(cfg, this.dev)
+        // a TestDevice opens at once (no chip): the stack is its owner from here on
+        this.dev.open(this.stack)
         const self = this
         this.stack.clock = () => self.t
     }

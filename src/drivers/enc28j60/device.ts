@@ -280,16 +280,13 @@ export class Enc28j60Device implements NetDevice {
 
     // ------------------------------------------------------------------ NetDevice
 
-    attach(owner: NetDeviceOwner): void {
-        this.owner = owner
-    }
-
     carrier(): boolean {
         return this.link
     }
 
     /** Reset and program the chip (enc28j60_hw_init + hw_enable); starts the poll task if pollMs > 0. */
-    async open(): Promise<void> {
+    async open(owner: NetDeviceOwner): Promise<void> {
+        this.owner = owner
         await this.lock()
         try {
             await this.init()

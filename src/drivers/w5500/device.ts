@@ -231,19 +231,17 @@ export class W5500Device implements NetDevice {
         this.wait = new RegisterPoll(FAST_POLLS, this.clock)
     }
 
-    attach(owner: NetDeviceOwner): void {
-        this.owner = owner
-    }
-
     carrier(): boolean {
         return this.link
     }
 
     /**
      * Reset, detect, program and open the chip, read the link (carrier() tells the result; the
-     * owner is not called for this first reading), and start the poll task.
+     * owner is not called for this first reading), and start the poll task. Frames and link changes
+     * then go to `owner`.
      */
-    async open(): Promise<void> {
+    async open(owner: NetDeviceOwner): Promise<void> {
+        this.owner = owner
         await this.mutex.take(this.lockTimeout())
         try {
             await this.init()
