@@ -85,7 +85,7 @@ export function makeStack(c: Cfg): NetStack {
     const dev = new TestDevice(cfg.mac, cfg.mtu)
     dev.keepFrames = false
     const stack = new NetStack(cfg, dev)
-    dev.open(stack)
+    dev.openNow(stack)
     if (c === Cfg.Hooks8) {
         // each rule fails on its last test (destination port), so all five fields are compared
         for (let i = 0; i < 8; i++) {

@@ -32,6 +32,11 @@ export class TestDevice implements NetDevice {
     }
 
     async open(owner: NetDeviceOwner): Promise<void> {
+        this.openNow(owner)
+    }
+
+    /** What open() does, synchronously: tests and benchmarks drive a stack they never start. */
+    openNow(owner: NetDeviceOwner): void {
         this.owner = owner
     }
     async stop(): Promise<void> {}

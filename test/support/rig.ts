@@ -23,7 +23,7 @@ export class Rig {
         this.dev = new TestDevice(cfg.mac, cfg.mtu)
         this.stack = new NetStack(cfg, this.dev)
         // a TestDevice opens at once (no chip): the stack is its owner from here on
-        this.dev.open(this.stack)
+        this.dev.openNow(this.stack)
         const self = this
         this.stack.clock = () => self.t
     }
