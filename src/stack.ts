@@ -14,12 +14,13 @@ import { Ipv4Output } from "./ipv4/output"
 import { Ipv4Input } from "./ipv4/input"
 import { formatIcmpStats, formatIpStats, formatUdpStats } from "./ipv4/mib"
 import { NeighTable } from "./neigh/neighbour"
-import { Arp } from "./neigh/arp"
+import { Arp } from "./ipv4/arp"
 import { UdpSocket, UdpTable } from "./udp/socket"
 import { formatNeighStats } from "./neigh/neighbour"
-import { formatArpStats } from "./neigh/arp"
-import { ETHERNET_HEADER_LEN, EtherType, ethernetEtherType } from "./wire/ethernet"
-import { macEqual, macIsBroadcast, prefixMask } from "./wire/addr"
+import { formatArpStats } from "./ipv4/arp"
+import { ETHERNET_HEADER_LEN, EtherType } from "./wire/ethernet"
+import { linkReceive } from "./dev/rx"
+import { prefixMask } from "./wire/addr"
 import { InDevice } from "./ipv4/ifaddr"
 
 /** How often the timer task runs (neighbour timers are in whole retransmit periods). */
@@ -155,38 +156,18 @@ export class NetStack implements NetDeviceOwner {
 
     // NetDeviceOwner
 
-    /** netif_receive_skb: drop what is not for us before parsing further, then by EtherType. */
+    /** netif_receive_skb: drop what is not for us before parsing further (dev/rx.ts), then by EtherType. */
     receive(frame: Buffer, off: number, len: number): void {
-        const l = this.link
-        l[LinkMib.rx_packets]++
-        l[LinkMib.rx_bytes] += len
-        if (len < ETHERNET_HEADER_LEN || off + len > frame.length) {
-            l[LinkMib.rx_errors]++
-            return
-        }
-        const mac = this.dev.mac
-        const d0 = frame[off]
-        if (d0 & 1) {
-            // group address: only broadcast is ours (no multicast groups are joined)
-            if (!macIsBroadcast(frame, off)) {
-                l[LinkMib.rx_otherhost_dropped]++
-                return
-            }
-        } else if (!macEqual(frame, off, mac, 0)) {
-            l[LinkMib.rx_otherhost_dropped]++
-            return
-        }
-        const type = ethernetEtherType(frame, off)
+        const type = linkReceive(this.link, this.dev.mac, frame, off, len)
+        if (type < 0) return
         const now = this.clock()
         if (type === EtherType.Arp) this.arp.receive(frame, off + ETHERNET_HEADER_LEN, len - ETHERNET_HEADER_LEN, now)
-        else if (type === EtherType.Ipv4) this.input.receive(frame, off + ETHERNET_HEADER_LEN, len - ETHERNET_HEADER_LEN, now)
-        else l[LinkMib.rx_dropped]++
+        else this.input.receive(frame, off + ETHERNET_HEADER_LEN, len - ETHERNET_HEADER_LEN, now)
     }
 
     stopQueue(): void {
         this.drain.stopQueue()
     }
-
 
     wakeQueue(): void {
         this.drain.wakeQueue()
@@ -197,14 +178,9 @@ export class NetStack implements NetDeviceOwner {
      * neighbours become STALE so they are re-verified. Carrier back: queue wakes, gratuitous ARP.
      */
     carrierChanged(up: boolean): void {
-        this.link[LinkMib.carrier_changes]++
-        if (up) {
-            this.arp.announce()
-            this.drain.wakeQueue()
-        } else {
-            this.drain.stopQueue()
-            this.neigh.markStale()
-        }
+        this.drain.carrierChanged(up)
+        if (up) this.arp.announce()
+        else this.neigh.markStale()
     }
 
     /** Every counter, as a person reads them (ip -s link, tc -s qdisc, /proc/net/snmp, ip -s ntable). */

@@ -21,7 +21,7 @@ export class TxDrain {
     constructor(
         readonly qdisc: FifoQdisc,
         readonly dev: NetDevice,
-        /** The link group (the stack's receive side writes its receive half). */
+        /** The link group (dev/rx.ts writes its receive half). */
         readonly link: LinkStats
     ) {}
 
@@ -30,6 +30,13 @@ export class TxDrain {
         if (this.dev.carrier()) return true
         this.link[LinkMib.tx_carrier_errors]++
         return false
+    }
+
+    /** netif_carrier_on / off: the queue wakes or stops with the carrier. */
+    carrierChanged(up: boolean): void {
+        this.link[LinkMib.carrier_changes]++
+        if (up) this.wakeQueue()
+        else this.stopQueue()
     }
 
     stopQueue(): void {

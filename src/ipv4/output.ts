@@ -250,6 +250,13 @@ export class Ipv4Output {
         return this.emitFrames(pkt, NO_NEIGH, hlen, dataLen, fragData, frames)
     }
 
+    /** A blocking send gives up on `pkt` with fragments left (its deadline passed): counted as a failed fragmentation. */
+    abandonOutput(pkt: OutPacket): void {
+        pkt.fragNext = 0
+        this.stats[IpMib.OutDiscards]++
+        this.stats[IpMib.FragFails]++
+    }
+
     /**
      * Build frames from pkt.fragNext on, in place, into the qdisc (parkFor = NO_NEIGH: with the
      * header of pkt.hhNeigh, or to a group address) or the pending queue of `parkFor`: one frame

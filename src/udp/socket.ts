@@ -5,7 +5,7 @@
 import { Csum, OutPacket } from "../ipv4/packet"
 import { Ipv4Output, SendResult } from "../ipv4/output"
 import { UdpReceiver } from "../ipv4/input"
-import { UdpStats, IpMib, UdpMib } from "../ipv4/mib"
+import { UdpStats, UdpMib } from "../ipv4/mib"
 import * as ds from "@devicescript/core"
 import { newMib } from "../dev/counters"
 import { NO_ROUTE } from "../ipv4/fib"
@@ -97,8 +97,7 @@ export class UdpSocket {
         let r = this.output(addr, port, payload, off, len)
         while (r === SendResult.InProgress) {
             if (t.clock.now() >= deadline) {
-                out.stats[IpMib.OutDiscards]++
-                out.stats[IpMib.FragFails]++
+                out.abandonOutput(this.pkt)
                 t.stats[UdpMib.SndbufErrors]++
                 r = SendResult.QueueFull
                 break

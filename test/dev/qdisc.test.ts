@@ -11,7 +11,7 @@ import { IpMib, UdpMib } from "../../src/ipv4/mib"
 import { OutPacket } from "../../src/ipv4/packet"
 import { UDP_HEADER_LEN } from "../../src/wire/udp"
 import { setU16 } from "../../src/wire/bytes"
-import { ArpMib } from "../../src/neigh/arp"
+import { ArpMib } from "../../src/ipv4/arp"
 import { NO_NEIGH } from "../../src/neigh/neighbour"
 
 /** 192.0.2.255: the test network's directed broadcast. */

@@ -22,7 +22,7 @@ import { testConfig, BOARD_IP, COLLECTOR_IP, GATEWAY_IP } from "../support/confi
 import { LinkMib, QdiscMib } from "../../src/dev/counters"
 import { IcmpMib } from "../../src/ipv4/mib"
 import { NeighMib } from "../../src/neigh/neighbour"
-import { ArpMib } from "../../src/neigh/arp"
+import { ArpMib } from "../../src/ipv4/arp"
 
 const GW_MAC = hex`02 00 5e 10 00 01`
 const COL_MAC = hex`02 00 5e 10 00 14`

@@ -64,7 +64,7 @@ import { icmpCheck } from "../../src/wire/icmp"
 import { onesSum } from "../../src/wire/checksum"
 import { LinkMib } from "../../src/dev/counters"
 import { IpMib, IcmpMib, UdpMib } from "../../src/ipv4/mib"
-import { ArpMib } from "../../src/neigh/arp"
+import { ArpMib } from "../../src/ipv4/arp"
 
 // the fuzz stack is host B of the captures; A is its gateway; .3 is a static (PERMANENT) entry
 export const FUZZ_MAC = hex`02 00 00 00 00 0b`

@@ -10,7 +10,7 @@ import { Verdict } from "../../src/ipv4/hooks"
 import { parseIpv4 } from "../../src/wire/addr"
 import { LinkMib, QdiscMib } from "../../src/dev/counters"
 import { IpMib, UdpMib } from "../../src/ipv4/mib"
-import { ArpMib } from "../../src/neigh/arp"
+import { ArpMib } from "../../src/ipv4/arp"
 
 const REMOTE = parseIpv4("198.51.100.7")
 

@@ -15,7 +15,7 @@ import { icmpEchoEmit, IcmpType } from "../../src/wire/icmp"
 import { LinkMib, QdiscMib } from "../../src/dev/counters"
 import { IcmpMib, UdpMib } from "../../src/ipv4/mib"
 import { NeighMib } from "../../src/neigh/neighbour"
-import { ArpMib } from "../../src/neigh/arp"
+import { ArpMib } from "../../src/ipv4/arp"
 
 const SILENT_A = parseIpv4("192.0.2.30")
 const SILENT_B = parseIpv4("192.0.2.31")

@@ -1,6 +1,6 @@
 // The security posture (README "Security posture"), checked on a TestDevice stack: what the board
 // answers, what it learns, what it never lets a frame change, and what it drops before parsing.
-// Complements test/neigh/arp.test.ts (flood for other hosts, unsolicited reply, PERMANENT against
+// Complements test/ipv4/arp.test.ts (flood for other hosts, unsolicited reply, PERMANENT against
 // reply/request/gratuitous, rate limit) and test/ipv4/input.test.ts (ping flood, broadcast echo).
 import * as ds from "@devicescript/core"
 import { describe, test, expect, beforeEach } from "@devicescript/test"
@@ -15,7 +15,7 @@ import { Ipv4Repr } from "../../src/wire/ipv4"
 import { icmpEchoEmit, IcmpType } from "../../src/wire/icmp"
 import { LinkMib } from "../../src/dev/counters"
 import { IpMib, IcmpMib } from "../../src/ipv4/mib"
-import { ArpMib } from "../../src/neigh/arp"
+import { ArpMib } from "../../src/ipv4/arp"
 
 const PEER_MAC = hex`02 00 00 00 00 33`
 const PEER_IP = parseIpv4("192.0.2.51")

@@ -54,7 +54,7 @@ import { TelemetryClient } from "../../src/telemetry/client"
 import { formatIpv4 } from "../../src/wire/addr"
 import { formatLinkStats, formatQdiscStats, LinkMib, QdiscMib } from "../../src/dev/counters"
 import { formatIpStats, formatIcmpStats, formatUdpStats, IcmpMib, UdpMib } from "../../src/ipv4/mib"
-import { ArpMib } from "../../src/neigh/arp"
+import { ArpMib } from "../../src/ipv4/arp"
 
 export const SILENT_IP = 0xc000021e // 192.0.2.30
 export const CONTESTED_IP = 0xc0000228 // 192.0.2.40

@@ -14,9 +14,9 @@ import { ETHERNET_HEADER_LEN, EtherType, ethernetEmit } from "../wire/ethernet"
 import { WireError } from "../wire/error"
 import { takeToken, tokenBucket } from "../util/tokenbucket"
 import { ipv4IsMartian, macEqual, macIsGroup } from "../wire/addr"
-import { NeighParams, NeighTable, NO_NEIGH, Solicitor } from "./neighbour"
-import { reserveQueued } from "./output"
-import { InDevice } from "../ipv4/ifaddr"
+import { NeighParams, NeighTable, NO_NEIGH, Solicitor } from "../neigh/neighbour"
+import { reserveQueued } from "../neigh/output"
+import { InDevice } from "./ifaddr"
 
 export const ARP_FRAME_LEN = ETHERNET_HEADER_LEN + ARP_LEN
 const BROADCAST = hex`ff ff ff ff ff ff`

@@ -6,7 +6,7 @@ import { ArpOperation } from "../../src/wire/arp"
 import { NudState, NeighMib, NO_NEIGH } from "../../src/neigh/neighbour"
 import { parseIpv4 } from "../../src/wire/addr"
 import { LinkMib } from "../../src/dev/counters"
-import { ArpMib } from "../../src/neigh/arp"
+import { ArpMib } from "../../src/ipv4/arp"
 
 const PEER_MAC = hex`02 00 00 00 00 33`
 const PEER_IP = parseIpv4("192.0.2.51")

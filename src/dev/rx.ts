@@ -1,0 +1,28 @@
+// The first steps of receive, Linux's netif_receive_skb: frames not addressed to us are dropped
+// before anything parses them, and counted in the link group (ip -s link).
+
+import { LinkMib, LinkStats } from "./counters"
+import { ETHERNET_HEADER_LEN, EtherType, ethernetEtherType } from "../wire/ethernet"
+import { macEqual, macIsBroadcast } from "../wire/addr"
+
+/**
+ * Count a received frame and say whom it is for: EtherType.Arp or EtherType.Ipv4, or -1 when it
+ * was dropped here (a runt, another host's MAC, a group we did not join, another EtherType).
+ */
+export function linkReceive(link: LinkStats, mac: Buffer, frame: Buffer, off: number, len: number): number {
+    link[LinkMib.rx_packets]++
+    link[LinkMib.rx_bytes] += len
+    if (len < ETHERNET_HEADER_LEN || off + len > frame.length) {
+        link[LinkMib.rx_errors]++
+        return -1
+    }
+    // a group address: only broadcast is ours (no multicast groups are joined)
+    if (frame[off] & 1 ? !macIsBroadcast(frame, off) : !macEqual(frame, off, mac, 0)) {
+        link[LinkMib.rx_otherhost_dropped]++
+        return -1
+    }
+    const type = ethernetEtherType(frame, off)
+    if (type === EtherType.Arp || type === EtherType.Ipv4) return type
+    link[LinkMib.rx_dropped]++
+    return -1
+}
