@@ -159,10 +159,7 @@ async function timeQdisc(stack: NetStack, frames: Buffer[], batch: number): Prom
                 const len = f.length
                 const at = q.reserve(len)
                 if (at < 0) bad++
-                else {
-                    pool.blitAt(at, f, 0, len)
-                    q.enqueue(len)
-                }
+                else pool.blitAt(at, f, 0, len)
             }
             await drain.run()
         }
@@ -365,9 +362,8 @@ async function micros(c: Cfg, stack: NetStack, s: UdpSocket, dst: number, rep: n
             fib.lookup(COLLECTOR_IP)
         })
         const q = stack.qdisc
-        await micro("qdisc-reserve-enqueue-peek-dequeue", rep, () => {
+        await micro("qdisc-reserve-peek-dequeue", rep, () => {
             q.reserve(64)
-            q.enqueue(64)
             q.dequeueSent(q.peek(), 64)
         })
         await micro("field-inc-4-fields-first", rep, () => {

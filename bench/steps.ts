@@ -123,7 +123,6 @@ if (CASE === 1 && nf === 1) {
                 const f = frames[k]
                 const at = q.reserve(f.length)
                 pool.blitAt(at, f, 0, f.length)
-                q.enqueue(f.length)
             }
             await drain.run()
         }

@@ -56,8 +56,8 @@ export class TxDrain {
     async run(): Promise<number> {
         const q = this.qdisc
         const buf = q.pool.buf
-        const link = this.link
         let sent = 0
+        let bytes = 0
         while (!this.stopped) {
             const rec = q.peek()
             if (rec < 0) break
@@ -72,19 +72,22 @@ export class TxDrain {
             }
             if (st === XmitStatus.Ok) {
                 q.dequeueSent(rec, len)
-                link[LinkMib.tx_packets]++
-                link[LinkMib.tx_bytes] += len
                 sent++
+                bytes += len
             } else if (st === XmitStatus.Busy) {
                 q.requeue()
                 this.stopped = true
                 break
             } else {
                 q.dequeueDropped(rec)
-                link[LinkMib.tx_dropped]++
-                if (st === XmitStatus.LinkDown) link[LinkMib.tx_carrier_errors]++
-                else link[LinkMib.tx_errors]++
+                this.link[LinkMib.tx_dropped]++
+                if (st === XmitStatus.LinkDown) this.link[LinkMib.tx_carrier_errors]++
+                else this.link[LinkMib.tx_errors]++
             }
+        }
+        if (sent > 0) {
+            this.link[LinkMib.tx_packets] += sent
+            this.link[LinkMib.tx_bytes] += bytes
         }
         return sent
     }

@@ -1,5 +1,5 @@
 // One FIFO qdisc (Linux pfifo/bfifo: a packet limit and a byte limit, tail drop). It owns the
-// stack's packet pool, a FrameRing: frames are built in place (reserve(), write, enqueue()), and the
+// stack's packet pool, a FrameRing: frames are built in place (reserve(), then written), and the
 // neighbour layer parks frames waiting for ARP in the same pool (tagged with their neighbour), which
 // join the queue without a copy when their neighbour resolves (adopt()). The eviction rule between
 // the two (a frame that can go now comes before a parked one) is the neighbour layer's: the qdisc
@@ -35,24 +35,26 @@ export class FifoQdisc {
     }
 
     /**
-     * Room for a `len`-byte frame under both limits and in the pool: the offset in `pool.buf` to
-     * write it at, or -1. A refusal is not counted here: the caller may make room and try again,
-     * or drop() it.
+     * A `len`-byte frame joins the tail of the queue: room under both limits and in the pool, the
+     * offset in `pool.buf` to write it at, or -1. The caller writes the frame before it yields
+     * (the drain cannot run in between). A refusal is not counted here: the caller may make room
+     * and try again, or drop() it.
      */
     reserve(len: number): number {
-        return this.hasRoom(1, len) ? this.pool.reserve(len) : -1
+        const s = this.stats
+        if (s[QdiscMib.qlen] >= this.limitPackets || s[QdiscMib.backlog] + len > this.limitBytes) return -1
+        const at = this.pool.alloc(len, QDISC_TAG)
+        if (at < 0) return -1
+        s[QdiscMib.qlen]++
+        s[QdiscMib.backlog] += len
+        if (!this.woken) this.kick()
+        return at
     }
 
     /** `frames` frames refused for lack of room: tail drops (qdisc_drop), one overlimit. */
     drop(frames: number): void {
         this.stats[QdiscMib.drops] += frames
         this.stats[QdiscMib.overlimits]++
-    }
-
-    /** The reserved frame, now written, joins the tail of the queue. */
-    enqueue(len: number): void {
-        this.pool.commit(len, QDISC_TAG)
-        this.added(len)
     }
 
     /** A parked frame (record `rec`) joins the queue; over the limits it is dropped (false). */
@@ -64,15 +66,11 @@ export class FifoQdisc {
             return false
         }
         this.pool.setTag(rec, QDISC_TAG)
-        this.added(len)
-        return true
-    }
-
-    private added(len: number): void {
         const s = this.stats
         s[QdiscMib.qlen]++
         s[QdiscMib.backlog] += len
-        this.kick()
+        if (!this.woken) this.kick()
+        return true
     }
 
     /** Wake the drain (an enqueue, the driver's wake_queue, a stop). */
@@ -98,23 +96,32 @@ export class FifoQdisc {
     /** The oldest queued record (header offset; the frame is at +RECORD_HEADER), or -1 when empty. */
     peek(): number {
         if (this.stats[QdiscMib.qlen] === 0) return -1
+        // the ring is not empty: its tail is a live record; parked frames (tagged with their
+        // neighbour) may sit in front of the queued ones
         const p = this.pool
-        let rec = p.oldest()
-        while (rec >= 0 && p.tag(rec) !== QDISC_TAG) rec = p.next(rec)
+        let rec = p.tail
+        while (rec >= 0 && p.buf.getAt(rec + 2, "u16") !== QDISC_TAG) rec = p.next(rec)
         return rec
     }
 
     /** The peeked frame (`len` bytes) was sent. */
     dequeueSent(rec: number, len: number): void {
-        this.removed(rec, len)
-        this.stats[QdiscMib.packets]++
-        this.stats[QdiscMib.bytes] += len
+        this.pool.release(rec)
+        const s = this.stats
+        s[QdiscMib.qlen]--
+        s[QdiscMib.backlog] -= len
+        s[QdiscMib.packets]++
+        s[QdiscMib.bytes] += len
     }
 
     /** The peeked frame was lost below us (device error, no carrier). */
     dequeueDropped(rec: number): void {
-        this.removed(rec, this.pool.frameLen(rec))
-        this.stats[QdiscMib.drops]++
+        const len = this.pool.frameLen(rec)
+        this.pool.release(rec)
+        const s = this.stats
+        s[QdiscMib.qlen]--
+        s[QdiscMib.backlog] -= len
+        s[QdiscMib.drops]++
     }
 
     /** The device refused the peeked frame (Busy): it stays at the head (dev_requeue_skb). */
@@ -122,11 +129,6 @@ export class FifoQdisc {
         this.stats[QdiscMib.requeues]++
     }
 
-    private removed(rec: number, len: number): void {
-        this.pool.release(rec)
-        this.stats[QdiscMib.qlen]--
-        this.stats[QdiscMib.backlog] -= len
-    }
 }
 
 /**

@@ -5,7 +5,7 @@
 // Record: [len u16 LE][tag u16 LE][frame bytes]. A record never wraps: when the space left at the
 // end cannot hold it, a wrap marker (len 0xffff) is written and the record starts at 0. Records are
 // released oldest first; a record released out of order is marked dead (tag DEAD) and its space is
-// reclaimed when everything older has gone.
+// reclaimed when everything older has gone, so the oldest record is always a live one.
 
 export const RECORD_HEADER = 4
 const WRAP = 0xffff
@@ -13,15 +13,12 @@ export const DEAD_TAG = 0xffff
 
 export class FrameRing {
     readonly buf: Buffer
-    /** Offset of the oldest record. */
-    private tail = 0
+    /** Offset of the oldest record (a live one, when the ring is not empty). */
+    tail = 0
     /** Offset where the next record goes. */
     private head = 0
-    /** Bytes between tail and head, wrap waste included. */
+    /** Bytes between tail and head, wrap waste included (0: empty). */
     private used = 0
-    /** Live (not dead) records and their frame bytes. */
-    count = 0
-    bytes = 0
     private reservedAt = -1
 
     constructor(capacity: number) {
@@ -37,18 +34,7 @@ export class FrameRing {
      * cannot hold it now. Nothing is visible until commit().
      */
     reserve(len: number): number {
-        const need = RECORD_HEADER + len
-        const cap = this.buf.length
-        let at = -1
-        if (this.used === 0) {
-            this.head = this.tail = 0
-            if (need <= cap) at = 0
-        } else if (this.head > this.tail) {
-            if (this.head + need <= cap) at = this.head
-            else if (need <= this.tail) at = 0
-        } else if (this.head < this.tail) {
-            if (this.head + need <= this.tail) at = this.head
-        }
+        const at = this.fit(RECORD_HEADER + len)
         this.reservedAt = at
         return at < 0 ? -1 : at + RECORD_HEADER
     }
@@ -56,27 +42,71 @@ export class FrameRing {
     /** Make the reserved frame (now `len` bytes, at most what was reserved) the newest record. */
     commit(len: number, tag: number): void {
         const at = this.reservedAt
-        const cap = this.buf.length
         if (at < 0) return
-        if (at !== this.head) {
-            // wrapped: mark the tail end unusable
-            if (this.head + 2 <= cap) this.buf.setAt(this.head, "u16", WRAP)
-            this.used += cap - this.head
-        }
-        this.buf.setAt(at, "u16", len)
-        this.buf.setAt(at + 2, "u16", tag)
-        this.head = at + RECORD_HEADER + len
-        this.used += RECORD_HEADER + len
-        if (this.head >= cap) this.head = 0
-        this.count++
-        this.bytes += len
+        this.place(at, len, tag)
         this.reservedAt = -1
+    }
+
+    /**
+     * reserve() and commit() at once, for a writer that fills the frame before it yields (nothing
+     * else runs in between): the record of `len` bytes tagged `tag` exists from here on. The offset
+     * of its frame bytes, or -1 when the ring cannot hold it now.
+     */
+    alloc(len: number, tag: number): number {
+        // fit() and place() written out: this is the per-packet path
+        const need = RECORD_HEADER + len
+        const b = this.buf
+        const head = this.head
+        let at = head
+        if (this.used === 0) {
+            if (need > b.length) return -1
+            at = 0
+            this.tail = 0
+        } else if (head > this.tail) {
+            if (head + need > b.length) {
+                if (need > this.tail) return -1
+                // wrap: mark the tail end unusable
+                at = 0
+                if (head + 2 <= b.length) b.setAt(head, "u16", WRAP)
+                this.used += b.length - head
+            }
+        } else if (head + need > this.tail) return -1
+        b.setAt(at, "u32", len + tag * 0x10000)
+        this.head = at + need >= b.length ? 0 : at + need
+        this.used += need
+        return at + RECORD_HEADER
+    }
+
+    /** Where a record of `need` bytes fits now (records never wrap), or -1. */
+    private fit(need: number): number {
+        const head = this.head
+        const tail = this.tail
+        if (this.used === 0) return need <= this.buf.length ? 0 : -1
+        if (head > tail) {
+            if (head + need <= this.buf.length) return head
+            return need <= tail ? 0 : -1
+        }
+        return head + need <= tail ? head : -1
+    }
+
+    /** The record at `at` (from fit()) becomes the newest. */
+    private place(at: number, len: number, tag: number): void {
+        const b = this.buf
+        if (this.used === 0) this.tail = 0
+        else if (at !== this.head) {
+            // wrapped: mark the tail end unusable
+            if (this.head + 2 <= b.length) b.setAt(this.head, "u16", WRAP)
+            this.used += b.length - this.head
+        }
+        b.setAt(at, "u32", len + tag * 0x10000)
+        const size = RECORD_HEADER + len
+        this.head = at + size >= b.length ? 0 : at + size
+        this.used += size
     }
 
     /** Offset of the oldest live record's header, or -1 when empty. */
     oldest(): number {
-        this.skipDead()
-        return this.count > 0 ? this.tail : -1
+        return this.used > 0 ? this.tail : -1
     }
 
     /** Record accessors (offsets as returned by oldest()/next()). */
@@ -100,44 +130,50 @@ export class FrameRing {
         return n === this.head ? -1 : n
     }
 
-    /** Release the oldest record (after oldest() returned it). */
-    popOldest(): void {
-        const len = this.buf.getAt(this.tail, "u16")
-        this.count--
-        this.bytes -= len
-        this.advanceTail()
-    }
-
     /** Release any record; out of order it is marked dead and reclaimed later. */
     release(rec: number): void {
-        if (rec === this.tail) {
-            this.popOldest()
+        if (rec !== this.tail) {
+            this.buf.setAt(rec + 2, "u16", DEAD_TAG)
             return
         }
-        this.count--
-        this.bytes -= this.buf.getAt(rec, "u16")
-        this.buf.setAt(rec + 2, "u16", DEAD_TAG)
+        // the oldest: free it, then any dead records behind it
+        const b = this.buf
+        let t = rec
+        while (true) {
+            const size = RECORD_HEADER + b.getAt(t, "u16")
+            this.used -= size
+            t += size
+            // the end of the ring, or a wrap marker: the next record is at 0
+            if (this.used > 0 && (t + 2 > b.length || b.getAt(t, "u16") === WRAP)) {
+                this.used -= b.length - t
+                t = 0
+            }
+            if (this.used <= 0) {
+                this.used = 0
+                this.tail = this.head = 0
+                return
+            }
+            if (b.getAt(t + 2, "u16") !== DEAD_TAG) break
+        }
+        this.tail = t
     }
 
-    private advanceTail(): void {
-        const cap = this.buf.length
-        const len = this.buf.getAt(this.tail, "u16")
-        this.used -= RECORD_HEADER + len
-        this.tail += RECORD_HEADER + len
-        if (this.used <= 0) {
-            this.used = 0
-            this.tail = this.head = 0
-            return
-        }
-        if (this.tail >= cap) this.tail = 0
-        else if (this.tail + 2 > cap || this.buf.getAt(this.tail, "u16") === WRAP) {
-            this.used -= cap - this.tail
-            this.tail = 0
-        }
-        this.skipDead()
+    /** Live records (walks the ring: for checks, not for the packet path). */
+    liveCount(): number {
+        let n = 0
+        for (let rec = this.oldest(); rec >= 0; rec = this.next(rec)) if (this.tag(rec) !== DEAD_TAG) n++
+        return n
     }
 
-    private skipDead(): void {
-        while (this.used > 0 && this.buf.getAt(this.tail + 2, "u16") === DEAD_TAG) this.advanceTail()
+    /** Frame bytes of the live records (walks the ring, as liveCount). */
+    liveBytes(): number {
+        let n = 0
+        for (let rec = this.oldest(); rec >= 0; rec = this.next(rec)) if (this.tag(rec) !== DEAD_TAG) n += this.frameLen(rec)
+        return n
+    }
+
+    /** Release the oldest record. */
+    popOldest(): void {
+        this.release(this.tail)
     }
 }

@@ -86,7 +86,6 @@ export class Arp implements Solicitor {
         const buf = q.pool.buf
         ethernetEmit(buf, at, ethDst, ethDstOff, this.ourMac, EtherType.Arp)
         arpEmit(buf, at + ETHERNET_HEADER_LEN, op, this.ourMac, senderIp, targetMac, targetMacOff, targetIp)
-        q.enqueue(ARP_FRAME_LEN)
         return true
     }
 

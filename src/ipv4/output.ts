@@ -8,9 +8,9 @@
 
 import { TxDrain } from "../dev/drain"
 import { NeighTable, NO_NEIGH, NudState } from "../neigh/neighbour"
-import { commitFrame, neighFor, NEIGH_TABLE_FULL, reserveFrame, writeHeader } from "../neigh/output"
+import { neighFor, NEIGH_TABLE_FULL, reserveFrame, writeHeader } from "../neigh/output"
 import { ETHERNET_HEADER_LEN } from "../wire/ethernet"
-import { IPV4_DF, IPV4_HEADER_LEN, IPV4_MF, ipv4HeaderLenFor, ipv4OptionsForFragment } from "../wire/ipv4"
+import { IPV4_DF, IPV4_HEADER_LEN, IPV4_MAX_HEADER_LEN, IPV4_MF, ipv4HeaderLenFor, ipv4OptionsForFragment } from "../wire/ipv4"
 import { onesSum } from "../wire/checksum"
 import { ipv4IsMulticast } from "../wire/addr"
 import { Fib, NO_ROUTE, RouteType } from "./fib"
@@ -162,6 +162,7 @@ export class Ipv4Output {
      * here, once the addresses are final) and payload; pkt.route may hold a cached route.
      */
     queueXmit(pkt: OutPacket, now: number): SendResult {
+        pkt.hdrLen = 0
         let r: SendResult
         if (pkt.route === NO_ROUTE) {
             r = this.route(pkt)
@@ -250,6 +251,65 @@ export class Ipv4Output {
         return this.emitFrames(pkt, NO_NEIGH, hlen, dataLen, fragData, frames)
     }
 
+    /**
+     * The Ethernet and IPv4 headers of the frame at `at`, just built for `pkt`, kept for the fast
+     * path while nothing they depend on changes (the hooks are checked at each send).
+     */
+    private keepHeaders(pkt: OutPacket, buf: Buffer, at: number, hlen: number): void {
+        if (this.localOut.used + this.postRouting.used > 0) return
+        const len = ETHERNET_HEADER_LEN + hlen
+        if (pkt.hdr === null) pkt.hdr = Buffer.alloc(ETHERNET_HEADER_LEN + IPV4_MAX_HEADER_LEN)
+        pkt.hdr.blitAt(0, buf, at, len)
+        const ip = at + ETHERNET_HEADER_LEN
+        // RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m') for the fields that change: total length, and
+        // the ID of a datagram that may be fragmented (an atomic one keeps ID 0, RFC 6864 §4)
+        let sum = (~((buf[ip + 10] << 8) | buf[ip + 11]) & 0xffff) + (~((buf[ip + 2] << 8) | buf[ip + 3]) & 0xffff)
+        if (!pkt.dontFragment) sum += ~((buf[ip + 4] << 8) | buf[ip + 5]) & 0xffff
+        pkt.hdrSum = sum
+        pkt.hdrFib = this.fib.genid
+        pkt.hdrNeigh = this.neigh.gen(pkt.hhNeigh)
+        pkt.hdrLen = len
+        pkt.hdrVersion++
+    }
+
+    /**
+     * The fast path of a connected socket: room in the queue for `ipPayloadLen` more bytes behind
+     * the headers `pkt` kept, those headers written with the new length (and ID) and the checksum
+     * updated (RFC 1624), counted as queueXmit counts: the frame is in the queue once the caller has
+     * written the transport header and data there (before it yields). Returns where the transport
+     * header goes, or -1 when the kept headers cannot be used (changed route or neighbour, a hook
+     * rule, no carrier, too big, no room now): then queueXmit() does the whole work and says why.
+     */
+    fastReserve(pkt: OutPacket, ipPayloadLen: number, now: number): number {
+        const hdrLen = pkt.hdrLen
+        const frameLen = hdrLen + ipPayloadLen
+        if (hdrLen === 0 || frameLen - ETHERNET_HEADER_LEN > this.mtu || pkt.hdrFib !== this.fib.genid || this.localOut.used + this.postRouting.used > 0 ||
+            !this.drain.dev.carrier() || !this.neigh.useCached(pkt.hhNeigh, pkt.hdrNeigh, now))
+            return -1
+        const q = this.neigh.qdisc
+        const at = q.reserve(frameLen)
+        if (at < 0) return -1
+        const buf = q.pool.buf
+        buf.blitAt(at, pkt.hdr, 0, hdrLen)
+        const ip = at + ETHERNET_HEADER_LEN
+        const total = frameLen - ETHERNET_HEADER_LEN
+        buf[ip + 2] = total >> 8
+        buf[ip + 3] = total
+        let sum = pkt.hdrSum + total
+        if (!pkt.dontFragment) {
+            const id = this.selectIdent()
+            buf[ip + 4] = id >> 8
+            buf[ip + 5] = id
+            sum += id
+        }
+        sum = (sum & 0xffff) + (sum >>> 16)
+        sum = ~((sum & 0xffff) + (sum >>> 16))
+        buf[ip + 10] = sum >> 8
+        buf[ip + 11] = sum
+        this.stats[IpMib.OutRequests]++
+        return at + hdrLen
+    }
+
     /** A blocking send gives up on `pkt` with fragments left (its deadline passed): counted as a failed fragmentation. */
     abandonOutput(pkt: OutPacket): void {
         pkt.fragNext = 0
@@ -287,7 +347,7 @@ export class Ipv4Output {
             }
             writeHeader(t, buf, at, pkt.hhNeigh, parkFor !== NO_NEIGH, pkt.dst)
             this.emitFragment(buf, at + ETHERNET_HEADER_LEN, pkt, hlen, offset, len, !last && frames > 1)
-            commitFrame(t, parkFor, frameLen)
+            if (frames === 1 && pkt.keepHeaders && pkt.hhNeigh !== NO_NEIGH && !pkt.partialOk) this.keepHeaders(pkt, buf, at, hlen)
             offset += len
         }
         pkt.fragNext = offset
@@ -395,16 +455,16 @@ function finishTransport(pkt: OutPacket): void {
     const h = pkt.head
     h[off] = 0
     h[off + 1] = 0
-    let sum = onesSum(h, 0, pkt.headLen, onesSum(pkt.payload, pkt.payloadOff, pkt.payloadLen, 0))
+    // the transport header's 16-bit words (RFC 1071 §1), and the pseudo-header's when it counts
+    let sum = 0
+    for (let k = 0; k < pkt.headLen; k += 2) sum += (h[k] << 8) | h[k + 1]
     const flags = pkt.csumFlags
     if (flags & Csum.Pseudo) {
         const src = pkt.src
         const dst = pkt.dst
         sum += pkt.ipPayloadLen() + pkt.protocol + (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff)
-        sum = (sum & 0xffff) + (sum >>> 16)
-        sum = (sum & 0xffff) + (sum >>> 16)
     }
-    let c = ~sum & 0xffff
+    let c = ~onesSum(pkt.payload, pkt.payloadOff, pkt.payloadLen, (sum & 0xffff) + (sum >>> 16)) & 0xffff
     if (c === 0 && flags & Csum.ZeroAsOnes) c = 0xffff
     h[off] = c >> 8
     h[off + 1] = c

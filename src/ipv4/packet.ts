@@ -50,6 +50,21 @@ export class OutPacket {
     partialOk = false
     fragNext = 0
     hhNeigh = NO_NEIGH
+    /**
+     * The fast path of a connected socket (Ipv4Output.fastReserve; Linux: a valid sk_dst_cache and
+     * the neighbour's hh_cache): when `keepHeaders`, a datagram sent whole to a resolved neighbour
+     * leaves its Ethernet and IPv4 headers in `hdr` (`hdrLen` bytes, 0 = none kept), valid while the
+     * FIB generation `hdrFib` and the neighbour's generation `hdrNeigh` hold and no hook rule exists.
+     */
+    keepHeaders = false
+    hdr: Buffer = null
+    hdrLen = 0
+    hdrFib = 0
+    hdrNeigh = 0
+    /** RFC 1624 eqn. 3: the kept header's ~HC + ~total [+ ~ID]: the checksum of a new length (and ID) is one sum away. */
+    hdrSum = 0
+    /** Bumped whenever new headers are kept (the transport's own cached sums follow it). */
+    hdrVersion = 0
 
     /** `headRoom`: the largest transport header this packet carries. */
     constructor(headRoom: number) {

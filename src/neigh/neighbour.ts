@@ -188,6 +188,18 @@ export class NeighTable implements PendingSink {
         return this.buf[n * NEIGH_ENTRY_LEN + E_GEN]
     }
 
+    /**
+     * The fast path's __neigh_event_send: `n` is used again with a header cached while its
+     * generation was `gen`. True (and the use recorded) when nothing changed since: the state is the
+     * valid, non-STALE one it was then, where eventSend() would only have recorded the time.
+     */
+    useCached(n: number, gen: number, now: number): boolean {
+        const at = n * NEIGH_ENTRY_LEN
+        if (this.buf[at + E_GEN] !== gen) return false
+        this.buf.setAt(at + E_USED, "f64", now)
+        return true
+    }
+
     /** Offset in `buf` of neighbour `n`'s cached Ethernet header; its MAC is the first 6 bytes. */
     hhOffset(n: number): number {
         return n * NEIGH_ENTRY_LEN

@@ -36,14 +36,15 @@ export function neighFor(t: NeighTable, nexthop: number, cached: number, now: nu
 export function reserveQueued(t: NeighTable, len: number, wait: boolean): number {
     const q = t.qdisc
     let at = q.reserve(len)
-    if (at < 0 && q.hasRoom(1, len)) while (at < 0 && t.giveWay()) at = q.pool.reserve(len)
+    if (at < 0 && q.hasRoom(1, len)) while (at < 0 && t.giveWay()) at = q.reserve(len)
     if (at < 0 && !wait) q.drop(1)
     return at
 }
 
 /**
- * Room for one frame of a datagram: in the qdisc when `parkFor` is NO_NEIGH, else parked in
- * neighbour parkFor's pending queue (its oldest frames dropped over its limits, counted).
+ * Room for one frame of a datagram, to be written before the caller yields: in the qdisc when
+ * `parkFor` is NO_NEIGH, else parked in neighbour parkFor's pending queue (its oldest frames
+ * dropped over its limits, counted).
  */
 export function reserveFrame(t: NeighTable, parkFor: number, len: number, wait: boolean): number {
     if (parkFor === NO_NEIGH) return reserveQueued(t, len, wait)
@@ -67,10 +68,4 @@ export function writeHeader(t: NeighTable, buf: Buffer, at: number, hh: number, 
     else buf.fillAt(at, 6, 0xff)
     buf.blitAt(at + 6, t.ourMac, 0, 6)
     setU16(buf, at + 12, EtherType.Ipv4)
-}
-
-/** The frame reserved by reserveFrame() is written: into the queue, or parked for `parkFor`. */
-export function commitFrame(t: NeighTable, parkFor: number, len: number): void {
-    if (parkFor === NO_NEIGH) t.qdisc.enqueue(len)
-    else t.pending.commit(parkFor, len)
 }

@@ -53,9 +53,10 @@ export class PendingQueue {
     }
 
     /**
-     * Room for a `len`-byte frame for neighbour `n`. Over the per-neighbour limits the oldest frames
-     * of `n` are dropped first (unresolved discards), as __neigh_event_send does; returns the offset
-     * to write at, or -1 when the frame alone is over the limit or the shared pool is full.
+     * A `len`-byte frame parked for neighbour `n`, to be written before the caller yields. Over the
+     * per-neighbour limits the oldest frames of `n` are dropped first (unresolved discards), as
+     * __neigh_event_send does; returns the offset to write at, or -1 when the frame alone is over
+     * the limit or the shared pool is full.
      */
     reserve(n: number, len: number): number {
         this.dropped = 0
@@ -64,12 +65,9 @@ export class PendingQueue {
             this.dropOldest(n)
             this.dropped++
         }
-        return this.pool.reserve(len)
-    }
-
-    commit(n: number, len: number): void {
-        this.pool.commit(len, n)
-        this.count(n, 1, len)
+        const at = this.pool.alloc(len, n)
+        if (at >= 0) this.count(n, 1, len)
+        return at
     }
 
     /** Release record `rec`, a frame of neighbour `n` (NeighTable.giveWay). */

@@ -10,6 +10,7 @@ import * as ds from "@devicescript/core"
 import { newMib } from "../dev/counters"
 import { NO_ROUTE } from "../ipv4/fib"
 import { setU16 } from "../wire/bytes"
+import { onesSum } from "../wire/checksum"
 import { udpCheck, udpDstPort, udpSrcPort, udpLength, UDP_HEADER_LEN } from "../wire/udp"
 import { WireError } from "../wire/error"
 import { IpProtocol, IPV4_MAX_OPTIONS_LEN, ipv4HeaderLenFor, ipv4OptionsCheck } from "../wire/ipv4"
@@ -40,12 +41,19 @@ export class UdpSocket {
     private cachedDst = 0
     private cachedGen = 0
     open = true
+    /** The destination port and the socket options (tos, ttl, pmtudisc) the kept headers were made with. */
+    private hdrPort = 0
+    private hdrKey = -1
+    /** The pseudo-header and ports part of the UDP checksum for pkt's kept headers (hdrVersion). */
+    private udpSum = 0
+    private udpSumVersion = -1
 
     constructor(
         readonly table: UdpTable,
         readonly localPort: number
     ) {
         udpPacket(this.pkt, localPort)
+        this.pkt.keepHeaders = true
     }
 
     /**
@@ -57,6 +65,7 @@ export class UdpSocket {
             return false
         this.pkt.options = len > 0 ? opts.slice(off, off + len) : null
         this.pkt.optionsLen = len
+        this.pkt.hdrLen = 0
         return true
     }
 
@@ -76,10 +85,47 @@ export class UdpSocket {
      * enqueued (or held for ARP) before this returns; the drain task sends it.
      */
     sendTo(addr: number, port: number, payload: Buffer, off?: number, len?: number): SendResult {
-        const r = this.output(addr, port, payload, off, len)
-        this.pkt.payload = null
+        const o = off || 0
+        const n = len === undefined ? payload.length - o : len
+        const p = this.pkt
+        // the fast path: the headers the last datagram to this destination left (Ipv4Output.fastReserve)
+        if (p.hdrLen !== 0 && addr >>> 0 === p.dst && port === this.hdrPort && (this.tos | (this.ttl << 8) | (this.pmtudisc << 16)) === this.hdrKey &&
+            o >= 0 && n >= 0 && o + n <= payload.length) {
+            const t = this.table
+            const out = t.out
+            const at = n <= out.maxDatagram ? out.fastReserve(p, UDP_HEADER_LEN + n, t.clock.now()) : -1
+            if (at >= 0) {
+                this.fastUdp(out.neigh.qdisc.pool.buf, at, payload, o, n)
+                t.stats[UdpMib.OutDatagrams]++
+                return SendResult.Sent
+            }
+        }
+        const r = this.output(addr, port, payload, o, n)
+        p.payload = null
         return r
     }
+
+    /** The UDP header at `at` for the fast path (udp_send_skb's work, RFC 768), then the payload. */
+    private fastUdp(buf: Buffer, at: number, payload: Buffer, off: number, len: number): void {
+        const p = this.pkt
+        if (this.udpSumVersion !== p.hdrVersion) {
+            const src = p.src
+            const dst = p.dst
+            this.udpSum = (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff) + IpProtocol.Udp + this.localPort + this.hdrPort
+            this.udpSumVersion = p.hdrVersion
+        }
+        const ulen = UDP_HEADER_LEN + len
+        buf.blitAt(at, p.head, 0, 4)
+        buf[at + 4] = ulen >> 8
+        buf[at + 5] = ulen
+        // the length counts twice: in the header and in the pseudo-header
+        let c = ~onesSum(payload, off, len, this.udpSum + ulen + ulen) & 0xffff
+        if (c === 0) c = 0xffff // RFC 768: zero is sent as all ones
+        buf[at + 6] = c >> 8
+        buf[at + 7] = c
+        buf.blitAt(at + UDP_HEADER_LEN, payload, off, len)
+    }
+
 
     /**
      * udp_sendmsg, blocking, for datagrams larger than the qdisc: waits (up to `timeoutMs`) for the
@@ -131,6 +177,8 @@ export class UdpSocket {
         const fib = t.out.fib
         p.route = this.cachedRoute !== NO_ROUTE && this.cachedDst === p.dst && this.cachedGen === fib.genid ? this.cachedRoute : NO_ROUTE
         const r = t.out.queueXmit(p, t.clock.now())
+        this.hdrPort = port
+        this.hdrKey = this.tos | (this.ttl << 8) | (this.pmtudisc << 16)
         if (r === SendResult.Sent || r === SendResult.Queued || r === SendResult.InProgress) {
             t.stats[UdpMib.OutDatagrams]++
             if (p.dst === addr >>> 0) {
@@ -144,6 +192,7 @@ export class UdpSocket {
 
     close(): void {
         this.open = false
+        this.pkt.hdrLen = 0
         this.table.unbind(this)
     }
 }

@@ -30,10 +30,10 @@ describe("frame ring", () => {
         // 8 bytes left at the end: a 20-byte frame does not fit until the head is freed
         expect(r.reserve(20)).toBe(-1)
         r.release(r.next(r.oldest()))
-        expect(r.count).toBe(1)
+        expect(r.liveCount()).toBe(1)
         expect(r.reserve(20)).toBe(-1)
         r.popOldest()
-        expect(r.count).toBe(0)
+        expect(r.liveCount()).toBe(0)
         expect(r.reserve(90)).toBe(4)
         r.commit(90, 3)
         // 6 bytes left: a 2-byte frame (+4 header) fits, a 3-byte one does not
@@ -61,7 +61,7 @@ describe("frame ring", () => {
             r.buf[at] = next & 0xff
             r.commit(len, next++)
         }
-        expect(next - expectNext).toBe(r.count)
+        expect(next - expectNext).toBe(r.liveCount())
     })
 })
 

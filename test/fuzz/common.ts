@@ -47,8 +47,9 @@ export function poolFault(s: NetStack): string {
         pb += bytes
     }
     const q = s.qdisc
-    if (s.pool.count !== q.stats[QdiscMib.qlen] + pp) return "pool count " + s.pool.count + " != qdisc " + q.stats[QdiscMib.qlen] + " + pending " + pp
-    if (s.pool.bytes !== q.stats[QdiscMib.backlog] + pb) return "pool bytes " + s.pool.bytes + " != qdisc " + q.stats[QdiscMib.backlog] + " + pending " + pb
+    if (s.pool.liveCount() !== q.stats[QdiscMib.qlen] + pp) return "pool count " + s.pool.liveCount() + " != qdisc " + q.stats[QdiscMib.qlen] + " + pending " + pp
+    const live = s.pool.liveBytes()
+    if (live !== q.stats[QdiscMib.backlog] + pb) return "pool bytes " + live + " != qdisc " + q.stats[QdiscMib.backlog] + " + pending " + pb
     if (q.stats[QdiscMib.qlen] > q.limitPackets || q.stats[QdiscMib.backlog] > q.limitBytes) return "qdisc over its limits"
     return null
 }
