@@ -176,9 +176,11 @@ export class NetStack implements NetDeviceOwner {
     /**
      * Carrier lost: the queue stops (frames already queued wait, new sends get LinkDown) and learnt
      * neighbours become STALE so they are re-verified. Carrier back: queue wakes, gratuitous ARP.
+     * Either way cached routes (and the headers sockets keep with them) are checked again.
      */
     carrierChanged(up: boolean): void {
         this.drain.carrierChanged(up)
+        this.fib.flushCache()
         if (up) this.arp.announce()
         else this.neigh.markStale()
     }

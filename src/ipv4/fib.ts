@@ -55,6 +55,11 @@ export class Fib {
         this.buf = Buffer.alloc(capacity * ROUTE_LEN)
     }
 
+    /** rt_cache_flush: every cached route is checked again (a carrier change, as Linux's fib_netdev_event). */
+    flushCache(): void {
+        this.genid++
+    }
+
     /** Longest-prefix match; NO_ROUTE when nothing matches (the caller reports "no route"). */
     lookup(dst: number): number {
         const b = this.buf

@@ -269,7 +269,6 @@ export class Ipv4Output {
         pkt.hdrFib = this.fib.genid
         pkt.hdrNeigh = this.neigh.gen(pkt.hhNeigh)
         pkt.hdrLen = len
-        pkt.hdrVersion++
     }
 
     /**
@@ -283,8 +282,9 @@ export class Ipv4Output {
     fastReserve(pkt: OutPacket, ipPayloadLen: number, now: number): number {
         const hdrLen = pkt.hdrLen
         const frameLen = hdrLen + ipPayloadLen
+        // a carrier change flushes the route cache (NetStack.carrierChanged): no carrier check here
         if (hdrLen === 0 || frameLen - ETHERNET_HEADER_LEN > this.mtu || pkt.hdrFib !== this.fib.genid || this.localOut.used + this.postRouting.used > 0 ||
-            !this.drain.dev.carrier() || !this.neigh.useCached(pkt.hhNeigh, pkt.hdrNeigh, now))
+            !this.neigh.useCached(pkt.hhNeigh, pkt.hdrNeigh, now))
             return -1
         const q = this.neigh.qdisc
         const at = q.reserve(frameLen)

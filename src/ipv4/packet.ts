@@ -63,8 +63,6 @@ export class OutPacket {
     hdrNeigh = 0
     /** RFC 1624 eqn. 3: the kept header's ~HC + ~total [+ ~ID]: the checksum of a new length (and ID) is one sum away. */
     hdrSum = 0
-    /** Bumped whenever new headers are kept (the transport's own cached sums follow it). */
-    hdrVersion = 0
 
     /** `headRoom`: the largest transport header this packet carries. */
     constructor(headRoom: number) {

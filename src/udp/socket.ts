@@ -44,9 +44,8 @@ export class UdpSocket {
     /** The destination port and the socket options (tos, ttl, pmtudisc) the kept headers were made with. */
     private hdrPort = 0
     private hdrKey = -1
-    /** The pseudo-header and ports part of the UDP checksum for pkt's kept headers (hdrVersion). */
+    /** The pseudo-header and ports part of the UDP checksum for pkt's kept headers. */
     private udpSum = 0
-    private udpSumVersion = -1
 
     constructor(
         readonly table: UdpTable,
@@ -108,12 +107,6 @@ export class UdpSocket {
     /** The UDP header at `at` for the fast path (udp_send_skb's work, RFC 768), then the payload. */
     private fastUdp(buf: Buffer, at: number, payload: Buffer, off: number, len: number): void {
         const p = this.pkt
-        if (this.udpSumVersion !== p.hdrVersion) {
-            const src = p.src
-            const dst = p.dst
-            this.udpSum = (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff) + IpProtocol.Udp + this.localPort + this.hdrPort
-            this.udpSumVersion = p.hdrVersion
-        }
         const ulen = UDP_HEADER_LEN + len
         buf.blitAt(at, p.head, 0, 4)
         buf[at + 4] = ulen >> 8
@@ -177,8 +170,12 @@ export class UdpSocket {
         const fib = t.out.fib
         p.route = this.cachedRoute !== NO_ROUTE && this.cachedDst === p.dst && this.cachedGen === fib.genid ? this.cachedRoute : NO_ROUTE
         const r = t.out.queueXmit(p, t.clock.now())
-        this.hdrPort = port
-        this.hdrKey = this.tos | (this.ttl << 8) | (this.pmtudisc << 16)
+        if (p.hdrLen !== 0) {
+            // headers kept: the fast path's key, and the pseudo-header and ports part of its checksum
+            this.hdrPort = port
+            this.hdrKey = this.tos | (this.ttl << 8) | (this.pmtudisc << 16)
+            this.udpSum = (p.src >>> 16) + (p.src & 0xffff) + (p.dst >>> 16) + (p.dst & 0xffff) + IpProtocol.Udp + this.localPort + port
+        }
         if (r === SendResult.Sent || r === SendResult.Queued || r === SendResult.InProgress) {
             t.stats[UdpMib.OutDatagrams]++
             if (p.dst === addr >>> 0) {
