@@ -10,7 +10,7 @@ import { StackConfig } from "../src/config/types"
 import { NetStack } from "../src/stack"
 import { TestDevice } from "../src/dev/testdev"
 import { XmitStatus } from "../src/dev/netdev"
-import { Verdict } from "../src/ipv4/hooks"
+import { addRule, Verdict } from "../src/ipv4/hooks"
 import { testConfig, BOARD_IP, COLLECTOR_IP } from "../test/support/config"
 
 export const BOARD_MAC = hex`02 00 5e 10 00 0a`
@@ -89,8 +89,8 @@ export function makeStack(c: Cfg): NetStack {
     if (c === Cfg.Hooks8) {
         // each rule fails on its last test (destination port), so all five fields are compared
         for (let i = 0; i < 8; i++) {
-            stack.ip.localOut.addRule({ src: BOARD_IP, dst: COLLECTOR_IP, protocol: 17, srcPort: SRC_PORT, dstPort: 9000 + i, verdict: Verdict.Drop })
-            stack.ip.postRouting.addRule({ src: BOARD_IP, dst: COLLECTOR_IP, protocol: 17, srcPort: SRC_PORT, dstPort: 9100 + i, verdict: Verdict.Drop })
+            addRule(stack.ip.localOut, { src: BOARD_IP, dst: COLLECTOR_IP, protocol: 17, srcPort: SRC_PORT, dstPort: 9000 + i, verdict: Verdict.Drop })
+            addRule(stack.ip.postRouting, { src: BOARD_IP, dst: COLLECTOR_IP, protocol: 17, srcPort: SRC_PORT, dstPort: 9100 + i, verdict: Verdict.Drop })
         }
     }
     return stack

@@ -14,7 +14,7 @@ import { UdpSocket, PmtuDisc } from "../src/udp/socket"
 import { SendResult } from "../src/ipv4/output"
 import { FrameRing } from "../src/dev/ring"
 import { packetPoolSize } from "../src/dev/qdisc"
-import { Verdict } from "../src/ipv4/hooks"
+import { addRule, Verdict } from "../src/ipv4/hooks"
 import { COLLECTOR_IP, GATEWAY_IP } from "../test/support/config"
 import { Cfg, makeConfig, makePayload, BOARD_MAC, DST_PORT, SRC_PORT } from "./common"
 
@@ -51,8 +51,8 @@ export function memStackNeigh16(): NetStack {
 export function memStackRules16(): NetStack {
     const stack = memStack(false)
     for (let i = 0; i < 8; i++) {
-        stack.ip.localOut.addRule({ dstPort: 9000 + i, verdict: Verdict.Drop })
-        stack.ip.postRouting.addRule({ dstPort: 9100 + i, verdict: Verdict.Drop })
+        addRule(stack.ip.localOut, { dstPort: 9000 + i, verdict: Verdict.Drop })
+        addRule(stack.ip.postRouting, { dstPort: 9100 + i, verdict: Verdict.Drop })
     }
     return stack
 }

@@ -19,7 +19,6 @@ export class FrameRing {
     private head = 0
     /** Bytes between tail and head, wrap waste included (0: empty). */
     private used = 0
-    private reservedAt = -1
 
     constructor(capacity: number) {
         this.buf = Buffer.alloc(capacity)
@@ -30,30 +29,11 @@ export class FrameRing {
     }
 
     /**
-     * Room for a `len`-byte frame: returns the offset where the frame bytes go, or -1 when the ring
-     * cannot hold it now. Nothing is visible until commit().
-     */
-    reserve(len: number): number {
-        const at = this.fit(RECORD_HEADER + len)
-        this.reservedAt = at
-        return at < 0 ? -1 : at + RECORD_HEADER
-    }
-
-    /** Make the reserved frame (now `len` bytes, at most what was reserved) the newest record. */
-    commit(len: number, tag: number): void {
-        const at = this.reservedAt
-        if (at < 0) return
-        this.place(at, len, tag)
-        this.reservedAt = -1
-    }
-
-    /**
-     * reserve() and commit() at once, for a writer that fills the frame before it yields (nothing
-     * else runs in between): the record of `len` bytes tagged `tag` exists from here on. The offset
-     * of its frame bytes, or -1 when the ring cannot hold it now.
+     * A record of `len` frame bytes tagged `tag`, from here on: the offset where its frame bytes go,
+     * or -1 when the ring cannot hold it now. The writer fills the frame before it yields (nothing
+     * else runs in between), so a record is never seen half written.
      */
     alloc(len: number, tag: number): number {
-        // fit() and place() written out: this is the per-packet path
         const need = RECORD_HEADER + len
         const b = this.buf
         const head = this.head
@@ -75,33 +55,6 @@ export class FrameRing {
         this.head = at + need >= b.length ? 0 : at + need
         this.used += need
         return at + RECORD_HEADER
-    }
-
-    /** Where a record of `need` bytes fits now (records never wrap), or -1. */
-    private fit(need: number): number {
-        const head = this.head
-        const tail = this.tail
-        if (this.used === 0) return need <= this.buf.length ? 0 : -1
-        if (head > tail) {
-            if (head + need <= this.buf.length) return head
-            return need <= tail ? 0 : -1
-        }
-        return head + need <= tail ? head : -1
-    }
-
-    /** The record at `at` (from fit()) becomes the newest. */
-    private place(at: number, len: number, tag: number): void {
-        const b = this.buf
-        if (this.used === 0) this.tail = 0
-        else if (at !== this.head) {
-            // wrapped: mark the tail end unusable
-            if (this.head + 2 <= b.length) b.setAt(this.head, "u16", WRAP)
-            this.used += b.length - this.head
-        }
-        b.setAt(at, "u32", len + tag * 0x10000)
-        const size = RECORD_HEADER + len
-        this.head = at + size >= b.length ? 0 : at + size
-        this.used += size
     }
 
     /** Offset of the oldest live record's header, or -1 when empty. */
@@ -158,22 +111,18 @@ export class FrameRing {
         this.tail = t
     }
 
-    /** Live records (walks the ring: for checks, not for the packet path). */
-    liveCount(): number {
-        let n = 0
-        for (let rec = this.oldest(); rec >= 0; rec = this.next(rec)) if (this.tag(rec) !== DEAD_TAG) n++
-        return n
-    }
+}
 
-    /** Frame bytes of the live records (walks the ring, as liveCount). */
-    liveBytes(): number {
-        let n = 0
-        for (let rec = this.oldest(); rec >= 0; rec = this.next(rec)) if (this.tag(rec) !== DEAD_TAG) n += this.frameLen(rec)
-        return n
-    }
+/** Live records of `r` (walks the ring: for checks, not for the packet path). */
+export function ringLiveCount(r: FrameRing): number {
+    let n = 0
+    for (let rec = r.oldest(); rec >= 0; rec = r.next(rec)) if (r.tag(rec) !== DEAD_TAG) n++
+    return n
+}
 
-    /** Release the oldest record. */
-    popOldest(): void {
-        this.release(this.tail)
-    }
+/** Frame bytes of the live records of `r` (walks the ring, as ringLiveCount). */
+export function ringLiveBytes(r: FrameRing): number {
+    let n = 0
+    for (let rec = r.oldest(); rec >= 0; rec = r.next(rec)) if (r.tag(rec) !== DEAD_TAG) n += r.frameLen(rec)
+    return n
 }

@@ -46,8 +46,8 @@ const IN_USE = 1
 const CONNECTED = 2
 
 export class Fib {
-    /** Every route slot, ROUTE_LEN bytes each. */
-    private readonly buf: Buffer
+    /** Every route slot, ROUTE_LEN bytes each (read and written here only). */
+    readonly buf: Buffer
     /** Bumped on every change; cached routes compare it (rt_genid / __sk_dst_check). */
     genid = 1
 
@@ -135,21 +135,6 @@ export class Fib {
         return FibError.Ok
     }
 
-    /** Delete the route with this destination, prefix and metric (ip route del). */
-    delete(dest: number, prefix: number, metric: number): FibError {
-        const b = this.buf
-        for (let r = 0; r < this.capacity; r++) {
-            const at = r * ROUTE_LEN
-            if (b[at + R_FLAGS] === IN_USE && b.getAt(at + R_DEST, "u32") === dest >>> 0 && b[at + R_PREFIX] === prefix &&
-                b.getAt(at + R_METRIC, "u32") === metric) {
-                b[at + R_FLAGS] = 0
-                this.genid++
-                return FibError.Ok
-            }
-        }
-        return FibError.NotFound
-    }
-
     /** A gateway is usable when a connected route covers it. */
     onLink(addr: number): boolean {
         const b = this.buf
@@ -160,6 +145,24 @@ export class Fib {
         }
         return false
     }
+}
+
+/**
+ * Delete the route of `fib` with this destination, prefix and metric (ip route del). A function:
+ * a firmware that never deletes routes links none of it.
+ */
+export function fibDelete(fib: Fib, dest: number, prefix: number, metric: number): FibError {
+    const b = fib.buf
+    for (let r = 0; r < fib.capacity; r++) {
+        const at = r * ROUTE_LEN
+        if (b[at + R_FLAGS] === IN_USE && b.getAt(at + R_DEST, "u32") === dest >>> 0 && b[at + R_PREFIX] === prefix &&
+            b.getAt(at + R_METRIC, "u32") === metric) {
+            b[at + R_FLAGS] = 0
+            fib.flushCache()
+            return FibError.Ok
+        }
+    }
+    return FibError.NotFound
 }
 
 export function fibErrorName(e: FibError): string {

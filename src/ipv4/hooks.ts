@@ -62,60 +62,12 @@ export class HookEntry {
 
 export class HookChain {
     /** Created with the first rule: an empty chain costs no array. */
-    private entries: HookEntry[] = null
+    entries: HookEntry[] = null
     /** Entries in use, in order; the walk stops at `used`. */
     used = 0
 
     /** Entries are allocated as rules are added (configuration time), never beyond `capacity`. */
     constructor(readonly capacity: number) {}
-
-    private next(): HookEntry {
-        if (this.used >= this.capacity) return null
-        if (this.entries === null) this.entries = []
-        if (this.used === this.entries.length) this.entries.push(new HookEntry())
-        const e = this.entries[this.used++]
-        e.packets = 0
-        e.bytes = 0
-        e.fn = null
-        return e
-    }
-
-    /** Append a rule (iptables -A); returns the entry (for its counters) or null when full. */
-    addRule(spec: RuleSpec): HookEntry {
-        // DeviceScript: a number >= 2^31 is falsy, so addresses are compared, never tested for truth
-        const src = spec.src === undefined ? 0 : spec.src
-        const dst = spec.dst === undefined ? 0 : spec.dst
-        const sp = spec.srcPrefix === undefined ? (src !== 0 ? 32 : 0) : spec.srcPrefix
-        const dp = spec.dstPrefix === undefined ? (dst !== 0 ? 32 : 0) : spec.dstPrefix
-        if (sp < 0 || sp > 32 || dp < 0 || dp > 32) return null
-        const e = this.next()
-        if (!e) return null
-        e.srcMask = prefixMask(sp)
-        e.src = (src & e.srcMask) >>> 0
-        e.dstMask = prefixMask(dp)
-        e.dst = (dst & e.dstMask) >>> 0
-        e.protocol = spec.protocol || 0
-        e.srcPort = spec.srcPort || 0
-        e.dstPort = spec.dstPort || 0
-        e.verdict = spec.verdict
-        return e
-    }
-
-    /** Append a callback; it sees every packet and returns a verdict. */
-    addCallback(fn: HookFn): HookEntry {
-        const e = this.next()
-        if (!e) return null
-        e.srcMask = e.dstMask = e.src = e.dst = 0
-        e.protocol = e.srcPort = e.dstPort = 0
-        e.verdict = Verdict.Accept
-        e.fn = fn
-        return e
-    }
-
-    /** Remove every entry (iptables -F). */
-    flush(): void {
-        this.used = 0
-    }
 
     /** Walk the chain; `len` is the IP datagram length for the byte counters. */
     run(p: OutPacket, len: number): Verdict {
@@ -139,4 +91,56 @@ export class HookChain {
         }
         return Verdict.Accept
     }
+}
+
+// Adding and removing entries are functions, not methods: a firmware that never adds a rule links
+// none of this (DeviceScript keeps every method of a class it uses, and only the functions it calls).
+
+/** The next free entry, reset; null when the chain is at its capacity. */
+function nextEntry(c: HookChain): HookEntry {
+    if (c.used >= c.capacity) return null
+    if (c.entries === null) c.entries = []
+    if (c.used === c.entries.length) c.entries.push(new HookEntry())
+    const e = c.entries[c.used++]
+    e.packets = 0
+    e.bytes = 0
+    e.fn = null
+    return e
+}
+
+/** Append a rule to `c` (iptables -A); returns the entry (for its counters) or null when full. */
+export function addRule(c: HookChain, spec: RuleSpec): HookEntry {
+    // DeviceScript: a number >= 2^31 is falsy, so addresses are compared, never tested for truth
+    const src = spec.src === undefined ? 0 : spec.src
+    const dst = spec.dst === undefined ? 0 : spec.dst
+    const sp = spec.srcPrefix === undefined ? (src !== 0 ? 32 : 0) : spec.srcPrefix
+    const dp = spec.dstPrefix === undefined ? (dst !== 0 ? 32 : 0) : spec.dstPrefix
+    if (sp < 0 || sp > 32 || dp < 0 || dp > 32) return null
+    const e = nextEntry(c)
+    if (!e) return null
+    e.srcMask = prefixMask(sp)
+    e.src = (src & e.srcMask) >>> 0
+    e.dstMask = prefixMask(dp)
+    e.dst = (dst & e.dstMask) >>> 0
+    e.protocol = spec.protocol || 0
+    e.srcPort = spec.srcPort || 0
+    e.dstPort = spec.dstPort || 0
+    e.verdict = spec.verdict
+    return e
+}
+
+/** Append a callback to `c`; it sees every packet and returns a verdict. */
+export function addCallback(c: HookChain, fn: HookFn): HookEntry {
+    const e = nextEntry(c)
+    if (!e) return null
+    e.srcMask = e.dstMask = e.src = e.dst = 0
+    e.protocol = e.srcPort = e.dstPort = 0
+    e.verdict = Verdict.Accept
+    e.fn = fn
+    return e
+}
+
+/** Remove every entry of `c` (iptables -F). */
+export function flushChain(c: HookChain): void {
+    c.used = 0
 }

@@ -126,25 +126,6 @@ export class Ipv4Output {
         return gw !== 0 ? gw : dst
     }
 
-    /**
-     * For a sender that waits (UdpSocket.sendToWait): the neighbour the datagram to `dst` will need,
-     * its resolution started (neigh_event_send); NO_NEIGH when there is none to wait for (a group or
-     * broadcast destination, no unicast route, a full table: the send itself then says why).
-     */
-    startResolution(dst: number, now: number): number {
-        const rt = this.fib.lookup(dst === 0xffffffff ? this.ifa.address : dst)
-        if (rt === NO_ROUTE || this.fib.type(rt) !== RouteType.Unicast) return NO_NEIGH
-        const n = neighFor(this.neigh, this.nextHop(dst, rt), NO_NEIGH, now)
-        if (n < 0) return NO_NEIGH
-        if (!this.neigh.valid(n)) this.neigh.eventSend(n, now)
-        return n
-    }
-
-    /** Is the wait for neighbour `n` (from startResolution) over: resolved, or failed? */
-    resolutionOver(n: number): boolean {
-        return n === NO_NEIGH || this.neigh.valid(n) || this.neigh.state(n) === NudState.Failed
-    }
-
     /** ip_route_output for `pkt.dst`: sets pkt.route, or says why not. */
     route(pkt: OutPacket): SendResult {
         // the limited broadcast leaves through the interface's connected route (Linux: RTN_BROADCAST)
@@ -241,16 +222,6 @@ export class Ipv4Output {
         return this.emitFrames(pkt, parkFor, hlen, total - hlen, fragData, frames)
     }
 
-    /** Blocking sends: enqueue the fragments that fit now. Sent when the last one is in. */
-    continueOutput(pkt: OutPacket): SendResult {
-        const hlen = ipv4HeaderLenFor(pkt.optionsLen)
-        const dataLen = pkt.ipPayloadLen()
-        const fragData = (this.mtu - hlen) & ~7
-        // as finishOutput: one frame when the datagram fits the MTU (fragData may be below it)
-        const frames = hlen + dataLen > this.mtu ? Math.ceil(dataLen / fragData) : 1
-        return this.emitFrames(pkt, NO_NEIGH, hlen, dataLen, fragData, frames)
-    }
-
     /**
      * The Ethernet and IPv4 headers of the frame at `at`, just built for `pkt`, kept for the fast
      * path while nothing they depend on changes (the hooks are checked at each send).
@@ -310,19 +281,12 @@ export class Ipv4Output {
         return at + hdrLen
     }
 
-    /** A blocking send gives up on `pkt` with fragments left (its deadline passed): counted as a failed fragmentation. */
-    abandonOutput(pkt: OutPacket): void {
-        pkt.fragNext = 0
-        this.stats[IpMib.OutDiscards]++
-        this.stats[IpMib.FragFails]++
-    }
-
     /**
      * Build frames from pkt.fragNext on, in place, into the qdisc (parkFor = NO_NEIGH: with the
      * header of pkt.hhNeigh, or to a group address) or the pending queue of `parkFor`: one frame
      * when the datagram fits the MTU, else the fragments (ip_fragment).
      */
-    private emitFrames(pkt: OutPacket, parkFor: number, hlen: number, dataLen: number, fragData: number, frames: number): SendResult {
+    emitFrames(pkt: OutPacket, parkFor: number, hlen: number, dataLen: number, fragData: number, frames: number): SendResult {
         const t = this.neigh
         const buf = t.qdisc.pool.buf
         const wait = pkt.partialOk && parkFor === NO_NEIGH
@@ -426,6 +390,45 @@ export class Ipv4Output {
         if (left > 0) buf.blitAt(at, pkt.payload, pkt.payloadOff + from - pkt.headLen, left)
     }
 
+}
+
+// Blocking sends (udp/socket.ts sendToWait) are functions, not methods: a firmware that does not
+// use them links none of this (DeviceScript keeps every method of a class it uses).
+
+/**
+ * For a sender that waits: the neighbour the datagram to `dst` will need, its resolution started
+ * (neigh_event_send); NO_NEIGH when there is none to wait for (a group or broadcast destination, no
+ * unicast route, a full table: the send itself then says why).
+ */
+export function startResolution(out: Ipv4Output, dst: number, now: number): number {
+    const rt = out.fib.lookup(dst === 0xffffffff ? out.ifa.address : dst)
+    if (rt === NO_ROUTE || out.fib.type(rt) !== RouteType.Unicast) return NO_NEIGH
+    const n = neighFor(out.neigh, out.nextHop(dst, rt), NO_NEIGH, now)
+    if (n < 0) return NO_NEIGH
+    if (!out.neigh.valid(n)) out.neigh.eventSend(n, now)
+    return n
+}
+
+/** Is the wait for neighbour `n` (from startResolution) over: resolved, or failed? */
+export function resolutionOver(out: Ipv4Output, n: number): boolean {
+    return n === NO_NEIGH || out.neigh.valid(n) || out.neigh.state(n) === NudState.Failed
+}
+
+/** A blocking send: enqueue the fragments of `pkt` that fit now. Sent when the last one is in. */
+export function continueOutput(out: Ipv4Output, pkt: OutPacket): SendResult {
+    const hlen = ipv4HeaderLenFor(pkt.optionsLen)
+    const dataLen = pkt.ipPayloadLen()
+    const fragData = (out.mtu - hlen) & ~7
+    // as finishOutput: one frame when the datagram fits the MTU (fragData may be below it)
+    const frames = hlen + dataLen > out.mtu ? Math.ceil(dataLen / fragData) : 1
+    return out.emitFrames(pkt, NO_NEIGH, hlen, dataLen, fragData, frames)
+}
+
+/** A blocking send gives up on `pkt` with fragments left (its deadline passed): a failed fragmentation. */
+export function abandonOutput(out: Ipv4Output, pkt: OutPacket): void {
+    pkt.fragNext = 0
+    out.stats[IpMib.OutDiscards]++
+    out.stats[IpMib.FragFails]++
 }
 
 /** A route's type as an outcome (Sent = usable unicast), counting what Linux counts. */

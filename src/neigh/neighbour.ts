@@ -218,13 +218,6 @@ export class NeighTable implements PendingSink {
         return n >= 0 && this.buf[at + E_STATE] !== NudState.None && this.buf.getAt(at + E_IP, "u32") === ip
     }
 
-    /** Entries in `state`. */
-    count(state: NudState): number {
-        let c = 0
-        for (let n = 0; n < this.capacity; n++) if (this.state(n) === state) c++
-        return c
-    }
-
     // ---- the table
 
     /**
@@ -369,16 +362,6 @@ export class NeighTable implements PendingSink {
         if (!wasValid) this.flush(n)
     }
 
-    /** A frame from `n` proves it is there (neigh_confirm). */
-    confirm(n: number, now: number): void {
-        const s = this.state(n)
-        if (s === NudState.Delay || s === NudState.Probe || s === NudState.Stale) {
-            setState(this.buf, n, NudState.Reachable)
-            setTimer(this.buf, n, 0)
-        }
-        if (this.state(n) === NudState.Reachable) setConfirmed(this.buf, n, now)
-    }
-
     /** Send every frame waiting on `n`, now resolved, through the qdisc. */
     private flush(n: number): void {
         if (this.pending.packets(n) === 0) return
@@ -449,4 +432,23 @@ export class NeighTable implements PendingSink {
             if (s === NudState.Reachable || s === NudState.Delay || s === NudState.Probe) setState(this.buf, n, NudState.Stale)
         }
     }
+}
+
+// Rarely needed outside the packet path: functions, linked only where used.
+
+/** A frame from `n` proves it is there (neigh_confirm: a transport that hears from it). */
+export function neighConfirm(t: NeighTable, n: number, now: number): void {
+    const s = t.state(n)
+    if (s === NudState.Delay || s === NudState.Probe || s === NudState.Stale) {
+        setState(t.buf, n, NudState.Reachable)
+        setTimer(t.buf, n, 0)
+    }
+    if (t.state(n) === NudState.Reachable) setConfirmed(t.buf, n, now)
+}
+
+/** Entries of `t` in `state`. */
+export function neighCount(t: NeighTable, state: NudState): number {
+    let c = 0
+    for (let n = 0; n < t.capacity; n++) if (t.state(n) === state) c++
+    return c
 }

@@ -17,7 +17,7 @@ export class PendingQueue {
     /** Frames reserve() dropped to make room (the table counts them as unresolved discards). */
     dropped = 0
     /** Waiting frames and bytes, per neighbour index. */
-    private readonly counts: Buffer
+    readonly counts: Buffer
 
     constructor(
         readonly pool: FrameRing,
@@ -36,13 +36,6 @@ export class PendingQueue {
     /** Bytes of the frames waiting for neighbour `n`. */
     bytes(n: number): number {
         return this.counts.getAt(n * COUNTS_STRIDE + 4, "u32")
-    }
-
-    /** Frames waiting, all neighbours together. */
-    totalPackets(): number {
-        let t = 0
-        for (let at = 0; at < this.counts.length; at += COUNTS_STRIDE) t += this.counts.getAt(at, "u32")
-        return t
     }
 
     private count(n: number, frames: number, bytes: number): void {
@@ -106,4 +99,11 @@ export class PendingQueue {
         }
         return count
     }
+}
+
+/** Frames waiting in `q`, all neighbours together (for checks: a function, linked only where used). */
+export function pendingTotal(q: PendingQueue): number {
+    let t = 0
+    for (let n = 0; n * COUNTS_STRIDE < q.counts.length; n++) t += q.packets(n)
+    return t
 }

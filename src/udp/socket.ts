@@ -3,7 +3,7 @@
 // demultiplexing by destination port on the way in.
 
 import { Csum, OutPacket } from "../ipv4/packet"
-import { Ipv4Output, SendResult } from "../ipv4/output"
+import { abandonOutput, continueOutput, Ipv4Output, resolutionOver, SendResult, startResolution } from "../ipv4/output"
 import { UdpReceiver } from "../ipv4/input"
 import { UdpStats, UdpMib } from "../ipv4/mib"
 import * as ds from "@devicescript/core"
@@ -53,19 +53,6 @@ export class UdpSocket {
     ) {
         udpPacket(this.pkt, localPort)
         this.pkt.keepHeaders = true
-    }
-
-    /**
-     * IP_OPTIONS: options (RFC 791 §3.1) for every datagram, unpadded, at most 40 bytes; copied.
-     * Returns false for a malformed or oversized list.
-     */
-    setOptions(opts: Buffer, off: number, len: number): boolean {
-        if (len > IPV4_MAX_OPTIONS_LEN || off + len > opts.length || ipv4OptionsCheck(opts, off, len) !== WireError.Ok)
-            return false
-        this.pkt.options = len > 0 ? opts.slice(off, off + len) : null
-        this.pkt.optionsLen = len
-        this.pkt.hdrLen = 0
-        return true
     }
 
     /** Fix the destination (connect(2) on a UDP socket); send() then uses it. */
@@ -120,36 +107,8 @@ export class UdpSocket {
     }
 
 
-    /**
-     * udp_sendmsg, blocking, for datagrams larger than the qdisc: waits (up to `timeoutMs`) for the
-     * neighbour to resolve, then enqueues the fragments as the drain makes room. The drain task must
-     * be running. Ends as sendTo does, or QueueFull (counted) when the deadline passes mid-way.
-     */
-    async sendToWait(addr: number, port: number, payload: Buffer, off: number, len: number, timeoutMs: number): Promise<SendResult> {
-        const t = this.table
-        const out = t.out
-        const deadline = t.clock.now() + timeoutMs
-        // resolve first, so the fragments do not wait in the neighbour's (smaller) pending queue
-        const n = out.startResolution(addr >>> 0, t.clock.now())
-        while (!out.resolutionOver(n) && t.clock.now() < deadline) await ds.sleep(10)
-        this.pkt.partialOk = true
-        let r = this.output(addr, port, payload, off, len)
-        while (r === SendResult.InProgress) {
-            if (t.clock.now() >= deadline) {
-                out.abandonOutput(this.pkt)
-                t.stats[UdpMib.SndbufErrors]++
-                r = SendResult.QueueFull
-                break
-            }
-            await ds.sleep(1)
-            r = out.continueOutput(this.pkt)
-        }
-        this.pkt.partialOk = false
-        this.pkt.payload = null
-        return r
-    }
-
-    private output(addr: number, port: number, payload: Buffer, off?: number, len?: number): SendResult {
+    /** The slow path of a send (udp_sendmsg -> ip_queue_xmit); headers kept for the fast path when they can be. */
+    output(addr: number, port: number, payload: Buffer, off?: number, len?: number): SendResult {
         const t = this.table
         const o = off || 0
         const n = len === undefined ? payload.length - o : len
@@ -192,6 +151,53 @@ export class UdpSocket {
         this.pkt.hdrLen = 0
         this.table.unbind(this)
     }
+}
+
+// Options and blocking sends are functions, not methods: a firmware that does not use them links
+// none of their code (DeviceScript keeps every method of a class it uses).
+
+/**
+ * IP_OPTIONS on `s`: options (RFC 791 §3.1) for every datagram, unpadded, at most 40 bytes; copied.
+ * Returns false for a malformed or oversized list.
+ */
+export function setIpOptions(s: UdpSocket, opts: Buffer, off: number, len: number): boolean {
+    if (len > IPV4_MAX_OPTIONS_LEN || off + len > opts.length || ipv4OptionsCheck(opts, off, len) !== WireError.Ok)
+        return false
+    const p = s.pkt
+    p.options = len > 0 ? opts.slice(off, off + len) : null
+    p.optionsLen = len
+    p.hdrLen = 0
+    return true
+}
+
+/**
+ * udp_sendmsg on `s`, blocking, for datagrams larger than the qdisc: waits (up to `timeoutMs`) for
+ * the neighbour to resolve, then enqueues the fragments as the drain makes room. The drain task
+ * must be running. Ends as sendTo does, or QueueFull (counted) when the deadline passes mid-way.
+ */
+export async function sendToWait(s: UdpSocket, addr: number, port: number, payload: Buffer, off: number, len: number, timeoutMs: number): Promise<SendResult> {
+    const t = s.table
+    const out = t.out
+    const p = s.pkt
+    const deadline = t.clock.now() + timeoutMs
+    // resolve first, so the fragments do not wait in the neighbour's (smaller) pending queue
+    const n = startResolution(out, addr >>> 0, t.clock.now())
+    while (!resolutionOver(out, n) && t.clock.now() < deadline) await ds.sleep(10)
+    p.partialOk = true
+    let r = s.output(addr, port, payload, off, len)
+    while (r === SendResult.InProgress) {
+        if (t.clock.now() >= deadline) {
+            abandonOutput(out, p)
+            t.stats[UdpMib.SndbufErrors]++
+            r = SendResult.QueueFull
+            break
+        }
+        await ds.sleep(1)
+        r = continueOutput(out, p)
+    }
+    p.partialOk = false
+    p.payload = null
+    return r
 }
 
 /**

@@ -3,9 +3,9 @@ import * as ds from "@devicescript/core"
 import { yieldToScheduler, makeRig, COLLECTOR_MAC, macAt } from "../support/rig"
 import { COLLECTOR_IP } from "../support/config"
 import { be16, pattern } from "../support/ref"
-import { SendResult } from "../../src/ipv4/output"
-import { PmtuDisc, udpPacket } from "../../src/udp/socket"
-import { FrameRing } from "../../src/dev/ring"
+import { continueOutput, SendResult } from "../../src/ipv4/output"
+import { PmtuDisc, sendToWait, setIpOptions, udpPacket } from "../../src/udp/socket"
+import { FrameRing, ringLiveCount } from "../../src/dev/ring"
 import { LinkMib, QdiscMib } from "../../src/dev/counters"
 import { IpMib, UdpMib } from "../../src/ipv4/mib"
 import { OutPacket } from "../../src/ipv4/packet"
@@ -21,26 +21,23 @@ describe("frame ring", () => {
     beforeEach(yieldToScheduler)
     test("records wrap without splitting, out-of-order release is reclaimed later", () => {
         const r = new FrameRing(100)
-        const a = r.reserve(40)
+        const a = r.alloc(40, 1)
         expect(a).toBe(4)
-        r.commit(40, 1)
-        const b = r.reserve(40)
+        const b = r.alloc(40, 2)
         expect(b).toBe(48)
-        r.commit(40, 2)
         // 8 bytes left at the end: a 20-byte frame does not fit until the head is freed
-        expect(r.reserve(20)).toBe(-1)
+        expect(r.alloc(20, 9)).toBe(-1)
         r.release(r.next(r.oldest()))
-        expect(r.liveCount()).toBe(1)
-        expect(r.reserve(20)).toBe(-1)
-        r.popOldest()
-        expect(r.liveCount()).toBe(0)
-        expect(r.reserve(90)).toBe(4)
-        r.commit(90, 3)
+        expect(ringLiveCount(r)).toBe(1)
+        expect(r.alloc(20, 9)).toBe(-1)
+        r.release(r.oldest())
+        expect(ringLiveCount(r)).toBe(0)
+        expect(r.alloc(90, 3)).toBe(4)
         // 6 bytes left: a 2-byte frame (+4 header) fits, a 3-byte one does not
-        expect(r.reserve(3)).toBe(-1)
-        expect(r.reserve(2)).toBe(98)
+        expect(r.alloc(3, 9)).toBe(-1)
         expect(r.frameLen(r.oldest())).toBe(90)
         expect(r.tag(r.oldest())).toBe(3)
+        expect(r.alloc(2, 4)).toBe(98)
     })
     test("a thousand records of varying size go through in order", async () => {
         const r = new FrameRing(700)
@@ -49,19 +46,19 @@ describe("frame ring", () => {
         for (let i = 0; i < 1000; i++) {
             if (i % 100 === 0) await yieldToScheduler()
             const len = 20 + ((i * 37) % 150)
-            let at = r.reserve(len)
+            let at = r.alloc(len, next)
             while (at < 0) {
                 const rec = r.oldest()
                 expect(r.tag(rec)).toBe(expectNext & 0xffff)
                 expect(r.buf[rec + 4]).toBe(expectNext & 0xff)
                 expectNext++
-                r.popOldest()
-                at = r.reserve(len)
+                r.release(rec)
+                at = r.alloc(len, next)
             }
             r.buf[at] = next & 0xff
-            r.commit(len, next++)
+            next++
         }
-        expect(next - expectNext).toBe(r.liveCount())
+        expect(next - expectNext).toBe(ringLiveCount(r))
     })
 })
 
@@ -216,7 +213,7 @@ describe("blocking send of a datagram larger than the qdisc", () => {
         const s = rig.stack.udpSocket(5)
         s.pmtudisc = PmtuDisc.Dont
         const data = pattern(16000, 5)
-        const r = await s.sendToWait(COLLECTOR_IP, 9, data, 0, 16000, 5000)
+        const r = await sendToWait(s, COLLECTOR_IP, 9, data, 0, 16000, 5000)
         expect(r).toBe(SendResult.Sent)
         for (let i = 0; i < 50 && frames < 11; i++) await ds.sleep(5)
         rig.stack.drain.stopTask()
@@ -257,7 +254,7 @@ describe("blocking send of a datagram larger than the qdisc", () => {
         for (let i = 0; i < 40 && r === SendResult.InProgress; i++) {
             await rig.flush()
             rig.dev.complete(1)
-            r = ip.continueOutput(p)
+            r = continueOutput(ip, p)
         }
         expect(r).toBe(SendResult.Sent)
         for (let i = 0; i < 40 && rig.stack.qdisc.stats[QdiscMib.qlen] > 0; i++) {
@@ -283,10 +280,10 @@ describe("blocking send of a datagram larger than the qdisc", () => {
             flags.push(be16(f, off + 20))
         }
         const s = rig.stack.udpSocket(5)
-        expect(s.setOptions(hex`01 01 01 00`, 0, 4)).toBe(true)
+        expect(setIpOptions(s, hex`01 01 01 00`, 0, 4)).toBe(true)
         expect(s.sendTo(COLLECTOR_IP, 9, pattern(10, 1))).toBe(SendResult.Sent)
         rig.stack.drain.task.start()
-        const r = await s.sendToWait(COLLECTOR_IP, 9, pattern(1466, 2), 0, 1466, 2000)
+        const r = await sendToWait(s, COLLECTOR_IP, 9, pattern(1466, 2), 0, 1466, 2000)
         for (let i = 0; i < 50 && flags.length < 2; i++) await ds.sleep(5)
         rig.stack.drain.stopTask()
         expect(r).toBe(SendResult.Sent)
@@ -304,7 +301,7 @@ describe("blocking send of a datagram larger than the qdisc", () => {
         }
         rig.stack.drain.task.start()
         const s = rig.stack.udpSocket(5)
-        const r = await s.sendToWait(SUBNET_BROADCAST, 9, pattern(100, 3), 0, 100, 500)
+        const r = await sendToWait(s, SUBNET_BROADCAST, 9, pattern(100, 3), 0, 100, 500)
         for (let i = 0; i < 50 && frames < 1; i++) await ds.sleep(5)
         rig.stack.drain.stopTask()
         expect(r).toBe(SendResult.Sent)

@@ -5,6 +5,7 @@
 import { NetStack } from "../../src/stack"
 import { NudState } from "../../src/neigh/neighbour"
 import { QdiscMib } from "../../src/dev/counters"
+import { ringLiveBytes, ringLiveCount } from "../../src/dev/ring"
 
 /** Where a failing case goes: the runner prints it, the tests collect it. */
 export type FailureSink = (target: string, index: number, why: string, input: string, origin: number, ops: number) => void
@@ -47,8 +48,8 @@ export function poolFault(s: NetStack): string {
         pb += bytes
     }
     const q = s.qdisc
-    if (s.pool.liveCount() !== q.stats[QdiscMib.qlen] + pp) return "pool count " + s.pool.liveCount() + " != qdisc " + q.stats[QdiscMib.qlen] + " + pending " + pp
-    const live = s.pool.liveBytes()
+    if (ringLiveCount(s.pool) !== q.stats[QdiscMib.qlen] + pp) return "pool count " + ringLiveCount(s.pool) + " != qdisc " + q.stats[QdiscMib.qlen] + " + pending " + pp
+    const live = ringLiveBytes(s.pool)
     if (live !== q.stats[QdiscMib.backlog] + pb) return "pool bytes " + live + " != qdisc " + q.stats[QdiscMib.backlog] + " + pending " + pb
     if (q.stats[QdiscMib.qlen] > q.limitPackets || q.stats[QdiscMib.backlog] > q.limitBytes) return "qdisc over its limits"
     return null

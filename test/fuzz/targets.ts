@@ -55,7 +55,8 @@ import {
     be32,
 } from "./reference"
 import { NetStack } from "../../src/stack"
-import { NudState, NeighMib } from "../../src/neigh/neighbour"
+import { NudState, NeighMib, neighCount } from "../../src/neigh/neighbour"
+import { pendingTotal } from "../../src/neigh/pending"
 import { ethernetCheck } from "../../src/wire/ethernet"
 import { arpCheck, ArpRepr } from "../../src/wire/arp"
 import { ipv4Check, ipv4OptionsCheck, Ipv4Repr } from "../../src/wire/ipv4"
@@ -210,7 +211,7 @@ export class StackTarget {
         const inDelivers = s.ip.stats[IpMib.InDelivers]
         const arpSent = s.arp.stats[ArpMib.replies_sent] + s.arp.stats[ArpMib.rate_limited]
         const echoes = s.input.icmp[IcmpMib.OutEchoReps] + s.input.icmp[IcmpMib.OutRateLimited]
-        const pendingBefore = s.neigh.pending.totalPackets()
+        const pendingBefore = pendingTotal(s.neigh.pending)
         const allocs = s.neigh.stats[NeighMib.allocs]
         try {
             s.receive(w, off, len)

@@ -20,6 +20,7 @@ import { startStack, startTelemetry } from "../../src/start"
 import { formatMac, parseIpv4 } from "../../src/wire/addr"
 import { nudStateName, NO_NEIGH } from "../../src/neigh/neighbour"
 import { sendResultName } from "../../src/ipv4/output"
+import { sendToWait } from "../../src/udp/socket"
 
 /** `device`: the chip model on the segment behind a SimSpiBus, and its driver. */
 export async function runInteropBoard(
@@ -64,7 +65,7 @@ export async function runInteropBoard(
                 }
                 const dst = parseIpv4(w[2])
                 const p = parseInt(w[3])
-                const r = w[5] === "1" ? await sock.sendToWait(dst, p, data, 0, len, 10000) : sock.sendTo(dst, p, data, 0, len)
+                const r = w[5] === "1" ? await sendToWait(sock, dst, p, data, 0, len, 10000) : sock.sendTo(dst, p, data, 0, len)
                 console.log("interop board: send " + id + " (" + len + " bytes to " + w[2] + ":" + p + "): " + sendResultName(r))
                 data = null
                 reply("sent " + id + " " + sendResultName(r))

@@ -5,10 +5,11 @@ import { BOARD_IP, GATEWAY_IP, COLLECTOR_IP } from "../support/config"
 import { SendResult } from "../../src/ipv4/output"
 import { PmtuDisc } from "../../src/udp/socket"
 import { NudState, NeighMib, NO_NEIGH } from "../../src/neigh/neighbour"
-import { RouteType } from "../../src/ipv4/fib"
-import { Verdict } from "../../src/ipv4/hooks"
+import { fibDelete, RouteType } from "../../src/ipv4/fib"
+import { addCallback, addRule, Verdict } from "../../src/ipv4/hooks"
 import { parseIpv4 } from "../../src/wire/addr"
 import { LinkMib, QdiscMib } from "../../src/dev/counters"
+import { ringLiveCount } from "../../src/dev/ring"
 import { IpMib, UdpMib } from "../../src/ipv4/mib"
 import { ArpMib } from "../../src/ipv4/arp"
 
@@ -141,7 +142,7 @@ describe("route outcomes", () => {
         rig.stack.fib.add(parseIpv4("198.51.100.0"), 24, 0, RouteType.Blackhole, 0, 0, false)
         expect(rig.stack.fib.genid).toBe(lookups + 1)
         expect(s.send(Buffer.from("2"))).toBe(SendResult.Blackhole)
-        rig.stack.fib.delete(parseIpv4("198.51.100.0"), 24, 0)
+        fibDelete(rig.stack.fib, parseIpv4("198.51.100.0"), 24, 0)
         expect(s.send(Buffer.from("3"))).toBe(SendResult.Sent)
         await rig.flush()
         expect(rig.take().length).toBe(2)
@@ -167,7 +168,7 @@ describe("hooks", () => {
         const rig = makeRig(c => {
             c.arp = [{ ip: COLLECTOR_IP, mac: COLLECTOR_MAC }]
         })
-        const rule = rig.stack.ip.localOut.addRule({ protocol: 17, dstPort: 9999, verdict: Verdict.Drop })
+        const rule = addRule(rig.stack.ip.localOut, { protocol: 17, dstPort: 9999, verdict: Verdict.Drop })
         const s = rig.stack.udpSocket(7)
         expect(s.sendTo(COLLECTOR_IP, 9999, Buffer.from("abc"))).toBe(SendResult.Filtered)
         expect(s.sendTo(COLLECTOR_IP, 9998, Buffer.from("abc"))).toBe(SendResult.Sent)
@@ -182,7 +183,7 @@ describe("hooks", () => {
         const rig = makeRig(c => {
             c.arp = [{ ip: GATEWAY_IP, mac: GATEWAY_MAC }]
         })
-        const r = rig.stack.ip.postRouting.addRule({ dst: parseIpv4("198.51.100.0"), dstPrefix: 24, verdict: Verdict.Drop })
+        const r = addRule(rig.stack.ip.postRouting, { dst: parseIpv4("198.51.100.0"), dstPrefix: 24, verdict: Verdict.Drop })
         const s = rig.stack.udpSocket(7)
         expect(s.sendTo(REMOTE, 1, Buffer.from("q"))).toBe(SendResult.Filtered)
         expect(s.sendTo(parseIpv4("203.0.113.1"), 1, Buffer.from("q"))).toBe(SendResult.Sent)
@@ -196,7 +197,7 @@ describe("hooks", () => {
                 { ip: COLLECTOR_IP, mac: COLLECTOR_MAC },
             ]
         })
-        rig.stack.ip.localOut.addCallback(p => {
+        addCallback(rig.stack.ip.localOut, p => {
             if (p.dst === REMOTE) p.dst = COLLECTOR_IP
             return Verdict.Accept
         })
@@ -214,7 +215,7 @@ describe("hooks", () => {
         const rig = makeRig(c => {
             c.hookRuleCapacity = 2
         })
-        const added = () => (rig.stack.ip.localOut.addRule({ verdict: Verdict.Accept }) === null ? "refused" : "added")
+        const added = () => (addRule(rig.stack.ip.localOut, { verdict: Verdict.Accept }) === null ? "refused" : "added")
         expect(added()).toBe("added")
         expect(added()).toBe("added")
         expect(added()).toBe("refused")
@@ -269,7 +270,7 @@ describe("neighbour resolution", () => {
         expect(ns[NeighMib.res_failed]).toBe(1)
         expect(ns[NeighMib.unresolved_discards]).toBe(2)
         expect(rig.stack.arp.stats[ArpMib.requests_sent]).toBe(3)
-        expect(rig.stack.pool.liveCount()).toBe(0)
+        expect(ringLiveCount(rig.stack.pool)).toBe(0)
         // the next datagram starts a new resolution
         expect(s.sendTo(COLLECTOR_IP, 9, Buffer.from("c"))).toBe(SendResult.Queued)
         expect(rig.stack.neigh.state(n)).toBe(NudState.Incomplete)

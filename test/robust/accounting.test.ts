@@ -15,6 +15,7 @@ import { icmpEchoEmit, IcmpType } from "../../src/wire/icmp"
 import { LinkMib, QdiscMib } from "../../src/dev/counters"
 import { IcmpMib, UdpMib } from "../../src/ipv4/mib"
 import { NeighMib } from "../../src/neigh/neighbour"
+import { pendingTotal } from "../../src/neigh/pending"
 import { ArpMib } from "../../src/ipv4/arp"
 
 const SILENT_A = parseIpv4("192.0.2.30")
@@ -41,7 +42,7 @@ function ping(src: number, data: number, seq: number): Buffer {
 /** The ledger's residual (must be 0); `udpAccepted` = datagrams whose sendTo answered Sent or Queued. */
 function residual(rig: Rig, udpAccepted: number): number {
     const s = rig.stack
-    const pending = s.neigh.pending.totalPackets()
+    const pending = pendingTotal(s.neigh.pending)
     const accepted = udpAccepted + s.arp.stats[ArpMib.requests_sent] + s.arp.stats[ArpMib.replies_sent] + s.input.icmp[IcmpMib.OutEchoReps]
     return accepted - (s.link[LinkMib.tx_packets] + s.link[LinkMib.tx_dropped] + s.neigh.stats[NeighMib.unresolved_discards] + s.qdisc.stats[QdiscMib.qlen] + pending)
 }

@@ -8,7 +8,8 @@ import { yieldToScheduler, makeRig, arpFrame, arpReplyToBoard, BOARD_MAC, GATEWA
 import { BOARD_IP, GATEWAY_IP, COLLECTOR_IP } from "../support/config"
 import { be16, be32 } from "../support/ref"
 import { ArpOperation } from "../../src/wire/arp"
-import { NudState, NeighMib } from "../../src/neigh/neighbour"
+import { NudState, NeighMib, neighCount } from "../../src/neigh/neighbour"
+import { pendingTotal } from "../../src/neigh/pending"
 import { parseIpv4 } from "../../src/wire/addr"
 import { ethernetEmit, EtherType } from "../../src/wire/ethernet"
 import { Ipv4Repr } from "../../src/wire/ipv4"
@@ -40,7 +41,7 @@ function echo(srcMac: Buffer, src: number, dstMac: Buffer, dst: number, seq: num
 
 function entries(rig: Rig): number {
     const t = rig.stack.neigh
-    return t.capacity - t.count(NudState.None)
+    return t.capacity - neighCount(t, NudState.None)
 }
 
 describe("posture: ARP is answered only for our address, once, and teaches only what it should", () => {

@@ -45,7 +45,8 @@ import { NetDevice, XmitStatus } from "../../src/dev/netdev"
 import { RECORD_HEADER } from "../../src/dev/ring"
 import { QDISC_TAG } from "../../src/dev/qdisc"
 import { SendResult, sendResultName } from "../../src/ipv4/output"
-import { NudState, NeighMib } from "../../src/neigh/neighbour"
+import { NudState, NeighMib, neighCount } from "../../src/neigh/neighbour"
+import { pendingTotal } from "../../src/neigh/pending"
 import { UdpSocket, PmtuDisc } from "../../src/udp/socket"
 import { Segment } from "../../src/sim/lan"
 import { VirtualHost } from "../../src/sim/host"
@@ -379,7 +380,7 @@ class Soak {
         for (let i = 0; i < 60 && !s.dev.carrier(); i++) await ds.sleep(50)
         for (let i = 0; i < 120; i++) {
             let busy = s.qdisc.stats[QdiscMib.qlen] > 0
-            if (s.neigh.count(NudState.Incomplete) > 0 || s.neigh.pending.totalPackets() > 0) busy = true
+            if (neighCount(s.neigh, NudState.Incomplete) > 0 || pendingTotal(s.neigh.pending) > 0) busy = true
             if (!busy) break
             await ds.sleep(50)
         }
@@ -409,7 +410,7 @@ class Soak {
         r.sent = L.count(Cls.Udp, XmitStatus.Ok)
         r.linkDownAtDriver = L.count(Cls.Udp, XmitStatus.LinkDown)
         r.driverErrors = L.count(Cls.Udp, XmitStatus.Error)
-        const pending = s.neigh.pending.totalPackets()
+        const pending = pendingTotal(s.neigh.pending)
         const uAcc = r.results[SendResult.Sent] + r.results[SendResult.Queued]
         const aAcc = s.arp.stats[ArpMib.requests_sent] + s.arp.stats[ArpMib.replies_sent]
         const iAcc = s.input.icmp[IcmpMib.OutEchoReps]
