@@ -144,7 +144,7 @@ async function timeIp(stack: NetStack, pkt: OutPacket, payload: Buffer, batch: n
 /** Below IP: reserve room in the qdisc, copy the prebuilt frame(s) in, enqueue, drain. */
 async function timeQdisc(stack: NetStack, frames: Buffer[], batch: number): Promise<void> {
     const q = stack.qdisc
-    const pool = stack.pool.buf
+    const pool = stack.qdisc.pool.buf
     const drain = stack.drain
     const nf = frames.length
     let bad = 0

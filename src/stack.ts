@@ -7,7 +7,6 @@ import { StackConfig, RouteKind } from "./config/types"
 import { NetDevice, NetDeviceOwner } from "./dev/netdev"
 import { LinkStats, formatCounters, formatLinkStats, formatQdiscStats, LinkMib, newMib } from "./dev/counters"
 import { FifoQdisc, packetPoolSize } from "./dev/qdisc"
-import { FrameRing } from "./dev/ring"
 import { TxDrain } from "./dev/drain"
 import { Fib, FibError, fibErrorName, RouteType } from "./ipv4/fib"
 import { Ipv4Output } from "./ipv4/output"
@@ -54,9 +53,8 @@ export class NetStack implements NetDeviceOwner {
     /** The interface's address and IP counters, which output, input and ARP all read (in_device). */
     readonly ifa = new InDevice()
     readonly fib: Fib
+    /** With the packet pool: every frame the stack holds, queued for the device or waiting for ARP. */
     readonly qdisc: FifoQdisc
-    /** Every frame the stack holds: queued for the device, or waiting for ARP (the qdisc's). */
-    readonly pool: FrameRing
     readonly drain: TxDrain
     readonly arp: Arp
     /** ARP's neighbour table. */
@@ -77,7 +75,6 @@ export class NetStack implements NetDeviceOwner {
         const c = config
         this.fib = new Fib(c.fibCapacity)
         this.qdisc = new FifoQdisc(packetPoolSize(c.qdiscLimitPackets, c.qdiscLimitBytes, c.neighPendingPackets, c.neighPendingBytes), c.qdiscLimitPackets, c.qdiscLimitBytes)
-        this.pool = this.qdisc.pool
         this.drain = new TxDrain(this.qdisc, dev, this.link)
         const neighParams = {
             capacity: c.neighCapacity,

@@ -10,12 +10,12 @@ import { TxDrain } from "../dev/drain"
 import { NeighTable, NO_NEIGH, NudState } from "../neigh/neighbour"
 import { neighFor, NEIGH_TABLE_FULL, reserveFrame, writeHeader } from "../neigh/output"
 import { ETHERNET_HEADER_LEN } from "../wire/ethernet"
-import { IPV4_DF, IPV4_HEADER_LEN, IPV4_MAX_HEADER_LEN, IPV4_MF, ipv4HeaderLenFor, ipv4OptionsForFragment } from "../wire/ipv4"
+import { IPV4_DF, IPV4_HEADER_LEN, IPV4_MF, ipv4HeaderLenFor, ipv4OptionsForFragment } from "../wire/ipv4"
 import { onesSum } from "../wire/checksum"
 import { ipv4IsMulticast } from "../wire/addr"
 import { Fib, NO_ROUTE, RouteType } from "./fib"
 import { HookChain, Verdict } from "./hooks"
-import { Csum, OutPacket } from "./packet"
+import { Csum, Kept, OutPacket } from "./packet"
 import { IpStats, IpMib } from "./mib"
 import { InDevice } from "./ifaddr"
 
@@ -143,7 +143,7 @@ export class Ipv4Output {
      * here, once the addresses are final) and payload; pkt.route may hold a cached route.
      */
     queueXmit(pkt: OutPacket, now: number): SendResult {
-        pkt.hdrLen = 0
+        if (pkt.hdr !== null) pkt.hdr[Kept.Len] = 0
         let r: SendResult
         if (pkt.route === NO_ROUTE) {
             r = this.route(pkt)
@@ -228,18 +228,18 @@ export class Ipv4Output {
      */
     private keepHeaders(pkt: OutPacket, buf: Buffer, at: number, hlen: number): void {
         if (this.localOut.used + this.postRouting.used > 0) return
+        const h = pkt.hdr
         const len = ETHERNET_HEADER_LEN + hlen
-        if (pkt.hdr === null) pkt.hdr = Buffer.alloc(ETHERNET_HEADER_LEN + IPV4_MAX_HEADER_LEN)
-        pkt.hdr.blitAt(0, buf, at, len)
+        h.blitAt(0, buf, at, len)
         const ip = at + ETHERNET_HEADER_LEN
         // RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m') for the fields that change: total length, and
         // the ID of a datagram that may be fragmented (an atomic one keeps ID 0, RFC 6864 §4)
         let sum = (~((buf[ip + 10] << 8) | buf[ip + 11]) & 0xffff) + (~((buf[ip + 2] << 8) | buf[ip + 3]) & 0xffff)
         if (!pkt.dontFragment) sum += ~((buf[ip + 4] << 8) | buf[ip + 5]) & 0xffff
-        pkt.hdrSum = sum
-        pkt.hdrFib = this.fib.genid
-        pkt.hdrNeigh = this.neigh.gen(pkt.hhNeigh)
-        pkt.hdrLen = len
+        h.setAt(Kept.Sum, "u32", sum)
+        h.setAt(Kept.Fib, "u32", this.fib.genid)
+        h[Kept.Neigh] = this.neigh.gen(pkt.hhNeigh)
+        h[Kept.Len] = len
     }
 
     /**
@@ -251,22 +251,23 @@ export class Ipv4Output {
      * rule, no carrier, too big, no room now): then queueXmit() does the whole work and says why.
      */
     fastReserve(pkt: OutPacket, ipPayloadLen: number, now: number): number {
-        const hdrLen = pkt.hdrLen
+        const h = pkt.hdr
+        const hdrLen = h[Kept.Len]
         const frameLen = hdrLen + ipPayloadLen
         // a carrier change flushes the route cache (NetStack.carrierChanged): no carrier check here
-        if (hdrLen === 0 || frameLen - ETHERNET_HEADER_LEN > this.mtu || pkt.hdrFib !== this.fib.genid || this.localOut.used + this.postRouting.used > 0 ||
-            !this.neigh.useCached(pkt.hhNeigh, pkt.hdrNeigh, now))
+        if (hdrLen === 0 || frameLen - ETHERNET_HEADER_LEN > this.mtu || h.getAt(Kept.Fib, "u32") !== this.fib.genid ||
+            this.localOut.used + this.postRouting.used > 0 || !this.neigh.useCached(pkt.hhNeigh, h[Kept.Neigh], now))
             return -1
         const q = this.neigh.qdisc
         const at = q.reserve(frameLen)
         if (at < 0) return -1
         const buf = q.pool.buf
-        buf.blitAt(at, pkt.hdr, 0, hdrLen)
+        buf.blitAt(at, h, 0, hdrLen)
         const ip = at + ETHERNET_HEADER_LEN
         const total = frameLen - ETHERNET_HEADER_LEN
         buf[ip + 2] = total >> 8
         buf[ip + 3] = total
-        let sum = pkt.hdrSum + total
+        let sum = h.getAt(Kept.Sum, "u32") + total
         if (!pkt.dontFragment) {
             const id = this.selectIdent()
             buf[ip + 4] = id >> 8
@@ -311,7 +312,7 @@ export class Ipv4Output {
             }
             writeHeader(t, buf, at, pkt.hhNeigh, parkFor !== NO_NEIGH, pkt.dst)
             this.emitFragment(buf, at + ETHERNET_HEADER_LEN, pkt, hlen, offset, len, !last && frames > 1)
-            if (frames === 1 && pkt.keepHeaders && pkt.hhNeigh !== NO_NEIGH && !pkt.partialOk) this.keepHeaders(pkt, buf, at, hlen)
+            if (frames === 1 && pkt.hdr !== null && pkt.hhNeigh !== NO_NEIGH && !pkt.partialOk) this.keepHeaders(pkt, buf, at, hlen)
             offset += len
         }
         pkt.fragNext = offset

@@ -15,6 +15,24 @@ export const enum Csum {
     ZeroAsOnes = 2,
 }
 
+/**
+ * OutPacket.hdr after the headers (at most 74 bytes): how long they are (0 = none kept), the FIB
+ * generation and the neighbour's generation they are valid for, and RFC 1624's part of the IPv4
+ * checksum (~HC + ~total [+ ~ID]: the checksum of a new length and ID is one sum away).
+ */
+export const enum Kept {
+    Len = 74, // u8
+    Fib = 76, // u32
+    Neigh = 80, // u8
+    Sum = 84, // u32
+    Size = 88,
+}
+
+/** A buffer for OutPacket.hdr: the packet then keeps its headers for the fast path. */
+export function keptHeaders(): Buffer {
+    return Buffer.alloc(Kept.Size)
+}
+
 export class OutPacket {
     src = 0
     dst = 0
@@ -52,17 +70,11 @@ export class OutPacket {
     hhNeigh = NO_NEIGH
     /**
      * The fast path of a connected socket (Ipv4Output.fastReserve; Linux: a valid sk_dst_cache and
-     * the neighbour's hh_cache): when `keepHeaders`, a datagram sent whole to a resolved neighbour
-     * leaves its Ethernet and IPv4 headers in `hdr` (`hdrLen` bytes, 0 = none kept), valid while the
-     * FIB generation `hdrFib` and the neighbour's generation `hdrNeigh` hold and no hook rule exists.
+     * the neighbour's hh_cache): when a transport gives a packet this buffer (keptHeaders()), a
+     * datagram sent whole to a resolved neighbour leaves its Ethernet and IPv4 headers here, with
+     * their bookkeeping after them (Kept); null for packets that keep nothing (ICMP replies).
      */
-    keepHeaders = false
     hdr: Buffer = null
-    hdrLen = 0
-    hdrFib = 0
-    hdrNeigh = 0
-    /** RFC 1624 eqn. 3: the kept header's ~HC + ~total [+ ~ID]: the checksum of a new length (and ID) is one sum away. */
-    hdrSum = 0
 
     /** `headRoom`: the largest transport header this packet carries. */
     constructor(headRoom: number) {

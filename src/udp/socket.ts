@@ -2,7 +2,7 @@
 // socket's cached route re-validated against the FIB generation (__sk_dst_check), and udp_rcv's
 // demultiplexing by destination port on the way in.
 
-import { Csum, OutPacket } from "../ipv4/packet"
+import { Csum, Kept, keptHeaders, OutPacket } from "../ipv4/packet"
 import { abandonOutput, continueOutput, Ipv4Output, resolutionOver, SendResult, startResolution } from "../ipv4/output"
 import { UdpReceiver } from "../ipv4/input"
 import { UdpStats, UdpMib } from "../ipv4/mib"
@@ -37,12 +37,10 @@ export class UdpSocket {
     /** Called synchronously for each datagram received on the bound port; the buffer is valid for the call. */
     onMessage: UdpHandler = null
     readonly pkt = new OutPacket(UDP_HEADER_LEN)
-    private cachedRoute = NO_ROUTE
-    private cachedDst = 0
-    private cachedGen = 0
+    /** The FIB generation pkt.route was found in, for pkt.dst (0: no route cached). */
+    private routeGen = 0
     open = true
     /** The destination port and the socket options (tos, ttl, pmtudisc) the kept headers were made with. */
-    private hdrPort = 0
     private hdrKey = -1
     /** The pseudo-header and ports part of the UDP checksum for pkt's kept headers. */
     private udpSum = 0
@@ -52,14 +50,14 @@ export class UdpSocket {
         readonly localPort: number
     ) {
         udpPacket(this.pkt, localPort)
-        this.pkt.keepHeaders = true
+        this.pkt.hdr = keptHeaders()
     }
 
     /** Fix the destination (connect(2) on a UDP socket); send() then uses it. */
     connect(addr: number, port: number): void {
         this.remoteAddr = addr >>> 0
         this.remotePort = port
-        this.cachedRoute = NO_ROUTE
+        this.routeGen = 0
     }
 
     send(payload: Buffer, off?: number, len?: number): SendResult {
@@ -75,7 +73,7 @@ export class UdpSocket {
         const n = len === undefined ? payload.length - o : len
         const p = this.pkt
         // the fast path: the headers the last datagram to this destination left (Ipv4Output.fastReserve)
-        if (p.hdrLen !== 0 && addr >>> 0 === p.dst && port === this.hdrPort && (this.tos | (this.ttl << 8) | (this.pmtudisc << 16)) === this.hdrKey &&
+        if (p.hdr[Kept.Len] !== 0 && addr >>> 0 === p.dst && port + this.tos * 0x10000 + this.ttl * 0x1000000 + this.pmtudisc * 0x100000000 === this.hdrKey &&
             o >= 0 && n >= 0 && o + n <= payload.length) {
             const t = this.table
             const out = t.out
@@ -114,6 +112,9 @@ export class UdpSocket {
         const n = len === undefined ? payload.length - o : len
         if (!this.open || port <= 0 || port > 0xffff || o < 0 || n < 0 || o + n > payload.length) return SendResult.MessageTooBig
         const p = this.pkt
+        // __sk_dst_check: the route of the last datagram holds for the same destination while the FIB is unchanged
+        const fib = t.out.fib
+        if (p.dst !== addr >>> 0 || this.routeGen !== fib.genid) p.route = NO_ROUTE
         p.dst = addr >>> 0
         setU16(p.head, 2, port)
         setU16(p.head, 4, UDP_HEADER_LEN + n)
@@ -125,30 +126,26 @@ export class UdpSocket {
         const mtu = t.out.mtu
         p.dontFragment = this.pmtudisc === PmtuDisc.Do ||
             (this.pmtudisc === PmtuDisc.Want && ipv4HeaderLenFor(p.optionsLen) + UDP_HEADER_LEN + n <= mtu)
-        // __sk_dst_check: the cached route holds while the FIB is unchanged
-        const fib = t.out.fib
-        p.route = this.cachedRoute !== NO_ROUTE && this.cachedDst === p.dst && this.cachedGen === fib.genid ? this.cachedRoute : NO_ROUTE
         const r = t.out.queueXmit(p, t.clock.now())
-        if (p.hdrLen !== 0) {
+        if (p.hdr[Kept.Len] !== 0) {
             // headers kept: the fast path's key, and the pseudo-header and ports part of its checksum
-            this.hdrPort = port
-            this.hdrKey = this.tos | (this.ttl << 8) | (this.pmtudisc << 16)
+            this.hdrKey = port + this.tos * 0x10000 + this.ttl * 0x1000000 + this.pmtudisc * 0x100000000
             this.udpSum = (p.src >>> 16) + (p.src & 0xffff) + (p.dst >>> 16) + (p.dst & 0xffff) + IpProtocol.Udp + this.localPort + port
         }
         if (r === SendResult.Sent || r === SendResult.Queued || r === SendResult.InProgress) {
             t.stats[UdpMib.OutDatagrams]++
-            if (p.dst === addr >>> 0) {
-                this.cachedRoute = p.route
-                this.cachedDst = p.dst
-                this.cachedGen = fib.genid
-            }
-        } else if (r === SendResult.QueueFull) t.stats[UdpMib.SndbufErrors]++
+            // a hook may have sent it elsewhere: then the route is not this destination's
+            this.routeGen = p.dst === addr >>> 0 ? fib.genid : 0
+        } else {
+            this.routeGen = 0
+            if (r === SendResult.QueueFull) t.stats[UdpMib.SndbufErrors]++
+        }
         return r
     }
 
     close(): void {
         this.open = false
-        this.pkt.hdrLen = 0
+        this.pkt.hdr[Kept.Len] = 0
         this.table.unbind(this)
     }
 }
@@ -166,7 +163,7 @@ export function setIpOptions(s: UdpSocket, opts: Buffer, off: number, len: numbe
     const p = s.pkt
     p.options = len > 0 ? opts.slice(off, off + len) : null
     p.optionsLen = len
-    p.hdrLen = 0
+    if (p.hdr !== null) p.hdr[Kept.Len] = 0
     return true
 }
 

@@ -48,8 +48,8 @@ export function poolFault(s: NetStack): string {
         pb += bytes
     }
     const q = s.qdisc
-    if (ringLiveCount(s.pool) !== q.stats[QdiscMib.qlen] + pp) return "pool count " + ringLiveCount(s.pool) + " != qdisc " + q.stats[QdiscMib.qlen] + " + pending " + pp
-    const live = ringLiveBytes(s.pool)
+    if (ringLiveCount(s.qdisc.pool) !== q.stats[QdiscMib.qlen] + pp) return "pool count " + ringLiveCount(s.qdisc.pool) + " != qdisc " + q.stats[QdiscMib.qlen] + " + pending " + pp
+    const live = ringLiveBytes(s.qdisc.pool)
     if (live !== q.stats[QdiscMib.backlog] + pb) return "pool bytes " + live + " != qdisc " + q.stats[QdiscMib.backlog] + " + pending " + pb
     if (q.stats[QdiscMib.qlen] > q.limitPackets || q.stats[QdiscMib.backlog] > q.limitBytes) return "qdisc over its limits"
     return null

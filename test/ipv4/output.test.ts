@@ -270,7 +270,7 @@ describe("neighbour resolution", () => {
         expect(ns[NeighMib.res_failed]).toBe(1)
         expect(ns[NeighMib.unresolved_discards]).toBe(2)
         expect(rig.stack.arp.stats[ArpMib.requests_sent]).toBe(3)
-        expect(ringLiveCount(rig.stack.pool)).toBe(0)
+        expect(ringLiveCount(rig.stack.qdisc.pool)).toBe(0)
         // the next datagram starts a new resolution
         expect(s.sendTo(COLLECTOR_IP, 9, Buffer.from("c"))).toBe(SendResult.Queued)
         expect(rig.stack.neigh.state(n)).toBe(NudState.Incomplete)

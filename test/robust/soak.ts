@@ -354,7 +354,7 @@ class Soak {
 
     /** Frames of `cls` still in the pool (queued or waiting for ARP). */
     inPool(cls: number): number {
-        const p = this.stack.pool
+        const p = this.stack.qdisc.pool
         let n = 0
         for (let rec = p.oldest(); rec >= 0; rec = p.next(rec)) {
             if (p.tag(rec) === 0xffff) continue
