@@ -1,7 +1,6 @@
 // Counters named as Linux prints them in /proc/net/snmp (the IP-MIB / ICMP / UDP groups of
-// RFC 4293 and RFC 4113), readable from the firmware and printable. The IP group is written by IPv4
-// output and input (one layer, as Linux's ip_statistics), ICMP by the ICMP code of input, UDP by the
-// socket table.
+// RFC 4293), readable from the firmware and printable. The IP group is written by IPv4 output and
+// input (one layer, as Linux's ip_statistics), ICMP by the ICMP code of input.
 
 import { formatCounters } from "../dev/counters"
 
@@ -46,28 +45,10 @@ export const enum IcmpMib {
 /** The Icmp group, indexed by IcmpMib. */
 export type IcmpStats = number[]
 
-/** Indices of UdpStats. */
-export const enum UdpMib {
-    InDatagrams,
-    NoPorts,
-    InErrors,
-    OutDatagrams,
-    /** Datagrams refused for lack of queue space (SndbufErrors). */
-    SndbufErrors,
-    Count,
-}
-
-/** The Udp group, indexed by UdpMib. */
-export type UdpStats = number[]
-
 export function formatIpStats(s: IpStats): string {
     return formatCounters("Ip", "InReceives InHdrErrors InAddrErrors InUnknownProtos InDiscards InDelivers OutRequests OutDiscards OutNoRoutes ReasmFails FragOKs FragFails FragCreates", s)
 }
 
 export function formatIcmpStats(s: IcmpStats): string {
     return formatCounters("Icmp", "InMsgs InErrors InEchos InEchoReps OutMsgs OutEchoReps OutErrors OutRateLimited", s)
-}
-
-export function formatUdpStats(s: UdpStats): string {
-    return formatCounters("Udp", "InDatagrams NoPorts InErrors OutDatagrams SndbufErrors", s)
 }

@@ -5,7 +5,7 @@
 import { Csum, Kept, keptHeaders, OutPacket } from "../ipv4/packet"
 import { abandonOutput, continueOutput, Ipv4Output, resolutionOver, SendResult, startResolution } from "../ipv4/output"
 import { UdpReceiver } from "../ipv4/input"
-import { UdpStats, UdpMib } from "../ipv4/mib"
+import { UdpStats, UdpMib } from "./mib"
 import * as ds from "@devicescript/core"
 import { newMib } from "../dev/counters"
 import { NO_ROUTE } from "../ipv4/fib"

@@ -64,7 +64,8 @@ import { udpCheck } from "../../src/wire/udp"
 import { icmpCheck } from "../../src/wire/icmp"
 import { onesSum } from "../../src/wire/checksum"
 import { LinkMib } from "../../src/dev/counters"
-import { IpMib, IcmpMib, UdpMib } from "../../src/ipv4/mib"
+import { IpMib, IcmpMib } from "../../src/ipv4/mib"
+import { UdpMib } from "../../src/udp/mib"
 import { ArpMib } from "../../src/ipv4/arp"
 
 // the fuzz stack is host B of the captures; A is its gateway; .3 is a static (PERMANENT) entry

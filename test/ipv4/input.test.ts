@@ -4,7 +4,8 @@ import { yieldToScheduler, Rig } from "../support/rig"
 import { testConfig } from "../support/config"
 import { be16 } from "../support/ref"
 import { parseIpv4 } from "../../src/wire/addr"
-import { IpMib, IcmpMib, UdpMib } from "../../src/ipv4/mib"
+import { IpMib, IcmpMib } from "../../src/ipv4/mib"
+import { UdpMib } from "../../src/udp/mib"
 
 const A_IP = parseIpv4("192.0.2.1")
 const B_IP = parseIpv4("192.0.2.2")

@@ -10,7 +10,8 @@ import { addCallback, addRule, Verdict } from "../../src/ipv4/hooks"
 import { parseIpv4 } from "../../src/wire/addr"
 import { LinkMib, QdiscMib } from "../../src/dev/counters"
 import { ringLiveCount } from "../../src/dev/ring"
-import { IpMib, UdpMib } from "../../src/ipv4/mib"
+import { IpMib } from "../../src/ipv4/mib"
+import { UdpMib } from "../../src/udp/mib"
 import { ArpMib } from "../../src/ipv4/arp"
 
 const REMOTE = parseIpv4("198.51.100.7")

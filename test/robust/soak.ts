@@ -54,7 +54,8 @@ import { HostilePeer, ChipFaults } from "../../src/sim/faults"
 import { TelemetryClient } from "../../src/telemetry/client"
 import { formatIpv4 } from "../../src/wire/addr"
 import { formatLinkStats, formatQdiscStats, LinkMib, QdiscMib } from "../../src/dev/counters"
-import { formatIpStats, formatIcmpStats, formatUdpStats, IcmpMib, UdpMib } from "../../src/ipv4/mib"
+import { formatIpStats, formatIcmpStats, IcmpMib } from "../../src/ipv4/mib"
+import { formatUdpStats, UdpMib } from "../../src/udp/mib"
 import { ArpMib } from "../../src/ipv4/arp"
 
 export const SILENT_IP = 0xc000021e // 192.0.2.30
