@@ -113,8 +113,9 @@ export class TcpConn implements ByteStream {
     /** Fast recovery until SND.UNA passes `recover` (RFC 6582). */
     inRecovery = false
     recover = 0
-    /** Full-sized segments received and not acknowledged yet (RFC 5681 §4.2: ACK every second). */
+    /** Bytes received and not acknowledged yet, and the largest segment seen (Linux's rcv_mss). */
     unacked = 0
+    rcvMss = 0
 
     // deadlines (stack clock, ms; 0 = not armed): retransmit / persist / SYN / FIN-WAIT-2 / TIME-WAIT,
     // the delayed ACK, keepalive
@@ -380,7 +381,8 @@ export class TcpConn implements ByteStream {
             if (unsent <= 0) break
             const pos = (this.txHead + sent) % size
             const toWrap = size - pos
-            const n = Math.min(this.mss, unsent, Math.min(this.sndWnd, this.cwnd) - sent, toWrap)
+            // (DeviceScript's Math.min takes two arguments)
+            const n = Math.min(Math.min(this.mss, unsent), Math.min(Math.min(this.sndWnd, this.cwnd) - sent, toWrap))
             if (n <= 0) {
                 // RFC 9293 §3.8.6.1: a zero window with nothing in flight starts the persist timer
                 if (this.sndWnd === 0 && sent === 0 && this.rtxAt === 0) this.rtxAt = now + this.rto
@@ -522,9 +524,11 @@ export class TcpConn implements ByteStream {
             this.rxLen += n
             this.rcvNxt = (this.rcvNxt + n) >>> 0
             if (n > 0) this.event()
-            // RFC 1122 §4.2.3.2 / RFC 5681 §4.2: every second full segment at once, else delayed
-            if (n >= this.mss) this.unacked++
-            if (this.unacked >= 2 || n < dLen) this.sendAck(now)
+            // RFC 1122 §4.2.3.2 / RFC 5681 §4.2: every second full-sized segment at once, and when
+            // the window left is under a segment (the peer would stall on the delay); else delayed
+            if (n > this.rcvMss) this.rcvMss = n
+            this.unacked += n
+            if (this.unacked >= 2 * this.rcvMss || ((this.rcvAdv - this.rcvNxt) | 0) < this.rcvMss || n < dLen) this.sendAck(now)
             else if (this.ackAt === 0) this.ackAt = now + this.table.cfg.delAckMs
         }
         // eighth, FIN: only once every byte before it is in

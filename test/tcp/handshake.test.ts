@@ -6,12 +6,12 @@ import { StreamStatus } from "../../src/tcp/stream"
 import { TcpState, TcpError } from "../../src/tcp/conn"
 import { TcpMib } from "../../src/tcp/mib"
 import { IpMib } from "../../src/ipv4/mib"
-import { tcpRig, tcpOf, segment, sent, Seg, SYN, ACK, RST, PEER_PORT, add32 } from "./peer"
+import { tcpRig, tcpOf, segment, sent, Seg, SYN, ACK, RST, PEER_PORT, PEER_ISS, add32 } from "./peer"
 
 // RFC 9293 §3.5: the three-way handshake of an active open, byte for byte; RFC 6298 §5 SYN
 // back-off; refused and timed-out attempts; the RST for a segment to no connection (§3.10.7.1).
 
-const PEER_ISS = 0x10203040
+
 /** The peer's options: MSS 536 (02 04 02 18), an unknown option kind 99 of length 6, NOP, NOP. */
 const PEER_OPTS = hex`02 04 02 18 63 06 00 00 00 00 01 01`
 

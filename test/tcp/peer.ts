@@ -6,6 +6,7 @@ import { makeRig, Rig, BOARD_MAC, COLLECTOR_MAC } from "../support/rig"
 import { BOARD_IP, COLLECTOR_IP } from "../support/config"
 import { be16, be32 } from "../support/ref"
 import { tcpTable, TcpConfig, TcpTable } from "../../src/tcp/table"
+import { TcpConn } from "../../src/tcp/conn"
 
 export const SYN = 0x02
 export const RST = 0x04
@@ -15,7 +16,7 @@ export const FIN = 0x01
 export const PEER_PORT = 1883
 
 /** A rig whose collector's MAC is static (no ARP), with TCP on it. */
-export function tcpRig(cfg?: Partial<TcpConfig>): Rig {
+export function tcpRig(): Rig {
     return makeRig(c => {
         c.arp = [{ ip: COLLECTOR_IP, mac: COLLECTOR_MAC }]
     })
@@ -142,4 +143,29 @@ export async function sent(rig: Rig): Promise<Seg[]> {
 export function add32(a: number, b: number): number {
     // DeviceScript's % works on int32: >>> 0 wraps instead
     return (a + b) >>> 0
+}
+
+export const PEER_ISS = 0x10203040
+
+/**
+ * Connect and answer the SYN after `rttMs` with SYN-ACK (MSS `mss`, window `win`): an ESTABLISHED
+ * connection whose SYN and ACK have been taken off the device.
+ */
+export async function established(rig: Rig, t: TcpTable, mss: number, win: number, rttMs: number): Promise<TcpConn> {
+    const c = t.connect(COLLECTOR_IP, PEER_PORT)
+    await sent(rig)
+    rig.t += rttMs
+    const o = Buffer.alloc(4)
+    o[0] = 2
+    o[1] = 4
+    o[2] = mss >> 8
+    o[3] = mss & 0xff
+    rig.dev.inject(segment(PEER_PORT, c.localPort, PEER_ISS, add32(c.iss, 1), SYN | ACK, win, o, null))
+    await sent(rig)
+    return c
+}
+
+/** From the peer: an ACK (with `data` if given) at the peer's sequence `seq` acknowledging `ack`. */
+export function peerSeg(c: TcpConn, seq: number, ack: number, flags: number, win: number, data: Buffer): Buffer {
+    return segment(PEER_PORT, c.localPort, seq, ack, flags, win, null, data)
 }
