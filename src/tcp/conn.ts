@@ -55,6 +55,13 @@ const DEFAULT_MSS = 536
 /** The largest window the 16-bit field says without scaling (no window scale option: RFC 7323 §2.2). */
 const MAX_WINDOW = 65535
 
+/** Copy `n` bytes from `src` at `off` into the ring `r` at `at`, wrapping at its end. */
+function ringIn(r: Buffer, at: number, src: Buffer, off: number, n: number): void {
+    const first = Math.min(n, r.length - at)
+    r.blitAt(at, src, off, first)
+    r.blitAt(0, src, off + first, n - first)
+}
+
 export interface TcpListener {
     /** Data arrived, send space freed, or the status changed. */
     tcpEvent(c: TcpConn): void
@@ -163,7 +170,7 @@ export class TcpConn implements ByteStream {
         if (n <= 0) return 0
         const first = Math.min(n, size - this.rxHead)
         buf.blitAt(off, this.rx, this.rxHead, first)
-        if (n > first) buf.blitAt(off + first, this.rx, 0, n - first)
+        buf.blitAt(off + first, this.rx, 0, n - first)
         this.rxHead = (this.rxHead + n) % size
         this.rxLen -= n
         // tcp_cleanup_rbuf: tell the peer when the window grew enough to matter (RFC 1122 §4.2.3.3)
@@ -185,10 +192,7 @@ export class TcpConn implements ByteStream {
         const size = this.tx.length
         const n = Math.min(len, this.writable())
         if (n <= 0) return 0
-        const at = (this.txHead + this.txLen) % size
-        const first = Math.min(n, size - at)
-        this.tx.blitAt(at, buf, off, first)
-        if (n > first) this.tx.blitAt(0, buf, off + first, n - first)
+        ringIn(this.tx, (this.txHead + this.txLen) % size, buf, off, n)
         this.txLen += n
         this.push(this.table.now())
         return n
@@ -281,7 +285,7 @@ export class TcpConn implements ByteStream {
     }
 
     event(): void {
-        this.table.ev.emit(0)
+        this.table.events++
         if (this.listener !== null) this.listener.tcpEvent(this)
     }
 
@@ -517,10 +521,7 @@ export class TcpConn implements ByteStream {
             dLen += d
             const size = this.rx.length
             const n = Math.min(dLen, size - this.rxLen)
-            const at = (this.rxHead + this.rxLen) % size
-            const first = Math.min(n, size - at)
-            this.rx.blitAt(at, buf, dOff, first)
-            if (n > first) this.rx.blitAt(0, buf, dOff + first, n - first)
+            ringIn(this.rx, (this.rxHead + this.rxLen) % size, buf, dOff, n)
             this.rxLen += n
             this.rcvNxt = (this.rcvNxt + n) >>> 0
             if (n > 0) this.event()

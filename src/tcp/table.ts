@@ -17,47 +17,31 @@ import { TcpConn } from "./conn"
 import { formatTcpStats, TcpMib, TcpStats } from "./mib"
 import { tcpAck, tcpCheck, TcpFlag, tcpHeaderLen, tcpSeq, TCP_HEADER_LEN } from "./wire"
 
-/** What the table and its connections are built with; tcpTable() fills what is left out. */
-export interface TcpConfig {
+/**
+ * What the table and its connections are built with, defaults sized for MQTT telemetry (a few
+ * hundred bytes a message, one or two connections): `new TcpConfig()`, change fields, tcpTable().
+ */
+export class TcpConfig {
     /** Connections open at once (TIME-WAIT included); connect() beyond it is refused (TableFull). */
-    connections: number
+    connections = 2
     /** Send and receive ring bytes per connection, allocated at connect. */
-    sndBuf: number
-    rcvBuf: number
-    /** RFC 6298 §2.1 initial RTO, §2.4 minimum (Linux TCP_RTO_MIN: 200), and the back-off cap. */
-    initialRtoMs: number
-    minRtoMs: number
-    maxRtoMs: number
+    sndBuf = 1460
+    rcvBuf = 1024
+    /** RFC 6298 §2.1 initial RTO, §2.4 minimum (Linux's TCP_RTO_MIN: 200 ms), the back-off cap. */
+    initialRtoMs = 1000
+    minRtoMs = 200
+    maxRtoMs = 60000
     /** SYN retransmissions before TimedOut (tcp_syn_retries), data retransmissions (tcp_retries2). */
-    synRetries: number
-    retries: number
-    /** Delayed ACK (RFC 1122 §4.2.3.2: under 500 ms). */
-    delAckMs: number
+    synRetries = 5
+    retries = 8
+    /** Delayed ACK (RFC 1122 §4.2.3.2: under 500 ms; run by the stack's 100 ms tick). */
+    delAckMs = 40
     /** TIME-WAIT (2 MSL is 240 s in RFC 9293; short here: one client, a small table). */
-    timeWaitMs: number
+    timeWaitMs = 2000
     /** FIN-WAIT-2 without the peer's FIN (tcp_fin_timeout). */
-    finTimeoutMs: number
-    keepaliveIntervalMs: number
-    keepaliveProbes: number
-}
-
-/** Defaults sized for MQTT telemetry: a few hundred bytes a message, one or two connections. */
-export function tcpDefaults(): TcpConfig {
-    return {
-        connections: 2,
-        sndBuf: 1460,
-        rcvBuf: 1024,
-        initialRtoMs: 1000,
-        minRtoMs: 200,
-        maxRtoMs: 60000,
-        synRetries: 5,
-        retries: 8,
-        delAckMs: 40,
-        timeWaitMs: 2000,
-        finTimeoutMs: 30000,
-        keepaliveIntervalMs: 10000,
-        keepaliveProbes: 5,
-    }
+    finTimeoutMs = 30000
+    keepaliveIntervalMs = 10000
+    keepaliveProbes = 5
 }
 
 export const enum TcpConnectError {
@@ -87,8 +71,8 @@ export class TcpTable {
     readonly conns: TcpConn[] = []
     /** The Tcp group and TcpExt counters, indexed by TcpMib. */
     readonly stats: TcpStats = newMib(TcpMib.Count)
-    /** Woken on every connection event (ByteStream.wait). */
-    readonly ev = ds.emitter<number>()
+    /** Counts connection events; ByteStream.wait polls it. */
+    events = 0
     lastError = TcpConnectError.Ok
     /** RFC 6528's secret key (random at start-up) and RFC 6056's port offset. */
     private readonly key: number[] = [random32(), random32(), random32(), random32()]
@@ -114,8 +98,11 @@ export class TcpTable {
         return this.clock.now()
     }
 
+    /** Until the next connection event or `timeoutMs` (polled: an emitter costs 1.3 KB of bytecode). */
     async wait(timeoutMs: number): Promise<void> {
-        await ds.wait(this.ev, timeoutMs)
+        const v = this.events
+        const end = ds.millis() + timeoutMs
+        while (this.events === v && ds.millis() < end) await ds.sleep(5)
     }
 
     /**
@@ -247,19 +234,9 @@ export interface TcpHost {
     now(): number
 }
 
-/**
- * TCP on `stack`: the table, registered with IPv4 input (protocol 6) and the stack's tick and
- * format(). `cfg` overrides tcpDefaults() field by field.
- */
-export function tcpTable(stack: TcpHost, cfg?: Partial<TcpConfig>): TcpTable {
-    const c = tcpDefaults()
-    if (cfg) {
-        const o = cfg as any
-        const d = c as any
-        const keys = Object.keys(o)
-        for (let i = 0; i < keys.length; i++) if (o[keys[i]] !== undefined) d[keys[i]] = o[keys[i]]
-    }
-    const t = new TcpTable(stack.ip, stack, c)
+/** TCP on `stack`: the table, registered with IPv4 input (protocol 6) and the stack's tick and format(). */
+export function tcpTable(stack: TcpHost, cfg?: TcpConfig): TcpTable {
+    const t = new TcpTable(stack.ip, stack, cfg || new TcpConfig())
     stack.input.tcp = t
     stack.tcp = t
     return t

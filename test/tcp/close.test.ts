@@ -13,7 +13,7 @@ describe("TCP close", () => {
 
     test("active close: data, FIN, FIN-WAIT-1, FIN-WAIT-2, the peer's FIN acknowledged, TIME-WAIT, CLOSED", async () => {
         const rig = tcpRig()
-        const t = tcpOf(rig, { timeWaitMs: 500 })
+        const t = tcpOf(rig, k => { k.timeWaitMs = 500 })
         const c = await established(rig, t, 536, 8000, 30)
         const base = add32(c.iss, 1)
         c.write(pattern(10, 1), 0, 10)

@@ -85,7 +85,7 @@ describe("TCP data", () => {
 
     test("RTO from the measured RTT (200 ms floor), doubled at each expiry, Karn's rule, then timed out", async () => {
         const rig = tcpRig()
-        const t = tcpOf(rig, { retries: 3 })
+        const t = tcpOf(rig, k => { k.retries = 3 })
         const c = await established(rig, t, 536, 8000, 30)
         expect(c.rto).toBe(200)
         c.write(pattern(100, 5), 0, 100)
@@ -128,7 +128,7 @@ describe("TCP data", () => {
 
     test("RTT samples update SRTT and RTTVAR (RFC 6298 §2.3)", async () => {
         const rig = tcpRig()
-        const t = tcpOf(rig, { minRtoMs: 10 })
+        const t = tcpOf(rig, k => { k.minRtoMs = 10 })
         const c = await established(rig, t, 536, 8000, 100)
         // R = 100: SRTT 100, RTTVAR 50, RTO = 100 + max(G = 100, 200) = 300
         expect(c.rto).toBe(300)
@@ -144,7 +144,7 @@ describe("TCP data", () => {
 
     test("three duplicate ACKs: fast retransmit, ssthresh = flight / 2, recovery until the full ACK", async () => {
         const rig = tcpRig()
-        const t = tcpOf(rig, { sndBuf: 4000 })
+        const t = tcpOf(rig, k => { k.sndBuf = 4000 })
         const c = await established(rig, t, 536, 8000, 30)
         // IW = min(4 * 536, max(2 * 536, 4380)) = 2144: four segments
         expect(c.cwnd).toBe(2144)
@@ -172,7 +172,7 @@ describe("TCP data", () => {
 
     test("zero window: persist probes of one byte, backed off, not timing out while answered; data when it opens", async () => {
         const rig = tcpRig()
-        const t = tcpOf(rig, { retries: 2, maxRtoMs: 1600 })
+        const t = tcpOf(rig, k => { k.retries = 2; k.maxRtoMs = 1600 })
         const c = await established(rig, t, 536, 0, 30)
         c.noDelay = true
         c.write(pattern(100, 2), 0, 100)

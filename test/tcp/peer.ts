@@ -22,8 +22,11 @@ export function tcpRig(): Rig {
     })
 }
 
-export function tcpOf(rig: Rig, cfg?: Partial<TcpConfig>): TcpTable {
-    return tcpTable(rig.stack, cfg)
+/** TCP on the rig's stack, the defaults changed by `mutate`. */
+export function tcpOf(rig: Rig, mutate?: (k: TcpConfig) => void): TcpTable {
+    const k = new TcpConfig()
+    if (mutate) mutate(k)
+    return tcpTable(rig.stack, k)
 }
 
 function sumWords(b: Buffer, off: number, len: number, s: number): number {
