@@ -20,6 +20,8 @@ import { TcpMib } from "./mib"
 import { TcpConfig, TcpTable } from "./table"
 
 /** RFC 9293 §3.3.2, the states a client goes through (LISTEN is never used: active open only). */
+// The order matters: SYN-SENT..SYN-RECEIVED are "connecting", ESTABLISHED..FIN-WAIT-2 receive data,
+// ESTABLISHED..CLOSE-WAIT are the states a RST resets (range checks cost less bytecode than lists).
 export const enum TcpState {
     Closed = 0,
     SynSent = 1,
@@ -72,8 +74,14 @@ export class TcpConn implements ByteStream {
     error = TcpError.None
     /** Nagle's algorithm off (TCP_NODELAY). */
     noDelay = false
-    /** Keepalive idle time (SO_KEEPALIVE with TCP_KEEPIDLE), 0 = off. */
+    /** Keepalive idle time (SO_KEEPALIVE with TCP_KEEPIDLE), set by setKeepalive(); 0 = off. */
     keepaliveMs = 0
+    /** The keepalive timer when on (a function: a firmware that never turns keepalive on links none of it). */
+    kaTimer: (c: TcpConn, now: number) => void = null
+    /** When the last segment arrived; keepalive probes sent since, and when the last went. */
+    lastRx = 0
+    kaProbes = 0
+    kaProbeAt = 0
     listener: TcpListener = null
 
     // the send sequence space (RFC 9293 §3.3.1), and SND.MAX: the highest sequence number sent
@@ -125,10 +133,9 @@ export class TcpConn implements ByteStream {
     rcvMss = 0
 
     // deadlines (stack clock, ms; 0 = not armed): retransmit / persist / SYN / FIN-WAIT-2 / TIME-WAIT,
-    // the delayed ACK, keepalive
+    // the delayed ACK
     rtxAt = 0
     ackAt = 0
-    kaAt = 0
 
     readonly pkt: OutPacket
     private routeGen = 0
@@ -175,7 +182,7 @@ export class TcpConn implements ByteStream {
         this.rxLen -= n
         // tcp_cleanup_rbuf: tell the peer when the window grew enough to matter (RFC 1122 §4.2.3.3)
         const s = this.state
-        if ((s === TcpState.Established || s === TcpState.FinWait1 || s === TcpState.FinWait2) &&
+        if (s >= TcpState.Established && s <= TcpState.FinWait2 &&
             size - this.rxLen - (this.rcvAdv - this.rcvNxt) >= this.swsThreshold())
             this.sendAck(this.table.now())
         return n
@@ -183,7 +190,7 @@ export class TcpConn implements ByteStream {
 
     writable(): number {
         const s = this.state
-        return (s === TcpState.SynSent || s === TcpState.SynReceived || s === TcpState.Established || s === TcpState.CloseWait) && !this.finQueued
+        return ((s > TcpState.Closed && s <= TcpState.Established) || s === TcpState.CloseWait) && !this.finQueued
             ? this.tx.length - this.txLen
             : 0
     }
@@ -204,8 +211,8 @@ export class TcpConn implements ByteStream {
 
     status(): StreamStatus {
         const s = this.state
-        if (s === TcpState.SynSent || s === TcpState.SynReceived) return StreamStatus.Connecting
-        if (s === TcpState.Established || s === TcpState.FinWait1 || s === TcpState.FinWait2) return StreamStatus.Open
+        if (s > TcpState.Closed && s < TcpState.Established) return StreamStatus.Connecting
+        if (s >= TcpState.Established && s <= TcpState.FinWait2) return StreamStatus.Open
         const e = this.error
         if (e === TcpError.Refused || e === TcpError.Reset) return StreamStatus.Reset
         if (e === TcpError.TimedOut) return StreamStatus.TimedOut
@@ -218,7 +225,7 @@ export class TcpConn implements ByteStream {
     close(): void {
         const s = this.state
         // before the handshake completes nothing was sent: the attempt just ends
-        if (s === TcpState.SynSent || s === TcpState.SynReceived) this.done(TcpError.None)
+        if (s > TcpState.Closed && s < TcpState.Established) this.done(TcpError.None)
         else if (s === TcpState.Established || s === TcpState.CloseWait) {
             this.finQueued = true
             this.setState(s === TcpState.CloseWait ? TcpState.LastAck : TcpState.FinWait1)
@@ -271,14 +278,13 @@ export class TcpConn implements ByteStream {
     done(e: TcpError): void {
         const st = this.table.stats
         const s = this.state
-        if (s === TcpState.SynSent || s === TcpState.SynReceived) st[TcpMib.AttemptFails]++
+        if (s > TcpState.Closed && s < TcpState.Established) st[TcpMib.AttemptFails]++
         else if (s === TcpState.Established || s === TcpState.CloseWait) st[TcpMib.EstabResets]++
         if (e === TcpError.TimedOut) st[TcpMib.TCPAbortOnTimeout]++
         if (e === TcpError.Refused || e === TcpError.Reset || e === TcpError.Aborted) this.rxLen = 0
         this.error = e
         this.rtxAt = 0
         this.ackAt = 0
-        this.kaAt = 0
         this.txLen = 0
         this.setState(TcpState.Closed)
         this.table.remove(this)
@@ -376,8 +382,8 @@ export class TcpConn implements ByteStream {
      */
     push(now: number): void {
         const s = this.state
-        if (s !== TcpState.Established && s !== TcpState.CloseWait && s !== TcpState.FinWait1 && s !== TcpState.Closing && s !== TcpState.LastAck)
-            return
+        // ESTABLISHED, FIN-WAIT-1, CLOSE-WAIT, CLOSING, LAST-ACK: data or a FIN may be (re)sent
+        if (s < TcpState.Established || s > TcpState.LastAck || s === TcpState.FinWait2) return
         const size = this.tx.length
         for (let k = 0; k < 64; k++) {
             const sent = (this.sndNxt - this.sndUna) | 0
@@ -434,7 +440,7 @@ export class TcpConn implements ByteStream {
         const wnd = (buf[off + 14] << 8) | buf[off + 15]
         let dOff = off + hl
         let dLen = len - hl
-        if (this.keepaliveMs > 0) this.kaAt = now + this.keepaliveMs
+        this.lastRx = now
         if (this.state === TcpState.SynSent) {
             this.synSent(buf, off, flags, seq, ack, wnd, now)
             return
@@ -456,7 +462,7 @@ export class TcpConn implements ByteStream {
             else {
                 const s = this.state
                 this.done(s === TcpState.SynReceived ? TcpError.Refused
-                    : s === TcpState.Established || s === TcpState.FinWait1 || s === TcpState.FinWait2 || s === TcpState.CloseWait ? TcpError.Reset
+                    : s >= TcpState.Established && s <= TcpState.CloseWait ? TcpError.Reset
                     : TcpError.None)
             }
             return
@@ -509,7 +515,7 @@ export class TcpConn implements ByteStream {
         }
         // seventh, the text (§3.10.7.4 "seventh"; tcp_data_queue)
         const finSeq = (seq + dLen) >>> 0
-        if (dLen > 0 && (s === TcpState.Established || s === TcpState.FinWait1 || s === TcpState.FinWait2)) {
+        if (dLen > 0 && s >= TcpState.Established && s <= TcpState.FinWait2) {
             if (d > 0) {
                 // a hole before it: dropped, and the duplicate ACK tells the peer (RFC 5681 §4.2)
                 this.table.stats[TcpMib.TCPOFODrop]++
@@ -591,7 +597,6 @@ export class TcpConn implements ByteStream {
         this.cwnd = this.retries > 0 ? m : Math.min(4 * m, Math.max(2 * m, 4380))
         this.retries = 0
         this.setState(TcpState.Established)
-        if (this.keepaliveMs > 0) this.kaAt = now + this.keepaliveMs
     }
 
     /** tcp_ack for `a` newly acknowledged sequence numbers: ring, RTT, congestion window, timer. */
@@ -644,7 +649,6 @@ export class TcpConn implements ByteStream {
     private timeWait(now: number): void {
         this.setState(TcpState.TimeWait)
         this.rtxAt = now + this.table.cfg.timeWaitMs
-        this.kaAt = 0
     }
 
     /** RFC 6298 §2.2-2.3, times in ms; the clock granularity G is the stack's tick. */
@@ -683,7 +687,7 @@ export class TcpConn implements ByteStream {
                 return
             }
             const persist = this.sndNxt === this.sndUna && this.txLen > 0 && this.sndWnd === 0
-            const limit = s === TcpState.SynSent || s === TcpState.SynReceived ? c.synRetries : c.retries
+            const limit = s < TcpState.Established ? c.synRetries : c.retries
             if (this.retries >= limit) {
                 this.done(TcpError.TimedOut)
                 return
@@ -700,7 +704,7 @@ export class TcpConn implements ByteStream {
                 this.rtxAt = now + this.rto
             } else {
                 st[TcpMib.TCPTimeouts]++
-                if (s === TcpState.SynSent || s === TcpState.SynReceived) {
+                if (s < TcpState.Established) {
                     st[TcpMib.RetransSegs]++
                     this.xmit(this.iss, s === TcpState.SynSent ? TcpFlag.Syn : TcpFlag.Syn | TcpFlag.Ack, 0, now)
                     this.rtxAt = now + this.rto
@@ -719,20 +723,36 @@ export class TcpConn implements ByteStream {
             }
         }
         if (this.state === TcpState.Closed) return
-        if (this.kaAt !== 0 && now >= this.kaAt && (s === TcpState.Established || s === TcpState.CloseWait)) {
-            if (this.sndNxt !== this.sndUna) this.kaAt = now + this.keepaliveMs
-            else if (this.retries >= c.keepaliveProbes) {
-                this.done(TcpError.TimedOut)
-                return
-            } else {
-                // RFC 1122 §4.2.3.6: SEG.SEQ = SND.NXT - 1, no data, to draw an ACK
-                this.retries++
-                st[TcpMib.TCPKeepAlive]++
-                this.xmit((this.sndNxt - 1) >>> 0, TcpFlag.Ack, 0, now)
-                this.kaAt = now + c.keepaliveIntervalMs
-            }
-        }
+        if (this.kaTimer !== null) this.kaTimer(this, now)
         // what the queue refused earlier
         if (this.txLen > ((this.sndNxt - this.sndUna) | 0) || this.finQueued) this.push(now)
     }
+}
+
+/**
+ * SO_KEEPALIVE on `c` with `idleMs` of silence before the first probe (0: off); probes every
+ * keepaliveIntervalMs after, keepaliveProbes unanswered end the connection (TimedOut).
+ */
+export function setKeepalive(c: TcpConn, idleMs: number): void {
+    c.keepaliveMs = idleMs
+    c.kaTimer = idleMs > 0 ? keepaliveTimer : null
+}
+
+/** tcp_keepalive_timer (RFC 1122 §4.2.3.6): an idle, synchronized connection with nothing in flight. */
+function keepaliveTimer(c: TcpConn, now: number): void {
+    const s = c.state
+    if ((s !== TcpState.Established && s !== TcpState.CloseWait) || c.sndNxt !== c.sndUna) return
+    const cfg = c.table.cfg
+    // a segment since the last probe: the peer is there, start over
+    if (c.lastRx >= c.kaProbeAt) c.kaProbes = 0
+    if (now - Math.max(c.lastRx, c.kaProbeAt) < (c.kaProbes === 0 ? c.keepaliveMs : cfg.keepaliveIntervalMs)) return
+    if (c.kaProbes >= cfg.keepaliveProbes) {
+        c.done(TcpError.TimedOut)
+        return
+    }
+    c.kaProbes++
+    c.kaProbeAt = now
+    c.table.stats[TcpMib.TCPKeepAlive]++
+    // SEG.SEQ = SND.NXT - 1 and no data: the peer answers with an ACK
+    c.xmit((c.sndNxt - 1) >>> 0, TcpFlag.Ack, 0, now)
 }

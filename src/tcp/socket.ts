@@ -6,7 +6,7 @@
 import * as ds from "@devicescript/core"
 import { parseIpv4 } from "../wire/addr"
 import { StreamStatus } from "./stream"
-import { TcpConn, TcpError, TcpListener } from "./conn"
+import { setKeepalive, TcpConn, TcpError, TcpListener } from "./conn"
 import { TcpConnectError, TcpTable } from "./table"
 
 export function tcpErrorName(e: TcpError): string {
@@ -174,7 +174,7 @@ export async function tcpConnect(t: TcpTable, options: TcpConnectOptions): Promi
     if (c === null)
         throw new TcpSocketError("socket " + name + ": " + (t.lastError === TcpConnectError.TableFull ? "connection table full" : "bad address"), TcpError.None)
     if (options.noDelay) c.noDelay = true
-    if (options.keepalive) c.keepaliveMs = options.keepalive
+    if (options.keepalive) setKeepalive(c, options.keepalive)
     const sock = new TcpSocket(c, name)
     const deadline = ds.millis() + (options.timeout || 30000)
     while (c.status() === StreamStatus.Connecting) {

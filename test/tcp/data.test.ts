@@ -2,7 +2,7 @@ import { describe, test, expect, beforeEach } from "@devicescript/test"
 import { yieldToScheduler } from "../support/rig"
 import { pattern } from "../support/ref"
 import { StreamStatus } from "../../src/tcp/stream"
-import { TcpState, TcpError } from "../../src/tcp/conn"
+import { TcpState, TcpError, setKeepalive } from "../../src/tcp/conn"
 import { TcpMib } from "../../src/tcp/mib"
 import { tcpRig, tcpOf, sent, established, peerSeg, Seg, ACK, PSH, PEER_ISS, add32 } from "./peer"
 import * as ds from "@devicescript/core"
@@ -241,5 +241,36 @@ describe("TCP data", () => {
         expect(s.length).toBe(1)
         expect(s[0].win()).toBe(1024)
         expect(s[0].ack()).toBe(PEER_ISS + 1025)
+    })
+
+    test("keepalive: a probe <SEQ=SND.NXT-1> after the idle time, answered probes start over, unanswered ones time out", async () => {
+        const rig = tcpRig()
+        const t = tcpOf(rig, k => {
+            k.keepaliveIntervalMs = 500
+            k.keepaliveProbes = 2
+        })
+        const c = await established(rig, t, 536, 8000, 30)
+        setKeepalive(c, 1000)
+        rig.advance(900)
+        expect((await sent(rig)).length).toBe(0)
+        rig.advance(100)
+        let s = await sent(rig)
+        expect(s.length).toBe(1)
+        expect(s[0].flags()).toBe(ACK)
+        expect(s[0].seq()).toBe(c.iss)
+        expect(s[0].dataLen()).toBe(0)
+        expect(t.stats[TcpMib.TCPKeepAlive]).toBe(1)
+        // the peer answers: idle again from here
+        rig.dev.inject(peerSeg(c, PEER_ISS + 1, add32(c.iss, 1), ACK, 8000, null))
+        rig.advance(900)
+        expect((await sent(rig)).length).toBe(0)
+        rig.advance(100)
+        expect((await sent(rig)).length).toBe(1)
+        // no answer: a second probe 500 ms later, and after two unanswered probes, the end
+        rig.advance(500)
+        expect((await sent(rig)).length).toBe(1)
+        rig.advance(500)
+        expect(c.status()).toBe(StreamStatus.TimedOut)
+        expect(t.stats[TcpMib.TCPKeepAlive]).toBe(3)
     })
 })
