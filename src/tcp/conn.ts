@@ -15,7 +15,7 @@ import { SendResult } from "../ipv4/output"
 import { NO_ROUTE } from "../ipv4/fib"
 import { IpProtocol } from "../wire/ipv4"
 import { ByteStream, StreamStatus } from "./stream"
-import { TcpFlag, tcpAck, tcpHeaderLen, tcpMssOption, tcpSeq, TCP_SYN_HEADER_LEN } from "./wire"
+import { TcpFlag, tcpAck, tcpEmit, tcpHeaderLen, tcpMssOption, tcpSeq, TCP_SYN_HEADER_LEN } from "./wire"
 import { TcpMib } from "./mib"
 import { TcpConfig, TcpTable } from "./table"
 
@@ -96,7 +96,6 @@ export class TcpConn implements ByteStream {
     /** The send MSS: the peer's option (or 536), capped by our MTU. */
     mss = DEFAULT_MSS
     // the receive sequence space; rcvAdv: the right edge of the window last advertised
-    irs = 0
     rcvNxt = 0
     rcvAdv = 0
 
@@ -306,23 +305,9 @@ export class TcpConn implements ByteStream {
         const p = this.pkt
         const h = p.head
         const syn = flags & TcpFlag.Syn
-        h[4] = seq >>> 24
-        h[5] = seq >>> 16
-        h[6] = seq >>> 8
-        h[7] = seq
-        const ack = flags & TcpFlag.Ack ? this.rcvNxt : 0
-        h[8] = ack >>> 24
-        h[9] = ack >>> 16
-        h[10] = ack >>> 8
-        h[11] = ack
-        h[12] = syn ? 0x60 : 0x50
-        h[13] = flags
         const win = flags & TcpFlag.Rst ? 0 : this.rcvWindow()
-        h[14] = win >> 8
-        h[15] = win
-        h[18] = 0
-        h[19] = 0
         p.headLen = syn ? TCP_SYN_HEADER_LEN : 20
+        tcpEmit(h, seq, flags & TcpFlag.Ack ? this.rcvNxt : 0, p.headLen, flags, win)
         if (syn) {
             // RFC 9293 §3.7.1 / RFC 879: MSS = MTU - 40 (IPv4 and TCP headers without options)
             const mss = t.out.mtu - 40
@@ -539,14 +524,13 @@ export class TcpConn implements ByteStream {
             else if (this.ackAt === 0) this.ackAt = now + this.table.cfg.delAckMs
         }
         // eighth, FIN: only once every byte before it is in
-        if (flags & TcpFlag.Fin && finSeq === this.rcvNxt) {
+        // (a FIN repeated in CLOSE-WAIT, CLOSING, LAST-ACK or TIME-WAIT is old: the first check
+        // acknowledged it)
+        if (flags & TcpFlag.Fin && finSeq === this.rcvNxt && s >= TcpState.Established && s <= TcpState.FinWait2) {
             this.rcvNxt = (this.rcvNxt + 1) >>> 0
-            if (s === TcpState.Established || s === TcpState.SynReceived) this.setState(TcpState.CloseWait)
-            else if (s === TcpState.FinWait1) {
-                if (this.state === TcpState.FinWait2) this.timeWait(now)
-                else this.setState(TcpState.Closing)
-            } else if (s === TcpState.FinWait2) this.timeWait(now)
-            else if (s === TcpState.TimeWait) this.rtxAt = now + this.table.cfg.timeWaitMs
+            if (s === TcpState.Established) this.setState(TcpState.CloseWait)
+            else if (s === TcpState.FinWait1 && this.state !== TcpState.FinWait2) this.setState(TcpState.Closing)
+            else this.timeWait(now)
             this.sendAck(now)
         }
         this.push(now)
@@ -565,7 +549,6 @@ export class TcpConn implements ByteStream {
             return
         }
         if (!(flags & TcpFlag.Syn)) return
-        this.irs = seq
         this.rcvNxt = (seq + 1) >>> 0
         this.rcvAdv = this.rcvNxt
         const peerMss = tcpMssOption(buf, off)

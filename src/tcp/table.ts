@@ -15,7 +15,7 @@ import { WireError } from "../wire/error"
 import { Ipv4Input } from "../ipv4/input"
 import { TcpConn } from "./conn"
 import { formatTcpStats, TcpMib, TcpStats } from "./mib"
-import { tcpAck, tcpCheck, TcpFlag, tcpHeaderLen, tcpSeq, TCP_HEADER_LEN } from "./wire"
+import { tcpAck, tcpCheck, tcpEmit, TcpFlag, tcpHeaderLen, tcpSeq, TCP_HEADER_LEN } from "./wire"
 
 /**
  * What the table and its connections are built with, defaults sized for MQTT telemetry (a few
@@ -191,17 +191,7 @@ export class TcpTable {
         h[1] = lport
         h[2] = port >> 8
         h[3] = port
-        h[4] = seq >>> 24
-        h[5] = seq >>> 16
-        h[6] = seq >>> 8
-        h[7] = seq
-        h[8] = ack >>> 24
-        h[9] = ack >>> 16
-        h[10] = ack >>> 8
-        h[11] = ack
-        h[12] = 0x50
-        h[13] = flags
-        h.fillAt(14, 6, 0)
+        tcpEmit(h, seq, ack, TCP_HEADER_LEN, flags, 0)
         p.dst = addr
         p.route = NO_ROUTE
         p.payloadLen = 0

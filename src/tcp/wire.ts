@@ -87,3 +87,24 @@ export function tcpMssOption(buf: Buffer, off: number): number {
     }
     return 0
 }
+
+/**
+ * Bytes 4-19 of the header in `h` (the ports, 0-3, are the caller's): sequence and acknowledgment
+ * numbers, data offset (`hl` bytes), control bits, window, a zero checksum (IPv4 output finishes it
+ * over the pseudo-header) and a zero urgent pointer.
+ */
+export function tcpEmit(h: Buffer, seq: number, ack: number, hl: number, flags: number, win: number): void {
+    h[4] = seq >>> 24
+    h[5] = seq >>> 16
+    h[6] = seq >>> 8
+    h[7] = seq
+    h[8] = ack >>> 24
+    h[9] = ack >>> 16
+    h[10] = ack >>> 8
+    h[11] = ack
+    h[12] = hl << 2
+    h[13] = flags
+    h[14] = win >> 8
+    h[15] = win
+    h.fillAt(16, 4, 0)
+}
