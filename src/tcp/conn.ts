@@ -82,7 +82,6 @@ export class TcpConn implements ByteStream {
     lastRx = 0
     kaProbes = 0
     kaProbeAt = 0
-    listener: TcpListener = null
 
     // the send sequence space (RFC 9293 §3.3.1), and SND.MAX: the highest sequence number sent
     iss = 0
@@ -143,7 +142,9 @@ export class TcpConn implements ByteStream {
         readonly table: TcpTable,
         readonly remoteAddr: number,
         readonly remotePort: number,
-        readonly localPort: number
+        readonly localPort: number,
+        /** Told of every event (the socket wrapper), or null. */
+        readonly listener: TcpListener
     ) {
         const cfg = table.cfg
         this.tx = Buffer.alloc(cfg.sndBuf)

@@ -61,15 +61,14 @@ export class TcpSocket implements TcpListener {
     readonly onerror = ds.emitter<TcpSocketError>()
     readonly onmessage = ds.emitter<void>()
     private ended = false
+    /** Set by tcpConnect once the table made the connection. */
+    conn: TcpConn = null
 
-    constructor(
-        readonly conn: TcpConn,
-        readonly name: string
-    ) {
-        conn.listener = this
-    }
+    constructor(readonly name: string) {}
 
     tcpEvent(c: TcpConn): void {
+        // (events may come before tcpConnect has set conn: a route that says no at once)
+        this.conn = c
         const s = c.status()
         if (c.readable() > 0) this.onmessage.emit(undefined)
         if (this.ended || s === StreamStatus.Open || s === StreamStatus.Connecting) return
@@ -170,12 +169,13 @@ export class TcpSocket implements TcpListener {
 export async function tcpConnect(t: TcpTable, options: TcpConnectOptions): Promise<TcpSocket> {
     const addr = typeof options.host === "string" ? parseIpv4(options.host) : options.host
     const name = "tcp://" + options.host + ":" + options.port
-    const c = t.connect(addr, options.port)
+    const sock = new TcpSocket(name)
+    const c = t.connect(addr, options.port, sock)
     if (c === null)
         throw new TcpSocketError("socket " + name + ": " + (t.lastError === TcpConnectError.TableFull ? "connection table full" : "bad address"), TcpError.None)
     if (options.noDelay) c.noDelay = true
     if (options.keepalive) setKeepalive(c, options.keepalive)
-    const sock = new TcpSocket(c, name)
+    sock.conn = c
     const deadline = ds.millis() + (options.timeout || 30000)
     while (c.status() === StreamStatus.Connecting) {
         const left = deadline - ds.millis()

@@ -13,7 +13,7 @@ import { newMib } from "../dev/counters"
 import { IpProtocol } from "../wire/ipv4"
 import { WireError } from "../wire/error"
 import { Ipv4Input } from "../ipv4/input"
-import { TcpConn } from "./conn"
+import { TcpConn, TcpListener } from "./conn"
 import { formatTcpStats, TcpMib, TcpStats } from "./mib"
 import { tcpAck, tcpCheck, tcpEmit, TcpFlag, tcpHeaderLen, tcpSeq, TCP_HEADER_LEN } from "./wire"
 
@@ -119,9 +119,9 @@ export class TcpTable {
     /**
      * connect(2), non-blocking: the SYN is sent (or the route's answer makes the connection end at
      * once: status() says why). null when the table is full or there is nothing to connect from or
-     * to (lastError says which).
+     * to (lastError says which). `listener` hears every event of the connection.
      */
-    connect(addr: number, port: number): TcpConn {
+    connect(addr: number, port: number, listener?: TcpListener): TcpConn {
         const local = this.out.ifa.address
         if (local === 0 || addr === 0 || port <= 0 || port > 0xffff) {
             this.lastError = TcpConnectError.BadAddress
@@ -139,7 +139,7 @@ export class TcpTable {
             lport = c
             for (let i = 0; i < this.conns.length; i++) if (this.conns[i].localPort === c) lport = 0
         }
-        const c = new TcpConn(this, addr >>> 0, port, lport)
+        const c = new TcpConn(this, addr >>> 0, port, lport, listener || null)
         this.conns.push(c)
         this.lastError = TcpConnectError.Ok
         c.open(this.isn(local, lport, addr >>> 0, port), this.now())
