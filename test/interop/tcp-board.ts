@@ -61,6 +61,14 @@ export async function runTcpBoard(
             const id = parseInt(w[1])
             const c = find(id)
             if (w[0] === "connect") {
+                // forget the connections that ended: their rings go back to the heap (the W5500
+                // model's 32 KB share it)
+                for (let k = conns.length - 1; k >= 0; k--) {
+                    if (conns[k].state === TcpState.Closed) {
+                        conns.insert(k, -1)
+                        ids.insert(k, -1)
+                    }
+                }
                 const n = tcp.connect(parseIpv4(w[2]), parseInt(w[3]))
                 if (n === null) {
                     reply("connect " + id + " none " + tcp.lastError)

@@ -6,7 +6,8 @@
  *   orderly close both ways (TIME-WAIT after the kernel's FIN, LAST-ACK -> CLOSED); RST from the
  *   kernel for a closed port (refused) and for an established connection (reset); 100 KB under 10 %
  *   frame loss both ways (the bridge drops TCP frames: tc netem is not available here) arriving
- *   byte-exact with the board's retransmissions counted; the Tcp counters in stack.format(); every
+ *   byte-exact with the board's retransmissions counted; a kernel reader that stops reading (zero
+ *   window: persist probes) and resumes; the Tcp counters in stack.format(); every
  *   captured frame clean under tshark with TCP checksum validation.
  *
  *   npm run test:interop -- test/interop/tcp.interop.ts
@@ -34,6 +35,9 @@ const SINK = 9100
 const SOURCE = 9101
 const RESETTER = 9102
 const CLOSED_PORT = 9199
+/** socat with a 2 KB receive buffer that starts reading only after SLOW_MS: a zero window. */
+const SLOW = 9103
+const SLOW_MS = 4000
 const SOURCE_BYTES = 30000
 const STREAM_BYTES = 100 * 1024
 const T0 = Date.now()
@@ -123,6 +127,7 @@ describe("TCP interop: the board's TCP client against the Linux kernel", functio
     let sim: Proc | null = null
     let tcpdump: Proc | null = null
     let peer: Proc | null = null
+    let slow: Proc | null = null
     let entry = ""
     const control: string[] = []
     const events: any[] = []
@@ -214,6 +219,9 @@ describe("TCP interop: the board's TCP client against the Linux kernel", functio
         peer.child.stdout!.on("data", () => {
             for (; seen < peer!.lines.length; seen++) if (peer!.lines[seen].startsWith("{")) events.push(JSON.parse(peer!.lines[seen]))
         })
+        // the reader that stops: socat's pipe to `sleep; cat` fills, then its 2 KB socket buffer
+        slow = startIn(NS, "slow-reader", "socat", ["-u", `TCP-LISTEN:${SLOW},bind=${KERNEL_IP},reuseaddr,rcvbuf=2048`, `SYSTEM:sleep ${SLOW_MS / 1000}; cat > ${path.join(work, "slow.bin")}`])
+        assert.ok(await until(async () => (await runIn(NS, "ss", ["-ltn"])).stdout.includes(`${KERNEL_IP}:${SLOW}`), 10000), "socat is not listening")
         entry = writeEntry(bridge.port)
         const cli = path.join(ROOT, "node_modules", "@devicescript", "cli", "devicescript")
         sim = start("simulator", process.execPath, [cli, "run", path.relative(ROOT, entry), "--test", "-T", "900000"], ROOT)
@@ -303,9 +311,29 @@ describe("TCP interop: the board's TCP client against the Linux kernel", functio
         console.log(`      board: RetransSegs ${st["Tcp.RetransSegs"] - st0["Tcp.RetransSegs"]}, TCPTimeouts ${st["TcpExt.TCPTimeouts"] - st0["TcpExt.TCPTimeouts"]}, TCPFastRetrans ${st["TcpExt.TCPFastRetrans"] - st0["TcpExt.TCPFastRetrans"]}, TCPOFODrop ${st["TcpExt.TCPOFODrop"] - st0["TcpExt.TCPOFODrop"]}`)
     })
 
+    it("a kernel reader that stops reading (zero window) and resumes: persist probes, then 100 KB byte-exact", async () => {
+        const st0 = await boardStats()
+        const c = await ask(`connect 6 ${KERNEL_IP} ${SLOW}`, "connect 6 ")
+        assert.equal(Number(c[2]), OPEN)
+        const t = Date.now()
+        const s = await ask(`send 6 ${STREAM_BYTES}`, "send 6 ", 150000)
+        assert.equal(Number(s[2]), STREAM_BYTES)
+        const cl = await ask("close 6", "close 6 ", 60000)
+        assert.ok(Number(cl[2]) === STATE_TIME_WAIT || Number(cl[2]) === STATE_CLOSED, `state after close: ${cl[2]}`)
+        assert.ok(await until(() => slow!.exited !== null, 20000), "socat did not finish")
+        const got = fs.readFileSync(path.join(work, "slow.bin"))
+        const want = boardStream(6, STREAM_BYTES)
+        assert.equal(got.length, STREAM_BYTES)
+        assert.equal(got.findIndex((v, i) => v !== want[i]), -1)
+        const st = await boardStats()
+        const probes = st["TcpExt.TCPWinProbe"] - st0["TcpExt.TCPWinProbe"]
+        assert.ok(probes > 0, "zero-window probes sent")
+        console.log(`      ${((Date.now() - t) / 1000).toFixed(1)} s with the reader stopped ${SLOW_MS / 1000} s; board: TCPWinProbe ${probes}, RetransSegs ${st["Tcp.RetransSegs"] - st0["Tcp.RetransSegs"]}`)
+    })
+
     it("stack.format() prints the Tcp counters as /proc/net/snmp names them", async () => {
         const st = await boardStats()
-        assert.equal(st["Tcp.ActiveOpens"], 5)
+        assert.equal(st["Tcp.ActiveOpens"], 6)
         assert.equal(st["Tcp.AttemptFails"], 1)
         assert.equal(st["Tcp.EstabResets"], 1)
         assert.equal(st["Tcp.CurrEstab"], 0)
@@ -313,7 +341,7 @@ describe("TCP interop: the board's TCP client against the Linux kernel", functio
         assert.equal(st["Tcp.InErrs"], 0)
     })
 
-    it("every captured frame passes tshark with IPv4 and TCP checksum validation", async function () {
+    it("every captured frame passes tshark with IPv4 and TCP checksum validation; the zero window is on the wire", async function () {
         this.timeout(60000)
         await sleep(500)
         await tcpdump!.stop()
@@ -326,6 +354,8 @@ describe("TCP interop: the board's TCP client against the Linux kernel", functio
         assert.equal(flagged.length, 0, `tshark flags ${flagged.length} frames:\n${flagged.slice(0, 10).join("\n")}`)
         const all = await run("tshark", ["-r", file, "-n", "-Y", "tcp"], 60000)
         const retrans = await run("tshark", ["-r", file, "-n", "-Y", "tcp.analysis.retransmission || tcp.analysis.fast_retransmission"], 60000)
-        console.log(`      tap.pcap: ${all.stdout.split("\n").filter(Boolean).length} TCP frames, ${retrans.stdout.split("\n").filter(Boolean).length} retransmissions (expected under loss), 0 malformed or bad checksums`)
+        const zero = await run("tshark", ["-r", file, "-n", "-Y", "tcp.analysis.zero_window || tcp.analysis.zero_window_probe"], 60000)
+        assert.ok(zero.stdout.split("\n").filter(Boolean).length > 0, "no zero window seen in the capture")
+        console.log(`      tap.pcap: ${zero.stdout.split("\n").filter(Boolean).length} zero-window frames and probes; ${all.stdout.split("\n").filter(Boolean).length} TCP frames, ${retrans.stdout.split("\n").filter(Boolean).length} retransmissions (expected under loss), 0 malformed or bad checksums`)
     })
 })
