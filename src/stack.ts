@@ -48,6 +48,12 @@ export class StackConfigError extends Error {
     }
 }
 
+/** A protocol above IP that registers itself (tcp/table.ts tcpTable): its timers and counters. */
+export interface StackProtocol {
+    tick(now: number): void
+    format(): string
+}
+
 export class NetStack implements NetDeviceOwner {
     /** The link group (ip -s link): the receive side here, the transmit side in the drain. */
     readonly link: LinkStats = newMib(LinkMib.Count)
@@ -63,6 +69,8 @@ export class NetStack implements NetDeviceOwner {
     readonly ip: Ipv4Output
     readonly udp: UdpTable
     readonly input: Ipv4Input
+    /** TCP, when the firmware calls tcpTable(); null otherwise. */
+    tcp: StackProtocol = null
     /** Milliseconds; tests replace it to drive the timers. */
     clock: () => number = ds.millis
     private running = false
@@ -146,6 +154,7 @@ export class NetStack implements NetDeviceOwner {
     /** Run the timers now (the timer task calls this every TICK_MS). */
     tick(): void {
         this.neigh.tick(this.clock())
+        if (this.tcp !== null) this.tcp.tick(this.clock())
     }
 
     udpSocket(port?: number): UdpSocket {
@@ -189,6 +198,7 @@ export class NetStack implements NetDeviceOwner {
         let s = formatLinkStats(this.link) + "\n" + formatQdiscStats(this.qdisc.stats)
         s += "\n" + formatIpStats(this.ip.stats) + "\n" + formatIcmpStats(this.input.icmp)
         s += "\n" + formatUdpStats(this.udp.stats) + "\n" + formatNeighStats(this.neigh.stats)
+        if (this.tcp !== null) s += "\n" + this.tcp.format()
         return s + "\n" + formatArpStats(this.arp.stats) + "\n" + this.dev.formatStats()
     }
 }

@@ -60,6 +60,8 @@ export class BridgeStats {
     protocolErrors = 0
     boardConnects = 0
     boardDisconnects = 0
+    /** Frames the loss filter dropped (both directions). */
+    droppedByFilter = 0
 }
 
 /**
@@ -70,6 +72,8 @@ export class Bridge extends EventEmitter {
     readonly stats = new BridgeStats()
     /** The board connected now, from its HELLO. */
     board: Hello | null = null
+    /** Fault injection for tests: true drops the frame (toTap: board -> TAP), counted in droppedByFilter. */
+    lossFilter: ((frame: Buffer, toTap: boolean) => boolean) | null = null
     private conn: net.Socket | null = null
     private decoder = new RecordDecoder()
     private queue: Buffer[] = []
@@ -197,6 +201,10 @@ export class Bridge extends EventEmitter {
         if ("frame" in r) {
             const f = r.frame
             if (f.length < MIN_FRAME || f.length > MAX_FRAME) throw new ProtocolError(`frame of ${f.length} bytes`)
+            if (this.lossFilter?.(f, true)) {
+                this.stats.droppedByFilter++
+                return
+            }
             this.stats.framesToTap++
             this.stats.bytesToTap += f.length
             this.pcap?.write(f, Date.now())
@@ -220,6 +228,10 @@ export class Bridge extends EventEmitter {
         }
         if (this.queue.length >= this.queueFrames) {
             this.stats.droppedQueueFull++
+            return
+        }
+        if (this.lossFilter?.(f, false)) {
+            this.stats.droppedByFilter++
             return
         }
         const rec = encodeFrame(f)

@@ -38,6 +38,8 @@ export class Ipv4Input {
     readonly stats: IpStats
     /** The ICMP group (/proc/net/snmp Icmp:), indexed by IcmpMib. */
     readonly icmp: IcmpStats = newMib(IcmpMib.Count)
+    /** Where TCP segments go once a TCP table registers (tcp/table.ts tcpTable); null: none linked. */
+    tcp: UdpReceiver = null
 
     /** `out` sends the ICMP replies. */
     constructor(
@@ -88,6 +90,9 @@ export class Ipv4Input {
         } else if (proto === IpProtocol.Udp) {
             st[IpMib.InDelivers]++
             this.udp.receive(buf, off + hlen, plen, ipv4Src(buf, off), dst)
+        } else if (proto === IpProtocol.Tcp && this.tcp !== null) {
+            st[IpMib.InDelivers]++
+            this.tcp.receive(buf, off + hlen, plen, ipv4Src(buf, off), dst)
         } else st[IpMib.InUnknownProtos]++
     }
 

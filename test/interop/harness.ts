@@ -193,6 +193,8 @@ export function cleanup(): Promise<void> {
                 const r = await run("ip", ["netns", "del", ns])
                 if (r.code !== 0) console.error(`cleanup: ip netns del ${ns}: ${r.stderr.trim()}`)
             }
+            // several suites run in one mocha process: a later suite's cleanup() undoes its own
+            cleaning = null
         })()
     }
     return cleaning
