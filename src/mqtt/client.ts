@@ -363,11 +363,13 @@ export class MqttClient {
      */
     async subscribe(topic: string, handler?: MQTTHandler, qos = 0): Promise<MQTTSubscription> {
         const sub = new MQTTSubscription(topic, qos > 0 ? 1 : 0, handler || null)
+        // pump() sends the subscriptions not yet sent on this connection
         this.subs.push(sub)
+        this.pump()
         const deadline = this.now() + (this.opt.publishTimeout || 5000)
-        if (this.phase === Phase.Connected && (await this.room(5 + 2 + topic.byteLength + 1, deadline))) {
-            this.sendSubscribe(sub)
-            while (sub.granted < 0 && this.phase === Phase.Connected && this.now() < deadline) await this.sleep(5)
+        while (sub.granted < 0 && this.phase === Phase.Connected && this.now() < deadline) {
+            await this.sleep(5)
+            this.pump()
         }
         return sub
     }
@@ -376,10 +378,15 @@ export class MqttClient {
     async unsubscribe(topic: string): Promise<boolean> {
         const subs = this.subs
         let n = 0
-        for (let i = 0; i < subs.length; i++) if (subs[i].topic !== topic) subs[n++] = subs[i]
+        let sent = 0
+        for (let i = 0; i < subs.length; i++)
+            if (subs[i].topic !== topic) {
+                if (i < this.resubIdx) sent++
+                subs[n++] = subs[i]
+            }
         const found = n < subs.length
         while (subs.length > n) subs.pop()
-        this.resubIdx = subs.length
+        this.resubIdx = sent
         if (this.phase !== Phase.Connected || !(await this.room(5 + 2 + topic.byteLength, this.now() + (this.opt.publishTimeout || 5000)))) return false
         this.txLen += serializeSubscribe(this.tx, this.txLen, this.newPid(), topic, -1)
         this.sent()

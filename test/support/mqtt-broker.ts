@@ -10,20 +10,20 @@ import { ByteStream, StreamStatus } from "../../src/tcp/stream"
 export class VirtualClock {
     t = 100000
     private evT: number[] = []
-    private evF: (() => void)[] = []
+    private evF: (() => void | Promise<void>)[] = []
 
     now(): number {
         return this.t
     }
 
     /** Run `f` when the clock reaches `at`. */
-    at(at: number, f: () => void): void {
+    at(at: number, f: () => void | Promise<void>): void {
         this.evT.push(at)
         this.evF.push(f)
     }
 
     /** Move the clock forward to `to`, running the events due on the way (in time order). */
-    advanceTo(to: number): void {
+    async advanceTo(to: number): Promise<void> {
         while (true) {
             let k = -1
             for (let i = 0; i < this.evT.length; i++) if (this.evT[i] <= to && (k < 0 || this.evT[i] < this.evT[k])) k = i
@@ -32,7 +32,7 @@ export class VirtualClock {
             if (this.evT[k] > this.t) this.t = this.evT[k]
             this.evT.insert(k, -1)
             this.evF.insert(k, -1)
-            f()
+            await f()
         }
         if (to > this.t) this.t = to
     }
@@ -46,7 +46,7 @@ export class VirtualClock {
 
     /** The client's sleep: virtual time passes, a real millisecond too (other fibers run). */
     async sleep(ms: number): Promise<void> {
-        this.advanceTo(this.t + ms)
+        await this.advanceTo(this.t + ms)
         await ds.sleep(1)
     }
 }
@@ -54,7 +54,7 @@ export class VirtualClock {
 export class MemStream implements ByteStream {
     st = StreamStatus.Open
     /** Broker -> client bytes not yet read. */
-    private inb = Buffer.alloc(4096)
+    private inb = Buffer.alloc(1024)
     private inLen = 0
     /** Client -> broker bytes the broker has not taken (it takes them at once unless stalled). */
     sendCap = 4096
@@ -87,7 +87,7 @@ export class MemStream implements ByteStream {
         return n
     }
     async wait(timeoutMs: number): Promise<void> {
-        if (this.inLen === 0 && this.st === StreamStatus.Open) this.clock.advanceTo(this.clock.t + timeoutMs)
+        if (this.inLen === 0 && this.st === StreamStatus.Open) await this.clock.advanceTo(this.clock.t + timeoutMs)
         await ds.sleep(1)
     }
     status(): StreamStatus {
@@ -119,6 +119,7 @@ export class BrokerPacket {
 export class ScriptedBroker {
     readonly clock = new VirtualClock()
     up = true
+    /** The CONNACK return code (-1: no CONNACK at all). */
     connackCode = 0
     sessionPresent = false
     ackPublishes = true
@@ -130,8 +131,9 @@ export class ScriptedBroker {
     /** Every complete packet the client sent, with the virtual time and connection number. */
     readonly packets: BrokerPacket[] = []
     conns = 0
+    pings = 0
     conn: MemStream = null
-    private acc = Buffer.alloc(8192)
+    private acc = Buffer.alloc(1024)
     private accLen = 0
     private pubsOnConn = 0
 
@@ -184,7 +186,8 @@ export class ScriptedBroker {
             const pkt = this.acc.slice(0, i + rem)
             this.acc.blitAt(0, this.acc, i + rem, this.accLen - i - rem)
             this.accLen -= i + rem
-            this.packets.push(new BrokerPacket(pkt, this.clock.t, this.conns))
+            // an idle client pings every keep-alive period as fast as virtual time runs: keep 16
+            if (pkt[0] !== 0xc0 || ++this.pings <= 16) this.packets.push(new BrokerPacket(pkt, this.clock.t, this.conns))
             this.answer(s, pkt, i)
             if (s !== this.conn) return
         }
@@ -192,7 +195,9 @@ export class ScriptedBroker {
 
     private answer(s: MemStream, p: Buffer, hdr: number): void {
         const type = p[0] >> 4
-        if (type === 1) s.push(Buffer.from([0x20, 2, this.sessionPresent ? 1 : 0, this.connackCode]))
+        if (type === 1) {
+            if (this.connackCode >= 0) s.push(Buffer.from([0x20, 2, this.sessionPresent ? 1 : 0, this.connackCode]))
+        }
         else if (type === 3) {
             this.pubsOnConn++
             if (this.resetAfterPublishes > 0 && this.pubsOnConn >= this.resetAfterPublishes) {
