@@ -198,23 +198,31 @@ const enum Phase {
     Connected = 2,
 }
 
-/** PUBACKs owed for received QoS 1 messages (4.3.2); a full queue stops reading until it drains. */
-const ACK_QUEUE = 8
+/** receive() outcomes besides 0..5 (a CONNACK's return code, 3.2.2.3). */
+const enum Rx {
+    More = -1,
+    Accepted = 256,
+    Malformed = 257,
+}
+
+/** Bytes per outbox slot in `om`: offset u16, length u16, packet id u16, acked u8. */
+const SLOT = 8
 
 export class MqttClient {
     readonly stats: number[] = []
     readonly opt: MQTTConnectOptions
     lastConnect = MqttConnectResult.None
+    /** Connection attempts ended (connected and lost, refused, failed). */
+    attempts = 0
     /** Called for a message no subscription's handler took. */
     onmessage: MQTTHandler = null
-    /** Called with each outcome of a connection attempt (Accepted when connected). */
-    onconnect: (r: MqttConnectResult) => void = null
+    readonly subs: MQTTSubscription[] = []
 
     private readonly clientId: string
     private readonly keepAliveMs: number
     private readonly pingEveryMs: number
     private readonly pingTimeoutMs: number
-    private readonly timeoutMs: number
+    private readonly waitMs: number
     private readonly now: () => number
     private readonly sleep: (ms: number) => Promise<void>
 
@@ -223,6 +231,8 @@ export class MqttClient {
     private running = false
     private fiber = false
     private nextPid = 0
+    private sessionPresent = false
+    private resubIdx = 0
 
     private readonly tx: Buffer
     private txOff = 0
@@ -233,22 +243,14 @@ export class MqttClient {
     private readonly rx: Buffer
     private rxLen = 0
     private rxSkip = 0
+    /** Packet id of a skipped (oversize) QoS 1 PUBLISH still to acknowledge, 0: none. */
+    private ackPid = 0
 
-    private readonly acks: number[] = []
-    private ackHead = 0
-    private ackCount = 0
-
-    readonly subs: MQTTSubscription[] = []
-    private resubIdx = 0
-
-    // the outbox: packets in `ob`; per message its offset, length, packet id and acked flag, in a ring
-    // of `obCap` slots from `obHead`; the first `obSent` were handed to the stream on this connection
+    // the outbox: packets in `ob`; per message a slot in `om`, a ring of `obCap` slots from
+    // `obHead`; the first `obSent` messages were handed to the stream on this connection
     private readonly ob: Buffer
+    private readonly om: Buffer
     private readonly obCap: number
-    private readonly obOff: number[] = []
-    private readonly obLen: number[] = []
-    private readonly obPid: number[] = []
-    private readonly obAcked: boolean[] = []
     private obHead = 0
     private obCount = 0
     private obSent = 0
@@ -257,11 +259,11 @@ export class MqttClient {
         this.opt = opt
         for (let i = 0; i < MqttMib.Count; i++) this.stats.push(0)
         this.clientId = opt.clientId !== undefined ? opt.clientId : "devs_" + ds.deviceIdentifier("self")
-        const ka = opt.keepAlive !== undefined ? opt.keepAlive : 60
-        this.keepAliveMs = ka * 1000
-        this.pingEveryMs = opt.pingInterval || this.keepAliveMs
-        this.pingTimeoutMs = opt.pingTimeout || Math.min(10000, this.keepAliveMs)
-        this.timeoutMs = opt.timeout || 10000
+        const ka = (opt.keepAlive !== undefined ? opt.keepAlive : 60) * 1000
+        this.keepAliveMs = ka
+        this.pingEveryMs = opt.pingInterval || ka
+        this.pingTimeoutMs = opt.pingTimeout || Math.min(10000, ka)
+        this.waitMs = opt.publishTimeout || 5000
         this.now = opt.clock || ds.millis
         this.sleep = opt.sleep || ds.sleep
         this.tx = Buffer.alloc(opt.txBytes || 512)
@@ -269,13 +271,7 @@ export class MqttClient {
         // an outbox smaller than one packet could hold nothing
         this.ob = Buffer.alloc(Math.max(opt.outboxBytes || 2048, this.tx.length))
         this.obCap = opt.outboxMessages || 16
-        for (let i = 0; i < this.obCap; i++) {
-            this.obOff.push(0)
-            this.obLen.push(0)
-            this.obPid.push(0)
-            this.obAcked.push(false)
-        }
-        for (let i = 0; i < ACK_QUEUE; i++) this.acks.push(0)
+        this.om = Buffer.alloc(this.obCap * SLOT)
     }
 
     /** True between an accepted CONNACK and the end of that connection. */
@@ -291,7 +287,7 @@ export class MqttClient {
     /** Bytes the outbox holds. */
     outboxBytes(): number {
         let n = 0
-        for (let i = 0; i < this.obCount; i++) n += this.obLen[(this.obHead + i) % this.obCap]
+        for (let i = 0; i < this.obCount; i++) n += this.om.getAt(this.slot(i) + 2, "u16")
         return n
     }
 
@@ -306,15 +302,12 @@ export class MqttClient {
 
     /** Send DISCONNECT (3.14) if connected, close the connection and stop reconnecting. */
     async stop(): Promise<void> {
-        this.running = false
         const s = this.stream
-        if (s !== null && this.phase === Phase.Connected) {
-            const deadline = this.now() + this.timeoutMs
-            if (await this.room(2, deadline)) {
-                this.txLen += serializeEmpty(this.tx, this.txLen, MqttType.Disconnect)
-                this.flushTx()
-            }
+        if (await this.room(2)) {
+            this.txLen += serializeEmpty(this.tx, this.txLen, MqttType.Disconnect)
+            this.flushTx()
         }
+        this.running = false
         if (s !== null) s.close()
     }
 
@@ -324,34 +317,34 @@ export class MqttClient {
      * string, a Buffer, or an object sent as JSON.
      */
     async publish(topic: string, message?: string | object | Buffer, qos = 0, retained = false): Promise<boolean> {
-        const payload: string | Buffer =
-            message === undefined || message === null ? "" : typeof message === "string" || message instanceof Buffer ? (message as string | Buffer) : JSON.stringify(message)
+        const payload: any = message === undefined || message === null ? "" : typeof message === "string" || message instanceof Buffer ? message : JSON.stringify(message)
+        const stats = this.stats
         qos = qos > 0 ? 1 : 0
         const len = publishLength(topic.byteLength, dataLength(payload), qos)
         if (len > this.tx.length) {
-            this.stats[MqttMib.TooBig]++
+            stats[MqttMib.TooBig]++
             return false
         }
         if (qos === 0) {
-            if (!(await this.room(len, this.now() + (this.opt.publishTimeout || 5000)))) {
-                this.stats[MqttMib.Qos0Dropped]++
+            if (!(await this.room(len))) {
+                stats[MqttMib.Qos0Dropped]++
                 return false
             }
             this.txLen += serializePublish(this.tx, this.txLen, false, 0, retained, 0, topic, payload)
-            this.stats[MqttMib.Qos0Sent]++
+            stats[MqttMib.Qos0Sent]++
             this.sent()
             return true
         }
         const off = this.obAlloc(len)
         const pid = this.newPid()
         serializePublish(this.ob, off, false, 1, retained, pid, topic, payload)
-        const slot = (this.obHead + this.obCount) % this.obCap
-        this.obOff[slot] = off
-        this.obLen[slot] = len
-        this.obPid[slot] = pid
-        this.obAcked[slot] = false
-        this.obCount++
-        this.stats[MqttMib.Qos1Queued]++
+        const om = this.om
+        const at = this.slot(this.obCount++)
+        om.setAt(at, "u16", off)
+        om.setAt(at + 2, "u16", len)
+        om.setAt(at + 4, "u16", pid)
+        om[at + 6] = 0
+        stats[MqttMib.Qos1Queued]++
         this.pump()
         return true
     }
@@ -365,11 +358,10 @@ export class MqttClient {
         const sub = new MQTTSubscription(topic, qos > 0 ? 1 : 0, handler || null)
         // pump() sends the subscriptions not yet sent on this connection
         this.subs.push(sub)
-        this.pump()
-        const deadline = this.now() + (this.opt.publishTimeout || 5000)
+        const deadline = this.now() + this.waitMs
         while (sub.granted < 0 && this.phase === Phase.Connected && this.now() < deadline) {
-            await this.sleep(5)
             this.pump()
+            await this.sleep(5)
         }
         return sub
     }
@@ -387,7 +379,7 @@ export class MqttClient {
         const found = n < subs.length
         while (subs.length > n) subs.pop()
         this.resubIdx = sent
-        if (this.phase !== Phase.Connected || !(await this.room(5 + 2 + topic.byteLength, this.now() + (this.opt.publishTimeout || 5000)))) return false
+        if (!(await this.room(5 + 2 + topic.byteLength))) return false
         this.txLen += serializeSubscribe(this.tx, this.txLen, this.newPid(), topic, -1)
         this.sent()
         return found
@@ -397,20 +389,19 @@ export class MqttClient {
 
     /** 2.3.1: a non-zero packet identifier. */
     private newPid(): number {
-        this.nextPid = (this.nextPid % 65535) + 1
-        return this.nextPid
+        return (this.nextPid = (this.nextPid % 65535) + 1)
     }
 
-    /** Wait until `len` bytes fit in the tx buffer of a live connection, or the deadline. */
-    private async room(len: number, deadline: number): Promise<boolean> {
-        while (true) {
-            if (this.stream === null || this.phase !== Phase.Connected) return false
+    /** Wait (up to the publish timeout) until `len` bytes fit in the tx buffer of a live connection. */
+    private async room(len: number): Promise<boolean> {
+        const deadline = this.now() + this.waitMs
+        while (this.phase === Phase.Connected) {
             this.flushTx()
-            if (this.txOff === this.txLen) this.txOff = this.txLen = 0
             if (this.tx.length - this.txLen >= len) return true
-            if (this.now() >= deadline) return false
+            if (this.now() >= deadline) break
             await this.sleep(5)
         }
+        return false
     }
 
     private sent(): void {
@@ -420,53 +411,40 @@ export class MqttClient {
 
     /** Hand the tx buffer to the stream, as much as it takes. */
     private flushTx(): void {
-        const s = this.stream
-        if (s === null || this.txOff === this.txLen) return
-        const n = s.write(this.tx, this.txOff, this.txLen - this.txOff)
-        if (n > 0) {
-            this.txOff += n
-            this.stats[MqttMib.BytesOut] += n
-        }
+        const n = this.stream.write(this.tx, this.txOff, this.txLen - this.txOff)
+        this.stats[MqttMib.BytesOut] += n
+        this.txOff += n
         if (this.txOff === this.txLen) this.txOff = this.txLen = 0
     }
 
-    private sendSubscribe(sub: MQTTSubscription): void {
-        sub.pid = this.newPid()
-        sub.granted = -1
-        this.txLen += serializeSubscribe(this.tx, this.txLen, sub.pid, sub.topic, sub.qos)
-        this.sent()
-    }
-
     /**
-     * Move what is owed into the tx buffer while it has room, in this order: PUBACKs, subscriptions
-     * to renew, outbox messages not yet sent on this connection, PINGREQ when due. No allocation.
+     * Move what is owed into the tx buffer while it has room, in this order: subscriptions not yet
+     * sent on this connection, outbox messages not yet sent on it, PINGREQ when due. No allocation.
      */
     private pump(): void {
         if (this.phase !== Phase.Connected) return
         this.flushTx()
         const tx = this.tx
-        while (this.ackCount > 0 && tx.length - this.txLen >= 4) {
-            this.txLen += serializeAck(tx, this.txLen, MqttType.Puback, this.acks[this.ackHead])
-            this.ackHead = (this.ackHead + 1) % ACK_QUEUE
-            this.ackCount--
-            this.sent()
-        }
+        const stats = this.stats
         while (this.resubIdx < this.subs.length) {
             const sub = this.subs[this.resubIdx]
-            if (tx.length - this.txLen < 5 + 2 + sub.topic.byteLength + 1) break
+            const n = serializeSubscribe(tx, this.txLen, (sub.pid = this.newPid()), sub.topic, sub.qos)
+            if (n === 0) break
+            this.txLen += n
+            sub.granted = -1
             this.resubIdx++
-            this.sendSubscribe(sub)
+            this.sent()
         }
+        const ob = this.ob
         while (this.obSent < this.obCount) {
-            const slot = (this.obHead + this.obSent) % this.obCap
-            const len = this.obLen[slot]
+            const at = this.slot(this.obSent)
+            const off = this.om.getAt(at, "u16")
+            const len = this.om.getAt(at + 2, "u16")
             if (tx.length - this.txLen < len) break
-            const off = this.obOff[slot]
-            const ob = this.ob
             tx.blitAt(this.txLen, ob, off, len)
             this.txLen += len
-            this.stats[MqttMib.Qos1Sent]++
-            if (ob[off] & PublishFlag.Dup) this.stats[MqttMib.Qos1Redelivered]++
+            stats[MqttMib.Qos1Sent]++
+            if (ob[off] & PublishFlag.Dup) stats[MqttMib.Qos1Redelivered]++
             // 3.3.1.1: any later sending of this message is a redelivery
             ob[off] |= PublishFlag.Dup
             this.obSent++
@@ -475,34 +453,48 @@ export class MqttClient {
         const t = this.now()
         if (this.keepAliveMs > 0 && this.pingAt === 0 && t - this.lastTx >= this.pingEveryMs && tx.length - this.txLen >= 2) {
             this.txLen += serializeEmpty(tx, this.txLen, MqttType.Pingreq)
-            this.stats[MqttMib.PingsSent]++
+            stats[MqttMib.PingsSent]++
             this.pingAt = t
+            this.sent()
+        }
+    }
+
+    /** 3.4 PUBACK for a received QoS 1 message, once it is ours (4.3.2). */
+    private async ack(pid: number): Promise<void> {
+        if (await this.room(4)) {
+            this.txLen += serializeAck(this.tx, this.txLen, MqttType.Puback, pid)
             this.sent()
         }
     }
 
     // ---- the outbox ----------------------------------------------------------------------------
 
+    /** Offset in `om` of the `i`-th message from the head. */
+    private slot(i: number): number {
+        return ((this.obHead + i) % this.obCap) * SLOT
+    }
+
     /** Room for `len` bytes in the outbox ring (entries never wrap), dropping the oldest as needed. */
     private obAlloc(len: number): number {
-        while (true) {
-            if (this.obCount === 0) return 0
+        const om = this.om
+        while (this.obCount > 0) {
             if (this.obCount < this.obCap) {
-                const first = this.obOff[this.obHead]
-                const lastSlot = (this.obHead + this.obCount - 1) % this.obCap
-                const end = this.obOff[lastSlot] + this.obLen[lastSlot]
+                const first = om.getAt(this.slot(0), "u16")
+                const last = this.slot(this.obCount - 1)
+                const end = om.getAt(last, "u16") + om.getAt(last + 2, "u16")
                 if (end > first) {
                     // not wrapped: room after the last entry, else at the start before the first
                     if (this.ob.length - end >= len) return end
                     if (first >= len) return 0
                 } else if (first - end >= len) return end
             }
-            this.obDropHead(true)
+            if (!om[this.slot(0) + 6]) this.stats[MqttMib.OutboxDropped]++
+            this.obPop()
         }
+        return 0
     }
 
-    private obDropHead(dropped: boolean): void {
-        if (dropped && !this.obAcked[this.obHead]) this.stats[MqttMib.OutboxDropped]++
+    private obPop(): void {
         this.obHead = (this.obHead + 1) % this.obCap
         this.obCount--
         if (this.obSent > 0) this.obSent--
@@ -510,12 +502,13 @@ export class MqttClient {
 
     /** 3.4 PUBACK: the message leaves the outbox (acked ones at the head are released in order). */
     private onPuback(pid: number): void {
+        const om = this.om
         for (let i = 0; i < this.obSent; i++) {
-            const slot = (this.obHead + i) % this.obCap
-            if (this.obPid[slot] === pid && !this.obAcked[slot]) {
-                this.obAcked[slot] = true
+            const at = this.slot(i)
+            if (om.getAt(at + 4, "u16") === pid && !om[at + 6]) {
+                om[at + 6] = 1
                 this.stats[MqttMib.Qos1Acked]++
-                while (this.obCount > 0 && this.obAcked[this.obHead]) this.obDropHead(false)
+                while (this.obCount > 0 && om[this.slot(0) + 6]) this.obPop()
                 return
             }
         }
@@ -526,21 +519,17 @@ export class MqttClient {
 
     private async run(): Promise<void> {
         let attempt = 0
+        const o = this.opt
         while (this.running) {
-            const o = this.opt
             const r = await this.connector(o.host, o.port || 1883)
-            let ok = false
             if (typeof r === "number") {
                 this.stats[MqttMib.ConnectFailed]++
                 this.lastConnect = MqttConnectResult.NoConnection
-            } else ok = await this.session(r)
-            if (ok) attempt = 0
-            else if (this.onconnect !== null) this.onconnect(this.lastConnect)
+            } else if (await this.session(r)) attempt = 0
+            this.attempts++
             if (!this.running) break
             // exponential back-off, capped, with jitter: half the delay fixed, half random
-            const max = o.backoffMax || 60000
-            const d = Math.min(max, (o.backoffMin || 1000) * (1 << Math.min(attempt, 20)))
-            attempt++
+            const d = Math.min(o.backoffMax || 60000, (o.backoffMin || 1000) * (1 << Math.min(attempt++, 20)))
             await this.sleep(Math.floor(d / 2 + (Math.random() * d) / 2))
         }
         this.fiber = false
@@ -548,219 +537,188 @@ export class MqttClient {
 
     /** One connection: CONNECT, CONNACK, traffic until it ends. True if CONNACK accepted it. */
     private async session(s: ByteStream): Promise<boolean> {
+        const stats = this.stats
         this.stream = s
-        this.txOff = this.txLen = this.rxLen = this.rxSkip = 0
-        this.ackCount = 0
-        this.obSent = 0
-        this.pingAt = 0
-        let accepted = false
+        this.txOff = this.txLen = this.rxLen = this.rxSkip = this.ackPid = this.pingAt = 0
         let delivered = 0
-        let deadline = this.now() + this.timeoutMs
+        let deadline = this.now() + (this.opt.timeout || 10000)
         // wait for the stream to open
-        while (s.status() === StreamStatus.Connecting && this.now() < deadline && this.running) await s.wait(deadline - this.now())
-        if (s.status() !== StreamStatus.Open) {
-            this.stats[MqttMib.ConnectFailed]++
-            this.lastConnect = MqttConnectResult.NoConnection
-            return this.endSession(s, false)
-        }
-        const o = this.opt
-        this.stats[MqttMib.ConnectAttempts]++
-        this.txLen = serializeConnect(this.tx, 0, {
-            clientId: this.clientId,
-            cleanSession: o.cleanSession !== false,
-            keepAlive: this.keepAliveMs / 1000,
-            username: o.username,
-            password: o.password,
-            will: o.will,
-        })
-        if (this.txLen === 0) {
+        while (s.status() === StreamStatus.Connecting && this.now() < deadline) await s.wait(deadline - this.now())
+        this.lastConnect = MqttConnectResult.NoConnection
+        if (s.status() === StreamStatus.Open) {
+            const o = this.opt
+            this.txLen = serializeConnect(this.tx, 0, {
+                clientId: this.clientId,
+                cleanSession: o.cleanSession !== false,
+                keepAlive: this.keepAliveMs / 1000,
+                username: o.username,
+                password: o.password,
+                will: o.will,
+            })
+            stats[MqttMib.ConnectAttempts]++
             // CONNECT larger than the tx buffer: a configuration error, counted as too big
-            this.stats[MqttMib.TooBig]++
-            this.lastConnect = MqttConnectResult.ProtocolError
-            return this.endSession(s, false)
-        }
-        this.phase = Phase.AwaitConnack
-        this.lastTx = this.now()
-        while (this.running) {
-            this.flushTx()
+            if (this.txLen === 0) stats[MqttMib.TooBig]++
+            this.phase = Phase.AwaitConnack
+            this.lastConnect = MqttConnectResult.Timeout
+            this.sent()
+        } else stats[MqttMib.ConnectFailed]++
+        while (this.running && this.phase !== Phase.Idle) {
             const r = this.receive()
-            if (r > 0) {
+            if (r === Rx.Accepted) {
+                this.lastConnect = MqttConnectResult.Accepted
+                this.phase = Phase.Connected
+                stats[MqttMib.Connected]++
+                // 3.2.2.2: without a session on the broker, subscribe again
+                this.resubIdx = this.sessionPresent ? this.subs.length : 0
+            } else if (r >= 0) {
+                // a refusing CONNACK, or malformed input (4.8: close the connection)
                 if (this.phase === Phase.AwaitConnack) {
-                    // 3.2.2.3 return code, or our own outcome
-                    this.lastConnect = r === 256 ? MqttConnectResult.Accepted : r < 256 ? r : MqttConnectResult.ProtocolError
-                    if (r === 256) {
-                        accepted = true
-                        this.phase = Phase.Connected
-                        this.stats[MqttMib.Connected]++
-                        // 3.2.2.2: without a session on the broker, subscribe again
-                        this.resubIdx = this.sessionPresent ? this.subs.length : 0
-                        if (this.onconnect !== null) this.onconnect(MqttConnectResult.Accepted)
-                    } else {
-                        if (r < 256) this.stats[MqttMib.ConnectRefused]++
-                        break
-                    }
-                } else break // malformed input: 4.8 close the connection
+                    this.lastConnect = r < 256 ? r : MqttConnectResult.ProtocolError
+                    if (r < 256) stats[MqttMib.ConnectRefused]++
+                }
+                break
+            }
+            if (this.ackPid !== 0) {
+                await this.ack(this.ackPid)
+                this.ackPid = 0
             }
             if (this.pendingPublish) {
                 await this.deliver()
-                this.pump()
                 // a burst of messages: yield now and then (the step watchdog, other fibers)
                 if ((++delivered & 7) === 0) await this.sleep(0)
                 continue
             }
             this.pump()
-            const st = s.status()
-            if (st !== StreamStatus.Open && s.readable() === 0) break
+            if (s.status() !== StreamStatus.Open && s.readable() === 0) {
+                if (this.phase === Phase.AwaitConnack) this.lastConnect = MqttConnectResult.NoConnection
+                break
+            }
             const t = this.now()
-            if (this.phase === Phase.AwaitConnack) {
-                if (t >= deadline) {
-                    this.lastConnect = MqttConnectResult.Timeout
-                    break
-                }
-            } else {
+            if (this.phase === Phase.Connected) {
                 if (this.pingAt !== 0 && t - this.pingAt >= this.pingTimeoutMs) {
                     // 3.1.2.10: no PINGRESP in a reasonable time: close the network connection
-                    this.stats[MqttMib.PingTimeouts]++
+                    stats[MqttMib.PingTimeouts]++
                     break
                 }
                 deadline = this.pingAt !== 0 ? this.pingAt + this.pingTimeoutMs : this.keepAliveMs > 0 ? this.lastTx + this.pingEveryMs : t + 60000
-            }
-            if (s.readable() > 0 && this.ackCount < ACK_QUEUE && this.rxLen < this.rx.length) continue
+            } else if (t >= deadline) break // no CONNACK in time
+            if (s.readable() > 0 && this.rxLen < this.rx.length) continue
             await s.wait(Math.max(1, Math.min(deadline - t, 60000)))
         }
-        return this.endSession(s, accepted)
-    }
-
-    private endSession(s: ByteStream, accepted: boolean): boolean {
-        if (this.phase === Phase.Connected) this.stats[MqttMib.Disconnects]++
+        if (this.phase === Phase.Connected) stats[MqttMib.Disconnects]++
         this.phase = Phase.Idle
         this.stream = null
-        this.txOff = this.txLen = 0
         if (this.running) s.abort()
         // what was sent on this connection and not acknowledged goes again, with DUP (4.4)
         this.obSent = 0
-        return accepted
+        return this.lastConnect === MqttConnectResult.Accepted
     }
 
     // ---- receiving -----------------------------------------------------------------------------
 
-    private sessionPresent = false
     /** A complete PUBLISH sits at the start of rx, waiting for deliver(). */
     private pendingPublish = false
 
     /**
      * Read what the stream has and handle every complete packet but PUBLISH (which deliver() hands
-     * to the handlers). Returns 0 to go on; 1..5 a refusing CONNACK's code, 256 an accepting one
-     * (while awaiting CONNACK); 257 malformed or unexpected input.
+     * to the handlers). Returns Rx.More to go on, a refusing CONNACK's code (1..5), Rx.Accepted
+     * for an accepting one, Rx.Malformed for malformed or unexpected input (counted).
      */
     private receive(): number {
         const s = this.stream
         const rx = this.rx
-        while (true) {
-            if (this.pendingPublish) return 0
-            // read
+        const stats = this.stats
+        while (!this.pendingPublish && this.ackPid === 0) {
             if (this.rxSkip > 0) {
                 const n = s.read(rx, 0, Math.min(this.rxSkip, rx.length))
-                this.stats[MqttMib.BytesIn] += n
+                stats[MqttMib.BytesIn] += n
                 this.rxSkip -= n
-                if (this.rxSkip > 0) return 0
+                if (this.rxSkip > 0) break
                 continue
             }
-            if (this.rxLen < rx.length) {
-                const n = s.read(rx, this.rxLen, rx.length - this.rxLen)
-                this.stats[MqttMib.BytesIn] += n
-                this.rxLen += n
-            }
-            if (this.rxLen < 2) return 0
+            const n = s.read(rx, this.rxLen, rx.length - this.rxLen)
+            stats[MqttMib.BytesIn] += n
+            this.rxLen += n
+            if (this.rxLen < 2) break
             const rem = decodeLength(rx, 1, this.rxLen)
-            if (rem === -1) return 0
+            if (rem === -1) break
             const first = rx[0]
-            if (rem === -2 || !serverPacketValid(first, rem)) {
-                this.stats[MqttMib.RxMalformed]++
-                return 257
-            }
+            const type = first >> 4
             const hdr = lengthEnd()
             const total = hdr + rem
-            const type = first >> 4
-            // 3.2.0: the first packet from the server is CONNACK [MQTT-3.2.0-1], and only that one
-            if ((this.phase === Phase.AwaitConnack) !== (type === MqttType.Connack)) {
-                this.stats[MqttMib.RxMalformed]++
-                return 257
+            // 2.2.2, and 3.2.0: the first packet from the server is CONNACK, and only that one
+            if (rem === -2 || !serverPacketValid(first, rem) || (this.phase === Phase.AwaitConnack) !== (type === MqttType.Connack)) {
+                stats[MqttMib.RxMalformed]++
+                return Rx.Malformed
             }
             if (total > rx.length) {
                 // larger than we can hold: skip it; a QoS 1 PUBLISH is still acknowledged (the
-                // broker would otherwise send it again) when its packet id is in what we hold
-                if (this.rxLen < rx.length || this.ackCount >= ACK_QUEUE) return 0
-                this.stats[MqttMib.RxOversize]++
-                if (type === MqttType.Publish && (first & 6) !== 0) {
-                    const at = hdr + 2 + getU16(rx, hdr)
-                    if (at + 2 <= rx.length) this.owe(getU16(rx, at))
-                }
+                // broker would otherwise hold it in flight) when its packet id is in what we hold
+                if (this.rxLen < rx.length) break
+                stats[MqttMib.RxOversize]++
+                const at = hdr + 2 + getU16(rx, hdr)
+                if (first & 2 && at + 2 <= rx.length) this.ackPid = getU16(rx, at)
                 this.rxSkip = total - this.rxLen
                 this.rxLen = 0
                 continue
             }
-            if (this.rxLen < total) return 0
-            let r = 0
+            if (this.rxLen < total) break
             if (type === MqttType.Publish) {
-                if (this.ackCount >= ACK_QUEUE && (first & 6) !== 0) return 0
-                // 3.3.2.1 the topic name must lie inside the packet; 3.3.2.2 then the packet id
-                if (2 + getU16(rx, hdr) + ((first & 6) !== 0 ? 2 : 0) > rem) {
-                    this.stats[MqttMib.RxMalformed]++
-                    return 257
+                // 3.3.2.1 the topic name lies inside the packet; 3.3.2.2 then the packet id
+                if (2 + getU16(rx, hdr) + (first & 2) > rem) {
+                    stats[MqttMib.RxMalformed]++
+                    return Rx.Malformed
                 }
                 this.pendingPublish = true
-                return 0
-            } else if (type === MqttType.Connack) {
-                // 3.2.2.3: return code; 3.2.2.2 session present
-                const code = rx[hdr + 1]
-                this.sessionPresent = (rx[hdr] & 1) === 1
-                r = code === 0 ? 256 : code <= 5 ? code : 257
-                if (r === 257) this.stats[MqttMib.RxMalformed]++
-            } else if (type === MqttType.Puback) this.onPuback(getU16(rx, hdr))
+                break
+            }
+            const pid = getU16(rx, hdr)
+            // SUBACK 3.9.3: the granted QoS or 0x80 failure, after the id
+            const granted = rx[hdr + 2]
+            this.consume(total)
+            if (type === MqttType.Connack) {
+                // 3.2.2.2 session present; 3.2.2.3 return code (pid holds both bytes)
+                this.sessionPresent = (pid & 0x100) !== 0
+                const code = pid & 0xff
+                if (code > 5) {
+                    stats[MqttMib.RxMalformed]++
+                    return Rx.Malformed
+                }
+                return code === 0 ? Rx.Accepted : code
+            } else if (type === MqttType.Puback) this.onPuback(pid)
             else if (type === MqttType.Suback) {
-                const pid = getU16(rx, hdr)
                 let found = false
                 for (let i = 0; i < this.subs.length; i++) {
                     const sub = this.subs[i]
                     if (sub.pid === pid) {
-                        sub.granted = rx[hdr + 2]
+                        sub.granted = granted
                         sub.pid = 0
                         found = true
-                        if (sub.granted === 0x80) this.stats[MqttMib.SubscribeFailed]++
+                        if (sub.granted === 0x80) stats[MqttMib.SubscribeFailed]++
                     }
                 }
-                if (!found) this.stats[MqttMib.UnknownAcks]++
+                if (!found) stats[MqttMib.UnknownAcks]++
             } else if (type === MqttType.Pingresp) this.pingAt = 0
             // UNSUBACK: nothing waits for it
-            this.consume(total)
-            if (r !== 0) return r
         }
+        return Rx.More
     }
 
     private consume(total: number): void {
         const rx = this.rx
-        if (this.rxLen > total) rx.blitAt(0, rx, total, this.rxLen - total)
         this.rxLen -= total
+        rx.blitAt(0, rx, total, this.rxLen)
     }
 
-    private owe(pid: number): void {
-        this.acks[(this.ackHead + this.ackCount) % ACK_QUEUE] = pid
-        this.ackCount++
-    }
-
-    /** Hand the PUBLISH at the start of rx to the matching handlers, then owe its PUBACK (4.3.2). */
+    /** Hand the PUBLISH at the start of rx to the matching handlers, then acknowledge it (4.3.2). */
     private async deliver(): Promise<void> {
         const rx = this.rx
         const first = rx[0]
-        const rem = decodeLength(rx, 1, this.rxLen)
+        const total = decodeLength(rx, 1, this.rxLen) + lengthEnd()
         const hdr = lengthEnd()
-        const total = hdr + rem
-        const tlen = getU16(rx, hdr)
-        const qos = (first >> 1) & 3
-        let p = hdr + 2 + tlen
-        const msg: MQTTMessage = { topic: rx.slice(hdr + 2, p).toString(), content: null, qos, retain: first & 1 }
-        if (qos > 0) {
+        let p = hdr + 2 + getU16(rx, hdr)
+        const msg: MQTTMessage = { topic: rx.slice(hdr + 2, p).toString(), content: null, qos: (first >> 1) & 1, retain: first & 1 }
+        if (msg.qos) {
             msg.pid = getU16(rx, p)
             p += 2
         }
@@ -778,7 +736,7 @@ export class MqttClient {
         }
         if (!handled && this.onmessage !== null) await this.call(this.onmessage, msg)
         // 4.3.2: PUBACK once the message is ours (the handlers have run); QoS 2 is never granted
-        if (qos > 0) this.owe(msg.pid)
+        if (msg.qos) await this.ack(msg.pid)
     }
 
     private async call(h: MQTTHandler, msg: MQTTMessage): Promise<void> {
@@ -793,15 +751,9 @@ export class MqttClient {
 /** Create a client and start it; resolves once the first attempt ends (connected or not). */
 export async function startMQTTClient(options: MQTTConnectOptions, connector: MqttConnector): Promise<MqttClient> {
     const c = new MqttClient(options, connector)
-    let done = false
-    c.onconnect = () => {
-        done = true
-    }
     c.start()
-    const now = options.clock || ds.millis
     const sleep = options.sleep || ds.sleep
-    const deadline = now() + 2 * (options.timeout || 10000)
-    while (!done && now() < deadline) await sleep(10)
-    c.onconnect = null
+    // every attempt ends within the connect timeout
+    for (let i = 0; i < 400 && !c.connected() && c.attempts === 0; i++) await sleep(50)
     return c
 }
