@@ -218,7 +218,6 @@ export class MqttClient {
     onmessage: MQTTHandler = null
     readonly subs: MQTTSubscription[] = []
 
-    private readonly clientId: string
     private readonly keepAliveMs: number
     private readonly pingEveryMs: number
     private readonly pingTimeoutMs: number
@@ -258,8 +257,10 @@ export class MqttClient {
     constructor(opt: MQTTConnectOptions, readonly connector: MqttConnector) {
         this.opt = opt
         for (let i = 0; i < MqttMib.Count; i++) this.stats.push(0)
-        this.clientId = opt.clientId !== undefined ? opt.clientId : "devs_" + ds.deviceIdentifier("self")
-        const ka = (opt.keepAlive !== undefined ? opt.keepAlive : 60) * 1000
+        // the options are CONNECT's fields (3.1.3), defaults filled in (as @devicescript/net does)
+        if (opt.clientId === undefined) opt.clientId = "devs_" + ds.deviceIdentifier("self")
+        if (opt.keepAlive === undefined) opt.keepAlive = 60
+        const ka = opt.keepAlive * 1000
         this.keepAliveMs = ka
         this.pingEveryMs = opt.pingInterval || ka
         this.pingTimeoutMs = opt.pingTimeout || Math.min(10000, ka)
@@ -546,15 +547,7 @@ export class MqttClient {
         while (s.status() === StreamStatus.Connecting && this.now() < deadline) await s.wait(deadline - this.now())
         this.lastConnect = MqttConnectResult.NoConnection
         if (s.status() === StreamStatus.Open) {
-            const o = this.opt
-            this.txLen = serializeConnect(this.tx, 0, {
-                clientId: this.clientId,
-                cleanSession: o.cleanSession !== false,
-                keepAlive: this.keepAliveMs / 1000,
-                username: o.username,
-                password: o.password,
-                will: o.will,
-            })
+            this.txLen = serializeConnect(this.tx, 0, this.opt)
             stats[MqttMib.ConnectAttempts]++
             // CONNECT larger than the tx buffer: a configuration error, counted as too big
             if (this.txLen === 0) stats[MqttMib.TooBig]++

@@ -119,10 +119,11 @@ export interface ConnectWill {
 }
 
 export interface ConnectFields {
-    clientId: string
-    cleanSession: boolean
+    clientId?: string
+    /** Default true (3.1.2.4). */
+    cleanSession?: boolean
     /** Seconds (3.1.2.10); 0 turns keep alive off. */
-    keepAlive: number
+    keepAlive?: number
     username?: string
     password?: string | Buffer
     will?: ConnectWill
@@ -148,7 +149,7 @@ export function serializeConnect(b: Buffer, off: number, o: ConnectFields): numb
     let p = putLength(b, off + 1, rem)
     p = putString(b, p, "MQTT") // 3.1.2.1
     b[p++] = 4 // 3.1.2.2 protocol level 4 = 3.1.1
-    let flags = o.cleanSession ? ConnectFlag.CleanSession : 0
+    let flags = o.cleanSession !== false ? ConnectFlag.CleanSession : 0
     const w = o.will
     if (w) {
         flags |= ConnectFlag.Will | ((w.qos ? w.qos & 3 : 0) << 3) // 3.1.2.6 will QoS in bits 4-3
@@ -248,16 +249,14 @@ export function serializeSubscribe(b: Buffer, off: number, pid: number, filter: 
  * 3.13): true if it is one a client may receive and is well formed. `rem` is its Remaining Length.
  */
 export function serverPacketValid(first: number, rem: number): boolean {
-    const t = first >> 4
-    const f = first & 15
+    // per type: the Remaining Length (0..2), 0xfd at least 3 (SUBACK), 0xfe PUBLISH, 0xff never
+    // sent to a client (CONNECT, SUBSCRIBE, ...) or QoS 2 flow (PUBREC, PUBREL, PUBCOMP)
+    const want = hex`ff ff 02 fe 02 ff ff ff ff fd ff 02 ff 00 ff ff`[first >> 4]
     // [MQTT-3.3.1-4]: QoS 3 is malformed; a client that never asks for QoS 2 (3.8.3) never gets it
     // (3.8.4: the server sends at most the granted QoS), so QoS 2 is a protocol error here too
-    if (t === MqttType.Publish) return (f & 4) === 0 && rem >= 2
-    if (f !== 0) return false
-    if (t === MqttType.Connack || t === MqttType.Puback || t === MqttType.Unsuback) return rem === 2
-    if (t === MqttType.Suback) return rem >= 3
-    if (t === MqttType.Pingresp) return rem === 0
-    return false
+    if (want === 0xfe) return (first & 4) === 0 && rem >= 2
+    // 2.2.2: the other packets' flags are 0
+    return (first & 15) === 0 && (want === 0xfd ? rem >= 3 : want === rem)
 }
 
 /** 2.3.1: a big-endian 16-bit field. */
