@@ -1,7 +1,9 @@
-// Bytecode of the MQTT client as a program that uses it links it (npm run bench -- --only size
-// covers the board firmware; this measures src/mqtt/ alone): connect, publish QoS 0 and 1, subscribe.
+// Bytecode of the MQTT client and the telemetry adapter as a program using them links them (the
+// board firmware links neither): `npx devicescript build bench/mqtt-size.ts`, then the functions of
+// bytecode-dbg.json by source file. Connect, publish QoS 0 and 1, subscribe, unsubscribe, telemetry.
 import { startMQTTClient } from "../src/mqtt/client"
 import { StreamStatus } from "../src/tcp/stream"
+import { MqttTelemetry, addMqttMetrics } from "../src/telemetry/mqtt"
 
 const c = await startMQTTClient({ host: "broker", keepAlive: 30 }, async (h, p) => StreamStatus.Unreachable)
 await c.publish("t", "x")
@@ -10,4 +12,6 @@ await c.subscribe("cmd/#", async m => {
     console.log(m.topic)
 })
 await c.unsubscribe("cmd/#")
-await c.stop()
+const t = new MqttTelemetry(c, { topic: "board/telemetry", intervalMs: 10000 })
+addMqttMetrics(t, c)
+t.start()
