@@ -132,6 +132,8 @@ export class ScriptedBroker {
     readonly packets: BrokerPacket[] = []
     conns = 0
     pings = 0
+    /** Packets kept in `packets` at most (the heap is 64 KB). */
+    maxRecorded = 300
     conn: MemStream = null
     private acc = Buffer.alloc(1024)
     private accLen = 0
@@ -187,7 +189,7 @@ export class ScriptedBroker {
             this.acc.blitAt(0, this.acc, i + rem, this.accLen - i - rem)
             this.accLen -= i + rem
             // an idle client pings every keep-alive period as fast as virtual time runs: keep 16
-            if (pkt[0] !== 0xc0 || ++this.pings <= 16) this.packets.push(new BrokerPacket(pkt, this.clock.t, this.conns))
+            if ((pkt[0] !== 0xc0 || ++this.pings <= 16) && this.packets.length < this.maxRecorded) this.packets.push(new BrokerPacket(pkt, this.clock.t, this.conns))
             this.answer(s, pkt, i)
             if (s !== this.conn) return
         }
