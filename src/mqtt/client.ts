@@ -741,9 +741,19 @@ export class MqttClient {
     }
 }
 
+let defaultConnector: MqttConnector = null
+
+/**
+ * The connector startMQTTClient uses when given none (set once at start-up, e.g. to this stack's
+ * TCP), so that @devicescript/net code runs with only its import changed.
+ */
+export function setMqttConnector(c: MqttConnector): void {
+    defaultConnector = c
+}
+
 /** Create a client and start it; resolves once the first attempt ends (connected or not). */
-export async function startMQTTClient(options: MQTTConnectOptions, connector: MqttConnector): Promise<MqttClient> {
-    const c = new MqttClient(options, connector)
+export async function startMQTTClient(options: MQTTConnectOptions, connector?: MqttConnector): Promise<MqttClient> {
+    const c = new MqttClient(options, connector || defaultConnector)
     c.start()
     const sleep = options.sleep || ds.sleep
     // every attempt ends within the connect timeout

@@ -4,7 +4,7 @@
 // keep-alive timing, back-off, subscriptions and malformed input. Section numbers: MQTT 3.1.1.
 import { describe, test, expect, beforeEach } from "@devicescript/test"
 import * as ds from "@devicescript/core"
-import { MqttClient, MqttMib, MqttConnectResult, MQTTConnectOptions, MQTTMessage } from "../../src/mqtt/client"
+import { MqttClient, MqttMib, MqttConnectResult, MQTTConnectOptions, MQTTMessage, setMqttConnector, startMQTTClient } from "../../src/mqtt/client"
 import { ScriptedBroker, until } from "../support/mqtt-broker"
 
 function options(b: ScriptedBroker): MQTTConnectOptions {
@@ -52,6 +52,21 @@ describe("connecting", () => {
         // 3.14 DISCONNECT, then the stream closed in order
         expect(hexOf(b.packets[b.packets.length - 1].bytes)).toBe("e000")
         expect(b.conn.closedByClient).toBe(true)
+    })
+    test("startMQTTClient as in @devicescript/net: resolves connected, with the default connector", async () => {
+        const b = new ScriptedBroker()
+        setMqttConnector(b.connector())
+        const c = await startMQTTClient(options(b))
+        expect(c.connected()).toBe(true)
+        expect(b.conns).toBe(1)
+        await c.stop()
+        // a broker that refuses: resolves after the first attempt, not connected
+        const r = new ScriptedBroker()
+        r.connackCode = 4
+        const d = await startMQTTClient(options(r), r.connector())
+        expect(d.connected()).toBe(false)
+        expect(d.lastConnect).toBe(MqttConnectResult.BadUserNameOrPassword)
+        await d.stop()
     })
     test("a refusing CONNACK is a typed outcome; retries back off exponentially with jitter", async () => {
         const b = new ScriptedBroker()
