@@ -1,12 +1,11 @@
-// The board side of test/host/mqtt-mosquitto.spec.ts (which generates the entry that calls it): the
-// MQTT client over the simulator's own TCP socket (test/support/socket-stream.ts) to a real
-// Mosquitto on the host. It reports on the console, one line per event, for the spec to check:
+// The board side of test/host/mqtt-mosquitto.spec.ts and test/interop/mqtt.interop.ts (which
+// generate the entry that calls it): the MQTT client to a real Mosquitto, over the simulator's own
+// TCP socket (test/support/socket-stream.ts) or over this stack's TCP (the interop entry's connector). It reports on the console, one line per event, for the spec to check:
 //   CONNECTED / SUBACK <granted> / READY / RX <topic> <qos> <hex> / PUB <seq> / ACKED ... / END
 // Not a *.test.ts file: npm test does not run it on its own.
 
 import * as ds from "@devicescript/core"
-import { MqttClient, MqttMib } from "../../src/mqtt/client"
-import { socketConnector } from "../support/socket-stream"
+import { MqttClient, MqttMib, MqttConnector } from "../../src/mqtt/client"
 
 async function until(cond: () => boolean, ms: number): Promise<boolean> {
     const end = ds.millis() + ms
@@ -26,7 +25,7 @@ export function payloadOf(i: number): Buffer {
     return b
 }
 
-export async function runMosquittoBoard(host: string, port: number, burst: number): Promise<void> {
+export async function runMosquittoBoard(host: string, port: number, burst: number, connector: MqttConnector): Promise<void> {
     const c = new MqttClient(
         {
             host,
@@ -39,7 +38,7 @@ export async function runMosquittoBoard(host: string, port: number, burst: numbe
             outboxBytes: 4096,
             will: { topic: "ds/will", message: "gone", qos: 1 },
         },
-        socketConnector
+        connector
     )
     c.start()
     if (!(await until(() => c.connected(), 15000))) {
