@@ -21,7 +21,8 @@ export async function runMqttInteropBoard(
     bridgePort: number,
     broker: string,
     brokerPort: number,
-    burst: number
+    burst: number,
+    lossBurst: number
 ): Promise<void> {
     const segment = new Segment()
     const dev = device(segment)
@@ -35,7 +36,7 @@ export async function runMqttInteropBoard(
         const c = tcp.connect(typeof host === "number" ? host : parseIpv4(host), port)
         return c === null ? StreamStatus.Unreachable : c
     }
-    await runMosquittoBoard(broker, brokerPort, burst, connector)
+    await runMosquittoBoard(broker, brokerPort, burst, connector, lossBurst)
     console.log("mqtt board: " + stack.format().split("\n").join(" | "))
     await ds.sleep(100)
 }

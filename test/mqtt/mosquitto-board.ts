@@ -25,7 +25,11 @@ export function payloadOf(i: number): Buffer {
     return b
 }
 
-export async function runMosquittoBoard(host: string, port: number, burst: number, connector: MqttConnector): Promise<void> {
+/**
+ * `lossBurst` > 0: a third phase, after the spec's go (a third message on ds/in/#), publishes that
+ * many QoS 1 messages `loss <n>` (the interop spec drops TCP frames meanwhile), then DRAINED2.
+ */
+export async function runMosquittoBoard(host: string, port: number, burst: number, connector: MqttConnector, lossBurst = 0): Promise<void> {
     const c = new MqttClient(
         {
             host,
@@ -74,6 +78,16 @@ export async function runMosquittoBoard(host: string, port: number, burst: numbe
     }
     await until(() => c.outboxMessages() === 0, 30000)
     console.log(`DRAINED ${stats(c)} outbox=${c.outboxMessages()}`)
+    if (lossBurst > 0) {
+        console.log("PHASE3")
+        await until(() => rx >= 3, 30000)
+        for (let seq = 0; seq < lossBurst; seq++) {
+            await c.publish("ds/out/seq", "loss " + seq, 1)
+            await ds.sleep(100)
+        }
+        await until(() => c.outboxMessages() === 0, 60000)
+        console.log(`DRAINED2 ${stats(c)} outbox=${c.outboxMessages()}`)
+    }
     await c.stop()
     console.log("END")
 }
