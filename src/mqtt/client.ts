@@ -214,32 +214,28 @@ export class MqttClient {
     lastConnect = MqttConnectResult.None
     /** Connection attempts ended (connected and lost, refused, failed). */
     attempts = 0
-    /** Called for a message no subscription's handler took. */
-    onmessage: MQTTHandler = null
-    readonly subs: MQTTSubscription[] = []
 
     private readonly keepAliveMs: number
     private readonly pingEveryMs: number
     private readonly pingTimeoutMs: number
-    private readonly waitMs: number
-    private readonly now: () => number
-    private readonly sleep: (ms: number) => Promise<void>
+    protected readonly waitMs: number
+    protected readonly now: () => number
+    protected readonly sleep: (ms: number) => Promise<void>
 
     private stream: ByteStream = null
-    private phase = Phase.Idle
+    protected phase = Phase.Idle
     private running = false
     private fiber = false
-    private nextPid = 0
-    private sessionPresent = false
-    private resubIdx = 0
+    protected nextPid = 0
+    protected sessionPresent = false
 
-    private readonly tx: Buffer
+    protected readonly tx: Buffer
     private txOff = 0
-    private txLen = 0
+    protected txLen = 0
     private lastTx = 0
     private pingAt = 0
 
-    private readonly rx: Buffer
+    protected readonly rx: Buffer
     private rxLen = 0
     private rxSkip = 0
     /** Packet id of a skipped (oversize) QoS 1 PUBLISH still to acknowledge, 0: none. */
@@ -350,51 +346,15 @@ export class MqttClient {
         return true
     }
 
-    /**
-     * Subscribe (3.8) to a topic filter; `handler` gets the matching messages. Waits for the SUBACK
-     * when connected (up to the publish timeout); the subscription is sent again after a reconnect
-     * without session. Returns the subscription (its `granted` QoS, -1 if not answered yet).
-     */
-    async subscribe(topic: string, handler?: MQTTHandler, qos = 0): Promise<MQTTSubscription> {
-        const sub = new MQTTSubscription(topic, qos > 0 ? 1 : 0, handler || null)
-        // pump() sends the subscriptions not yet sent on this connection
-        this.subs.push(sub)
-        const deadline = this.now() + this.waitMs
-        while (sub.granted < 0 && this.phase === Phase.Connected && this.now() < deadline) {
-            this.pump()
-            await this.sleep(5)
-        }
-        return sub
-    }
-
-    /** Unsubscribe (3.10): forget the filter's subscriptions, and tell the broker if connected. */
-    async unsubscribe(topic: string): Promise<boolean> {
-        const subs = this.subs
-        let n = 0
-        let sent = 0
-        for (let i = 0; i < subs.length; i++)
-            if (subs[i].topic !== topic) {
-                if (i < this.resubIdx) sent++
-                subs[n++] = subs[i]
-            }
-        const found = n < subs.length
-        while (subs.length > n) subs.pop()
-        this.resubIdx = sent
-        if (!(await this.room(5 + 2 + topic.byteLength))) return false
-        this.txLen += serializeSubscribe(this.tx, this.txLen, this.newPid(), topic, -1)
-        this.sent()
-        return found
-    }
-
     // ---- sending -------------------------------------------------------------------------------
 
     /** 2.3.1: a non-zero packet identifier. */
-    private newPid(): number {
+    protected newPid(): number {
         return (this.nextPid = (this.nextPid % 65535) + 1)
     }
 
     /** Wait (up to the publish timeout) until `len` bytes fit in the tx buffer of a live connection. */
-    private async room(len: number): Promise<boolean> {
+    protected async room(len: number): Promise<boolean> {
         const deadline = this.now() + this.waitMs
         while (this.phase === Phase.Connected) {
             this.flushTx()
@@ -405,7 +365,7 @@ export class MqttClient {
         return false
     }
 
-    private sent(): void {
+    protected sent(): void {
         this.lastTx = this.now()
         this.flushTx()
     }
@@ -420,22 +380,15 @@ export class MqttClient {
 
     /**
      * Move what is owed into the tx buffer while it has room, in this order: subscriptions not yet
-     * sent on this connection, outbox messages not yet sent on it, PINGREQ when due. No allocation.
+     * sent on this connection (MQTTClient), outbox messages not yet sent on it, PINGREQ when due.
+     * No allocation.
      */
-    private pump(): void {
+    protected pump(): void {
         if (this.phase !== Phase.Connected) return
         this.flushTx()
         const tx = this.tx
         const stats = this.stats
-        while (this.resubIdx < this.subs.length) {
-            const sub = this.subs[this.resubIdx]
-            const n = serializeSubscribe(tx, this.txLen, (sub.pid = this.newPid()), sub.topic, sub.qos)
-            if (n === 0) break
-            this.txLen += n
-            sub.granted = -1
-            this.resubIdx++
-            this.sent()
-        }
+        this.resubscribe()
         const ob = this.ob
         while (this.obSent < this.obCount) {
             const at = this.slot(this.obSent)
@@ -461,7 +414,7 @@ export class MqttClient {
     }
 
     /** 3.4 PUBACK for a received QoS 1 message, once it is ours (4.3.2). */
-    private async ack(pid: number): Promise<void> {
+    protected async ack(pid: number): Promise<void> {
         if (await this.room(4)) {
             this.txLen += serializeAck(this.tx, this.txLen, MqttType.Puback, pid)
             this.sent()
@@ -561,8 +514,7 @@ export class MqttClient {
                 this.lastConnect = MqttConnectResult.Accepted
                 this.phase = Phase.Connected
                 stats[MqttMib.Connected]++
-                // 3.2.2.2: without a session on the broker, subscribe again
-                this.resubIdx = this.sessionPresent ? this.subs.length : 0
+                this.onConnected()
             } else if (r >= 0) {
                 // a refusing CONNACK, or malformed input (4.8: close the connection)
                 if (this.phase === Phase.AwaitConnack) {
@@ -679,19 +631,8 @@ export class MqttClient {
                 }
                 return code === 0 ? Rx.Accepted : code
             } else if (type === MqttType.Puback) this.onPuback(pid)
-            else if (type === MqttType.Suback) {
-                let found = false
-                for (let i = 0; i < this.subs.length; i++) {
-                    const sub = this.subs[i]
-                    if (sub.pid === pid) {
-                        sub.granted = granted
-                        sub.pid = 0
-                        found = true
-                        if (sub.granted === 0x80) stats[MqttMib.SubscribeFailed]++
-                    }
-                }
-                if (!found) stats[MqttMib.UnknownAcks]++
-            } else if (type === MqttType.Pingresp) this.pingAt = 0
+            else if (type === MqttType.Suback) this.onSuback(pid, granted)
+            else if (type === MqttType.Pingresp) this.pingAt = 0
             // UNSUBACK: nothing waits for it
         }
         return Rx.More
@@ -703,22 +644,120 @@ export class MqttClient {
         rx.blitAt(0, rx, total, this.rxLen)
     }
 
-    /** Hand the PUBLISH at the start of rx to the matching handlers, then acknowledge it (4.3.2). */
+    /** The PUBLISH at the start of rx: to dispatch(), then acknowledged (4.3.2) and consumed. */
     private async deliver(): Promise<void> {
         const rx = this.rx
         const first = rx[0]
         const total = decodeLength(rx, 1, this.rxLen) + lengthEnd()
         const hdr = lengthEnd()
-        let p = hdr + 2 + getU16(rx, hdr)
-        const msg: MQTTMessage = { topic: rx.slice(hdr + 2, p).toString(), content: null, qos: (first >> 1) & 1, retain: first & 1 }
-        if (msg.qos) {
-            msg.pid = getU16(rx, p)
-            p += 2
-        }
-        msg.content = rx.slice(p, total)
+        const at = hdr + 2 + getU16(rx, hdr)
+        // QoS 2 is never granted (3.8.4): QoS 0 or 1 here
+        const pid = first & 2 ? getU16(rx, at) : 0
+        this.stats[MqttMib.RxPublish]++
+        await this.dispatch(first, hdr, at + (first & 2), total, pid)
         this.consume(total)
         this.pendingPublish = false
-        this.stats[MqttMib.RxPublish]++
+        // 4.3.2: PUBACK once the message is ours (the handlers have run)
+        if (pid) await this.ack(pid)
+    }
+
+    // ---- what MQTTClient (subscriptions) adds; a client that only publishes links none of it ----
+
+    /** A received PUBLISH (fixed header byte, topic length at `hdr`, payload `at`..`total`). */
+    protected async dispatch(first: number, hdr: number, at: number, total: number, pid: number): Promise<void> {}
+    /** CONNACK accepted. */
+    protected onConnected(): void {}
+    /** Subscriptions to send. */
+    protected resubscribe(): void {}
+    /** SUBACK (3.9). */
+    protected onSuback(pid: number, code: number): void {
+        this.stats[MqttMib.UnknownAcks]++
+    }
+}
+
+/**
+ * The client with subscriptions, as @devicescript/net's MQTTClient: subscribe (3.8) with a handler,
+ * unsubscribe (3.10), incoming messages to the handlers whose filter matches (4.7) or `onmessage`.
+ */
+export class MQTTClient extends MqttClient {
+    /** Called for a message no subscription's handler took. */
+    onmessage: MQTTHandler = null
+    readonly subs: MQTTSubscription[] = []
+    /** Subscriptions sent on this connection (the rest go from pump()). */
+    private resubIdx = 0
+
+    /**
+     * Subscribe (3.8) to a topic filter; `handler` gets the matching messages. Waits for the SUBACK
+     * when connected (up to the publish timeout); the subscription is sent again after a reconnect
+     * without session. Returns the subscription (its `granted` QoS, -1 if not answered yet).
+     */
+    async subscribe(topic: string, handler?: MQTTHandler, qos = 0): Promise<MQTTSubscription> {
+        const sub = new MQTTSubscription(topic, qos > 0 ? 1 : 0, handler || null)
+        // pump() sends the subscriptions not yet sent on this connection
+        this.subs.push(sub)
+        const deadline = this.now() + this.waitMs
+        while (sub.granted < 0 && this.phase === Phase.Connected && this.now() < deadline) {
+            this.pump()
+            await this.sleep(5)
+        }
+        return sub
+    }
+
+    /** Unsubscribe (3.10): forget the filter's subscriptions, and tell the broker if connected. */
+    async unsubscribe(topic: string): Promise<boolean> {
+        const subs = this.subs
+        let n = 0
+        let sent = 0
+        for (let i = 0; i < subs.length; i++)
+            if (subs[i].topic !== topic) {
+                if (i < this.resubIdx) sent++
+                subs[n++] = subs[i]
+            }
+        const found = n < subs.length
+        while (subs.length > n) subs.pop()
+        this.resubIdx = sent
+        if (!(await this.room(5 + 2 + topic.byteLength))) return false
+        this.txLen += serializeSubscribe(this.tx, this.txLen, this.newPid(), topic, -1)
+        this.sent()
+        return found
+    }
+
+    protected override onConnected(): void {
+        // 3.2.2.2: without a session on the broker, subscribe again
+        this.resubIdx = this.sessionPresent ? this.subs.length : 0
+    }
+
+    protected override resubscribe(): void {
+        while (this.resubIdx < this.subs.length) {
+            const sub = this.subs[this.resubIdx]
+            const n = serializeSubscribe(this.tx, this.txLen, (sub.pid = this.newPid()), sub.topic, sub.qos)
+            if (n === 0) break
+            this.txLen += n
+            sub.granted = -1
+            this.resubIdx++
+            this.sent()
+        }
+    }
+
+    protected override onSuback(pid: number, code: number): void {
+        let found = false
+        for (let i = 0; i < this.subs.length; i++) {
+            const sub = this.subs[i]
+            if (sub.pid === pid) {
+                // 3.9.3 granted QoS, or 0x80 failure
+                sub.granted = code
+                sub.pid = 0
+                found = true
+                if (code === 0x80) this.stats[MqttMib.SubscribeFailed]++
+            }
+        }
+        if (!found) this.stats[MqttMib.UnknownAcks]++
+    }
+
+    protected override async dispatch(first: number, hdr: number, at: number, total: number, pid: number): Promise<void> {
+        const rx = this.rx
+        const msg: MQTTMessage = { topic: rx.slice(hdr + 2, hdr + 2 + getU16(rx, hdr)).toString(), content: rx.slice(at, total), qos: (first >> 1) & 1, retain: first & 1 }
+        if (pid) msg.pid = pid
         let handled = false
         for (let i = 0; i < this.subs.length; i++) {
             const sub = this.subs[i]
@@ -728,8 +767,6 @@ export class MqttClient {
             }
         }
         if (!handled && this.onmessage !== null) await this.call(this.onmessage, msg)
-        // 4.3.2: PUBACK once the message is ours (the handlers have run); QoS 2 is never granted
-        if (msg.qos) await this.ack(msg.pid)
     }
 
     private async call(h: MQTTHandler, msg: MQTTMessage): Promise<void> {
@@ -752,8 +789,8 @@ export function setMqttConnector(c: MqttConnector): void {
 }
 
 /** Create a client and start it; resolves once the first attempt ends (connected or not). */
-export async function startMQTTClient(options: MQTTConnectOptions, connector?: MqttConnector): Promise<MqttClient> {
-    const c = new MqttClient(options, connector || defaultConnector)
+export async function startMQTTClient(options: MQTTConnectOptions, connector?: MqttConnector): Promise<MQTTClient> {
+    const c = new MQTTClient(options, connector || defaultConnector)
     c.start()
     const sleep = options.sleep || ds.sleep
     // every attempt ends within the connect timeout

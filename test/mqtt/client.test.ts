@@ -4,7 +4,7 @@
 // keep-alive timing, back-off, subscriptions and malformed input. Section numbers: MQTT 3.1.1.
 import { describe, test, expect, beforeEach } from "@devicescript/test"
 import * as ds from "@devicescript/core"
-import { MqttClient, MqttMib, MqttConnectResult, MQTTConnectOptions, MQTTMessage, setMqttConnector, startMQTTClient } from "../../src/mqtt/client"
+import { MqttClient, MQTTClient, MqttMib, MqttConnectResult, MQTTConnectOptions, MQTTMessage, setMqttConnector, startMQTTClient } from "../../src/mqtt/client"
 import { ScriptedBroker, until } from "../support/mqtt-broker"
 
 function options(b: ScriptedBroker): MQTTConnectOptions {
@@ -22,10 +22,10 @@ function options(b: ScriptedBroker): MQTTConnectOptions {
     }
 }
 
-async function started(b: ScriptedBroker, mutate?: (o: MQTTConnectOptions) => void): Promise<MqttClient> {
+async function started(b: ScriptedBroker, mutate?: (o: MQTTConnectOptions) => void): Promise<MQTTClient> {
     const o = options(b)
     if (mutate) mutate(o)
-    const c = new MqttClient(o, b.connector())
+    const c = new MQTTClient(o, b.connector())
     c.start()
     if (b.up && b.connackCode === 0) await until(() => c.connected())
     return c
@@ -248,7 +248,7 @@ describe("keep alive (3.1.2.10)", () => {
     })
     test("a publish resets the keep-alive timer", async () => {
         const b = new ScriptedBroker()
-        const c = new MqttClient(options(b), b.connector())
+        const c = new MQTTClient(options(b), b.connector())
         // the first CONNECT goes at once: t0 is now; 4 s later (run by the virtual clock while the
         // client waits) a publish, which runs to its end without suspending
         const t0 = b.clock.t
@@ -329,6 +329,28 @@ describe("subscriptions", () => {
         expect(await c.unsubscribe("a")).toBe(true)
         await until(() => b.of(10).length === 1)
         expect(hexOf(b.of(10)[0].bytes)).toBe("a2050003000161")
+        await c.stop()
+    })
+})
+
+describe("the publish-only client (MqttClient: no subscriptions linked)", () => {
+    beforeEach(async () => {
+        await ds.sleep(0)
+    })
+    test("an incoming QoS 1 PUBLISH is acknowledged and dropped; a SUBACK is an unknown ack", async () => {
+        const b = new ScriptedBroker()
+        const c = new MqttClient(options(b), b.connector())
+        c.start()
+        await until(() => c.connected())
+        b.conn.push(hex`32 07 00 01 74 00 09 6f 6b`)
+        b.conn.push(hex`90 03 00 05 00`)
+        await until(() => b.of(4).length === 1 && c.stats[MqttMib.UnknownAcks] === 1)
+        expect(hexOf(b.of(4)[0].bytes)).toBe("40020009")
+        expect(c.stats[MqttMib.RxPublish]).toBe(1)
+        expect(c.stats[MqttMib.UnknownAcks]).toBe(1)
+        expect(await c.publish("t", "x", 1)).toBe(true)
+        await until(() => c.outboxMessages() === 0)
+        expect(c.stats[MqttMib.Qos1Acked]).toBe(1)
         await c.stop()
     })
 })

@@ -4,7 +4,7 @@
 // client's fiber; it closes the connection on what is malformed (4.8) and connects again, and the
 // outbox accounting holds throughout: queued = acked + dropped + still in the outbox.
 import { describe, test, expect } from "@devicescript/test"
-import { MqttClient, MqttMib } from "../../src/mqtt/client"
+import { MQTTClient, MqttMib } from "../../src/mqtt/client"
 import { ScriptedBroker, until } from "../support/mqtt-broker"
 
 let seed = 12345
@@ -33,7 +33,7 @@ describe("malformed input, fuzzed", () => {
         b.ackPublishes = false
         b.maxRecorded = 0
         const clock = b.clock
-        const c = new MqttClient(
+        const c = new MQTTClient(
             {
                 host: "broker",
                 clientId: "board",

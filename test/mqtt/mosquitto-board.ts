@@ -5,7 +5,7 @@
 // Not a *.test.ts file: npm test does not run it on its own.
 
 import * as ds from "@devicescript/core"
-import { MqttClient, MqttMib, MqttConnector } from "../../src/mqtt/client"
+import { MQTTClient, MqttMib, MqttConnector } from "../../src/mqtt/client"
 
 async function until(cond: () => boolean, ms: number): Promise<boolean> {
     const end = ds.millis() + ms
@@ -13,7 +13,7 @@ async function until(cond: () => boolean, ms: number): Promise<boolean> {
     return cond()
 }
 
-function stats(c: MqttClient): string {
+function stats(c: MQTTClient): string {
     const s = c.stats
     return `queued=${s[MqttMib.Qos1Queued]} acked=${s[MqttMib.Qos1Acked]} dropped=${s[MqttMib.OutboxDropped]} sent=${s[MqttMib.Qos1Sent]} redelivered=${s[MqttMib.Qos1Redelivered]} connected=${s[MqttMib.Connected]} qos0=${s[MqttMib.Qos0Sent]}`
 }
@@ -30,7 +30,7 @@ export function payloadOf(i: number): Buffer {
  * many QoS 1 messages `loss <n>` (the interop spec drops TCP frames meanwhile), then DRAINED2.
  */
 export async function runMosquittoBoard(host: string, port: number, burst: number, connector: MqttConnector, lossBurst = 0): Promise<void> {
-    const c = new MqttClient(
+    const c = new MQTTClient(
         {
             host,
             port,
