@@ -22,7 +22,6 @@ import {
     PublishFlag,
     dataLength,
     decodeLength,
-    getU16,
     lengthEnd,
     publishLength,
     serializeAck,
@@ -33,6 +32,7 @@ import {
     serverPacketValid,
     topicMatches,
 } from "./packet"
+import { getU16 } from "../wire/bytes"
 
 /** Opens a connection to the broker: a ByteStream (maybe still Connecting), or why not. */
 export type MqttConnector = (host: string | number, port: number) => Promise<ByteStream | StreamStatus>

@@ -259,11 +259,6 @@ export function serverPacketValid(first: number, rem: number): boolean {
     return (first & 15) === 0 && (want === 0xfd ? rem >= 3 : want === rem)
 }
 
-/** 2.3.1: a big-endian 16-bit field. */
-export function getU16(b: Buffer, off: number): number {
-    return (b[off] << 8) | b[off + 1]
-}
-
 /**
  * 4.7 topic matching: `filter` may hold '+' (one level) and '#' (this level and all below, last);
  * topics starting with '$' are not matched by a filter starting with a wildcard (4.7.2).
