@@ -3,12 +3,19 @@
 
 import * as ds from "@devicescript/core"
 import { NetStack } from "../stack"
-import { TelemetryClient } from "./client"
+import { Sampler } from "./client"
 import { LinkMib, QdiscMib } from "../dev/counters"
 import { IpMib } from "../ipv4/mib"
 import { NeighMib } from "../neigh/neighbour"
 
-export function addStackMetrics(t: TelemetryClient, s: NetStack): void {
+/** What metrics are added to: the UDP TelemetryClient, or MqttTelemetry (telemetry/mqtt.ts). */
+export interface MetricSink {
+    add(name: string, sample: Sampler): void
+    addCounter(name: string, sample: Sampler): void
+    readonly stats: { metrics_dropped: number }
+}
+
+export function addStackMetrics(t: MetricSink, s: NetStack): void {
     const start = ds.millis()
     t.add("uptime_s", () => Math.floor((ds.millis() - start) / 1000))
     t.add("link_up", () => (s.dev.carrier() ? 1 : 0))
