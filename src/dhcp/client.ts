@@ -1,0 +1,760 @@
+// DHCP client, RFC 2131 (options RFC 2132): the states of §4.4 (Figure 5) — INIT, SELECTING,
+// REQUESTING, BOUND, RENEWING, REBINDING, INIT-REBOOT, REBOOTING — plus the ARP check of §4.4.1
+// done as RFC 5227 says (probes, then announcements; a conflict sends DHCPDECLINE), and the
+// fallback when no server answers: a static address, else an RFC 3927 link-local address.
+//
+// The lease drives the stack: the interface address (InDevice), the connected and default routes
+// (the FIB generation changes, so every socket's cached route is checked again) and the MTU are
+// installed when BOUND and removed when the lease runs out or is released. onLease hands the
+// lease (DNS, NTP servers, domain) to whoever needs it.
+//
+// Non-blocking: begin() returns at once, the client moves on tick() (its own fiber calls it every
+// 100 ms after start(); tests call it with their clock). One 300-byte message buffer, allocated once.
+
+import * as ds from "@devicescript/core"
+import { UdpSocket, UdpTable } from "../udp/socket"
+import { InDevice } from "../ipv4/ifaddr"
+import { Fib } from "../ipv4/fib"
+import { Ipv4Output } from "../ipv4/output"
+import { Arp } from "../ipv4/arp"
+import { NetDevice } from "../dev/netdev"
+import { fibDeleteConnected, fibDelete, FibError, RouteType } from "../ipv4/fib"
+import { formatCounters, newMib } from "../dev/counters"
+import { formatIpv4, prefixMask } from "../wire/addr"
+import { bytesEqual, getU32, setU32 } from "../wire/bytes"
+import { ArpOperation } from "../wire/arp"
+
+export const DHCP_SERVER_PORT = 67
+export const DHCP_CLIENT_PORT = 68
+/** A BOOTP message is at least 300 bytes (RFC 1542 §2.1: relays may drop shorter); ours are exactly that. */
+export const DHCP_MSG_LEN = 300
+/** RFC 2131 §3: the options start after the fixed part and the magic cookie 99.130.83.99. */
+const OPTIONS = 240
+const MAGIC = 0x63825363
+
+/** DHCP message types, option 53 (RFC 2132 §9.6). */
+export const enum DhcpType {
+    Discover = 1,
+    Offer = 2,
+    Request = 3,
+    Decline = 4,
+    Ack = 5,
+    Nak = 6,
+    Release = 7,
+}
+
+/** RFC 2131 §4.4 (Figure 5); Checking: the ARP probe of §4.4.1 before BOUND; Stopped: released. */
+export const enum DhcpState {
+    Init,
+    Selecting,
+    Requesting,
+    Checking,
+    Bound,
+    Renewing,
+    Rebinding,
+    InitReboot,
+    Rebooting,
+    Stopped,
+}
+
+const STATE_NAMES = "INIT SELECTING REQUESTING CHECKING BOUND RENEWING REBINDING INIT-REBOOT REBOOTING STOPPED"
+
+export function dhcpStateName(s: DhcpState): string {
+    return STATE_NAMES.split(" ")[s]
+}
+
+/** Indices of DhcpStats: what the client sent and received, and why it dropped what it dropped. */
+export const enum DhcpMib {
+    discovers,
+    requests,
+    declines,
+    releases,
+    offers,
+    acks,
+    naks,
+    /** Retransmissions (RFC 2131 §4.1), of every message. */
+    retransmits,
+    /** Replies that were not ours: another xid or hardware address, not a reply, another server. */
+    ignored,
+    /** Malformed messages: short, bad cookie, options running past the end, missing type. */
+    errors,
+    /** Leases bound (a renewal counts too). */
+    leases,
+    expired,
+    /** RFC 5227: the offered address answered ARP (DHCPDECLINE sent). */
+    conflicts,
+    /** Times the fallback address was put on the interface. */
+    fallbacks,
+    /** Messages the stack did not take (queue full, link down). */
+    send_errors,
+    Count,
+}
+
+export type DhcpStats = number[]
+
+/** What the server gave (RFC 2132 options), the lease the stack runs on. Times in ms of the stack's clock. */
+export class DhcpLease {
+    address = 0
+    prefix = 24
+    /** Option 3, the first router; 0 for none. */
+    router = 0
+    /** Option 54. */
+    server = 0
+    /** Seconds (option 51); 0xffffffff is infinite. */
+    leaseSec = 0
+    t1Sec = 0
+    t2Sec = 0
+    /** Option 26, 0 when not given. */
+    mtu = 0
+    /** Option 6 and option 42 (at most 3 each), option 15. */
+    readonly dns: number[] = []
+    readonly ntp: number[] = []
+    domain = ""
+    /** When the lease was granted (the request's send time, RFC 2131 §4.4.1), T1, T2, expiry. */
+    start = 0
+    t1At = 0
+    t2At = 0
+    expiresAt = 0
+}
+
+export interface DhcpOptions {
+    // (DeviceScript: a number at or over 2^31 is not truthy — addresses are compared with 0, never tested as booleans)
+    /** Option 12 (RFC 2132 §3.14); none when empty. */
+    hostName?: string
+    /** The first retransmission delay (RFC 2131 §4.1: 4 s), doubling up to 16 times it; randomised by ±1/4. */
+    baseMs?: number
+    /** The address of the last lease, asked for first (INIT-REBOOT); 0 for none. */
+    lastAddress?: number
+    /** RFC 5227 probes before using an address (default true). */
+    probe?: boolean
+    /** Without a lease after this long, use the fallback address (default 30 s; 0: never). */
+    fallbackMs?: number
+    /** The static fallback (with its prefix and gateway); 0: an RFC 3927 link-local address. */
+    fallbackAddress?: number
+    fallbackPrefix?: number
+    fallbackGateway?: number
+}
+
+// option codes (RFC 2132)
+const OPT_PAD = 0
+const OPT_MASK = 1
+const OPT_ROUTER = 3
+const OPT_DNS = 6
+const OPT_HOSTNAME = 12
+const OPT_DOMAIN = 15
+const OPT_NTP = 42
+const OPT_MTU = 26
+const OPT_REQUESTED = 50
+const OPT_LEASE = 51
+const OPT_OVERLOAD = 52
+const OPT_TYPE = 53
+const OPT_SERVER = 54
+const OPT_PARAMS = 55
+const OPT_T1 = 58
+const OPT_T2 = 59
+const OPT_CLIENT_ID = 61
+const OPT_END = 255
+/** Option 55: subnet, router, DNS, domain, NTP, lease, server id, T1, T2, MTU. */
+const PARAMS = hex`01 03 06 0f 2a 33 36 3a 3b 1a`
+
+// RFC 5227 §1.1 constants, in units of `baseMs / 4` (1 s when baseMs is RFC 2131's 4 s)
+const PROBE_NUM = 3
+const ANNOUNCE_NUM = 2
+
+/** The first address of RFC 3927's range 169.254.1.0 - 169.254.254.255. */
+const LINK_LOCAL = 0xa9fe0100
+
+/** The parts of the stack the client drives (NetStack is one). */
+export interface DhcpStack {
+    readonly ifa: InDevice
+    readonly fib: Fib
+    readonly ip: Ipv4Output
+    readonly arp: Arp
+    readonly udp: UdpTable
+    readonly dev: NetDevice
+    now(): number
+}
+
+export class DhcpClient {
+    state = DhcpState.Stopped
+    readonly lease = new DhcpLease()
+    readonly stats: DhcpStats = newMib(DhcpMib.Count)
+    /** Called when a lease is bound or renewed (the lease), and when it is lost or released (null). */
+    onLease: (lease: DhcpLease) => void = null
+    /** The fallback address in use, 0 when none. */
+    fallback = 0
+    /** Random numbers in [0, 1): tests replace it. */
+    random: () => number = Math.random
+    readonly socket: UdpSocket
+    private readonly msg = Buffer.alloc(DHCP_MSG_LEN)
+    private readonly base: number
+    private xid = 0
+    /** When the current exchange began (secs), and when the acquisition began (fallback). */
+    private began = 0
+    private acquiring = 0
+    /** Next retransmission or timer; tries so far of the current message or probe. */
+    private deadline = 0
+    private tries = 0
+    /** The offer being requested or checked: address and server. */
+    private offered = 0
+    private offerServer = 0
+    /** Is the interface address ours (from a lease, or the fallback)? */
+    private installed = 0
+    private installedPrefix = 0
+    private installedGateway = 0
+    private running = false
+    private readonly fallbackMs: number
+    private readonly lastAddress: number
+    private readonly staticAddress: number
+    private hostName: Buffer
+    // the options of the message being parsed (offsets into it, valid during receive())
+    private pType = 0
+    private pServer = 0
+    private pMask = -1
+    private pRouter = 0
+    private pLease = -1
+    private pT1 = -1
+    private pT2 = -1
+    private pMtu = 0
+    private pDns = 0
+    private pDnsLen = 0
+    private pNtp = 0
+    private pNtpLen = 0
+    private pDomain = 0
+    private pDomainLen = 0
+    private pOverload = 0
+
+    constructor(readonly stack: DhcpStack, readonly opts: DhcpOptions) {
+        this.base = opts.baseMs || 4000
+        this.fallbackMs = opts.fallbackMs === undefined ? 30000 : opts.fallbackMs
+        this.lastAddress = opts.lastAddress === undefined ? 0 : opts.lastAddress
+        this.staticAddress = opts.fallbackAddress === undefined ? 0 : opts.fallbackAddress
+        this.hostName = opts.hostName ? Buffer.from(opts.hostName) : null
+        this.socket = stack.udp.bind(DHCP_CLIENT_PORT)
+        const self = this
+        this.socket.onMessage = (buf, off, len, src, port) => self.receive(buf, off, len, port)
+    }
+
+    /** Start acquiring (INIT-REBOOT with the last address, else INIT); returns at once. */
+    begin(now: number): void {
+        this.acquiring = now
+        this.tries = 0
+        this.stack.ifa.acceptPort = DHCP_CLIENT_PORT
+        this.enter(this.lastAddress !== 0 ? DhcpState.InitReboot : DhcpState.Init, now)
+    }
+
+    /** begin(), and a fiber that runs tick() every 100 ms. */
+    start(): void {
+        this.begin(this.stack.now())
+        this.running = true
+        this.loop.start()
+    }
+
+    private async loop(): Promise<void> {
+        while (this.running) {
+            await ds.sleep(100)
+            this.tick(this.stack.now())
+        }
+    }
+
+    /** RFC 2131 §4.1: 4, 8, 16, 32, 64 s (base 4 s), each randomised by ±1 s (±base/4). */
+    private backoff(): number {
+        const b = this.base
+        return b * (1 << Math.min(this.tries, 4)) + (this.random() * 2 - 1) * (b / 4)
+    }
+
+    /** Into `s` at `now` (a new exchange: INIT, INIT-REBOOT, RENEWING get a new xid), after `delay` ms. */
+    private enter(s: DhcpState, now: number, delay?: number): void {
+        this.state = s
+        this.tries = 0
+        if (s !== DhcpState.Rebinding) this.xid = (this.random() * 0x100000000) >>> 0
+        this.began = now
+        this.deadline = now + (delay || 0)
+        this.tick(now)
+    }
+
+    /** The lease (or the offer) is gone: back to INIT, accepting replies before an address again. */
+    private restart(now: number, delay: number): void {
+        this.uninstall()
+        this.acquiring = now
+        this.stack.ifa.acceptPort = DHCP_CLIENT_PORT
+        this.enter(DhcpState.Init, now, delay)
+    }
+
+    /** The timers: retransmissions, probes, T1, T2, expiry, fallback. */
+    tick(now: number): void {
+        const s = this.state
+        const L = this.lease
+        if (s === DhcpState.Stopped) return
+        if (this.installed !== 0 && this.fallback === 0 && s >= DhcpState.Bound && s <= DhcpState.Rebinding && now >= L.expiresAt) {
+            // §4.4.5: the lease ran out: the address and routes go, start again
+            this.stats[DhcpMib.expired]++
+            this.restart(now, 0)
+            return
+        }
+        const fb = this.fallbackMs
+        if (fb > 0 && this.installed === 0 && s !== DhcpState.Checking && now - this.acquiring >= fb) {
+            this.startFallback(now)
+            return
+        }
+        if (now < this.deadline) return
+        if (this.tries > 0 && s !== DhcpState.Checking) this.stats[DhcpMib.retransmits]++
+        switch (s) {
+            case DhcpState.Init:
+            case DhcpState.Selecting:
+                this.state = DhcpState.Selecting
+                this.send(DhcpType.Discover, 0xffffffff, now)
+                break
+            case DhcpState.Requesting:
+            case DhcpState.Rebooting:
+                // §3.1 step 5, §3.2 step 4: no answer after four tries: start again
+                if (this.tries >= 4) {
+                    this.enter(DhcpState.Init, now)
+                    return
+                }
+                this.send(DhcpType.Request, 0xffffffff, now)
+                break
+            case DhcpState.InitReboot:
+                this.offered = this.lastAddress
+                this.offerServer = 0
+                this.state = DhcpState.Rebooting
+                this.send(DhcpType.Request, 0xffffffff, now)
+                break
+            case DhcpState.Checking:
+                this.check(now)
+                return
+            case DhcpState.Bound:
+                if (now >= L.t1At) this.enter(DhcpState.Renewing, now)
+                else this.deadline = L.t1At
+                return
+            case DhcpState.Renewing:
+            case DhcpState.Rebinding:
+                this.renew(now)
+                return
+        }
+        this.deadline = now + this.backoff()
+        this.tries++
+    }
+
+    /**
+     * §4.4.5: RENEWING unicasts to the server until T2, REBINDING broadcasts until expiry; each
+     * waits half the time left, at least 60 s (15 * base), and not past the next timer.
+     */
+    private renew(now: number): void {
+        const L = this.lease
+        if (this.state === DhcpState.Renewing && now >= L.t2At) {
+            this.enter(DhcpState.Rebinding, now)
+            return
+        }
+        const rebind = this.state === DhcpState.Rebinding
+        const end = rebind ? L.expiresAt : L.t2At
+        this.send(DhcpType.Request, rebind ? 0xffffffff : L.server, now)
+        this.tries++
+        this.deadline = Math.min(end, now + Math.max((end - now) / 2, 15 * this.base))
+    }
+
+    /**
+     * RFC 5227 §2.1.1 and §2.3: PROBE_NUM probes 1-2 s apart (sender 0.0.0.0), then, if no host
+     * answered for the address, ANNOUNCE_NUM announcements 2 s apart, the address in use from the
+     * first. A conflict before that: DHCPDECLINE (RFC 2131 §3.1 step 5), start again after 10 s.
+     */
+    private check(now: number): void {
+        const arp = this.stack.arp
+        const unit = this.base / 4
+        if (arp.probeConflicts > 0) {
+            arp.probeIp = 0
+            this.stats[DhcpMib.conflicts]++
+            if (!this.probingFallback) {
+                this.send(DhcpType.Decline, 0xffffffff, now)
+                this.restart(now, 10 * unit)
+            } else {
+                this.probingFallback = false
+                // the fallback is taken: another link-local address (RFC 3927 §2.2.1) after a while
+                this.fallback = 0
+                this.linkLocalSeed++
+                this.acquiring = now - this.fallbackMs + 10 * unit
+                this.enter(DhcpState.Init, now)
+            }
+            return
+        }
+        if (this.tries < PROBE_NUM) {
+            if (this.tries === 0) {
+                arp.probeIp = this.offered
+                arp.probeConflicts = 0
+            }
+            arp.send(ArpOperation.Request, BCAST, 0, this.offered, ZERO, 0, 0)
+            this.tries++
+            this.deadline = now + unit * (this.tries < PROBE_NUM ? 1 + this.random() : 2)
+            return
+        }
+        arp.probeIp = 0
+        if (this.probingFallback) {
+            this.probingFallback = false
+            const st = this.staticAddress !== 0
+            this.install(this.fallback, st ? this.opts.fallbackPrefix : 16, st ? this.opts.fallbackGateway : 0, 0)
+            this.stats[DhcpMib.fallbacks]++
+            // DHCP goes on in the background
+            this.enter(DhcpState.Init, now)
+            return
+        }
+        this.bind(now)
+    }
+
+    private linkLocalSeed = 0
+    /** Checking probes the fallback address (else the offer of an ACK). */
+    private probingFallback = false
+
+    /** RFC 3927 §2.1: 169.254.1.0 - 169.254.254.255, from the MAC (the same address each boot), or a static one. */
+    private startFallback(now: number): void {
+        let a = this.staticAddress
+        if (a === 0) {
+            const m = this.stack.dev.mac
+            const h = ((m[2] ^ m[4]) << 8 | (m[3] ^ m[5])) + this.linkLocalSeed * 0x9e37
+            a = LINK_LOCAL + (h % (254 * 256 - 256))
+        }
+        this.fallback = a >>> 0
+        this.acquiring = Infinity
+        // the probe runs beside the DHCP exchange: DHCP goes on from Selecting afterwards
+        this.offered = this.fallback
+        this.probingFallback = true
+        this.state = DhcpState.Checking
+        this.tries = 0
+        this.deadline = now
+    }
+
+    /** The ACK's lease in use: the interface, routes, MTU, timers; announced (RFC 5227 §2.3). */
+    private bind(now: number): void {
+        const L = this.lease
+        if (this.fallback !== 0 || (this.installed !== 0 && this.installed !== L.address)) this.uninstall()
+        this.fallback = 0
+        if (this.installed === 0) this.install(L.address, L.prefix, L.router, L.mtu)
+        this.stack.ifa.acceptPort = 0
+        this.stack.arp.announce()
+        this.stats[DhcpMib.leases]++
+        this.state = DhcpState.Bound
+        this.tries = 0
+        this.deadline = L.t1At
+        if (this.onLease !== null) this.onLease(L)
+    }
+
+    private install(address: number, prefix: number, gateway: number, mtu: number): void {
+        const st = this.stack
+        st.ifa.set(address, prefix)
+        st.fib.add((address & prefixMask(prefix)) >>> 0, prefix, 0, RouteType.Unicast, 0, 0, true)
+        const e = gateway !== 0 ? st.fib.add(0, 0, gateway, RouteType.Unicast, 0, 0, false) : 0
+        if (e !== FibError.Ok) gateway = 0
+        // RFC 1191 §3: never below 68; an MTU over the device's is not usable
+        if (mtu >= 68 && mtu < st.dev.mtu) st.ip.mtu = mtu
+        this.installed = address
+        this.installedPrefix = prefix
+        this.installedGateway = gateway
+    }
+
+    /** The address, its routes and the MTU go (ip addr flush): cached routes are checked again. */
+    private uninstall(): void {
+        const st = this.stack
+        if (this.installed === 0) return
+        if (this.installedGateway !== 0) fibDelete(st.fib, 0, 0, 0)
+        fibDeleteConnected(st.fib, (this.installed & prefixMask(this.installedPrefix)) >>> 0, this.installedPrefix)
+        st.ifa.clear()
+        st.ip.mtu = st.dev.mtu
+        st.fib.flushCache()
+        this.installed = 0
+        if (this.fallback === 0 && this.onLease !== null) this.onLease(null)
+    }
+
+    /**
+     * DHCPRELEASE (RFC 2131 §4.4.6) to the server, then the address goes; the client stops. The
+     * release waits (at most 1 s) for the server's MAC so it leaves before the address does.
+     */
+    async release(): Promise<void> {
+        this.running = false
+        const s = this.state
+        if (this.installed !== 0 && this.fallback === 0 && s >= DhcpState.Bound && s <= DhcpState.Rebinding) {
+            const st = this.stack
+            const srv = this.lease.server
+            this.send(DhcpType.Release, srv, st.now())
+            const t = st.arp.neigh
+            for (let k = 0; k < 100 && t.lookup(srv) >= 0 && !t.valid(t.lookup(srv)); k++) await ds.sleep(10)
+            await ds.sleep(20)
+        }
+        this.uninstall()
+        this.fallback = 0
+        this.stack.ifa.acceptPort = 0
+        this.state = DhcpState.Stopped
+    }
+
+    /** Build and send a message of `type` to `dst` (255.255.255.255 or the server), port 67. */
+    private send(type: DhcpType, dst: number, now: number): void {
+        const b = this.msg
+        const s = this.state
+        b.fillAt(0, DHCP_MSG_LEN, 0)
+        b[0] = 1 // BOOTREQUEST
+        b[1] = 1 // Ethernet
+        b[2] = 6
+        setU32(b, 4, this.xid)
+        // secs: since the exchange began (§2); 0 in DECLINE and RELEASE (Table 5)
+        if (type === DhcpType.Discover || type === DhcpType.Request) {
+            const secs = Math.min(0xffff, Math.floor((now - this.began) / 1000))
+            b[8] = secs >> 8
+            b[9] = secs
+        }
+        // ciaddr: BOUND, RENEWING, REBINDING requests and the release (Table 5)
+        if (type === DhcpType.Release || (type === DhcpType.Request && (s === DhcpState.Renewing || s === DhcpState.Rebinding)))
+            setU32(b, 12, this.lease.address)
+        b.blitAt(28, this.stack.dev.mac, 0, 6)
+        setU32(b, 236, MAGIC)
+        let o = OPTIONS
+        b[o] = OPT_TYPE
+        b[o + 1] = 1
+        b[o + 2] = type
+        o += 3
+        // option 61: type 1 (Ethernet) and the MAC (RFC 2132 §9.14)
+        b[o] = OPT_CLIENT_ID
+        b[o + 1] = 7
+        b[o + 2] = 1
+        b.blitAt(o + 3, this.stack.dev.mac, 0, 6)
+        o += 9
+        // requested address: a REQUEST in SELECTING or INIT-REBOOT, a DECLINE (Table 5)
+        const requested = type === DhcpType.Decline || (type === DhcpType.Request && (s === DhcpState.Requesting || s === DhcpState.Rebooting))
+        if (requested) o = putAddr(b, o, OPT_REQUESTED, this.offered)
+        // server identifier: a REQUEST in SELECTING, a DECLINE, a RELEASE
+        if (type === DhcpType.Decline || (type === DhcpType.Request && s === DhcpState.Requesting)) o = putAddr(b, o, OPT_SERVER, this.offerServer)
+        if (type === DhcpType.Release) o = putAddr(b, o, OPT_SERVER, this.lease.server)
+        if (type === DhcpType.Discover || type === DhcpType.Request) {
+            const h = this.hostName
+            if (h !== null && h.length > 0) {
+                const n = Math.min(h.length, 32)
+                b[o] = OPT_HOSTNAME
+                b[o + 1] = n
+                b.blitAt(o + 2, h, 0, n)
+                o += 2 + n
+            }
+            b[o] = OPT_PARAMS
+            b[o + 1] = PARAMS.length
+            b.blitAt(o + 2, PARAMS, 0, PARAMS.length)
+            o += 2 + PARAMS.length
+        }
+        b[o] = OPT_END
+        const r = this.socket.sendTo(dst, DHCP_SERVER_PORT, b, 0, DHCP_MSG_LEN)
+        if (r !== 0 && r !== 1) this.stats[DhcpMib.send_errors]++
+        const m = this.stats
+        if (type === DhcpType.Discover) m[DhcpMib.discovers]++
+        else if (type === DhcpType.Request) m[DhcpMib.requests]++
+        else if (type === DhcpType.Decline) m[DhcpMib.declines]++
+        else m[DhcpMib.releases]++
+    }
+
+    /**
+     * One option area (RFC 2132 §2): [off, end). False when an option runs past the end. Pads are
+     * skipped, END stops, option 52 (overload) says whether `file` and `sname` hold more.
+     */
+    private parseArea(b: Buffer, off: number, end: number): boolean {
+        let i = off
+        while (i < end) {
+            const code = b[i]
+            if (code === OPT_END) return true
+            if (code === OPT_PAD) {
+                i++
+                continue
+            }
+            if (i + 2 > end) return false
+            const n = b[i + 1]
+            const v = i + 2
+            if (v + n > end) return false
+            if (code === OPT_TYPE && n === 1) this.pType = b[v]
+            else if (code === OPT_SERVER && n === 4) this.pServer = getU32(b, v)
+            else if (code === OPT_MASK && n === 4) this.pMask = getU32(b, v)
+            else if (code === OPT_ROUTER && n >= 4) this.pRouter = getU32(b, v)
+            else if (code === OPT_LEASE && n === 4) this.pLease = getU32(b, v)
+            else if (code === OPT_T1 && n === 4) this.pT1 = getU32(b, v)
+            else if (code === OPT_T2 && n === 4) this.pT2 = getU32(b, v)
+            else if (code === OPT_MTU && n === 2) this.pMtu = (b[v] << 8) | b[v + 1]
+            else if (code === OPT_OVERLOAD && n === 1) this.pOverload = b[v]
+            else if (code === OPT_DNS) {
+                this.pDns = v
+                this.pDnsLen = n
+            } else if (code === OPT_NTP) {
+                this.pNtp = v
+                this.pNtpLen = n
+            } else if (code === OPT_DOMAIN) {
+                this.pDomain = v
+                this.pDomainLen = n
+            }
+            i = v + n
+        }
+        // no END: RFC 2131 §4.1 requires one; accept what was read when the area is full
+        return true
+    }
+
+    /** A datagram to port 68. Total: anything malformed is counted and dropped. */
+    receive(b: Buffer, off: number, len: number, srcPort: number): void {
+        const m = this.stats
+        const s = this.state
+        if (srcPort !== DHCP_SERVER_PORT || s === DhcpState.Stopped) {
+            m[DhcpMib.ignored]++
+            return
+        }
+        if (len < OPTIONS + 1 || getU32(b, off + 236) !== MAGIC) {
+            m[DhcpMib.errors]++
+            return
+        }
+        // ours: a BOOTREPLY with our xid and our MAC (RFC 2131 §4.1)
+        const mac = this.stack.dev.mac
+        if (b[off] !== 2 || getU32(b, off + 4) !== this.xid || b[off + 1] !== 1 || b[off + 2] !== 6 || !bytesEqual(b, off + 28, mac, 0, 6)) {
+            m[DhcpMib.ignored]++
+            return
+        }
+        this.pType = 0
+        this.pServer = 0
+        this.pMask = -1
+        this.pRouter = 0
+        this.pLease = -1
+        this.pT1 = -1
+        this.pT2 = -1
+        this.pMtu = 0
+        this.pDnsLen = 0
+        this.pNtpLen = 0
+        this.pDomainLen = 0
+        this.pOverload = 0
+        let ok = this.parseArea(b, off + OPTIONS, off + len)
+        // option 52 (RFC 2132 §9.3): 1 = file holds options, 2 = sname, 3 = both; file first
+        if (ok && this.pOverload & 1) ok = this.parseArea(b, off + 108, off + 236)
+        if (ok && this.pOverload & 2) ok = this.parseArea(b, off + 44, off + 108)
+        if (!ok || this.pType === 0) {
+            m[DhcpMib.errors]++
+            return
+        }
+        const t = this.pType
+        const yiaddr = getU32(b, off + 16)
+        const now = this.stack.now()
+        if (t === DhcpType.Offer) {
+            m[DhcpMib.offers]++
+            // §4.4.1: the first acceptable offer; it must name its server
+            if (s !== DhcpState.Selecting || this.pServer === 0 || yiaddr === 0) {
+                m[DhcpMib.ignored]++
+                return
+            }
+            this.offered = yiaddr
+            this.offerServer = this.pServer
+            this.state = DhcpState.Requesting
+            this.tries = 0
+            this.deadline = now
+            this.tick(now)
+            return
+        }
+        const waiting = s === DhcpState.Requesting || s === DhcpState.Rebooting || s === DhcpState.Renewing || s === DhcpState.Rebinding
+        // a reply from another server than the one we asked (SELECTING's REQUEST names it)
+        if (!waiting || (s === DhcpState.Requesting && this.pServer !== this.offerServer)) {
+            m[DhcpMib.ignored]++
+            return
+        }
+        if (t === DhcpType.Nak) {
+            // §3.1 step 5, §4.4.5: the address is not ours (any more): start again
+            m[DhcpMib.naks]++
+            // after a second (base/4): a server that NAKs everything cannot make us flood the LAN
+            this.restart(now, this.base / 4)
+            return
+        }
+        if (t !== DhcpType.Ack || yiaddr === 0 || this.pLease < 0) {
+            m[DhcpMib.ignored]++
+            return
+        }
+        m[DhcpMib.acks]++
+        this.takeLease(b, yiaddr, now)
+        if (s === DhcpState.Renewing || s === DhcpState.Rebinding) {
+            if (this.installed === this.lease.address) {
+                this.state = DhcpState.Bound
+                this.tries = 0
+                this.deadline = this.lease.t1At
+                m[DhcpMib.leases]++
+                if (this.onLease !== null) this.onLease(this.lease)
+            } else this.bind(now)
+            return
+        }
+        this.offered = yiaddr
+        if (this.opts.probe === false) {
+            this.bind(now)
+            return
+        }
+        this.state = DhcpState.Checking
+        this.tries = 0
+        this.deadline = now
+        this.stack.arp.probeConflicts = 0
+        this.tick(now)
+    }
+
+    /** The parsed ACK into `lease`: times from the start of the exchange (§4.4.1), T1/T2 defaults 0.5 / 0.875. */
+    private takeLease(b: Buffer, yiaddr: number, now: number): void {
+        const L = this.lease
+        L.address = yiaddr
+        L.prefix = maskPrefix(this.pMask, yiaddr)
+        L.router = this.pRouter
+        if (this.pServer !== 0) L.server = this.pServer
+        L.mtu = this.pMtu
+        const lease = this.pLease
+        L.leaseSec = lease
+        let t1 = this.pT1
+        let t2 = this.pT2
+        if (t2 < 0 || t2 >= lease) t2 = lease * 0.875
+        if (t1 < 0 || t1 > t2) t1 = lease * 0.5
+        L.t1Sec = t1
+        L.t2Sec = t2
+        // the exchange began when the first request was sent: the lease counts from there
+        const st = this.began < now ? this.began : now
+        L.start = st
+        const inf = lease === 0xffffffff
+        L.t1At = inf ? Infinity : st + t1 * 1000
+        L.t2At = inf ? Infinity : st + t2 * 1000
+        L.expiresAt = inf ? Infinity : st + lease * 1000
+        addrList(L.dns, b, this.pDns, this.pDnsLen)
+        addrList(L.ntp, b, this.pNtp, this.pNtpLen)
+        L.domain = this.pDomainLen > 0 ? b.slice(this.pDomain, this.pDomain + this.pDomainLen).toString() : ""
+    }
+
+    /** `dhcp: BOUND 192.0.2.50/24 via 192.0.2.1 server 192.0.2.1 lease 3600 s (renew in 1800 s)` and the counters. */
+    format(): string {
+        const L = this.lease
+        let s = "dhcp: " + dhcpStateName(this.state)
+        if (this.installed !== 0) {
+            s += " " + formatIpv4(this.installed) + "/" + this.installedPrefix
+            if (this.installedGateway !== 0) s += " via " + formatIpv4(this.installedGateway)
+            if (this.fallback !== 0) s += " (fallback)"
+            else {
+                s += " server " + formatIpv4(L.server) + " lease " + L.leaseSec + " s, renew in " + Math.round((L.t1At - this.stack.now()) / 1000) + " s"
+                for (let i = 0; i < L.dns.length; i++) s += " dns " + formatIpv4(L.dns[i])
+                for (let i = 0; i < L.ntp.length; i++) s += " ntp " + formatIpv4(L.ntp[i])
+                if (L.domain) s += " domain " + L.domain
+            }
+        }
+        return s + "\n" + formatCounters("Dhcp", "discovers requests declines releases offers acks naks retransmits ignored errors leases expired conflicts fallbacks send_errors", this.stats)
+    }
+}
+
+const BCAST = hex`ff ff ff ff ff ff`
+const ZERO = hex`00 00 00 00 00 00`
+
+function putAddr(b: Buffer, o: number, code: number, addr: number): number {
+    b[o] = code
+    b[o + 1] = 4
+    setU32(b, o + 2, addr)
+    return o + 6
+}
+
+/** Up to 3 addresses of an address-list option into `out` (reused: no allocation once it has 3). */
+function addrList(out: number[], b: Buffer, off: number, len: number): void {
+    const n = Math.min(3, len >> 2)
+    while (out.length > n) out.pop()
+    for (let i = 0; i < n; i++) out[i] = getU32(b, off + 4 * i)
+}
+
+/** Option 1 as a prefix length; a missing or non-contiguous mask: the address's class (RFC 2131 §2). */
+function maskPrefix(mask: number, addr: number): number {
+    if (mask >= 0) {
+        let p = 0
+        while (p < 32 && (mask & (0x80000000 >>> p)) !== 0) p++
+        if (prefixMask(p) === mask >>> 0) return p
+    }
+    const top = addr >>> 24
+    return top < 128 ? 8 : top < 192 ? 16 : 24
+}
