@@ -445,6 +445,7 @@ function semanticErrors(c: UserConfig, opts: ValidateOptions): ValidateResult {
         let via = 0
         if (r.via !== undefined) {
             if (r.type !== "unicast") err(`${base}.via`, r.via, `${show(r.via)} is not allowed: a ${r.type} route has no gateway`)
+            else if (dhcp) err(`${base}.via`, r.via, `${show(r.via)}: a route through a gateway is installed at start-up, before a DHCP lease gives the address that makes it on-link; use a static interface.address`)
             else via = checkOnLink(`${base}.via`, r.via)
         }
         routes.push({ dest: dnet, prefix: rp, gateway: via, kind: r.type, metric: r.metric, ttl: r.ttl })

@@ -204,7 +204,8 @@ export class DhcpClient {
     private installedGateway = 0
     private running = false
     private readonly fallbackMs: number
-    private readonly lastAddress: number
+    /** The last lease's address, asked for first (INIT-REBOOT) at begin(); 0 for none. */
+    lastAddress: number
     private readonly staticAddress: number
     private hostName: Buffer
     // the options of the message being parsed (offsets into it, valid during receive())
