@@ -193,6 +193,8 @@ export function cleanup(): Promise<void> {
                 const r = await run("ip", ["netns", "del", ns])
                 if (r.code !== 0) console.error(`cleanup: ip netns del ${ns}: ${r.stderr.trim()}`)
             }
+            // done: a later suite in the same mocha run registers and cleans up its own
+            cleaning = null
         })()
     }
     return cleaning
