@@ -208,23 +208,6 @@ export class DhcpClient {
     lastAddress: number
     private readonly staticAddress: number
     private hostName: Buffer
-    // the options of the message being parsed (offsets into it, valid during receive())
-    private pType = 0
-    private pServer = 0
-    private pMask = -1
-    private pRouter = 0
-    private pLease = -1
-    private pT1 = -1
-    private pT2 = -1
-    private pMtu = 0
-    private pDns = 0
-    private pDnsLen = 0
-    private pNtp = 0
-    private pNtpLen = 0
-    private pDomain = 0
-    private pDomainLen = 0
-    private pOverload = 0
-
     constructor(readonly stack: DhcpStack, readonly opts: DhcpOptions) {
         this.base = opts.baseMs || 4000
         this.fallbackMs = opts.fallbackMs === undefined ? 30000 : opts.fallbackMs
@@ -546,171 +529,102 @@ export class DhcpClient {
         else m[DhcpMib.releases]++
     }
 
-    /**
-     * One option area (RFC 2132 §2): [off, end). False when an option runs past the end. Pads are
-     * skipped, END stops, option 52 (overload) says whether `file` and `sname` hold more.
-     */
-    private parseArea(b: Buffer, off: number, end: number): boolean {
-        let i = off
-        while (i < end) {
-            const code = b[i]
-            if (code === OPT_END) return true
-            if (code === OPT_PAD) {
-                i++
-                continue
-            }
-            if (i + 2 > end) return false
-            const n = b[i + 1]
-            const v = i + 2
-            if (v + n > end) return false
-            if (code === OPT_TYPE && n === 1) this.pType = b[v]
-            else if (code === OPT_SERVER && n === 4) this.pServer = getU32(b, v)
-            else if (code === OPT_MASK && n === 4) this.pMask = getU32(b, v)
-            else if (code === OPT_ROUTER && n >= 4) this.pRouter = getU32(b, v)
-            else if (code === OPT_LEASE && n === 4) this.pLease = getU32(b, v)
-            else if (code === OPT_T1 && n === 4) this.pT1 = getU32(b, v)
-            else if (code === OPT_T2 && n === 4) this.pT2 = getU32(b, v)
-            else if (code === OPT_MTU && n === 2) this.pMtu = (b[v] << 8) | b[v + 1]
-            else if (code === OPT_OVERLOAD && n === 1) this.pOverload = b[v]
-            else if (code === OPT_DNS) {
-                this.pDns = v
-                this.pDnsLen = n
-            } else if (code === OPT_NTP) {
-                this.pNtp = v
-                this.pNtpLen = n
-            } else if (code === OPT_DOMAIN) {
-                this.pDomain = v
-                this.pDomainLen = n
-            }
-            i = v + n
-        }
-        // no END: RFC 2131 §4.1 requires one; accept what was read when the area is full
-        return true
-    }
-
     /** A datagram to port 68. Total: anything malformed is counted and dropped. */
     receive(b: Buffer, off: number, len: number, srcPort: number): void {
         const m = this.stats
         const s = this.state
-        if (srcPort !== DHCP_SERVER_PORT || s === DhcpState.Stopped) {
-            m[DhcpMib.ignored]++
-            return
-        }
-        if (len < OPTIONS + 1 || getU32(b, off + 236) !== MAGIC) {
+        // ours: a BOOTREPLY from port 67 with our xid and MAC, the magic cookie (RFC 2131 §4.1), and
+        // options that end inside the message (a code no option has walks them all)
+        if (len < OPTIONS || getU32(b, off + 236) !== MAGIC || findOption(b, off, len, 256) === -2) {
             m[DhcpMib.errors]++
             return
         }
-        // ours: a BOOTREPLY with our xid and our MAC (RFC 2131 §4.1)
-        const mac = this.stack.dev.mac
-        if (b[off] !== 2 || getU32(b, off + 4) !== this.xid || b[off + 1] !== 1 || b[off + 2] !== 6 || !bytesEqual(b, off + 28, mac, 0, 6)) {
-            m[DhcpMib.ignored]++
-            return
-        }
-        this.pType = 0
-        this.pServer = 0
-        this.pMask = -1
-        this.pRouter = 0
-        this.pLease = -1
-        this.pT1 = -1
-        this.pT2 = -1
-        this.pMtu = 0
-        this.pDnsLen = 0
-        this.pNtpLen = 0
-        this.pDomainLen = 0
-        this.pOverload = 0
-        let ok = this.parseArea(b, off + OPTIONS, off + len)
-        // option 52 (RFC 2132 §9.3): 1 = file holds options, 2 = sname, 3 = both; file first
-        if (ok && this.pOverload & 1) ok = this.parseArea(b, off + 108, off + 236)
-        if (ok && this.pOverload & 2) ok = this.parseArea(b, off + 44, off + 108)
-        if (!ok || this.pType === 0) {
-            m[DhcpMib.errors]++
-            return
-        }
-        const t = this.pType
+        const t = findOption(b, off, len, OPT_TYPE)
+        const type = t < 0 ? 0 : b[t]
+        const server = optU32(b, off, len, OPT_SERVER, 0)
         const yiaddr = getU32(b, off + 16)
+        if (srcPort !== DHCP_SERVER_PORT || s === DhcpState.Stopped || b[off] !== 2 || getU32(b, off + 4) !== this.xid ||
+            !bytesEqual(b, off + 28, this.stack.dev.mac, 0, 6) || yiaddr === 0 && type !== DhcpType.Nak) {
+            m[DhcpMib.ignored]++
+            return
+        }
         const now = this.stack.now()
-        if (t === DhcpType.Offer) {
+        if (type === DhcpType.Offer) {
             m[DhcpMib.offers]++
-            // §4.4.1: the first acceptable offer; it must name its server
-            if (s !== DhcpState.Selecting || this.pServer === 0 || yiaddr === 0) {
+            // §4.4.1: the first offer in SELECTING; it must name its server
+            if (s !== DhcpState.Selecting || server === 0) {
                 m[DhcpMib.ignored]++
                 return
             }
             this.offered = yiaddr
-            this.offerServer = this.pServer
+            this.offerServer = server
             this.state = DhcpState.Requesting
             this.tries = 0
             this.deadline = now
             this.tick(now)
             return
         }
-        const waiting = s === DhcpState.Requesting || s === DhcpState.Rebooting || s === DhcpState.Renewing || s === DhcpState.Rebinding
-        // a reply from another server than the one we asked (SELECTING's REQUEST names it)
-        if (!waiting || (s === DhcpState.Requesting && this.pServer !== this.offerServer)) {
+        // waiting for an answer (REQUESTING, REBOOTING, RENEWING, REBINDING), from the server asked
+        const renewing = s === DhcpState.Renewing || s === DhcpState.Rebinding
+        if (!(renewing || s === DhcpState.Requesting || s === DhcpState.Rebooting) || (s === DhcpState.Requesting && server !== this.offerServer)) {
             m[DhcpMib.ignored]++
             return
         }
-        if (t === DhcpType.Nak) {
-            // §3.1 step 5, §4.4.5: the address is not ours (any more): start again
+        if (type === DhcpType.Nak) {
+            // §3.1 step 5, §4.4.5: the address is not ours (any more): start again, after a second
+            // (base/4) so that a server that NAKs everything cannot make us flood the LAN
             m[DhcpMib.naks]++
-            // after a second (base/4): a server that NAKs everything cannot make us flood the LAN
             this.restart(now, this.base / 4)
             return
         }
-        if (t !== DhcpType.Ack || yiaddr === 0 || this.pLease < 0) {
+        const lease = optU32(b, off, len, OPT_LEASE, -1)
+        if (type !== DhcpType.Ack || lease < 0) {
             m[DhcpMib.ignored]++
             return
         }
         m[DhcpMib.acks]++
-        this.takeLease(b, yiaddr, now)
-        if (s === DhcpState.Renewing || s === DhcpState.Rebinding) {
-            if (this.installed === this.lease.address) {
-                this.state = DhcpState.Bound
-                this.tries = 0
-                this.deadline = this.lease.t1At
-                m[DhcpMib.leases]++
-                if (this.onLease !== null) this.onLease(this.lease)
-            } else this.bind(now)
+        // the lease (RFC 2132): times from the start of the exchange (§4.4.1), T1/T2 defaults 0.5 / 0.875
+        const L = this.lease
+        L.address = yiaddr
+        const mask = findOption(b, off, len, OPT_MASK)
+        L.prefix = maskPrefix(mask < 0 ? -1 : getU32(b, mask), yiaddr)
+        L.router = optU32(b, off, len, OPT_ROUTER, 0)
+        if (server !== 0) L.server = server
+        const mtu = findOption(b, off, len, OPT_MTU)
+        L.mtu = mtu < 0 ? 0 : (b[mtu] << 8) | b[mtu + 1]
+        L.leaseSec = lease
+        let t2 = optU32(b, off, len, OPT_T2, -1)
+        if (t2 < 0 || t2 >= lease) t2 = lease * 0.875
+        let t1 = optU32(b, off, len, OPT_T1, -1)
+        if (t1 < 0 || t1 > t2) t1 = lease * 0.5
+        L.t1Sec = t1
+        L.t2Sec = t2
+        const st = this.began
+        L.start = st
+        const inf = lease === 0xffffffff
+        L.t1At = inf ? Infinity : st + t1 * 1000
+        L.t2At = inf ? Infinity : st + t2 * 1000
+        L.expiresAt = inf ? Infinity : st + lease * 1000
+        addrList(L.dns, b, findOption(b, off, len, OPT_DNS))
+        addrList(L.ntp, b, findOption(b, off, len, OPT_NTP))
+        const d = findOption(b, off, len, OPT_DOMAIN)
+        L.domain = d < 0 ? "" : b.slice(d, d + b[d - 1]).toString()
+        if (renewing && this.installed === yiaddr) {
+            this.state = DhcpState.Bound
+            this.deadline = L.t1At
+            m[DhcpMib.leases]++
+            if (this.onLease !== null) this.onLease(L)
             return
         }
         this.offered = yiaddr
-        if (this.opts.probe === false) {
+        if (renewing || this.opts.probe === false) {
             this.bind(now)
             return
         }
         this.state = DhcpState.Checking
         this.tries = 0
         this.deadline = now
-        this.stack.arp.probeConflicts = 0
         this.tick(now)
-    }
-
-    /** The parsed ACK into `lease`: times from the start of the exchange (§4.4.1), T1/T2 defaults 0.5 / 0.875. */
-    private takeLease(b: Buffer, yiaddr: number, now: number): void {
-        const L = this.lease
-        L.address = yiaddr
-        L.prefix = maskPrefix(this.pMask, yiaddr)
-        L.router = this.pRouter
-        if (this.pServer !== 0) L.server = this.pServer
-        L.mtu = this.pMtu
-        const lease = this.pLease
-        L.leaseSec = lease
-        let t1 = this.pT1
-        let t2 = this.pT2
-        if (t2 < 0 || t2 >= lease) t2 = lease * 0.875
-        if (t1 < 0 || t1 > t2) t1 = lease * 0.5
-        L.t1Sec = t1
-        L.t2Sec = t2
-        // the exchange began when the first request was sent: the lease counts from there
-        const st = this.began < now ? this.began : now
-        L.start = st
-        const inf = lease === 0xffffffff
-        L.t1At = inf ? Infinity : st + t1 * 1000
-        L.t2At = inf ? Infinity : st + t2 * 1000
-        L.expiresAt = inf ? Infinity : st + lease * 1000
-        addrList(L.dns, b, this.pDns, this.pDnsLen)
-        addrList(L.ntp, b, this.pNtp, this.pNtpLen)
-        L.domain = this.pDomainLen > 0 ? b.slice(this.pDomain, this.pDomain + this.pDomainLen).toString() : ""
     }
 
     /** `dhcp: BOUND 192.0.2.50/24 via 192.0.2.1 server 192.0.2.1 lease 3600 s (renew in 1800 s)` and the counters. */
@@ -742,11 +656,42 @@ function putAddr(b: Buffer, o: number, code: number, addr: number): number {
     return o + 6
 }
 
-/** Up to 3 addresses of an address-list option into `out` (reused: no allocation once it has 3). */
-function addrList(out: number[], b: Buffer, off: number, len: number): void {
-    const n = Math.min(3, len >> 2)
+/** Up to 3 addresses of the address-list option at `at` (-1: none) into `out` (reused: no allocation once it has 3). */
+function addrList(out: number[], b: Buffer, at: number): void {
+    const n = at < 0 ? 0 : Math.min(3, b[at - 1] >> 2)
     while (out.length > n) out.pop()
-    for (let i = 0; i < n; i++) out[i] = getU32(b, off + 4 * i)
+    for (let i = 0; i < n; i++) out[i] = getU32(b, at + 4 * i)
+}
+
+/**
+ * Where the value of option `code` is in the message at `off` (its length at one before), -1 when
+ * absent, -2 when an option runs past its area (RFC 2132 §2: code, length, value; PAD skipped, END
+ * stops). The options field first, then, as option 52 (overload, §9.3) says, `file` and `sname`.
+ */
+export function findOption(b: Buffer, off: number, len: number, code: number): number {
+    let over = 0
+    for (let area = 0; area < 3; area++) {
+        if (area > 0 && (over & area) === 0) continue
+        let i = off + (area === 0 ? OPTIONS : area === 1 ? 108 : 44)
+        const end = off + (area === 0 ? len : area === 1 ? 236 : 108)
+        while (i < end && b[i] !== OPT_END) {
+            if (b[i] === OPT_PAD) {
+                i++
+                continue
+            }
+            if (i + 2 > end || i + 2 + b[i + 1] > end) return -2
+            if (b[i] === code) return i + 2
+            if (area === 0 && b[i] === OPT_OVERLOAD) over = b[i + 2]
+            i += 2 + b[i + 1]
+        }
+    }
+    return -1
+}
+
+/** A 32-bit option's value (the first of a list), or `none`. */
+function optU32(b: Buffer, off: number, len: number, code: number, none: number): number {
+    const at = findOption(b, off, len, code)
+    return at < 0 || b[at - 1] < 4 ? none : getU32(b, at)
 }
 
 /** Option 1 as a prefix length; a missing or non-contiguous mask: the address's class (RFC 2131 §2). */
