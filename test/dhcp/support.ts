@@ -29,6 +29,7 @@ export class DhcpRig {
     /** Every frame the board sent, in order, since the last take(). */
     sent: Buffer[] = []
 
+    /** `opts` null: no client (the test starts one, e.g. with startDhcp). */
     constructor(opts: DhcpOptions, silent?: boolean) {
         this.rig = makeRig(c => {
             c.address = 0
@@ -48,6 +49,7 @@ export class DhcpRig {
             mtu: 1400,
         })
         this.server.silent = !!silent
+        if (opts === null) return
         this.client = new DhcpClient(this.rig.stack, opts)
         this.client.random = () => 0.5
         const c = this.client
