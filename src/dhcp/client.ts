@@ -199,10 +199,11 @@ export class DhcpClient {
     private offered = 0
     private offerServer = 0
     /** Is the interface address ours (from a lease, or the fallback)? */
-    private installed = 0
+    installed = 0
     private installedPrefix = 0
     private installedGateway = 0
-    private running = false
+    /** (read by dhcpRelease) */
+    running = false
     private readonly fallbackMs: number
     /** The last lease's address, asked for first (INIT-REBOOT) at begin(); 0 for none. */
     lastAddress: number
@@ -435,7 +436,7 @@ export class DhcpClient {
     }
 
     /** The address, its routes and the MTU go (ip addr flush): cached routes are checked again. */
-    private uninstall(): void {
+    uninstall(): void {
         const st = this.stack
         if (this.installed === 0) return
         if (this.installedGateway !== 0) fibDelete(st.fib, 0, 0, 0)
@@ -447,29 +448,8 @@ export class DhcpClient {
         if (this.fallback === 0 && this.onLease !== null) this.onLease(null)
     }
 
-    /**
-     * DHCPRELEASE (RFC 2131 §4.4.6) to the server, then the address goes; the client stops. The
-     * release waits (at most 1 s) for the server's MAC so it leaves before the address does.
-     */
-    async release(): Promise<void> {
-        this.running = false
-        const s = this.state
-        if (this.installed !== 0 && this.fallback === 0 && s >= DhcpState.Bound && s <= DhcpState.Rebinding) {
-            const st = this.stack
-            const srv = this.lease.server
-            this.send(DhcpType.Release, srv, st.now())
-            const t = st.arp.neigh
-            for (let k = 0; k < 100 && t.lookup(srv) >= 0 && !t.valid(t.lookup(srv)); k++) await ds.sleep(10)
-            await ds.sleep(20)
-        }
-        this.uninstall()
-        this.fallback = 0
-        this.stack.ifa.acceptPort = 0
-        this.state = DhcpState.Stopped
-    }
-
     /** Build and send a message of `type` to `dst` (255.255.255.255 or the server), port 67. */
-    private send(type: DhcpType, dst: number, now: number): void {
+    send(type: DhcpType, dst: number, now: number): void {
         const b = this.msg
         const s = this.state
         b.fillAt(0, DHCP_MSG_LEN, 0)
@@ -601,10 +581,10 @@ export class DhcpClient {
         L.t2Sec = t2
         const st = this.began
         L.start = st
-        const inf = lease === 0xffffffff
-        L.t1At = inf ? Infinity : st + t1 * 1000
-        L.t2At = inf ? Infinity : st + t2 * 1000
-        L.expiresAt = inf ? Infinity : st + lease * 1000
+        // an infinite lease (0xffffffff s) is 136 years of milliseconds: never reached
+        L.t1At = st + t1 * 1000
+        L.t2At = st + t2 * 1000
+        L.expiresAt = st + lease * 1000
         addrList(L.dns, b, findOption(b, off, len, OPT_DNS))
         addrList(L.ntp, b, findOption(b, off, len, OPT_NTP))
         const d = findOption(b, off, len, OPT_DOMAIN)
@@ -704,3 +684,26 @@ function maskPrefix(mask: number, addr: number): number {
     const top = addr >>> 24
     return top < 128 ? 8 : top < 192 ? 16 : 24
 }
+
+/**
+ * DHCPRELEASE (RFC 2131 §4.4.6) to the server, then the address goes; the client stops. The
+ * release waits (at most 1 s) for the server's MAC so it leaves before the address does. A
+ * function, not a method: a firmware that never releases links none of it.
+ */
+export async function dhcpRelease(c: DhcpClient): Promise<void> {
+    c.running = false
+    const s = c.state
+    if (c.installed !== 0 && c.fallback === 0 && s >= DhcpState.Bound && s <= DhcpState.Rebinding) {
+        const st = c.stack
+        const srv = c.lease.server
+        c.send(DhcpType.Release, srv, st.now())
+        const t = st.arp.neigh
+        for (let k = 0; k < 100 && t.lookup(srv) >= 0 && !t.valid(t.lookup(srv)); k++) await ds.sleep(10)
+        await ds.sleep(20)
+    }
+    c.uninstall()
+    c.fallback = 0
+    c.stack.ifa.acceptPort = 0
+    c.state = DhcpState.Stopped
+}
+

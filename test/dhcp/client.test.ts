@@ -3,7 +3,7 @@ import { describe, test, expect, beforeEach } from "@devicescript/test"
 import { yieldToScheduler, macAt } from "../support/rig"
 import { refChecksum, refUdpChecksumOk, be16, be32 } from "../support/ref"
 import { DhcpRig, OFFERED, SERVER_IP, BOARD_MAC } from "./support"
-import { DhcpLease, DhcpMib, DhcpState } from "../../src/dhcp/client"
+import { DhcpLease, DhcpMib, DhcpState, dhcpRelease } from "../../src/dhcp/client"
 import { SendResult } from "../../src/ipv4/output"
 import { NO_ROUTE } from "../../src/ipv4/fib"
 import { IpMib } from "../../src/ipv4/mib"
@@ -407,7 +407,7 @@ describe("dhcp client", () => {
 
     test("release: DHCPRELEASE (ciaddr, 54) unicast to the server, then the address goes", async () => {
         const d = await boundRig()
-        d.client.release.start()
+        dhcpRelease.start(d.client)
         for (let k = 0; k < 200 && d.client.state !== DhcpState.Stopped; k++) {
             await d.pump()
             await ds.sleep(5)

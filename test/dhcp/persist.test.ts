@@ -4,7 +4,7 @@ import { yieldToScheduler } from "../support/rig"
 import { be32 } from "../support/ref"
 import { testConfig } from "../support/config"
 import { DhcpRig, OFFERED } from "./support"
-import { DhcpClient, DhcpState } from "../../src/dhcp/client"
+import { DhcpClient, DhcpState, dhcpRelease } from "../../src/dhcp/client"
 import { startDhcp } from "../../src/start"
 import { readSetting } from "@devicescript/settings"
 
@@ -42,7 +42,7 @@ describe("dhcp: the last lease across restarts", () => {
             await ds.sleep(10)
         }
         expect(saved).toBe(OFFERED)
-        await c.release()
+        await dhcpRelease(c)
 
         const e = new DhcpRig(null)
         const c2 = startDhcp(e.rig.stack, config())
@@ -55,6 +55,6 @@ describe("dhcp: the last lease across restarts", () => {
         expect(first[294]).toBe(50)
         expect(be32(first, 296)).toBe(OFFERED)
         expect(e.rig.stack.ifa.address).toBe(OFFERED)
-        await c2.release()
+        await dhcpRelease(c2)
     })
 })

@@ -13,6 +13,7 @@ import { NetDevice } from "../../src/dev/netdev"
 import { Segment } from "../../src/sim/lan"
 import { HostLink, LinkRecord } from "../../src/sim/hostlink"
 import { startDhcp, startStack, startTelemetry } from "../../src/start"
+import { dhcpRelease } from "../../src/dhcp/client"
 import { formatIpv4 } from "../../src/wire/addr"
 
 export async function runDhcpInteropBoard(config: StackConfig, device: (segment: Segment) => NetDevice, host: string, port: number): Promise<void> {
@@ -44,7 +45,7 @@ export async function runDhcpInteropBoard(config: StackConfig, device: (segment:
                 let t = "stats\n" + stack.format() + "\ntelemetry: sent " + telemetry.stats.datagrams_sent
                 reply(t + " dropped " + telemetry.stats.datagrams_dropped + " metrics_dropped " + telemetry.stats.metrics_dropped)
             } else if (w === "release") {
-                await dhcp.release()
+                await dhcpRelease(dhcp)
                 reply("released")
             } else if (w === "quit") running = false
             else reply("error unknown command " + w)
