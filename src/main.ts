@@ -7,11 +7,14 @@
 // this program carries no simulator code.
 
 import * as ds from "@devicescript/core"
-import { CHIP, CONFIG, PINS } from "./config/generated"
+import { CHIP, CONFIG, DHCP, PINS } from "./config/generated"
 import { startBoardWith } from "./board"
 import { SpiBus } from "./drivers/spi"
 import { W5500Device } from "./drivers/w5500/device"
 import { Enc28j60Device } from "./drivers/enc28j60/device"
+import { startDhcp } from "./start"
+import { NetStack } from "./stack"
+import { StackConfig } from "./config/types"
 
 // CHIP is a constant: the compiler keeps one of the two branches, so one driver is linked
 function chipDevice(bus: SpiBus, interrupt: () => boolean) {
@@ -20,4 +23,9 @@ function chipDevice(bus: SpiBus, interrupt: () => boolean) {
 }
 
 if (ds.isSimulator()) console.log("src/main.ts is the board firmware (the simulator has no SPI): run `npm start` instead")
-else await startBoardWith(CONFIG, PINS, chipDevice)
+// DHCP is a constant: a firmware with a static address links no DHCP client
+else await startBoardWith(CONFIG, PINS, chipDevice, DHCP ? startDhcpClient : undefined)
+
+function startDhcpClient(stack: NetStack, config: StackConfig): void {
+    startDhcp(stack, config)
+}

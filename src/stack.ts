@@ -74,6 +74,8 @@ export class NetStack implements NetDeviceOwner {
     /** Milliseconds; tests replace it to drive the timers. */
     clock: () => number = ds.millis
     private running = false
+    /** More lines for format(), from parts built outside the stack (the DHCP client's state and lease). */
+    readonly reports: (() => string)[] = []
 
     /**
      * Built bottom-up, each part from what it sends through: the qdisc (and its packet pool), the
@@ -103,7 +105,8 @@ export class NetStack implements NetDeviceOwner {
         })
         this.udp = new UdpTable(this.ip, UDP_SOCKETS, this)
         this.input = new Ipv4Input(this.ifa, this.ip, this.udp, c.icmpRatePerSec)
-        this.setAddress(c.address, c.prefix, c.gateway)
+        // address 0: acquired at run time (src/dhcp); until then sends give SendResult.NoAddress
+        if (c.address !== 0) this.setAddress(c.address, c.prefix, c.gateway)
         for (let i = 0; i < c.routes.length; i++) {
             const r = c.routes[i]
             const e = this.fib.add(r.dest, r.prefix, r.gateway, routeType(r.kind), r.metric, r.ttl, false)
@@ -199,6 +202,8 @@ export class NetStack implements NetDeviceOwner {
         s += "\n" + formatIpStats(this.ip.stats) + "\n" + formatIcmpStats(this.input.icmp)
         s += "\n" + formatUdpStats(this.udp.stats) + "\n" + formatNeighStats(this.neigh.stats)
         if (this.tcp !== null) s += "\n" + this.tcp.format()
-        return s + "\n" + formatArpStats(this.arp.stats) + "\n" + this.dev.formatStats()
+        s += "\n" + formatArpStats(this.arp.stats) + "\n" + this.dev.formatStats()
+        for (let i = 0; i < this.reports.length; i++) s += "\n" + this.reports[i]()
+        return s
     }
 }

@@ -99,6 +99,9 @@ export function renderConfigModule(c: StackConfigHost, opts: RenderOptions = {})
         telemetryIntervalMs: `${c.telemetryIntervalMs},`,
         telemetryPrefix: `${str(c.telemetryPrefix)},`,
     }
+    const d = c.dhcp
+    if (d)
+        fields.dhcp = `{ hostName: ${str(d.hostName)}, retransmitMs: ${d.retransmitMs}, fallbackMs: ${d.fallbackMs}, fallbackAddress: ${hex32(d.fallbackAddress)} }, // fallback ${d.fallbackAddress === 0 ? "link-local" : formatIpv4(d.fallbackAddress)}`
     // blank lines between the groups of the interface
     const groupStarts = new Set(["mac", "routes", "fibCapacity", "neighRetransMs", "qdiscLimitPackets", "defaultTtl", "collector"])
     const body = (Object.keys(fields) as (keyof StackConfig)[])
@@ -124,7 +127,9 @@ export function renderConfigModule(c: StackConfigHost, opts: RenderOptions = {})
         pins +
         `\n` +
         `/** CONFIG.chip as a constant: the compiler folds CHIP === "..." and links one driver. */\n` +
-        `export const CHIP: ChipKind = ${str(c.chip)}\n`
+        `export const CHIP: ChipKind = ${str(c.chip)}\n` +
+        `/** interface.address is "dhcp": the compiler folds DHCP and links the DHCP client only then. */\n` +
+        `export const DHCP = ${c.dhcp ? "true" : "false"}\n`
     )
 }
 

@@ -62,6 +62,7 @@ interface UserConfig {
     pins: StackConfig["pins"]
     spi: { hz: number }
     interface: { mac: string; address: string; prefix: number; gateway?: string; mtu: number }
+    dhcp: { hostName: string; retransmitMs: number; fallbackMs: number; fallbackAddress?: string }
     routes: { dest: string; via?: string; type: RouteKind; metric: number; ttl: number }[]
     arp: { ip: string; mac: string }[]
     tables: { fib: number; neighbours: number; hookRules: number }
@@ -253,6 +254,7 @@ function schemaValidator(): ValidateFunction {
     if (compiled) return compiled
     const ajv = new Ajv({ allErrors: true, useDefaults: true, verbose: true, strict: true })
     ajv.addFormat("ipv4", { type: "string", validate: (s: string) => ipv4Problem(s) === undefined })
+    ajv.addFormat("ipv4-or-dhcp", { type: "string", validate: (s: string) => s === "dhcp" || ipv4Problem(s) === undefined })
     ajv.addFormat("ipv4-cidr", { type: "string", validate: (s: string) => cidrMessage(s) === undefined })
     ajv.addFormat("mac", { type: "string", validate: (s: string) => MAC_RE.test(s) })
     const schema = JSON.parse(fs.readFileSync(SCHEMA_PATH, "utf8"))
@@ -323,6 +325,8 @@ function shapeError(e: ErrorObject): ConfigError {
             const message =
                 p.format === "ipv4"
                     ? ipv4Message(s)
+                    : p.format === "ipv4-or-dhcp"
+                    ? ipv4Message(s)?.replace("address", 'address or "dhcp"')
                     : p.format === "ipv4-cidr"
                     ? cidrMessage(s)
                     : p.format === "mac"
@@ -364,23 +368,30 @@ function semanticErrors(c: UserConfig, opts: ValidateOptions): ValidateResult {
     const macProblem = macHostProblem(mac)
     if (macProblem) err("interface.mac", ifc.mac, `${show(ifc.mac)} ${macProblem}; the interface needs a unicast MAC address`)
 
-    const addr = parseIpv4(ifc.address)!
+    // "dhcp": the address comes from a lease; the static checks below apply to the fallback address
+    // when one is given, and whatever needs an address on-link is refused without one
+    const dhcp = ifc.address === "dhcp"
+    const addrPath = dhcp ? "dhcp.fallbackAddress" : "interface.address"
+    const addrText = dhcp ? c.dhcp.fallbackAddress : ifc.address
+    const noAddr = addrText === undefined
+    const addr = noAddr ? 0 : parseIpv4(addrText)!
     const prefix = ifc.prefix
     const net = network(addr, prefix)
     const bcast = broadcastOf(addr, prefix)
     const subnet = cidrText(net, prefix)
-    const first = addr >>> 24
-    if (first === 0) err("interface.address", ifc.address, `${show(ifc.address)} is in 0.0.0.0/8 ("this network"); the interface needs a unicast address`)
-    else if (first === 127) err("interface.address", ifc.address, `${show(ifc.address)} is a loopback address; the interface needs a unicast address`)
-    else if (first >= 224 && first < 240) err("interface.address", ifc.address, `${show(ifc.address)} is a multicast address; the interface needs a unicast address`)
-    else if (first >= 240) err("interface.address", ifc.address, `${show(ifc.address)} is a reserved/broadcast address; the interface needs a unicast address`)
-    else if (prefix <= 30 && addr === net) err("interface.address", ifc.address, `${show(ifc.address)} is the network address of ${subnet}`)
-    else if (prefix <= 30 && addr === bcast) err("interface.address", ifc.address, `${show(ifc.address)} is the broadcast address of ${subnet}`)
+    const first = noAddr ? 1 : addr >>> 24
+    if (first === 0) err(addrPath, addrText, `${show(addrText)} is in 0.0.0.0/8 ("this network"); the interface needs a unicast address`)
+    else if (first === 127) err(addrPath, addrText, `${show(addrText)} is a loopback address; the interface needs a unicast address`)
+    else if (first >= 224 && first < 240) err(addrPath, addrText, `${show(addrText)} is a multicast address; the interface needs a unicast address`)
+    else if (first >= 240) err(addrPath, addrText, `${show(addrText)} is a reserved/broadcast address; the interface needs a unicast address`)
+    else if (!noAddr && prefix <= 30 && addr === net) err(addrPath, addrText, `${show(addrText)} is the network address of ${subnet}`)
+    else if (!noAddr && prefix <= 30 && addr === bcast) err(addrPath, addrText, `${show(addrText)} is the broadcast address of ${subnet}`)
 
     /** Checks for an address the stack must reach directly on the link (gateway, via, static neighbour). */
     const checkOnLink = (p: string, s: string): number => {
         const a = parseIpv4(s)!
-        if (network(a, prefix) !== net) err(p, s, `${show(s)} is not on-link: it is outside the interface subnet ${subnet}`)
+        if (noAddr) err(p, s, `${show(s)} must be on-link, which needs a static address: with interface.address "dhcp" set dhcp.fallbackAddress`)
+        else if (network(a, prefix) !== net) err(p, s, `${show(s)} is not on-link: it is outside the interface subnet ${subnet}`)
         else if (a === addr) err(p, s, `${show(s)} is the interface's own address (interface.address)`)
         else if (prefix <= 30 && a === net) err(p, s, `${show(s)} is the network address of ${subnet}`)
         else if (prefix <= 30 && a === bcast) err(p, s, `${show(s)} is the broadcast address of ${subnet}`)
@@ -425,7 +436,7 @@ function semanticErrors(c: UserConfig, opts: ValidateOptions): ValidateResult {
         const key = cidrText(dnet, rp)
         const prev = seenRoutes.get(key)
         if (prev !== undefined) err(`${base}.dest`, r.dest, `${show(r.dest)} duplicates routes[${prev}] (${key})`)
-        else if (dnet === net && rp === prefix)
+        else if (!noAddr && dnet === net && rp === prefix)
             err(`${base}.dest`, r.dest, `${show(r.dest)} duplicates the connected route ${subnet} derived from interface.address/prefix`)
         else if (rp === 0 && ifc.gateway !== undefined)
             err(`${base}.dest`, r.dest, `${show(r.dest)} duplicates the default route derived from interface.gateway`)
@@ -434,11 +445,13 @@ function semanticErrors(c: UserConfig, opts: ValidateOptions): ValidateResult {
         let via = 0
         if (r.via !== undefined) {
             if (r.type !== "unicast") err(`${base}.via`, r.via, `${show(r.via)} is not allowed: a ${r.type} route has no gateway`)
+            else if (dhcp) err(`${base}.via`, r.via, `${show(r.via)}: a route through a gateway is installed at start-up, before a DHCP lease gives the address that makes it on-link; use a static interface.address`)
             else via = checkOnLink(`${base}.via`, r.via)
         }
         routes.push({ dest: dnet, prefix: rp, gateway: via, kind: r.type, metric: r.metric, ttl: r.ttl })
     })
-    const derived = 1 + (ifc.gateway !== undefined ? 1 : 0)
+    // a lease brings a connected and (usually) a default route
+    const derived = dhcp ? 2 : 1 + (ifc.gateway !== undefined ? 1 : 0)
     const fibNeeded = c.routes.length + derived
     if (fibNeeded > c.tables.fib) {
         const n = c.routes.length
@@ -477,16 +490,16 @@ function semanticErrors(c: UserConfig, opts: ValidateOptions): ValidateResult {
         const consider = (d: number, p: number, kind: RouteKind, name: string) => {
             if (network(collector, p) === d && (!best || p > best.prefix)) best = { prefix: p, kind, name }
         }
-        consider(net, prefix, "unicast", `the connected route ${subnet}`)
+        if (!noAddr) consider(net, prefix, "unicast", `the connected route ${subnet}`)
         if (ifc.gateway !== undefined) consider(0, 0, "unicast", "the default route")
         routes.forEach((r, i) => consider(r.dest, r.prefix, r.kind, `routes[${i}] (${cidrText(r.dest, r.prefix)})`))
-        if (!best)
+        if (!best && !noAddr)
             err(
                 "telemetry.collector",
                 t.collector,
                 `${show(t.collector)} is not reachable: it is outside ${subnet}, no route covers it and interface.gateway is not set`
             )
-        else if (best.kind !== "unicast")
+        else if (best && best.kind !== "unicast")
             err("telemetry.collector", t.collector, `${show(t.collector)} is not reachable: it matches ${best.name}, a ${best.kind} route`)
     }
 
@@ -498,7 +511,7 @@ function semanticErrors(c: UserConfig, opts: ValidateOptions): ValidateResult {
         pins: { ...c.pins },
         spiHz: c.spi.hz,
         mac,
-        address: addr,
+        address: dhcp ? 0 : addr,
         prefix,
         gateway,
         mtu: ifc.mtu,
@@ -523,6 +536,8 @@ function semanticErrors(c: UserConfig, opts: ValidateOptions): ValidateResult {
         telemetryIntervalMs: t.intervalMs,
         telemetryPrefix: t.prefix,
     }
+    if (dhcp)
+        config.dhcp = { hostName: c.dhcp.hostName, retransmitMs: c.dhcp.retransmitMs, fallbackMs: c.dhcp.fallbackMs, fallbackAddress: noAddr ? 0 : addr }
     return { errors, config, pins: board.pins, archId: board.archId }
 }
 

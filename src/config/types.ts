@@ -38,6 +38,18 @@ export interface BoardPins {
     reset: number
 }
 
+/** devicescript.json `dhcp` (with `interface.address: "dhcp"`): the DHCP client's settings (src/dhcp). */
+export interface DhcpConfig {
+    /** Option 12; "" for none. */
+    hostName: string
+    /** First retransmission delay (RFC 2131 §4.1: 4000 ms), doubled up to 16 times it. */
+    retransmitMs: number
+    /** Without a lease after this long, the fallback address (0: never). */
+    fallbackMs: number
+    /** Static fallback address (with interface.prefix and interface.gateway); 0: RFC 3927 link-local. */
+    fallbackAddress: number
+}
+
 export interface StackConfig {
     /** Board id (a `boards/<id>.board.json`). */
     board: string
@@ -50,6 +62,7 @@ export interface StackConfig {
     spiHz: number
 
     mac: Buffer
+    /** 0 with `dhcp`: the address comes from a lease. */
     address: number
     prefix: number
     /** Default gateway, 0 for none. */
@@ -81,4 +94,7 @@ export interface StackConfig {
     telemetryFormat: "statsd" | "influx"
     telemetryIntervalMs: number
     telemetryPrefix: string
+
+    /** Present when devicescript.json's interface.address is "dhcp". */
+    dhcp?: DhcpConfig
 }

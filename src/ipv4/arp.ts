@@ -75,8 +75,15 @@ export class Arp implements Solicitor {
         this.neigh = new NeighTable(neighParams, ourMac, qdisc, this)
     }
 
+    /**
+     * An address being probed (RFC 5227 §2.1.1, src/dhcp): any ARP from another host whose sender
+     * is it, or a probe for it (sender 0.0.0.0), counts in probeConflicts. 0 = none.
+     */
+    probeIp = 0
+    probeConflicts = 0
+
     /** arp_send: one ARP frame into the qdisc. */
-    private send(op: number, ethDst: Buffer, ethDstOff: number, targetIp: number, targetMac: Buffer, targetMacOff: number, senderIp: number): boolean {
+    send(op: number, ethDst: Buffer, ethDstOff: number, targetIp: number, targetMac: Buffer, targetMacOff: number, senderIp: number): boolean {
         const q = this.qdisc
         const at = reserveQueued(this.neigh, ARP_FRAME_LEN, false)
         if (at < 0) {
@@ -121,6 +128,8 @@ export class Arp implements Solicitor {
         // our own frame looped back, or an RFC 5227 probe (sender 0.0.0.0): nothing to learn
         if (macEqual(buf, mac, this.ourMac, 0))
             return
+        const p = this.probeIp
+        if (p !== 0 && (senderIp === p || (isRequest && senderIp === 0 && targetIp === p))) this.probeConflicts++
         if (senderIp === this.ifa.address && this.ifa.address !== 0) {
             this.stats[ArpMib.conflicts]++
             return

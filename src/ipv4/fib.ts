@@ -182,3 +182,20 @@ export function fibErrorName(e: FibError): string {
     }
     return "unknown"
 }
+
+/**
+ * Delete the connected route `dest`/`prefix` (the kernel's own route of an address that goes away:
+ * ip addr del). A function, linked only by code that removes addresses (src/dhcp).
+ */
+export function fibDeleteConnected(fib: Fib, dest: number, prefix: number): FibError {
+    const b = fib.buf
+    for (let r = 0; r < fib.capacity; r++) {
+        const at = r * ROUTE_LEN
+        if (b[at + R_FLAGS] === (IN_USE | CONNECTED) && b.getAt(at + R_DEST, "u32") === dest >>> 0 && b[at + R_PREFIX] === prefix) {
+            b[at + R_FLAGS] = 0
+            fib.flushCache()
+            return FibError.Ok
+        }
+    }
+    return FibError.NotFound
+}

@@ -12,6 +12,12 @@ export class InDevice {
     prefix = 32
     /** The subnet's directed broadcast; 255.255.255.255 on /31 and /32 (RFC 3021), or with no address. */
     broadcast = 0xffffffff
+    /**
+     * While not 0 (a DHCP client acquiring an address, src/dhcp), UDP datagrams to this port are
+     * delivered whatever their unicast destination: a server may send DHCPOFFER/ACK to the address
+     * it offers, to our MAC, before we have it (RFC 2131 §4.1). Nothing else is loosened.
+     */
+    acceptPort = 0
     /** The IP group (/proc/net/snmp Ip:), indexed by IpMib. */
     readonly stats: IpStats = newMib(IpMib.Count)
 

@@ -20,7 +20,7 @@ import {
 } from "../wire/ipv4"
 import { WireError } from "../wire/error"
 import { icmpCheck, icmpType, IcmpType, ICMP_HEADER_LEN } from "../wire/icmp"
-import { ipv4IsMartian } from "../wire/addr"
+import { ipv4IsMartian, ipv4IsMulticast } from "../wire/addr"
 import { NO_ROUTE } from "./fib"
 import { InDevice } from "./ifaddr"
 
@@ -67,7 +67,7 @@ export class Ipv4Input {
             return
         }
         const dst = ipv4Dst(buf, off)
-        if (dst !== this.ifa.address && dst !== 0xffffffff && dst !== this.ifa.broadcast) {
+        if (dst !== this.ifa.address && dst !== 0xffffffff && dst !== this.ifa.broadcast && !acceptedUnconfigured(this.ifa, buf, off)) {
             st[IpMib.InAddrErrors]++
             return
         }
@@ -136,4 +136,16 @@ export class Ipv4Input {
         } else s[IcmpMib.OutErrors]++
         p.payload = null
     }
+}
+
+/**
+ * A DHCP reply before the interface has its address (InDevice.acceptPort): UDP, unfragmented, to
+ * that port, for a unicast destination (RFC 2131 §4.1: the server may unicast to yiaddr and our
+ * MAC; the frame was for our MAC or dropped already). The source is still checked after this.
+ */
+function acceptedUnconfigured(ifa: InDevice, buf: Buffer, off: number): boolean {
+    const port = ifa.acceptPort
+    if (port === 0 || ipv4Protocol(buf, off) !== IpProtocol.Udp || ipv4IsFragment(buf, off)) return false
+    const u = off + ipv4HeaderLen(buf, off)
+    return u + 8 <= off + ipv4TotalLength(buf, off) && ((buf[u + 2] << 8) | buf[u + 3]) === port && !ipv4IsMulticast(ipv4Dst(buf, off))
 }

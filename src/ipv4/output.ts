@@ -45,6 +45,12 @@ export const enum SendResult {
     NeighbourTableFull = 10,
     /** Blocking sends only: some fragments are enqueued, continueOutput() sends the rest. */
     InProgress = 11,
+    /**
+     * The interface has no address yet (DHCP still asking, src/dhcp): nothing sent, counted in
+     * OutNoRoutes as Linux counts a send with no usable route. Only the limited broadcast goes out,
+     * from 0.0.0.0 (RFC 2131 §4.1).
+     */
+    NoAddress = 12,
 }
 
 export function sendResultName(r: SendResult): string {
@@ -73,9 +79,18 @@ export function sendResultName(r: SendResult): string {
             return "neighbour table full"
         case SendResult.InProgress:
             return "in progress"
+        case SendResult.NoAddress:
+            return "no address yet"
     }
     return "unknown"
 }
+
+/**
+ * pkt.route for the limited broadcast sent while the interface has no address (a DHCP client's
+ * DISCOVER from 0.0.0.0): Linux's ip_route_output_key with the interface given routes
+ * 255.255.255.255 there without the FIB (RTN_BROADCAST, make_route); no FIB entry, no gateway.
+ */
+export const LBCAST_ROUTE = -2
 
 /** What IPv4 output is built with (devicescript.json's ip and tables.hookRules). */
 export interface Ipv4OutputParams {
@@ -91,7 +106,8 @@ export interface Ipv4OutputParams {
 export class Ipv4Output {
     readonly localOut: HookChain
     readonly postRouting: HookChain
-    readonly mtu: number
+    /** The interface MTU; a DHCP lease's option 26 may lower it (src/dhcp). */
+    mtu: number
     readonly defaultTtl: number
     readonly maxDatagram: number
     /** The IP group (the interface's: input writes it too). */
@@ -131,6 +147,15 @@ export class Ipv4Output {
         // the limited broadcast leaves through the interface's connected route (Linux: RTN_BROADCAST)
         const rt = this.fib.lookup(pkt.dst === 0xffffffff ? this.ifa.address : pkt.dst)
         pkt.route = rt
+        if (this.ifa.address === 0) {
+            // no address yet: only the limited broadcast leaves (from 0.0.0.0, RFC 2131 §4.1)
+            if (pkt.dst === 0xffffffff) {
+                pkt.route = LBCAST_ROUTE
+                return SendResult.Sent
+            }
+            this.stats[IpMib.OutNoRoutes]++
+            return SendResult.NoAddress
+        }
         if (rt === NO_ROUTE) {
             this.stats[IpMib.OutNoRoutes]++
             return SendResult.NoRoute
@@ -158,7 +183,7 @@ export class Ipv4Output {
         // the configured maximum (the heap is 64 KB) and the 16-bit total length field
         if (pkt.payloadLen > this.maxDatagram || total > 0xffff) return SendResult.MessageTooBig
         pkt.src = this.ifa.address
-        pkt.ttl = this.fib.ttl(pkt.route) || pkt.ttl || this.defaultTtl
+        pkt.ttl = (pkt.route >= 0 ? this.fib.ttl(pkt.route) : 0) || pkt.ttl || this.defaultTtl
         this.stats[IpMib.OutRequests]++
 
         // LOCAL_OUT (ip_local_out -> nf_hook); a changed destination is routed again

@@ -15,6 +15,7 @@ import { HardwareSpiBus } from "../drivers/spi-hw"
 import { NativeSpiModel, SimCsLine, SpiRuntime } from "./native-spi"
 import { Segment, LanPort } from "./lan"
 import { VirtualHost } from "./host"
+import { DhcpServer } from "./dhcpd"
 
 /** Locally administered MACs for the peers: 02:00:5e:00:00:<last octet of their address>. */
 function peerMac(ip: number): Buffer {
@@ -24,6 +25,10 @@ function peerMac(ip: number): Buffer {
     m[5] = ip & 0xff
     return m
 }
+
+/** The simulator's DHCP server (on the gateway when there is none configured) and the address it offers. */
+export const SIM_DHCP_SERVER = 0xc0000201 // 192.0.2.1
+export const SIM_DHCP_POOL = 0xc0000232 // 192.0.2.50
 
 export interface SimulatedBoardOptions {
     /** Create the virtual gateway and collector (default true); false when a real network has them. */
@@ -45,6 +50,8 @@ export function simulatedBus(config: StackConfig, model: SpiTarget, opts?: Simul
 export class SimulatedBoard {
     readonly gateway: VirtualHost
     readonly collector: VirtualHost
+    /** With interface.address "dhcp": a DHCP server on the gateway (192.0.2.1 when none is configured). */
+    readonly dhcpd: DhcpServer = null
 
     /** `model` is attached to `segment`; `device` drives it over `bus`. */
     constructor(
@@ -56,7 +63,11 @@ export class SimulatedBoard {
         opts?: SimulatedBoardOptions
     ) {
         const peers = !(opts && opts.peers === false)
-        this.gateway = peers && config.gateway !== 0 ? new VirtualHost(this.segment, peerMac(config.gateway), config.gateway) : null
+        const dhcp = peers && config.dhcp !== undefined
+        const gw = config.gateway !== 0 ? config.gateway : dhcp ? SIM_DHCP_SERVER : 0
+        this.gateway = peers && gw !== 0 ? new VirtualHost(this.segment, peerMac(gw), gw) : null
+        if (dhcp)
+            this.dhcpd = new DhcpServer(this.segment, this.gateway, { pool: SIM_DHCP_POOL, prefix: 24, router: gw, leaseSec: 120, dns: [gw], ntp: [gw], domain: "sim.lan" })
         this.collector = !peers
             ? null
             : config.collector !== config.gateway

@@ -13,7 +13,7 @@ import * as ds from "@devicescript/core"
 import { StackConfig } from "../config/types"
 import { NetStack } from "../stack"
 import { SimulatedBoard, SimulatedBoardOptions } from "./board"
-import { startTelemetry } from "../start"
+import { startDhcp, startTelemetry } from "../start"
 import { formatIpv4, formatMac } from "../wire/addr"
 import { nudStateName, NudState } from "../neigh/neighbour"
 import { sendResultName } from "../ipv4/output"
@@ -64,10 +64,16 @@ export async function simulate(config: StackConfig, makeBoard: BoardFactory, opt
     const stack = new NetStack(config, board.device)
     // (long string chains crash the DeviceScript compiler: build the line in steps)
     let info = "@@info board " + config.board + ": " + board.device.name + " model, "
-    info += formatIpv4(config.address) + "/" + config.prefix + " mac " + formatMac(config.mac, 0)
+    info += (config.dhcp !== undefined ? "dhcp" : formatIpv4(config.address) + "/" + config.prefix) + " mac " + formatMac(config.mac, 0)
     info += ", collector " + formatIpv4(config.collector) + ":" + config.collectorPort + " (" + config.telemetryFormat + ")"
     console.log(info)
     await stack.start()
+    if (config.dhcp !== undefined) {
+        startDhcp(stack, config, lease => {
+            if (lease !== null) console.log("@@info dhcp lease " + formatIpv4(lease.address) + "/" + lease.prefix + " from " + formatIpv4(lease.server) + " for " + lease.leaseSec + " s")
+            else console.log("@@info dhcp lease lost")
+        })
+    }
     console.log("@@info " + board.device.bringUp)
     console.log("@@info link " + (board.device.carrier() ? "up" : "down") + ", device " + board.device.name + " open")
 
