@@ -60,15 +60,17 @@ export async function runTcpBoard(
             const w = commands.shift().split(" ")
             const id = parseInt(w[1])
             const c = find(id)
-            if (w[0] === "connect") {
-                // forget the connections that ended: their rings go back to the heap (the W5500
-                // model's 32 KB share it)
+            // forget the connections that ended: their rings go back to the heap (the W5500
+            // model's 32 KB share it)
+            if (w[0] === "connect" || w[0] === "stats") {
                 for (let k = conns.length - 1; k >= 0; k--) {
                     if (conns[k].state === TcpState.Closed) {
                         conns.insert(k, -1)
                         ids.insert(k, -1)
                     }
                 }
+            }
+            if (w[0] === "connect") {
                 const n = tcp.connect(parseIpv4(w[2]), parseInt(w[3]))
                 if (n === null) {
                     reply("connect " + id + " none " + tcp.lastError)

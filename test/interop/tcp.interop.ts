@@ -39,6 +39,11 @@ const CLOSED_PORT = 9199
 const SLOW = 9103
 const SLOW_MS = 4000
 const SOURCE_BYTES = 30000
+/**
+ * The board's send ring: three segments, so that the kernel's duplicate ACKs can trigger fast
+ * retransmit (the default, 1460, has one segment in flight); DSNET_TCP_SNDBUF=1460 runs the defaults.
+ */
+const SND_BUF = Number(process.env.DSNET_TCP_SNDBUF ?? 4380)
 const STREAM_BYTES = 100 * 1024
 const T0 = Date.now()
 const elapsed = () => ((Date.now() - T0) / 1000).toFixed(1) + " s"
@@ -102,6 +107,8 @@ function writeEntry(port: number): string {
             `const tcp = new TcpConfig()\n` +
             `tcp.connections = 4\n` +
             `tcp.timeWaitMs = 1000\n` +
+            // several segments in flight: fast retransmit and recovery against the kernel's duplicate ACKs
+            `tcp.sndBuf = ${SND_BUF}\n` +
             `await runTcpBoard(CONFIG, device, "127.0.0.1", ${port}, tcp)\n` +
             `ds.restart()\n`
     )
