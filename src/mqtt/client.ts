@@ -233,6 +233,7 @@ export class MqttClient {
     private txOff = 0
     protected txLen = 0
     private lastTx = 0
+    private lastRx = 0
     private pingAt = 0
 
     protected readonly rx: Buffer
@@ -405,7 +406,9 @@ export class MqttClient {
             this.sent()
         }
         const t = this.now()
-        if (this.keepAliveMs > 0 && this.pingAt === 0 && t - this.lastTx >= this.pingEveryMs && tx.length - this.txLen >= 2) {
+        // as Paho does: a ping when nothing was sent, or nothing received, for the keep-alive period
+        // (a broker gone without a RST is found even while the board keeps publishing)
+        if (this.keepAliveMs > 0 && this.pingAt === 0 && t - Math.min(this.lastTx, this.lastRx) >= this.pingEveryMs && tx.length - this.txLen >= 2) {
             this.txLen += serializeEmpty(tx, this.txLen, MqttType.Pingreq)
             stats[MqttMib.PingsSent]++
             this.pingAt = t
@@ -507,6 +510,7 @@ export class MqttClient {
             this.phase = Phase.AwaitConnack
             this.lastConnect = MqttConnectResult.Timeout
             this.sent()
+            this.lastRx = this.lastTx
         } else stats[MqttMib.ConnectFailed]++
         while (this.running && this.phase !== Phase.Idle) {
             const r = this.receive()
@@ -545,7 +549,7 @@ export class MqttClient {
                     stats[MqttMib.PingTimeouts]++
                     break
                 }
-                deadline = this.pingAt !== 0 ? this.pingAt + this.pingTimeoutMs : this.keepAliveMs > 0 ? this.lastTx + this.pingEveryMs : t + 60000
+                deadline = this.pingAt !== 0 ? this.pingAt + this.pingTimeoutMs : this.keepAliveMs > 0 ? Math.min(this.lastTx, this.lastRx) + this.pingEveryMs : t + 60000
             } else if (t >= deadline) break // no CONNACK in time
             if (s.readable() > 0 && this.rxLen < this.rx.length) continue
             await s.wait(Math.max(1, Math.min(deadline - t, 60000)))
@@ -583,6 +587,7 @@ export class MqttClient {
             }
             const n = s.read(rx, this.rxLen, rx.length - this.rxLen)
             stats[MqttMib.BytesIn] += n
+            if (n > 0) this.lastRx = this.now()
             this.rxLen += n
             if (this.rxLen < 2) break
             const rem = decodeLength(rx, 1, this.rxLen)

@@ -246,20 +246,36 @@ describe("keep alive (3.1.2.10)", () => {
         expect(pings[2].t - t0).toBe(30000)
         await c.stop()
     })
-    test("a publish resets the keep-alive timer", async () => {
+    test("traffic both ways (a QoS 1 publish and its PUBACK) resets the keep-alive timer", async () => {
         const b = new ScriptedBroker()
         const c = new MQTTClient(options(b), b.connector())
         // the first CONNECT goes at once: t0 is now; 4 s later (run by the virtual clock while the
         // client waits) a publish, which runs to its end without suspending
         const t0 = b.clock.t
         b.clock.at(t0 + 4000, async () => {
-            await c.publish("t", "x")
+            await c.publish("t", "x", 1)
         })
         c.start()
         await until(() => b.of(12).length >= 2)
         expect(b.of(3)[0].t - t0).toBe(4000)
         expect(b.of(12)[0].t - t0).toBe(14000)
         expect(b.of(12)[1].t - t0).toBe(24000)
+        await c.stop()
+    })
+    test("sending alone does not put the ping off: a broker that stays silent is probed", async () => {
+        const b = new ScriptedBroker()
+        b.ackPublishes = false
+        const c = new MQTTClient(options(b), b.connector())
+        const t0 = b.clock.t
+        // QoS 0 every 3 s: the board keeps sending, the broker never sends anything
+        for (let k = 1; k <= 5; k++)
+            b.clock.at(t0 + 3000 * k, async () => {
+                await c.publish("t", "x")
+            })
+        c.start()
+        await until(() => b.of(12).length >= 1)
+        // 10 s after the last thing received (CONNACK at t0), not after the last publish
+        expect(b.of(12)[0].t - t0).toBe(10000)
         await c.stop()
     })
     test("no PINGRESP: the connection is closed after the ping timeout, and made again", async () => {
