@@ -245,10 +245,12 @@ export class MqttClient {
     // the outbox: packets in `ob`; per message a slot in `om`, a ring of `obCap` slots from
     // `obHead`; the first `obSent` messages were handed to the stream on this connection
     private readonly ob: Buffer
-    private readonly om: Buffer
+    /** @internal (outboxBytes) */
+    readonly om: Buffer
     private readonly obCap: number
     private obHead = 0
-    private obCount = 0
+    /** @internal (outboxBytes) */
+    obCount = 0
     private obSent = 0
 
     constructor(opt: MQTTConnectOptions, readonly connector: MqttConnector) {
@@ -280,13 +282,6 @@ export class MqttClient {
     /** QoS 1 messages waiting for their PUBACK (sent or not). */
     outboxMessages(): number {
         return this.obCount
-    }
-
-    /** Bytes the outbox holds. */
-    outboxBytes(): number {
-        let n = 0
-        for (let i = 0; i < this.obCount; i++) n += this.om.getAt(this.slot(i) + 2, "u16")
-        return n
     }
 
     /** Start connecting (and reconnecting) in a fiber of its own. */
@@ -427,7 +422,8 @@ export class MqttClient {
     // ---- the outbox ----------------------------------------------------------------------------
 
     /** Offset in `om` of the `i`-th message from the head. */
-    private slot(i: number): number {
+    /** @internal (outboxBytes) */
+    slot(i: number): number {
         return ((this.obHead + i) % this.obCap) * SLOT
     }
 
@@ -781,6 +777,13 @@ export class MQTTClient extends MqttClient {
             this.stats[MqttMib.HandlerErrors]++
         }
     }
+}
+
+/** Bytes `c`'s outbox holds (a function, not a method: a firmware links it only if it calls it). */
+export function outboxBytes(c: MqttClient): number {
+    let n = 0
+    for (let i = 0; i < c.obCount; i++) n += c.om.getAt(c.slot(i) + 2, "u16")
+    return n
 }
 
 let defaultConnector: MqttConnector = null
