@@ -547,7 +547,11 @@ export class MqttClient {
                 }
                 deadline = this.pingAt !== 0 ? this.pingAt + this.pingTimeoutMs : this.keepAliveMs > 0 ? Math.min(this.lastTx, this.lastRx) + this.pingEveryMs : t + 60000
             } else if (t >= deadline) break // no CONNACK in time
-            if (s.readable() > 0 && this.rxLen < this.rx.length) continue
+            if (s.readable() > 0 && this.rxLen < this.rx.length) {
+                // more to read at once: yield now and then all the same (the step watchdog)
+                if ((++delivered & 7) === 0) await this.sleep(0)
+                continue
+            }
             await s.wait(Math.max(1, Math.min(deadline - t, 60000)))
         }
         if (this.phase === Phase.Connected) stats[MqttMib.Disconnects]++
