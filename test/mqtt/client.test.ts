@@ -332,6 +332,37 @@ describe("subscriptions", () => {
         expect(c.stats[MqttMib.RxPublish]).toBe(2)
         await c.stop()
     })
+    test("a burst of 400 QoS 1 messages: every one handled and acknowledged, in order", async () => {
+        const b = new ScriptedBroker()
+        const c = await started(b)
+        let n = 0
+        let inOrder = true
+        await c.subscribe("b/#", m => {
+            if (m.pid !== n + 1) inOrder = false
+            n++
+        }, 1)
+        const chunk = Buffer.alloc(9 * 100)
+        let want = 0
+        for (let k = 0; k < 4; k++) {
+            // 100 PUBLISH packets 32 07 00 01 62 <pid> 78 78 at once
+            for (let i = 0; i < 100; i++) {
+                const pid = k * 100 + i + 1
+                chunk.blitAt(i * 9, hex`32 07 00 01 62 00 00 78 78`, 0, 9)
+                chunk[i * 9 + 5] = pid >> 8
+                chunk[i * 9 + 6] = pid & 0xff
+            }
+            b.conn.push(chunk)
+            want += 100
+            await until(() => n === want)
+        }
+        await until(() => b.typeCount[4] === 400)
+        expect(b.typeCount[4]).toBe(400)
+        expect(n).toBe(400)
+        expect(inOrder).toBe(true)
+        expect(c.stats[MqttMib.RxPublish]).toBe(400)
+        expect(c.connected()).toBe(true)
+        await c.stop()
+    })
     test("subscriptions are made again after a reconnect without session; a refused one is counted", async () => {
         const b = new ScriptedBroker()
         const c = await started(b)
