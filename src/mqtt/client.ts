@@ -100,6 +100,8 @@ export const enum MqttMib {
     BytesIn,
     /** Handler exceptions (the message is still acknowledged). */
     HandlerErrors,
+    /** publish() refused: an empty topic, or one with a wildcard (3.3.2.1, 4.7.3). */
+    BadTopic,
     Count,
 }
 
@@ -127,6 +129,7 @@ export const MQTT_MIB_NAMES = [
     "bytes_out",
     "bytes_in",
     "handler_errors",
+    "bad_topic",
 ]
 
 /** A message received (the shape of @devicescript/net's MQTTMessage). */
@@ -312,6 +315,13 @@ export class MqttClient {
     async publish(topic: string, message?: string | object | Buffer, qos = 0, retained = false): Promise<boolean> {
         const payload: any = message === undefined || message === null ? "" : typeof message === "string" || message instanceof Buffer ? message : JSON.stringify(message)
         const stats = this.stats
+        // 3.3.2.1: no wildcard in a topic name, and 4.7.3: at least one character. A broker closes
+        // the connection on it; a QoS 1 message would then poison the outbox, sent again on every
+        // reconnect
+        if (topic.length === 0 || topic.indexOf("+") >= 0 || topic.indexOf("#") >= 0) {
+            stats[MqttMib.BadTopic]++
+            return false
+        }
         qos = qos > 0 ? 1 : 0
         const len = publishLength(topic.byteLength, dataLength(payload), qos)
         if (len > this.tx.length) {

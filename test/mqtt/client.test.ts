@@ -137,7 +137,7 @@ describe("publishing", () => {
         expect(outboxBytes(c)).toBe(0)
         await c.stop()
     })
-    test("QoS 0 without a connection is dropped and counted; too big is refused", async () => {
+    test("QoS 0 without a connection is dropped and counted; too big and bad topics are refused", async () => {
         const b = new ScriptedBroker()
         b.up = false
         const c = await started(b, o => {
@@ -150,6 +150,11 @@ describe("publishing", () => {
         const big = Buffer.alloc(30)
         expect(await c.publish("t", big, 1)).toBe(false)
         expect(c.stats[MqttMib.TooBig]).toBe(1)
+        // 3.3.2.1: wildcards are for filters, not topic names; 4.7.3: not empty
+        expect(await c.publish("a/+", "x", 1)).toBe(false)
+        expect(await c.publish("a/#", "x", 1)).toBe(false)
+        expect(await c.publish("", "x", 1)).toBe(false)
+        expect(c.stats[MqttMib.BadTopic]).toBe(3)
         expect(c.outboxMessages()).toBe(0)
         await c.stop()
     })
