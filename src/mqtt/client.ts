@@ -100,6 +100,8 @@ export const enum MqttMib {
     BytesIn,
     /** Handler exceptions (the message is still acknowledged). */
     HandlerErrors,
+    /** publish() refused: an empty topic, or one with a wildcard (3.3.2.1, 4.7.3). */
+    BadTopic,
     Count,
 }
 
@@ -127,6 +129,7 @@ export const MQTT_MIB_NAMES = [
     "bytes_out",
     "bytes_in",
     "handler_errors",
+    "bad_topic",
 ]
 
 /** A message received (the shape of @devicescript/net's MQTTMessage). */
@@ -233,6 +236,7 @@ export class MqttClient {
     private txOff = 0
     protected txLen = 0
     private lastTx = 0
+    private lastRx = 0
     private pingAt = 0
 
     protected readonly rx: Buffer
@@ -244,10 +248,12 @@ export class MqttClient {
     // the outbox: packets in `ob`; per message a slot in `om`, a ring of `obCap` slots from
     // `obHead`; the first `obSent` messages were handed to the stream on this connection
     private readonly ob: Buffer
-    private readonly om: Buffer
+    /** @internal (outboxBytes) */
+    readonly om: Buffer
     private readonly obCap: number
     private obHead = 0
-    private obCount = 0
+    /** @internal (outboxBytes) */
+    obCount = 0
     private obSent = 0
 
     constructor(opt: MQTTConnectOptions, readonly connector: MqttConnector) {
@@ -281,13 +287,6 @@ export class MqttClient {
         return this.obCount
     }
 
-    /** Bytes the outbox holds. */
-    outboxBytes(): number {
-        let n = 0
-        for (let i = 0; i < this.obCount; i++) n += this.om.getAt(this.slot(i) + 2, "u16")
-        return n
-    }
-
     /** Start connecting (and reconnecting) in a fiber of its own. */
     start(): void {
         this.running = true
@@ -316,6 +315,13 @@ export class MqttClient {
     async publish(topic: string, message?: string | object | Buffer, qos = 0, retained = false): Promise<boolean> {
         const payload: any = message === undefined || message === null ? "" : typeof message === "string" || message instanceof Buffer ? message : JSON.stringify(message)
         const stats = this.stats
+        // 3.3.2.1: no wildcard in a topic name, and 4.7.3: at least one character. A broker closes
+        // the connection on it; a QoS 1 message would then poison the outbox, sent again on every
+        // reconnect
+        if (topic.length === 0 || topic.indexOf("+") >= 0 || topic.indexOf("#") >= 0) {
+            stats[MqttMib.BadTopic]++
+            return false
+        }
         qos = qos > 0 ? 1 : 0
         const len = publishLength(topic.byteLength, dataLength(payload), qos)
         if (len > this.tx.length) {
@@ -405,7 +411,9 @@ export class MqttClient {
             this.sent()
         }
         const t = this.now()
-        if (this.keepAliveMs > 0 && this.pingAt === 0 && t - this.lastTx >= this.pingEveryMs && tx.length - this.txLen >= 2) {
+        // as Paho does: a ping when nothing was sent, or nothing received, for the keep-alive period
+        // (a broker gone without a RST is found even while the board keeps publishing)
+        if (this.keepAliveMs > 0 && this.pingAt === 0 && t - Math.min(this.lastTx, this.lastRx) >= this.pingEveryMs && tx.length - this.txLen >= 2) {
             this.txLen += serializeEmpty(tx, this.txLen, MqttType.Pingreq)
             stats[MqttMib.PingsSent]++
             this.pingAt = t
@@ -424,7 +432,8 @@ export class MqttClient {
     // ---- the outbox ----------------------------------------------------------------------------
 
     /** Offset in `om` of the `i`-th message from the head. */
-    private slot(i: number): number {
+    /** @internal (outboxBytes) */
+    slot(i: number): number {
         return ((this.obHead + i) % this.obCap) * SLOT
     }
 
@@ -507,6 +516,7 @@ export class MqttClient {
             this.phase = Phase.AwaitConnack
             this.lastConnect = MqttConnectResult.Timeout
             this.sent()
+            this.lastRx = this.lastTx
         } else stats[MqttMib.ConnectFailed]++
         while (this.running && this.phase !== Phase.Idle) {
             const r = this.receive()
@@ -545,9 +555,13 @@ export class MqttClient {
                     stats[MqttMib.PingTimeouts]++
                     break
                 }
-                deadline = this.pingAt !== 0 ? this.pingAt + this.pingTimeoutMs : this.keepAliveMs > 0 ? this.lastTx + this.pingEveryMs : t + 60000
+                deadline = this.pingAt !== 0 ? this.pingAt + this.pingTimeoutMs : this.keepAliveMs > 0 ? Math.min(this.lastTx, this.lastRx) + this.pingEveryMs : t + 60000
             } else if (t >= deadline) break // no CONNACK in time
-            if (s.readable() > 0 && this.rxLen < this.rx.length) continue
+            if (s.readable() > 0 && this.rxLen < this.rx.length) {
+                // more to read at once: yield now and then all the same (the step watchdog)
+                if ((++delivered & 7) === 0) await this.sleep(0)
+                continue
+            }
             await s.wait(Math.max(1, Math.min(deadline - t, 60000)))
         }
         if (this.phase === Phase.Connected) stats[MqttMib.Disconnects]++
@@ -583,6 +597,7 @@ export class MqttClient {
             }
             const n = s.read(rx, this.rxLen, rx.length - this.rxLen)
             stats[MqttMib.BytesIn] += n
+            if (n > 0) this.lastRx = this.now()
             this.rxLen += n
             if (this.rxLen < 2) break
             const rem = decodeLength(rx, 1, this.rxLen)
@@ -776,6 +791,13 @@ export class MQTTClient extends MqttClient {
             this.stats[MqttMib.HandlerErrors]++
         }
     }
+}
+
+/** Bytes `c`'s outbox holds (a function, not a method: a firmware links it only if it calls it). */
+export function outboxBytes(c: MqttClient): number {
+    let n = 0
+    for (let i = 0; i < c.obCount; i++) n += c.om.getAt(c.slot(i) + 2, "u16")
+    return n
 }
 
 let defaultConnector: MqttConnector = null

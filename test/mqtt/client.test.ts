@@ -4,7 +4,7 @@
 // keep-alive timing, back-off, subscriptions and malformed input. Section numbers: MQTT 3.1.1.
 import { describe, test, expect, beforeEach } from "@devicescript/test"
 import * as ds from "@devicescript/core"
-import { MqttClient, MQTTClient, MqttMib, MqttConnectResult, MQTTConnectOptions, MQTTMessage, setMqttConnector, startMQTTClient } from "../../src/mqtt/client"
+import { MqttClient, MQTTClient, MqttMib, MqttConnectResult, MQTTConnectOptions, MQTTMessage, setMqttConnector, startMQTTClient, outboxBytes } from "../../src/mqtt/client"
 import { ScriptedBroker, until } from "../support/mqtt-broker"
 
 function options(b: ScriptedBroker): MQTTConnectOptions {
@@ -134,10 +134,10 @@ describe("publishing", () => {
         expect(c.stats[MqttMib.Qos0Sent]).toBe(1)
         expect(c.stats[MqttMib.Qos1Queued]).toBe(2)
         expect(c.stats[MqttMib.Qos1Acked]).toBe(2)
-        expect(c.outboxBytes()).toBe(0)
+        expect(outboxBytes(c)).toBe(0)
         await c.stop()
     })
-    test("QoS 0 without a connection is dropped and counted; too big is refused", async () => {
+    test("QoS 0 without a connection is dropped and counted; too big and bad topics are refused", async () => {
         const b = new ScriptedBroker()
         b.up = false
         const c = await started(b, o => {
@@ -150,6 +150,11 @@ describe("publishing", () => {
         const big = Buffer.alloc(30)
         expect(await c.publish("t", big, 1)).toBe(false)
         expect(c.stats[MqttMib.TooBig]).toBe(1)
+        // 3.3.2.1: wildcards are for filters, not topic names; 4.7.3: not empty
+        expect(await c.publish("a/+", "x", 1)).toBe(false)
+        expect(await c.publish("a/#", "x", 1)).toBe(false)
+        expect(await c.publish("", "x", 1)).toBe(false)
+        expect(c.stats[MqttMib.BadTopic]).toBe(3)
         expect(c.outboxMessages()).toBe(0)
         await c.stop()
     })
@@ -197,7 +202,7 @@ describe("publishing", () => {
         })
         for (let i = 1; i <= 6; i++) await c.publish("t", "m" + i, 1)
         expect(c.outboxMessages()).toBe(4)
-        expect(c.outboxBytes()).toBe(36)
+        expect(outboxBytes(c)).toBe(36)
         expect(c.stats[MqttMib.OutboxDropped]).toBe(2)
         b.up = true
         await until(() => c.outboxMessages() === 0)
@@ -219,7 +224,7 @@ describe("publishing", () => {
         // 9 bytes each: three fit in 32
         for (let i = 1; i <= 5; i++) await c.publish("t", "m" + i, 1)
         expect(c.outboxMessages()).toBe(3)
-        expect(c.outboxBytes()).toBe(27)
+        expect(outboxBytes(c)).toBe(27)
         expect(c.stats[MqttMib.OutboxDropped]).toBe(2)
         b.up = true
         await until(() => c.outboxMessages() === 0)
@@ -246,20 +251,36 @@ describe("keep alive (3.1.2.10)", () => {
         expect(pings[2].t - t0).toBe(30000)
         await c.stop()
     })
-    test("a publish resets the keep-alive timer", async () => {
+    test("traffic both ways (a QoS 1 publish and its PUBACK) resets the keep-alive timer", async () => {
         const b = new ScriptedBroker()
         const c = new MQTTClient(options(b), b.connector())
         // the first CONNECT goes at once: t0 is now; 4 s later (run by the virtual clock while the
         // client waits) a publish, which runs to its end without suspending
         const t0 = b.clock.t
         b.clock.at(t0 + 4000, async () => {
-            await c.publish("t", "x")
+            await c.publish("t", "x", 1)
         })
         c.start()
         await until(() => b.of(12).length >= 2)
         expect(b.of(3)[0].t - t0).toBe(4000)
         expect(b.of(12)[0].t - t0).toBe(14000)
         expect(b.of(12)[1].t - t0).toBe(24000)
+        await c.stop()
+    })
+    test("sending alone does not put the ping off: a broker that stays silent is probed", async () => {
+        const b = new ScriptedBroker()
+        b.ackPublishes = false
+        const c = new MQTTClient(options(b), b.connector())
+        const t0 = b.clock.t
+        // QoS 0 every 3 s: the board keeps sending, the broker never sends anything
+        for (let k = 1; k <= 5; k++)
+            b.clock.at(t0 + 3000 * k, async () => {
+                await c.publish("t", "x")
+            })
+        c.start()
+        await until(() => b.of(12).length >= 1)
+        // 10 s after the last thing received (CONNACK at t0), not after the last publish
+        expect(b.of(12)[0].t - t0).toBe(10000)
         await c.stop()
     })
     test("no PINGRESP: the connection is closed after the ping timeout, and made again", async () => {
@@ -314,6 +335,37 @@ describe("subscriptions", () => {
         expect(other).toBe("x")
         expect(got.length).toBe(1)
         expect(c.stats[MqttMib.RxPublish]).toBe(2)
+        await c.stop()
+    })
+    test("a burst of 400 QoS 1 messages: every one handled and acknowledged, in order", async () => {
+        const b = new ScriptedBroker()
+        const c = await started(b)
+        let n = 0
+        let inOrder = true
+        await c.subscribe("b/#", m => {
+            if (m.pid !== n + 1) inOrder = false
+            n++
+        }, 1)
+        const chunk = Buffer.alloc(9 * 100)
+        let want = 0
+        for (let k = 0; k < 4; k++) {
+            // 100 PUBLISH packets 32 07 00 01 62 <pid> 78 78 at once
+            for (let i = 0; i < 100; i++) {
+                const pid = k * 100 + i + 1
+                chunk.blitAt(i * 9, hex`32 07 00 01 62 00 00 78 78`, 0, 9)
+                chunk[i * 9 + 5] = pid >> 8
+                chunk[i * 9 + 6] = pid & 0xff
+            }
+            b.conn.push(chunk)
+            want += 100
+            await until(() => n === want)
+        }
+        await until(() => b.typeCount[4] === 400)
+        expect(b.typeCount[4]).toBe(400)
+        expect(n).toBe(400)
+        expect(inOrder).toBe(true)
+        expect(c.stats[MqttMib.RxPublish]).toBe(400)
+        expect(c.connected()).toBe(true)
         await c.stop()
     })
     test("subscriptions are made again after a reconnect without session; a refused one is counted", async () => {

@@ -132,6 +132,8 @@ export class ScriptedBroker {
     readonly packets: BrokerPacket[] = []
     conns = 0
     pings = 0
+    /** Packets the client sent, by type (all of them, recorded or not). */
+    readonly typeCount: number[] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
     /** Packets kept in `packets` at most (the heap is 64 KB). */
     maxRecorded = 300
     conn: MemStream = null
@@ -188,6 +190,7 @@ export class ScriptedBroker {
             const pkt = this.acc.slice(0, i + rem)
             this.acc.blitAt(0, this.acc, i + rem, this.accLen - i - rem)
             this.accLen -= i + rem
+            this.typeCount[pkt[0] >> 4]++
             // an idle client pings every keep-alive period as fast as virtual time runs: keep 16
             if ((pkt[0] !== 0xc0 || ++this.pings <= 16) && this.packets.length < this.maxRecorded) this.packets.push(new BrokerPacket(pkt, this.clock.t, this.conns))
             this.answer(s, pkt, i)
