@@ -108,16 +108,17 @@ function writeEntry(o: Options, bridge: Bridge | null): string {
             `import { CONFIG } from "../src/config/generated"\n` +
             `import { simulate } from "../src/sim/main"\n` +
             `import { ${factory} } from "../src/sim/${chip}-board"\n` +
+            (o.runtime ? `import { nativeBus } from "../src/sim/native-spi"\n` : "") +
             (bridge
                 ? `import { connectHostLink } from "../src/sim/hostlink"\n` +
                   `await simulate(CONFIG, ${factory}, {\n` +
                   `    seconds: ${o.seconds},\n` +
                   `    frames: false,\n` +
                   `    peers: ${o.virtualPeers},\n` +
-                  (o.runtime ? `    runtime: "${o.runtime}",\n` : "") +
+                  (o.runtime ? `    bus: nativeBus("${o.runtime}"),\n` : "") +
                   `    link: async (seg, mac) => await connectHostLink(seg, mac, "${bridge.host}", ${bridge.port}),\n` +
                   `})\n`
-                : `await simulate(CONFIG, ${factory}, { seconds: ${o.seconds}, frames: ${o.pcap ? "true" : "false"}${o.runtime ? `, runtime: "${o.runtime}"` : ""} })\n`) +
+                : `await simulate(CONFIG, ${factory}, { seconds: ${o.seconds}, frames: ${o.pcap ? "true" : "false"}${o.runtime ? `, bus: nativeBus("${o.runtime}")` : ""} })\n`) +
             `ds.restart()\n`
     )
     return file

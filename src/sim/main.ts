@@ -12,13 +12,12 @@
 import * as ds from "@devicescript/core"
 import { StackConfig } from "../config/types"
 import { NetStack } from "../stack"
-import { SimulatedBoard, SimulatedBoardOptions } from "./board"
+import { SimBusFactory, SimulatedBoard, SimulatedBoardOptions } from "./board"
 import { startDhcp, startTelemetry } from "../start"
 import { formatIpv4, formatMac } from "../wire/addr"
 import { nudStateName, NudState } from "../neigh/neighbour"
 import { sendResultName } from "../ipv4/output"
 import { Segment, SegmentLink } from "./lan"
-import { SpiRuntime } from "./native-spi"
 
 export interface SimulationOptions {
     /** Stop (ds.restart) after this long; 0 = run forever. */
@@ -32,8 +31,8 @@ export interface SimulationOptions {
     link?: (segment: Segment, mac: Buffer) => Promise<SegmentLink>
     /** Create the virtual gateway and collector (default true). */
     peers?: boolean
-    /** Run the board's own bus (HardwareSpiBus) over this runtime's native-SPI model. */
-    runtime?: SpiRuntime
+    /** The bus the driver talks through (board.ts SimulatedBoardOptions.bus); the direct model bus by default. */
+    bus?: SimBusFactory
 }
 
 /**
@@ -54,7 +53,7 @@ function logFrame(f: Buffer, off: number, len: number): void {
 export type BoardFactory = (config: StackConfig, opts: SimulatedBoardOptions) => SimulatedBoard
 
 export async function simulate(config: StackConfig, makeBoard: BoardFactory, opts: SimulationOptions): Promise<NetStack> {
-    const board = makeBoard(config, { peers: opts.peers !== false, runtime: opts.runtime })
+    const board = makeBoard(config, { peers: opts.peers !== false, bus: opts.bus })
     let link: SegmentLink = null
     if (opts.link) {
         link = await opts.link(board.segment, config.mac)
