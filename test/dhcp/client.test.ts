@@ -9,6 +9,7 @@ import { NO_ROUTE } from "../../src/ipv4/fib"
 import { IpMib } from "../../src/ipv4/mib"
 import { VirtualHost } from "../../src/sim/host"
 import { setU32 } from "../../src/wire/bytes"
+import { TelemetryClient } from "../../src/telemetry/client"
 
 // RFC 2131/2132 client against the scripted server on the virtual LAN. Expected bytes are written
 // out here from the RFCs, not produced by the client's code.
@@ -425,5 +426,27 @@ describe("dhcp client", () => {
         expect(d.server.seen[d.server.seen.length - 1]).toBe(7)
         expect(d.rig.stack.ifa.address).toBe(0)
         expect(d.client.state).toBe(DhcpState.Stopped)
+    })
+})
+
+describe("dhcp: telemetry before the address", () => {
+    beforeEach(yieldToScheduler)
+
+    test("the telemetry client keeps sampling, counts what it could not send (NoAddress), and sends once bound", async () => {
+        const d = new DhcpRig({ probe: false })
+        const t = new TelemetryClient(d.rig.stack, { collector: 0xc0000214, port: 8125, format: "statsd", intervalMs: 1000, prefix: "board" })
+        t.add("a", () => 1)
+        t.add("b", () => 2)
+        await t.sampleOnce()
+        expect(t.stats.samples).toBe(2)
+        expect(t.stats.datagrams_dropped).toBe(1)
+        expect(t.stats.metrics_dropped).toBe(2)
+        expect(t.stats.last_error).toBe(SendResult.NoAddress)
+        d.client.begin(d.now())
+        await d.pump()
+        expect(d.client.state).toBe(DhcpState.Bound)
+        await t.sampleOnce()
+        expect(t.stats.datagrams_sent).toBe(1)
+        expect(t.stats.metrics_dropped).toBe(2)
     })
 })
