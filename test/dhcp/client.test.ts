@@ -181,6 +181,12 @@ describe("dhcp client", () => {
         await d.run(2000)
         expect(d.client.state).toBe(DhcpState.Bound)
         expect(st.ifa.address).toBe(OFFERED)
+        // RFC 5227 §2.3: two announcements (sender and target our address) 2 s apart
+        await d.run(2500)
+        const rest = d.take()
+        for (let i = 0; i < rest.length; i++) first.push(rest[i])
+        const ann = first.filter(f => be16(f, 12) === 0x0806 && be32(f, 28) === OFFERED && be32(f, 38) === OFFERED)
+        expect(ann.length).toBe(2)
         expect(st.ifa.prefix).toBe(24)
         expect(st.ip.mtu).toBe(1400)
         expect(st.fib.genid > gen0).toBe(true)
