@@ -16,7 +16,7 @@ import { UdpSocket, UdpTable } from "../udp/socket"
 import { InDevice } from "../ipv4/ifaddr"
 import { Fib } from "../ipv4/fib"
 import { Ipv4Output } from "../ipv4/output"
-import { Arp } from "../ipv4/arp"
+import { Arp, ArpMib } from "../ipv4/arp"
 import { NetDevice } from "../dev/netdev"
 import { fibDeleteConnected, fibDelete, FibError, RouteType } from "../ipv4/fib"
 import { formatCounters, newMib } from "../dev/counters"
@@ -283,6 +283,32 @@ export class DhcpClient {
         const s = this.state
         const L = this.lease
         if (s === DhcpState.Stopped) return
+        // RFC 5227 §2.4 (b): another host claims the address in use: defend it once (an announcement);
+        // a second claim within DEFEND_INTERVAL (10 s): give it up (a lease: DHCPDECLINE, INIT after 10 s)
+        const claims = this.stack.arp.stats[ArpMib.conflicts]
+        if (claims !== this.claims) {
+            this.claims = claims
+            if (this.installed !== 0) {
+                if (now - this.defendedAt >= 10 * (this.base / 4)) {
+                    this.defendedAt = now
+                    this.stack.arp.announce()
+                } else {
+                    this.stats[DhcpMib.conflicts]++
+                    this.offered = this.installed
+                    if (this.fallback !== 0) {
+                        this.uninstall()
+                        this.fallback = 0
+                        this.linkLocalSeed++
+                        this.acquiring = now - this.fallbackMs
+                    } else {
+                        this.offerServer = this.lease.server
+                        this.send(DhcpType.Decline, 0xffffffff, now)
+                        this.restart(now, 10 * (this.base / 4))
+                    }
+                    return
+                }
+            }
+        }
         // RFC 5227 §2.3: the second announcement, ANNOUNCE_INTERVAL (2 s) after the first
         if (this.announceAt !== 0 && now >= this.announceAt) {
             this.announceAt = 0
@@ -403,6 +429,9 @@ export class DhcpClient {
     }
 
     private linkLocalSeed = 0
+    /** ArpMib.conflicts last seen, and when the address was last defended (RFC 5227 §2.4). */
+    private claims = 0
+    private defendedAt = -Infinity
     /** When the second RFC 5227 announcement is due (0: none). */
     private announceAt = 0
     /** Checking probes the fallback address (else the offer of an ACK). */

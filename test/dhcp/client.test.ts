@@ -10,6 +10,8 @@ import { IpMib } from "../../src/ipv4/mib"
 import { VirtualHost } from "../../src/sim/host"
 import { setU32 } from "../../src/wire/bytes"
 import { TelemetryClient } from "../../src/telemetry/client"
+import { arpFrame } from "../support/rig"
+import { ArpOperation } from "../../src/wire/arp"
 
 // RFC 2131/2132 client against the scripted server on the virtual LAN. Expected bytes are written
 // out here from the RFCs, not produced by the client's code.
@@ -454,5 +456,40 @@ describe("dhcp: telemetry before the address", () => {
         await t.sampleOnce()
         expect(t.stats.datagrams_sent).toBe(1)
         expect(t.stats.metrics_dropped).toBe(2)
+    })
+})
+
+describe("dhcp: a conflict on the bound address (RFC 5227 §2.4)", () => {
+    beforeEach(yieldToScheduler)
+
+    test("the first claim is defended (an announcement), a second within 10 s gives the address up: DHCPDECLINE, INIT", async () => {
+        const d = await boundRig()
+        const st = d.rig.stack
+        const other = hex`02 00 5e 00 00 77`
+        // another host announces our address
+        d.rig.dev.inject(arpFrame(ArpOperation.Request, other, OFFERED, OFFERED))
+        await d.run(100)
+        const f1 = d.take()
+        const ann = f1.filter(f => be16(f, 12) === 0x0806 && be32(f, 28) === OFFERED && macAt(f, 22) === "02:00:5e:10:00:0a")
+        expect(ann.length).toBe(1)
+        expect(st.ifa.address).toBe(OFFERED)
+        expect(d.client.stats[DhcpMib.conflicts]).toBe(0)
+        // again, 5 s later: given up
+        await d.run(5000)
+        d.take()
+        d.rig.dev.inject(arpFrame(ArpOperation.Request, other, OFFERED, OFFERED))
+        await d.run(100)
+        expect(d.client.stats[DhcpMib.conflicts]).toBe(1)
+        expect(st.ifa.address).toBe(0)
+        expect(st.fib.lookup(0x08080808)).toBe(NO_ROUTE)
+        const fs = d.dhcp()
+        expect(fs.length).toBe(1)
+        expect(optionsAre(fs[0], hex`
+            35 01 04
+            3d 07 01 02 00 5e 10 00 0a
+            32 04 c0 00 02 32
+            36 04 c0 00 02 01
+            ff`)).toBe(true)
+        expect(d.client.state).toBe(DhcpState.Init)
     })
 })
