@@ -12,7 +12,7 @@ import { startBoardWith } from "./board"
 import { SpiBus } from "./drivers/spi"
 import { W5500Device } from "./drivers/w5500/device"
 import { Enc28j60Device } from "./drivers/enc28j60/device"
-import { startDhcp } from "./start"
+import { startDhcp } from "./dhcpstart"
 import { NetStack } from "./stack"
 import { StackConfig } from "./config/types"
 

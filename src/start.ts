@@ -7,9 +7,6 @@ import { NetDevice } from "./dev/netdev"
 import { NetStack } from "./stack"
 import { TelemetryClient } from "./telemetry/client"
 import { addStackMetrics } from "./telemetry/metrics"
-import { DhcpClient, DhcpLease } from "./dhcp/client"
-import * as ds from "@devicescript/core"
-import { readSetting, writeSetting } from "@devicescript/settings"
 
 /** Builds the stack for `config` on `device` and starts it (the device's bring-up self-test included). */
 export async function startStack(config: StackConfig, device: NetDevice): Promise<NetStack> {
@@ -30,57 +27,4 @@ export function startTelemetry(stack: NetStack, config: StackConfig): TelemetryC
     addStackMetrics(telemetry, stack)
     telemetry.start()
     return telemetry
-}
-
-/** The settings key of the last lease's address (INIT-REBOOT after a restart). */
-const LAST_LEASE_KEY = "dhcp.last"
-
-/**
- * The DHCP client devicescript.json's `interface.address: "dhcp"` and `dhcp` describe, started;
- * its state and lease in stack.format(). Returns at once: the last lease's address is read from
- * @devicescript/settings (at most 1 s) in the client's own fiber before it begins, and every new
- * lease's address is written back. `onLease` (optional) gets each lease and null when it is lost.
- */
-export function startDhcp(stack: NetStack, config: StackConfig, onLease?: (lease: DhcpLease) => void): DhcpClient {
-    const d = config.dhcp
-    const c = new DhcpClient(stack, {
-        hostName: d.hostName,
-        baseMs: d.retransmitMs,
-        fallbackMs: d.fallbackMs,
-        fallbackAddress: d.fallbackAddress,
-        fallbackPrefix: config.prefix,
-        fallbackGateway: config.gateway,
-    })
-    stack.reports.push(() => c.format())
-    let saved = 0
-    c.onLease = lease => {
-        if (lease !== null && lease.address !== saved) {
-            saved = lease.address
-            writeLastLease.start(saved)
-        }
-        if (onLease) onLease(lease)
-    }
-    dhcpBoot.start(c)
-    return c
-}
-
-async function writeLastLease(addr: number): Promise<void> {
-    try {
-        await writeSetting(LAST_LEASE_KEY, addr)
-    } catch (e) {}
-}
-
-async function dhcpBoot(c: DhcpClient): Promise<void> {
-    let last = -1
-    const reader = async () => {
-        try {
-            last = await readSetting(LAST_LEASE_KEY, 0)
-        } catch (e) {
-            last = 0
-        }
-    }
-    reader.start()
-    for (let k = 0; k < 50 && last < 0; k++) await ds.sleep(20)
-    c.lastAddress = last > 0 ? last : 0
-    c.start()
 }

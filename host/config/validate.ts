@@ -326,7 +326,7 @@ function shapeError(e: ErrorObject): ConfigError {
                 p.format === "ipv4"
                     ? ipv4Message(s)
                     : p.format === "ipv4-or-dhcp"
-                    ? ipv4Message(s)?.replace("address", 'address or "dhcp"')
+                    ? (ipv4Message(s) ?? "") + (/^[a-z]/i.test(s) ? ', nor "dhcp" (an address from a DHCP server)' : "")
                     : p.format === "ipv4-cidr"
                     ? cidrMessage(s)
                     : p.format === "mac"
