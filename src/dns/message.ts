@@ -4,6 +4,8 @@
 // most 255 (§2.3.4), and a compression pointer (§4.1.4) must land strictly before the place the
 // previous one landed, so a hostile reply cannot make it loop; the outcome says what was wrong.
 
+import { getU16, getU32 } from "../wire/bytes"
+
 /** Header offsets (RFC 1035 §4.1.1). */
 export const enum DnsField {
     Id = 0,
@@ -68,11 +70,6 @@ export function dnsOutcomeName(o: DnsOutcome): string {
     return DNS_OUTCOME_NAMES.split(" ")[o] || "?"
 }
 
-function isNameChar(c: number): boolean {
-    // RFC 1123 §2.1 host names (letters, digits, hyphen), and '_' found in service names
-    return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 45 || c === 95
-}
-
 /**
  * `name` in wire form at `off` (labels, each a length byte then its bytes, then the root's 0):
  * the bytes written, or -1 when it is not a host name (one trailing dot allowed).
@@ -92,7 +89,8 @@ export function encodeName(buf: Buffer, off: number, name: string): number {
             buf[lenAt] = l
             lenAt = o
         } else {
-            if (!isNameChar(c) || o - lenAt > 63) return -1
+            // RFC 2181 §11 allows any octet; a query here is for host names: printable ASCII, no space
+            if (c <= 32 || c >= 127 || o - lenAt > 63) return -1
             buf[o] = c
         }
         o++
@@ -184,13 +182,10 @@ export function nameEq(a: Buffer, aBase: number, ao: number, aEnd: number, b: Bu
     return false
 }
 
-function u16(m: Buffer, o: number): number {
-    return (m[o] << 8) | m[o + 1]
-}
-
 /** TTL as RFC 2181 §8 reads it: 32 bits, a value with the top bit set is taken as zero. */
 function ttlAt(m: Buffer, o: number): number {
-    return m[o] >= 0x80 ? 0 : ((m[o] << 24) | (m[o + 1] << 16) | (m[o + 2] << 8) | m[o + 3]) >>> 0
+    const t = getU32(m, o)
+    return t >= 0x80000000 ? 0 : t
 }
 
 /** What parseReply found besides its outcome. */
@@ -201,34 +196,6 @@ export class DnsAnswer {
     ttl = 0
     /** Seconds a negative answer may be cached (RFC 2308 §5: min(SOA TTL, SOA MINIMUM)); -1 without SOA. */
     negTtl = -1
-    /** CNAMEs followed. */
-    cnames = 0
-    /** The reply's RCODE. */
-    rcode = 0
-}
-
-/** The SOA of the authority section starting at `o` (`ns` records), RFC 2308 §5: the negative TTL or -1. */
-function negativeTtl(m: Buffer, o: number, end: number, ns: number): number {
-    if (o < 0) return -1
-    for (let i = 0; i < ns && i < DNS_MAX_RRS; i++) {
-        o = nameEnd(m, o, end)
-        if (o < 0 || o + 10 > end) return -1
-        const type = u16(m, o)
-        const ttl = ttlAt(m, o + 4)
-        const rdlen = u16(m, o + 8)
-        const rd = o + 10
-        if (rd + rdlen > end) return -1
-        if (type === DnsType.Soa && u16(m, o + 2) === CLASS_IN) {
-            // MNAME, RNAME, then SERIAL REFRESH RETRY EXPIRE MINIMUM (RFC 1035 §3.3.13)
-            let p = nameEnd(m, rd, rd + rdlen)
-            if (p >= 0) p = nameEnd(m, p, rd + rdlen)
-            if (p < 0 || p + 20 > rd + rdlen) return -1
-            const min = ttlAt(m, p + 16)
-            return min < ttl ? min : ttl
-        }
-        o = rd + rdlen
-    }
-    return -1
 }
 
 /**
@@ -238,67 +205,65 @@ function negativeTtl(m: Buffer, o: number, end: number, ns: number): number {
  * name through the answer section (RFC 1034 §3.6.2) to an A record.
  */
 export function parseReply(m: Buffer, off: number, len: number, q: Buffer, qlen: number, out: DnsAnswer): DnsOutcome {
-    out.address = 0
-    out.ttl = 0
     out.negTtl = -1
-    out.cnames = 0
-    out.rcode = 0
     const end = off + len
     if (len < DNS_HEADER_LEN || end > m.length) return DnsOutcome.Malformed
-    if (m[off] !== q[0] || m[off + 1] !== q[1]) return DnsOutcome.Mismatch
     const f = m[off + 2]
-    // QR must be set, opcode 0 (QUERY)
-    if ((f & 0xf8) !== 0x80) return DnsOutcome.Mismatch
-    if (u16(m, off + DnsField.QdCount) !== 1) return DnsOutcome.Mismatch
     const qn = off + DNS_HEADER_LEN
-    if (!nameEq(m, off, qn, end, q, 0, DNS_HEADER_LEN, qlen)) return DnsOutcome.Mismatch
+    // our ID; QR set and opcode 0 (QUERY); one question, ours
+    if (m.getAt(off, "u16") !== q.getAt(0, "u16") || (f & 0xf8) !== 0x80 || getU16(m, off + DnsField.QdCount) !== 1 ||
+        !nameEq(m, off, qn, end, q, 0, DNS_HEADER_LEN, qlen)) return DnsOutcome.Mismatch
     let o = nameEnd(m, qn, end)
     if (o < 0 || o + 4 > end) return DnsOutcome.Malformed
-    if (!(m[o] === q[qlen - 4] && m[o + 1] === q[qlen - 3] && m[o + 2] === q[qlen - 2] && m[o + 3] === q[qlen - 1])) return DnsOutcome.Mismatch
-    o += 4
+    if (m.getAt(o, "u32") !== q.getAt(qlen - 4, "u32")) return DnsOutcome.Mismatch
     if ((f & 0x02) !== 0) return DnsOutcome.Truncated
     const rcode = m[off + 3] & 0x0f
-    out.rcode = rcode
-    const an = u16(m, off + DnsField.AnCount)
-    const ns = u16(m, off + DnsField.NsCount)
-    if (rcode === 3 || rcode === 0) {
-        // the answer section: each pass follows the chain as far as the records' order allows
-        let target = qn
-        let ttl = 0x7fffffff
-        let authority = -1
-        for (let pass = 0; pass <= DNS_MAX_CNAMES; pass++) {
-            let p = o
-            const before = out.cnames
-            for (let i = 0; i < an && i < DNS_MAX_RRS; i++) {
-                const owner = p
-                p = nameEnd(m, p, end)
-                if (p < 0 || p + 10 > end) return DnsOutcome.Malformed
-                const type = u16(m, p)
-                const rrTtl = ttlAt(m, p + 4)
-                const rdlen = u16(m, p + 8)
-                const rd = p + 10
-                if (rd + rdlen > end) return DnsOutcome.Malformed
-                p = rd + rdlen
-                if (u16(m, rd - 8) !== CLASS_IN || (type !== DnsType.A && type !== DnsType.Cname)) continue
-                if (!nameEq(m, off, owner, end, m, off, target, end)) continue
-                if (rrTtl < ttl) ttl = rrTtl
-                if (type === DnsType.A) {
-                    if (rdlen !== 4) return DnsOutcome.Malformed
-                    if (rcode !== 0) return DnsOutcome.Malformed
-                    out.address = ((m[rd] << 24) | (m[rd + 1] << 16) | (m[rd + 2] << 8) | m[rd + 3]) >>> 0
-                    out.ttl = ttl
-                    return DnsOutcome.Ok
-                }
-                if (nameEnd(m, rd, rd + rdlen) < 0) return DnsOutcome.Malformed
-                if (++out.cnames > DNS_MAX_CNAMES) return DnsOutcome.ServFail
-                target = rd
-            }
-            authority = an <= DNS_MAX_RRS ? p : -1
-            if (out.cnames === before) break
-        }
-        out.negTtl = negativeTtl(m, authority, end, ns)
-        return rcode === 3 ? DnsOutcome.NxDomain : DnsOutcome.NoData
-    }
     if (rcode === 5) return DnsOutcome.Refused
-    return DnsOutcome.ServFail
+    if (rcode !== 0 && rcode !== 3) return DnsOutcome.ServFail
+    const an = getU16(m, off + DnsField.AnCount)
+    const ns = getU16(m, off + DnsField.NsCount)
+    // the answer section, then the authority section (for the SOA of a negative answer); each pass
+    // over the answers follows the chain as far as the records' order allows
+    let target = qn
+    let ttl = 0x7fffffff
+    let cnames = 0
+    for (let pass = 0; pass <= DNS_MAX_CNAMES; pass++) {
+        let p = o + 4
+        const before = cnames
+        for (let i = 0; i < an + ns && i < DNS_MAX_RRS; i++) {
+            const owner = p
+            p = nameEnd(m, p, end)
+            if (p < 0 || p + 10 > end) return DnsOutcome.Malformed
+            const type = getU16(m, p)
+            const rrTtl = ttlAt(m, p + 4)
+            const rd = p + 10
+            p = rd + getU16(m, p + 8)
+            if (p > end) return DnsOutcome.Malformed
+            if (getU16(m, rd - 8) !== CLASS_IN) continue
+            if (i >= an) {
+                // RFC 2308 §5: SOA's MNAME, RNAME, then SERIAL REFRESH RETRY EXPIRE MINIMUM (RFC 1035 §3.3.13)
+                if (type !== DnsType.Soa) continue
+                let s = nameEnd(m, rd, p)
+                if (s >= 0) s = nameEnd(m, s, p)
+                if (s >= 0 && s + 20 <= p) {
+                    const min = ttlAt(m, s + 16)
+                    out.negTtl = min < rrTtl ? min : rrTtl
+                }
+                break
+            }
+            if ((type !== DnsType.A && type !== DnsType.Cname) || !nameEq(m, off, owner, end, m, off, target, end)) continue
+            if (rrTtl < ttl) ttl = rrTtl
+            if (type === DnsType.A) {
+                if (p - rd !== 4 || rcode !== 0) return DnsOutcome.Malformed
+                out.address = getU32(m, rd)
+                out.ttl = ttl
+                return DnsOutcome.Ok
+            }
+            if (nameEnd(m, rd, p) < 0) return DnsOutcome.Malformed
+            if (++cnames > DNS_MAX_CNAMES) return DnsOutcome.ServFail
+            target = rd
+        }
+        if (cnames === before) break
+    }
+    return rcode === 3 ? DnsOutcome.NxDomain : DnsOutcome.NoData
 }

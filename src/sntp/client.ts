@@ -9,15 +9,14 @@
 
 import * as ds from "@devicescript/core"
 import { NetStack } from "../stack"
-import { UdpSocket, udpRebind } from "../udp/socket"
-import { newMib, formatCounters } from "../dev/counters"
+import { formatCounters } from "../dev/counters"
+import { UdpRequester } from "../udp/request"
 
 export const NTP_PORT = 123
 export const NTP_PACKET_LEN = 48
 /** Seconds from 1900-01-01 (NTP era 0) to 1970-01-01 (Unix). */
 export const NTP_UNIX_OFFSET_S = 2208988800
 const TWO32 = 4294967296
-const POLL_MS = 5
 
 /** Offsets in an NTP packet (RFC 5905 §7.3). */
 export const enum NtpField {
@@ -45,14 +44,14 @@ export const enum SntpOutcome {
     NoSocket = 5,
 }
 
-/** Indices of SntpStats. */
+/** Indices of SntpStats (the first three are ReqMib's). */
 export const enum SntpMib {
     Requests,
+    Timeouts,
+    /** From another address or port than the server asked, or unasked. */
+    BadSource,
     Replies,
     Syncs,
-    Timeouts,
-    /** From another address or port than the server asked. */
-    BadSource,
     /** Shorter than 48 bytes, or not in server mode, or version not 3/4. */
     BadFormat,
     /** Origin timestamp not ours (replayed, spoofed or late), or a zero transmit timestamp. */
@@ -66,7 +65,7 @@ export const enum SntpMib {
 export type SntpStats = number[]
 
 export function formatSntpStats(s: SntpStats): string {
-    return formatCounters("Sntp", "Requests Replies Syncs Timeouts BadSource BadFormat Bogus Unsynchronized KissRate KissDeny", s)
+    return formatCounters("Sntp", "Requests Timeouts BadSource Replies Syncs BadFormat Bogus Unsynchronized KissRate KissDeny", s)
 }
 
 export interface SntpOptions {
@@ -102,13 +101,7 @@ export function sntpDelay(t1: number, t2: number, t3: number, t4: number): numbe
     return t4 - t1 - (t3 - t2)
 }
 
-function randomByte(): number {
-    return Math.floor(Math.random() * 256) & 0xff
-}
-
-export class SntpClient {
-    readonly stats: SntpStats = newMib(SntpMib.Count)
-    servers: number[] = []
+export class SntpClient extends UdpRequester {
     readonly timeoutMs: number
     readonly minPollMs: number
     readonly maxPollMs: number
@@ -121,33 +114,17 @@ export class SntpClient {
     synced = false
     /** Local time of the last good exchange. */
     lastSync = 0
-    /** The server of the last good exchange. */
-    source = 0
-    readonly socket: UdpSocket
     private readonly pkt = Buffer.alloc(NTP_PACKET_LEN)
-    private asked = 0
     private t1 = 0
-    /** Result of the reply to the request in flight: -1 while none came. */
-    private got = -1
     private running = false
 
-    constructor(readonly stack: NetStack, opts?: SntpOptions) {
-        const o = opts || {}
-        this.timeoutMs = o.timeoutMs || 2000
-        this.minPollMs = o.minPollMs || 64000
-        this.maxPollMs = o.maxPollMs || 1024000
+    constructor(stack: NetStack, opts: SntpOptions) {
+        super(stack, 4, SntpMib.Count)
+        this.timeoutMs = opts.timeoutMs || 2000
+        this.minPollMs = opts.minPollMs || 64000
+        this.maxPollMs = opts.maxPollMs || 1024000
         this.pollMs = this.minPollMs
-        this.setServers(o.servers || [])
-        this.socket = stack.udpSocket(0)
-        const self = this
-        if (this.socket !== null) this.socket.onMessage = (buf, off, len, src, port) => self.receive(buf, off, len, src, port)
-    }
-
-    /** The servers to use from now on (DHCP option 42, or the configuration); zeros dropped. */
-    setServers(list: number[]): void {
-        const s: number[] = []
-        for (let i = 0; i < list.length && s.length < 4; i++) if (list[i] !== 0) s.push(list[i] >>> 0)
-        this.servers = s
+        this.setServers(opts.servers || [])
     }
 
     /** Wall-clock Unix milliseconds, or -1 while not synchronised. */
@@ -155,63 +132,50 @@ export class SntpClient {
         return this.synced ? this.stack.now() + this.offsetMs : -1
     }
 
-    private receive(buf: Buffer, off: number, len: number, src: number, port: number): void {
+    protected take(buf: Buffer, off: number, len: number, src: number): number {
         const t4 = this.stack.now()
         const st = this.stats
-        if (this.asked === 0 || src !== this.asked || port !== NTP_PORT) {
-            st[SntpMib.BadSource]++
-            return
-        }
         const vn = (buf[off] >> 3) & 7
         if (len < NTP_PACKET_LEN || (buf[off] & 7) !== 4 || vn < 3 || vn > 4) {
             st[SntpMib.BadFormat]++
-            return
+            return -1
         }
-        // RFC 5905 §8: the origin timestamp must be the transmit timestamp we sent
-        const p = this.pkt
-        let zero = true
-        for (let i = 0; i < 8; i++) {
-            if (buf[off + NtpField.Origin + i] !== p[NtpField.Transmit + i]) {
-                st[SntpMib.Bogus]++
-                return
-            }
-            if (buf[off + NtpField.Transmit + i] !== 0) zero = false
-        }
-        if (zero) {
+        // RFC 5905 §8: the origin timestamp must be the transmit timestamp we sent; a zero transmit timestamp is bogus
+        const o = off + NtpField.Origin
+        const t = off + NtpField.Transmit
+        if (buf.getAt(o, "u32") !== this.pkt.getAt(NtpField.Transmit, "u32") || buf.getAt(o + 4, "u32") !== this.pkt.getAt(NtpField.Transmit + 4, "u32") ||
+            (buf.getAt(t, "u32") | buf.getAt(t + 4, "u32")) === 0) {
             st[SntpMib.Bogus]++
-            return
+            return -1
         }
         st[SntpMib.Replies]++
         const stratum = buf[off + NtpField.Stratum]
         if (stratum === 0) {
-            // Kiss-o'-Death: the code is four ASCII letters in the reference ID (RFC 5905 §7.4)
-            const code = buf.slice(off + NtpField.RefId, off + NtpField.RefId + 4).toString()
-            if (code === "DENY" || code === "RSTR") {
+            // Kiss-o'-Death: four ASCII letters in the reference ID (RFC 5905 §7.4); DENY and RSTR: never again
+            const k = buf.getAt(off + NtpField.RefId, "u16")
+            const i = this.servers.indexOf(src)
+            // "DE"NY or "RS"TR, as the first two bytes read little-endian
+            if ((k === 0x4544 || k === 0x5352) && i >= 0) {
                 st[SntpMib.KissDeny]++
-                const i = this.servers.indexOf(src)
-                if (i >= 0) this.servers.insert(i, -1)
+                this.servers.insert(i, -1)
             } else {
                 st[SntpMib.KissRate]++
                 this.pollMs = Math.min(this.pollMs * 2, this.maxPollMs)
             }
-            this.got = SntpOutcome.Kiss
-            return
+            return SntpOutcome.Kiss
         }
         if (buf[off] >> 6 === 3 || stratum > 15) {
             st[SntpMib.Unsynchronized]++
-            this.got = SntpOutcome.Unsynchronized
-            return
+            return SntpOutcome.Unsynchronized
         }
         const t2 = ntpToUnixMs(buf, off + NtpField.Receive)
-        const t3 = ntpToUnixMs(buf, off + NtpField.Transmit)
+        const t3 = ntpToUnixMs(buf, t)
         this.offsetMs = sntpOffset(this.t1, t2, t3, t4)
-        const d = sntpDelay(this.t1, t2, t3, t4)
-        this.delayMs = d < 0 ? 0 : d
+        this.delayMs = Math.max(0, sntpDelay(this.t1, t2, t3, t4))
         this.synced = true
         this.lastSync = t4
-        this.source = src
         st[SntpMib.Syncs]++
-        this.got = SntpOutcome.Ok
+        return SntpOutcome.Ok
     }
 
     /** One exchange, each server in turn until one gives the time (each with timeoutMs). */
@@ -220,30 +184,17 @@ export class SntpClient {
         let r = SntpOutcome.NoServers
         const p = this.pkt
         for (let k = 0; k < this.servers.length; k++) {
-            const server = this.servers[k]
-            // RFC 4330 §5: LI 0, VN 4, mode 3 (client); everything else zero but the transmit timestamp
+            // RFC 4330 §5: LI 0, VN 4, mode 3 (client); all zero but the transmit timestamp (random)
             p.fillAt(0, NTP_PACKET_LEN, 0)
             p[0] = 0x23
-            for (let i = 0; i < 8; i++) p[NtpField.Transmit + i] = randomByte()
-            // RFC 9109 §3: a random source port too
-            for (let tries = 0; tries < 8; tries++) if (udpRebind(this.socket, 49152 + Math.floor(Math.random() * 16384))) break
-            this.asked = server
-            this.got = -1
+            for (let i = 0; i < 8; i++) p[NtpField.Transmit + i] = Math.random() * 256
             this.t1 = this.stack.now()
-            this.stats[SntpMib.Requests]++
-            this.socket.sendTo(server, NTP_PORT, p, 0, NTP_PACKET_LEN)
-            const until = this.t1 + this.timeoutMs
-            while (this.got < 0 && this.stack.now() < until) await ds.sleep(POLL_MS)
-            this.asked = 0
-            if (this.got === SntpOutcome.Ok) return SntpOutcome.Ok
-            if (this.got < 0) {
-                this.stats[SntpMib.Timeouts]++
-                r = SntpOutcome.Timeout
-            } else r = this.got
+            const g = await this.exchange(this.servers[k], NTP_PORT, p, NTP_PACKET_LEN, this.t1 + this.timeoutMs)
+            if (g === SntpOutcome.Ok) return g
+            r = g < 0 ? SntpOutcome.Timeout : g
         }
         return r
     }
-
     /** Exchange every pollMs in a fiber of its own (the interval doubling up to maxPollMs) until stop(). */
     start(): void {
         this.running = true

@@ -290,18 +290,3 @@ export class UdpTable implements UdpReceiver {
         s.onMessage(buf, off + UDP_HEADER_LEN, udpLength(buf, off) - UDP_HEADER_LEN, src, udpSrcPort(buf, off))
     }
 }
-
-/**
- * Move `s` to local port `port` (0: the next ephemeral port), as a resolver does for each query
- * (RFC 5452 §9.2: a random source port); its kept headers are dropped. False, leaving it where it
- * was, when the port is taken or out of range.
- */
-export function udpRebind(s: UdpSocket, port: number): boolean {
-    const t = s.table
-    if (port < 1 || port > 0xffff) return false
-    for (let i = 0; i < t.sockets.length; i++) if (t.sockets[i].localPort === port) return false
-    ;(s as any).localPort = port
-    setU16(s.pkt.head, 0, port)
-    s.pkt.hdr[Kept.Len] = 0
-    return true
-}

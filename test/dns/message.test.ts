@@ -145,7 +145,6 @@ c0 25 00 01 00 01 00 00 01 2c 00 04 c0 00 02 15`
         expect(parse(inOrder, inOrder.length, q, a)).toBe(DnsOutcome.Ok)
         expect(a.address).toBe(0xc0000215)
         expect(a.ttl).toBe(60)
-        expect(a.cnames).toBe(1)
         // the A record first (its owner written out), then the CNAME pointing back at it
         const reversed = hex`12 34 81 80 00 01 00 02 00 00 00 00
 03 77 77 77 03 6c 61 6e 00 00 01 00 01
@@ -176,7 +175,6 @@ c0 11 00 06 00 01 00 00 0e 10 00 1d 02 6e 73 c0 11 01 68 c0 11
 00 00 00 01 00 00 0e 10 00 00 02 58 00 01 51 80 00 00 00 1e`
         expect(parse(nx, nx.length, q, a)).toBe(DnsOutcome.NxDomain)
         expect(a.negTtl).toBe(30)
-        expect(a.rcode).toBe(3)
         // without the SOA: not cacheable
         const bare = nx.slice(0, 26)
         bare[9] = 0
