@@ -22,7 +22,13 @@ export async function startBoard(config: StackConfig, pins?: BoardPins): Promise
 }
 
 /** startBoard() with the driver `makeDevice` builds on the board's SPI bus. */
-export async function startBoardWith(config: StackConfig, pins: BoardPins, makeDevice: (bus: SpiBus, interrupt: () => boolean) => NetDevice): Promise<NetStack> {
+export async function startBoardWith(
+    config: StackConfig,
+    pins: BoardPins,
+    makeDevice: (bus: SpiBus, interrupt: () => boolean) => NetDevice,
+    /** Starts the telemetry instead of startTelemetry (telemetry/named.ts's startNamedTelemetry for a collector by name). */
+    telemetry?: (stack: NetStack, config: StackConfig) => any
+): Promise<NetStack> {
     if (!pins) throw new Error("board '" + config.board + "': pin numbers missing (run npm run config with the board file, or pass boardPins(id))")
     const bus = new HardwareSpiBus(new RuntimeSpi(pins.sck, pins.mosi, pins.miso), ds.gpio(pins.cs), {
         reset: pins.reset >= 0 ? ds.gpio(pins.reset) : undefined,
@@ -45,6 +51,7 @@ export async function startBoardWith(config: StackConfig, pins: BoardPins, makeD
         throw e
     }
     console.log(device.bringUp)
-    startTelemetry(stack, config)
+    if (telemetry) telemetry(stack, config)
+    else startTelemetry(stack, config)
     return stack
 }

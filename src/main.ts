@@ -7,11 +7,12 @@
 // this program carries no simulator code.
 
 import * as ds from "@devicescript/core"
-import { CHIP, CONFIG, PINS } from "./config/generated"
+import { CHIP, COLLECTOR_BY_NAME, CONFIG, PINS } from "./config/generated"
 import { startBoardWith } from "./board"
 import { SpiBus } from "./drivers/spi"
 import { W5500Device } from "./drivers/w5500/device"
 import { Enc28j60Device } from "./drivers/enc28j60/device"
+import { startNamedTelemetry } from "./start"
 
 // CHIP is a constant: the compiler keeps one of the two branches, so one driver is linked
 function chipDevice(bus: SpiBus, interrupt: () => boolean) {
@@ -20,4 +21,5 @@ function chipDevice(bus: SpiBus, interrupt: () => boolean) {
 }
 
 if (ds.isSimulator()) console.log("src/main.ts is the board firmware (the simulator has no SPI): run `npm start` instead")
-else await startBoardWith(CONFIG, PINS, chipDevice)
+// a collector by name links the resolver and the clock; COLLECTOR_BY_NAME is a constant the compiler folds
+else await startBoardWith(CONFIG, PINS, chipDevice, COLLECTOR_BY_NAME ? startNamedTelemetry : undefined)

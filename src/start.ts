@@ -7,6 +7,9 @@ import { NetDevice } from "./dev/netdev"
 import { NetStack } from "./stack"
 import { TelemetryClient } from "./telemetry/client"
 import { addStackMetrics } from "./telemetry/metrics"
+import { NamedCollector } from "./telemetry/named"
+import { DnsResolver } from "./dns/resolver"
+import { SntpClient } from "./ntp/client"
 
 /** Builds the stack for `config` on `device` and starts it (the device's bring-up self-test included). */
 export async function startStack(config: StackConfig, device: NetDevice): Promise<NetStack> {
@@ -27,4 +30,18 @@ export function startTelemetry(stack: NetStack, config: StackConfig): TelemetryC
     addStackMetrics(telemetry, stack)
     telemetry.start()
     return telemetry
+}
+
+/** startTelemetry() for a collector given by name, with the resolver and (with ntp.servers) the clock. */
+export function startNamedTelemetry(stack: NetStack, config: StackConfig): NamedCollector {
+    const t = startTelemetry(stack, config)
+    const n = new NamedCollector(t, new DnsResolver(stack.udp, { servers: config.dnsServers || [] }), config.collectorName, config.collectorPort)
+    n.follow.start()
+    if (config.ntpServers) {
+        const c = new SntpClient(stack.udp, { servers: config.ntpServers })
+        c.start()
+        t.clock = c
+        n.clock = c
+    }
+    return n
 }

@@ -99,6 +99,10 @@ export function renderConfigModule(c: StackConfigHost, opts: RenderOptions = {})
         telemetryIntervalMs: `${c.telemetryIntervalMs},`,
         telemetryPrefix: `${str(c.telemetryPrefix)},`,
     }
+    const addrs = (l: number[]) => `[${l.map(hex32).join(", ")}], // ${l.map(formatIpv4).join(", ")}`
+    if (c.collectorName !== undefined) fields.collectorName = `${str(c.collectorName)},`
+    if (c.dnsServers) fields.dnsServers = addrs(c.dnsServers)
+    if (c.ntpServers) fields.ntpServers = addrs(c.ntpServers)
     // blank lines between the groups of the interface
     const groupStarts = new Set(["mac", "routes", "fibCapacity", "neighRetransMs", "qdiscLimitPackets", "defaultTtl", "collector"])
     const body = (Object.keys(fields) as (keyof StackConfig)[])
@@ -124,7 +128,10 @@ export function renderConfigModule(c: StackConfigHost, opts: RenderOptions = {})
         pins +
         `\n` +
         `/** CONFIG.chip as a constant: the compiler folds CHIP === "..." and links one driver. */\n` +
-        `export const CHIP: ChipKind = ${str(c.chip)}\n`
+        `export const CHIP: ChipKind = ${str(c.chip)}\n` +
+        `\n` +
+        `/** A collector given by name: the compiler folds this and links the resolver (and clock) only then. */\n` +
+        `export const COLLECTOR_BY_NAME = ${c.collectorName !== undefined}\n`
     )
 }
 

@@ -81,4 +81,10 @@ export interface StackConfig {
     telemetryFormat: "statsd" | "influx"
     telemetryIntervalMs: number
     telemetryPrefix: string
+    /** The collector's host name when devicescript.json gives one (`collector` is then 0 until resolved). */
+    collectorName?: string
+    /** DNS servers (dns.servers), tried in order. */
+    dnsServers?: number[]
+    /** SNTP servers (ntp.servers). */
+    ntpServers?: number[]
 }

@@ -9,7 +9,7 @@
 // list, each datagram given `timeoutMs`; SERVFAIL and REFUSED move on to the next server.
 
 import * as ds from "@devicescript/core"
-import { NetStack } from "../stack"
+import { UdpTable } from "../udp/socket"
 import { formatCounters } from "../dev/counters"
 import { UdpRequester } from "../udp/request"
 import { parseIpv4 } from "../wire/addr"
@@ -85,8 +85,8 @@ export class DnsResolver extends UdpRequester {
     private readonly cExpires: number[] = []
     private readonly cUsed: number[] = []
 
-    constructor(stack: NetStack, opts: DnsOptions) {
-        super(stack, 3, DnsMib.Count)
+    constructor(udp: UdpTable, opts: DnsOptions) {
+        super(udp, 3, DnsMib.Count)
         this.timeoutMs = opts.timeoutMs || 2000
         this.attempts = opts.attempts || 2
         this.cacheSize = opts.cacheSize || 8
@@ -132,7 +132,7 @@ export class DnsResolver extends UdpRequester {
      * every server's every attempt).
      */
     async resolve(name: string, deadlineMs?: number): Promise<DnsResult> {
-        const st = this.stack
+        const st = this.clock
         const stats = this.stats
         stats[DnsMib.Queries]++
         const c0 = name.charCodeAt(0)

@@ -5,8 +5,7 @@
 // drive it by moving the clock.
 
 import * as ds from "@devicescript/core"
-import { NetStack } from "../stack"
-import { UdpSocket } from "./socket"
+import { UdpClock, UdpSocket, UdpTable } from "./socket"
 import { Kept } from "../ipv4/packet"
 import { setU16 } from "../wire/bytes"
 import { newMib } from "../dev/counters"
@@ -38,6 +37,7 @@ export function udpRebind(s: UdpSocket, port: number): boolean {
 
 export abstract class UdpRequester {
     readonly stats: number[]
+    readonly clock: UdpClock
     servers: number[] = []
     /** Null when the socket table was full at construction. */
     readonly socket: UdpSocket
@@ -46,9 +46,11 @@ export abstract class UdpRequester {
     /** What take() made of the reply to the request in flight; -1 while none came. */
     protected got = -1
 
-    constructor(readonly stack: NetStack, private readonly maxServers: number, counters: number) {
+    /** `udp`: the stack's socket table (stack.udp); its clock is the stack's. */
+    constructor(udp: UdpTable, private readonly maxServers: number, counters: number) {
         this.stats = newMib(counters)
-        this.socket = stack.udpSocket(0)
+        this.clock = udp.clock
+        this.socket = udp.bind(0)
         const self = this
         if (this.socket !== null)
             this.socket.onMessage = (buf, off, len, src, port) => {
@@ -72,7 +74,7 @@ export abstract class UdpRequester {
      * give an outcome, until `until` on the stack's clock: the outcome, or -1 (counted as a timeout).
      */
     protected async exchange(server: number, port: number, buf: Buffer, len: number, until: number): Promise<number> {
-        const st = this.stack
+        const st = this.clock
         for (let k = 0; k < 8; k++) if (udpRebind(this.socket, 49152 + Math.floor(Math.random() * 16384))) break
         this.asked = server
         this.port = port

@@ -86,7 +86,7 @@ function resolver(rig: Rig, o?: DnsOptions): DnsResolver {
     if (!opts.servers) opts.servers = [NS1_IP]
     if (!opts.timeoutMs) opts.timeoutMs = 1000
     if (!opts.attempts) opts.attempts = 1
-    return new DnsResolver(rig.stack, opts)
+    return new DnsResolver(rig.stack.udp, opts)
 }
 
 describe("dns resolver", () => {

@@ -8,7 +8,7 @@
 // RATE doubles the poll interval. The NTP era of 2036 is handled (RFC 4330 §3).
 
 import * as ds from "@devicescript/core"
-import { NetStack } from "../stack"
+import { UdpTable } from "../udp/socket"
 import { formatCounters } from "../dev/counters"
 import { UdpRequester } from "../udp/request"
 
@@ -118,8 +118,8 @@ export class SntpClient extends UdpRequester {
     private t1 = 0
     private running = false
 
-    constructor(stack: NetStack, opts: SntpOptions) {
-        super(stack, 4, SntpMib.Count)
+    constructor(udp: UdpTable, opts: SntpOptions) {
+        super(udp, 4, SntpMib.Count)
         this.timeoutMs = opts.timeoutMs || 2000
         this.minPollMs = opts.minPollMs || 64000
         this.maxPollMs = opts.maxPollMs || 1024000
@@ -129,11 +129,11 @@ export class SntpClient extends UdpRequester {
 
     /** Wall-clock Unix milliseconds, or -1 while not synchronised. */
     now(): number {
-        return this.synced ? this.stack.now() + this.offsetMs : -1
+        return this.synced ? this.clock.now() + this.offsetMs : -1
     }
 
     protected take(buf: Buffer, off: number, len: number, src: number): number {
-        const t4 = this.stack.now()
+        const t4 = this.clock.now()
         const st = this.stats
         const vn = (buf[off] >> 3) & 7
         if (len < NTP_PACKET_LEN || (buf[off] & 7) !== 4 || vn < 3 || vn > 4) {
@@ -188,7 +188,7 @@ export class SntpClient extends UdpRequester {
             p.fillAt(0, NTP_PACKET_LEN, 0)
             p[0] = 0x23
             for (let i = 0; i < 8; i++) p[NtpField.Transmit + i] = Math.random() * 256
-            this.t1 = this.stack.now()
+            this.t1 = this.clock.now()
             const g = await this.exchange(this.servers[k], NTP_PORT, p, NTP_PACKET_LEN, this.t1 + this.timeoutMs)
             if (g === SntpOutcome.Ok) return g
             r = g < 0 ? SntpOutcome.Timeout : g

@@ -3,7 +3,7 @@ import { describe, test, expect, beforeEach } from "@devicescript/test"
 import { yieldToScheduler, makeRig, Rig } from "../support/rig"
 import { be16 } from "../support/ref"
 import { NS1_IP, NS1_MAC, NS2_IP, NS2_MAC, udpToBoard, payloadOf } from "../dns/peer"
-import { SntpClient, SntpMib, SntpOutcome, ntpToUnixMs, sntpOffset, sntpDelay } from "../../src/sntp/client"
+import { SntpClient, SntpMib, SntpOutcome, ntpToUnixMs, sntpOffset, sntpDelay } from "../../src/ntp/client"
 
 // SNTP (RFC 4330) against a server scripted here: the request byte for byte, replies with
 // timestamps worked out by hand, and every reason to refuse a reply.
@@ -74,7 +74,7 @@ describe("sntp", () => {
 
     test("an exchange: the request on the wire, offset, delay and the wall clock", async () => {
         const rig = ntpRig()
-        const c = new SntpClient(rig.stack, { servers: [NS1_IP], timeoutMs: 1000 })
+        const c = new SntpClient(rig.stack.udp, { servers: [NS1_IP], timeoutMs: 1000 })
         expect(c.now()).toBe(-1)
         const p = start(c)
         const fs = await sent(rig)
@@ -107,7 +107,7 @@ describe("sntp", () => {
 
     test("refused: wrong source or port, short, client mode, origin not ours, zero transmit", async () => {
         const rig = ntpRig()
-        const c = new SntpClient(rig.stack, { servers: [NS1_IP], timeoutMs: 1000 })
+        const c = new SntpClient(rig.stack.udp, { servers: [NS1_IP], timeoutMs: 1000 })
         const p = start(c)
         const q = (await sent(rig))[0]
         const good = reply(q)
@@ -137,7 +137,7 @@ describe("sntp", () => {
 
     test("Kiss-o'-Death: RATE backs off, DENY drops the server; unsynchronised servers refused", async () => {
         const rig = ntpRig()
-        const c = new SntpClient(rig.stack, { servers: [NS1_IP, NS2_IP], timeoutMs: 1000, minPollMs: 16000, maxPollMs: 1024000 })
+        const c = new SntpClient(rig.stack.udp, { servers: [NS1_IP, NS2_IP], timeoutMs: 1000, minPollMs: 16000, maxPollMs: 1024000 })
         const p = start(c)
         const q1 = (await sent(rig))[0]
         const rate = reply(q1)
