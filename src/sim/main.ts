@@ -14,6 +14,7 @@ import { StackConfig } from "../config/types"
 import { NetStack } from "../stack"
 import { SimulatedBoard, SimulatedBoardOptions } from "./board"
 import { startTelemetry } from "../start"
+import { TelemetryClient } from "../telemetry/client"
 import { formatIpv4, formatMac } from "../wire/addr"
 import { nudStateName, NudState } from "../neigh/neighbour"
 import { sendResultName } from "../ipv4/output"
@@ -34,6 +35,10 @@ export interface SimulationOptions {
     peers?: boolean
     /** Run the board's own bus (HardwareSpiBus) over this runtime's native-SPI model. */
     runtime?: SpiRuntime
+    /** More scripted peers on the virtual wire (services.ts: a name and time server). */
+    services?: (segment: Segment) => void
+    /** Starts the telemetry instead of startTelemetry (start.ts's startNamedTelemetry for a collector by name). */
+    telemetry?: (stack: NetStack, config: StackConfig) => TelemetryClient
 }
 
 /**
@@ -61,6 +66,7 @@ export async function simulate(config: StackConfig, makeBoard: BoardFactory, opt
         console.log("@@info the virtual wire is joined to the host link")
     }
     if (opts.frames) board.segment.tap(logFrame)
+    if (opts.services) opts.services(board.segment)
     const stack = new NetStack(config, board.device)
     // (long string chains crash the DeviceScript compiler: build the line in steps)
     let info = "@@info board " + config.board + ": " + board.device.name + " model, "
@@ -71,7 +77,7 @@ export async function simulate(config: StackConfig, makeBoard: BoardFactory, opt
     console.log("@@info " + board.device.bringUp)
     console.log("@@info link " + (board.device.carrier() ? "up" : "down") + ", device " + board.device.name + " open")
 
-    const telemetry = startTelemetry(stack, config)
+    const telemetry = opts.telemetry ? opts.telemetry(stack, config) : startTelemetry(stack, config)
     telemetry.onDatagram = (buf, len, r) => console.log("@@sent " + len + " bytes: " + sendResultName(r))
 
     const states: number[] = []
