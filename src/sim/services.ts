@@ -84,8 +84,10 @@ export class VirtualServices {
         if (len < NTP_PACKET_LEN || (buf[off] & 7) !== 3) return
         this.ntpRequests++
         const ms = this.baseUnixMs + ds.millis()
-        const sec = Math.floor(ms / 1000) + NTP_UNIX_OFFSET_S
-        const frac = Math.floor(((ms % 1000) / 1000) * 4294967296)
+        const whole = Math.floor(ms / 1000)
+        const sec = whole + NTP_UNIX_OFFSET_S
+        // (not ms % 1000: DeviceScript's % is off for numbers past 2^31)
+        const frac = Math.floor(((ms - whole * 1000) / 1000) * 4294967296)
         const r = this.reply
         r.fillAt(0, NTP_PACKET_LEN, 0)
         // LI 0, VN 4, mode 4 (server); stratum 2; poll 6; precision 2^-20; reference ID 192.0.2.1
