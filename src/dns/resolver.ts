@@ -109,16 +109,22 @@ export class DnsResolver extends UdpRequester {
         this.cUsed.length = 0
     }
 
-    /** Keep an answer (an address, or -outcome) for `ttlMs`: in the entry of that name, a new one, an expired one, or the least recently used. */
+    /** Keep an answer (an address, or -outcome) for `ttlMs`: in that name's entry, a new one, else the expired or least recently used one. */
     private store(key: string, addr: number, ttlMs: number, now: number): void {
         let slot = this.cName.indexOf(key)
         const n = this.cName.length
-        for (let i = 0; i < n && slot < 0; i++) if (this.cExpires[i] <= now) slot = i
         if (slot < 0 && n < this.cacheSize) slot = n
         if (slot < 0) {
-            slot = 0
-            for (let i = 1; i < n; i++) if (this.cUsed[i] < this.cUsed[slot]) slot = i
-            this.stats[DnsMib.Evictions]++
+            // an expired entry counts as never used
+            let best = Infinity
+            for (let i = 0; i < n; i++) {
+                const u = this.cExpires[i] <= now ? -1 : this.cUsed[i]
+                if (u < best) {
+                    best = u
+                    slot = i
+                }
+            }
+            if (best >= 0) this.stats[DnsMib.Evictions]++
         }
         this.cName[slot] = key
         this.cAddr[slot] = addr
