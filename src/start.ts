@@ -7,6 +7,10 @@ import { NetDevice } from "./dev/netdev"
 import { NetStack } from "./stack"
 import { TelemetryClient } from "./telemetry/client"
 import { addStackMetrics } from "./telemetry/metrics"
+import { NamedCollector } from "./telemetry/named"
+import { DnsResolver } from "./dns/resolver"
+import { SntpClient } from "./ntp/client"
+import { DhcpClient } from "./dhcp/client"
 
 /** Builds the stack for `config` on `device` and starts it (the device's bring-up self-test included). */
 export async function startStack(config: StackConfig, device: NetDevice): Promise<NetStack> {
@@ -27,4 +31,32 @@ export function startTelemetry(stack: NetStack, config: StackConfig): TelemetryC
     addStackMetrics(telemetry, stack)
     telemetry.start()
     return telemetry
+}
+
+/**
+ * startTelemetry() for a collector given by name, with the resolver and (with ntp.servers, or a DHCP
+ * client) the clock. With `dhcp`, each lease's DNS and NTP servers (options 6 and 42) replace the
+ * configured ones; a lease that names none leaves them as they are.
+ */
+export function startNamedTelemetry(stack: NetStack, config: StackConfig, dhcp?: DhcpClient): NamedCollector {
+    const t = startTelemetry(stack, config)
+    const n = new NamedCollector(t, new DnsResolver(stack.udp, { servers: config.dnsServers || [] }), config.collectorName, config.collectorPort)
+    n.follow.start()
+    let c: SntpClient = null
+    if (config.ntpServers || dhcp) {
+        c = new SntpClient(stack.udp, { servers: config.ntpServers || [] })
+        c.start()
+        t.clock = c
+        n.clock = c
+    }
+    if (dhcp) {
+        const prev = dhcp.onLease
+        dhcp.onLease = lease => {
+            if (prev !== null) prev(lease)
+            if (lease === null) return
+            if (lease.dns.length > 0) n.dns.setServers(lease.dns)
+            if (lease.ntp.length > 0) c.setServers(lease.ntp)
+        }
+    }
+    return n
 }

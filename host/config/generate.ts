@@ -102,6 +102,10 @@ export function renderConfigModule(c: StackConfigHost, opts: RenderOptions = {})
     const d = c.dhcp
     if (d)
         fields.dhcp = `{ hostName: ${str(d.hostName)}, retransmitMs: ${d.retransmitMs}, fallbackMs: ${d.fallbackMs}, fallbackAddress: ${hex32(d.fallbackAddress)} }, // fallback ${d.fallbackAddress === 0 ? "link-local" : formatIpv4(d.fallbackAddress)}`
+    const addrs = (l: number[]) => `[${l.map(hex32).join(", ")}], // ${l.map(formatIpv4).join(", ")}`
+    if (c.collectorName !== undefined) fields.collectorName = `${str(c.collectorName)},`
+    if (c.dnsServers) fields.dnsServers = addrs(c.dnsServers)
+    if (c.ntpServers) fields.ntpServers = addrs(c.ntpServers)
     // blank lines between the groups of the interface
     const groupStarts = new Set(["mac", "routes", "fibCapacity", "neighRetransMs", "qdiscLimitPackets", "defaultTtl", "collector"])
     const body = (Object.keys(fields) as (keyof StackConfig)[])
@@ -129,7 +133,10 @@ export function renderConfigModule(c: StackConfigHost, opts: RenderOptions = {})
         `/** CONFIG.chip as a constant: the compiler folds CHIP === "..." and links one driver. */\n` +
         `export const CHIP: ChipKind = ${str(c.chip)}\n` +
         `/** interface.address is "dhcp": the compiler folds DHCP and links the DHCP client only then. */\n` +
-        `export const DHCP = ${c.dhcp ? "true" : "false"}\n`
+        `export const DHCP = ${c.dhcp ? "true" : "false"}\n` +
+        `\n` +
+        `/** A collector given by name: the compiler folds this and links the resolver (and clock) only then. */\n` +
+        `export const COLLECTOR_BY_NAME = ${c.collectorName !== undefined}\n`
     )
 }
 

@@ -97,4 +97,10 @@ export interface StackConfig {
 
     /** Present when devicescript.json's interface.address is "dhcp". */
     dhcp?: DhcpConfig
+    /** The collector's host name when devicescript.json gives one (`collector` is then 0 until resolved). */
+    collectorName?: string
+    /** DNS servers (dns.servers), tried in order. */
+    dnsServers?: number[]
+    /** SNTP servers (ntp.servers). */
+    ntpServers?: number[]
 }

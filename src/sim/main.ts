@@ -15,6 +15,8 @@ import { NetStack } from "../stack"
 import { SimBusFactory, SimulatedBoard, SimulatedBoardOptions } from "./board"
 import { startTelemetry } from "../start"
 import { startDhcp } from "../dhcpstart"
+import { DhcpClient } from "../dhcp/client"
+import { TelemetryClient } from "../telemetry/client"
 import { formatIpv4, formatMac } from "../wire/addr"
 import { nudStateName, NudState } from "../neigh/neighbour"
 import { sendResultName } from "../ipv4/output"
@@ -34,6 +36,10 @@ export interface SimulationOptions {
     peers?: boolean
     /** The bus the driver talks through (board.ts SimulatedBoardOptions.bus); the direct model bus by default. */
     bus?: SimBusFactory
+    /** More scripted peers on the virtual wire (services.ts: a name and time server). */
+    services?: (segment: Segment) => void
+    /** Starts the telemetry instead of startTelemetry (services.ts: startNamedTelemetry, given the DHCP client if there is one). */
+    telemetry?: (stack: NetStack, config: StackConfig, dhcp: DhcpClient) => TelemetryClient
 }
 
 /**
@@ -61,6 +67,7 @@ export async function simulate(config: StackConfig, makeBoard: BoardFactory, opt
         console.log("@@info the virtual wire is joined to the host link")
     }
     if (opts.frames) board.segment.tap(logFrame)
+    if (opts.services) opts.services(board.segment)
     const stack = new NetStack(config, board.device)
     // (long string chains crash the DeviceScript compiler: build the line in steps)
     let info = "@@info board " + config.board + ": " + board.device.name + " model, "
@@ -68,8 +75,9 @@ export async function simulate(config: StackConfig, makeBoard: BoardFactory, opt
     info += ", collector " + formatIpv4(config.collector) + ":" + config.collectorPort + " (" + config.telemetryFormat + ")"
     console.log(info)
     await stack.start()
+    let dhcp: DhcpClient = null
     if (config.dhcp !== undefined) {
-        startDhcp(stack, config, lease => {
+        dhcp = startDhcp(stack, config, lease => {
             if (lease !== null) console.log("@@info dhcp lease " + formatIpv4(lease.address) + "/" + lease.prefix + " from " + formatIpv4(lease.server) + " for " + lease.leaseSec + " s")
             else console.log("@@info dhcp lease lost")
         })
@@ -77,7 +85,7 @@ export async function simulate(config: StackConfig, makeBoard: BoardFactory, opt
     console.log("@@info " + board.device.bringUp)
     console.log("@@info link " + (board.device.carrier() ? "up" : "down") + ", device " + board.device.name + " open")
 
-    const telemetry = startTelemetry(stack, config)
+    const telemetry = opts.telemetry ? opts.telemetry(stack, config, dhcp) : startTelemetry(stack, config)
     telemetry.onDatagram = (buf, len, r) => console.log("@@sent " + len + " bytes: " + sendResultName(r))
 
     const states: number[] = []

@@ -140,7 +140,7 @@ describe("config: IPv4 addresses", () => {
         ["interface.gateway", (c, v) => (c.interface.gateway = v)],
         ["routes[0].via", (c, v) => (c.routes[0].via = v)],
         ["arp[0].ip", (c, v) => (c.arp = [{ ip: v, mac: "02:00:5e:10:00:01" }])],
-        ["telemetry.collector", (c, v) => (c.telemetry.collector = v)],
+        ["dns.servers[0]", (c, v) => (c.dns = { servers: [v] })],
     ]
     for (const [field, set] of fields) {
         it(`rejects malformed and non-canonical addresses in ${field}`, () => {
