@@ -28,7 +28,7 @@ export async function startBoardWith(
     pins: BoardPins,
     makeDevice: (bus: SpiBus, interrupt: () => boolean) => NetDevice,
     /** With interface.address "dhcp": startDhcp (passed, not imported, so a static firmware links none of it). */
-    dhcp?: (stack: NetStack, config: StackConfig) => DhcpClient
+    dhcp?: (stack: NetStack, config: StackConfig) => DhcpClient,
     /** Starts the telemetry instead of startTelemetry (start.ts's startNamedTelemetry for a collector by name), given the DHCP client if `dhcp` made one. */
     telemetry?: (stack: NetStack, config: StackConfig, dhcp: DhcpClient) => any
 ): Promise<NetStack> {
