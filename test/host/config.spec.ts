@@ -11,7 +11,16 @@ import { ConfigError, REPO_ROOT, formatError, validateConfig, ValidateOptions } 
 import { renderConfigModule } from "../../host/config/generate"
 
 const DEFAULT_FILE = path.join(REPO_ROOT, "devicescript.json")
-const DEFAULT: any = JSON.parse(fs.readFileSync(DEFAULT_FILE, "utf8"))
+/** The sample configuration as shipped: DHCP, with a static fallback address. */
+const SAMPLE: any = JSON.parse(fs.readFileSync(DEFAULT_FILE, "utf8"))
+/**
+ * The base the field-level cases change: the sample with a static address and one static route
+ * (a route through a gateway needs a static address, so the DHCP sample has none).
+ */
+const DEFAULT: any = structuredClone(SAMPLE)
+DEFAULT.interface.address = "192.0.2.10"
+delete DEFAULT.dhcp
+DEFAULT.routes = [{ dest: "198.51.100.0/24", via: "192.0.2.254" }]
 const GENERATE = path.join(REPO_ROOT, "host", "config", "generate.ts")
 const NO_BOARDS: ValidateOptions = { boardsDir: null }
 
@@ -76,6 +85,15 @@ describe("config: devicescript.json", () => {
     it("the default configuration validates against the repo's boards/ folder", () => {
         const { errors } = validateConfig(DEFAULT)
         assert.deepEqual(errors, [], lines(errors))
+    })
+
+    it("the sample asks DHCP for its address, with 192.0.2.10 as the fallback, and validates", () => {
+        const { config, errors } = validateConfig(SAMPLE)
+        assert.deepEqual(errors, [], lines(errors))
+        assert.ok(config && config.dhcp)
+        assert.equal(config.dhcp.fallbackAddress, u32(192, 0, 2, 10))
+        assert.deepEqual(config.routes, [])
+        assert.match(renderConfigModule(config), /^export const DHCP = true$/m)
     })
 
     it("the default configuration has the documented values", () => {

@@ -1,8 +1,10 @@
-// The main job from the runner, end to end: `npm start -- --seconds 6 --pcap FILE --forward
+// The main job from the runner, end to end: `npm start -- --seconds 14 --pcap FILE --forward
 // 127.0.0.1:PORT` builds the telemetry firmware, runs it in the simulator on the virtual LAN, writes
 // the wire to a pcap file and hands what the virtual collector receives to a real StatsD daemon (the
-// `statsd` package) listening on loopback. One run (~10 s of compiling + 6 s) serves every test here:
-//  - telemetry reaches the virtual collector within seconds of the link coming up, once a second;
+// `statsd` package) listening on loopback. One run (~10 s of compiling + 14 s) serves every test here:
+//  - the sample configuration asks DHCP: the rounds before the lease are reported as not sent (no
+//    address yet), and telemetry from the leased address reaches the virtual collector within
+//    seconds of the lease, once a second;
 //  - tshark opens the pcap: no malformed frame, IPv4/UDP/ICMP checksums good, no warning or error,
 //    and the UDP payloads on the wire are the datagrams the collector received;
 //  - StatsD received exactly those metric lines, and its aggregates (gauges, summed counters) are
@@ -22,7 +24,7 @@ import { REPO_ROOT } from "../../host/config/validate"
 const START = path.join(REPO_ROOT, "host", "sim", "start.ts")
 const STATSD = path.join(REPO_ROOT, "node_modules", "statsd", "stats.js")
 const BACKEND = path.join(REPO_ROOT, "host", "test", "statsd-flush-backend.cjs")
-const SECONDS = 6
+const SECONDS = 14
 const CONFIG = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "devicescript.json"), "utf8"))
 const FLUSH_MS = 500
 
@@ -190,6 +192,8 @@ describe("npm start: the telemetry firmware in the simulator", function () {
     let run: Run
     let pcap: string
     let finalFlushes: Flush[]
+    /** The address the virtual gateway's DHCP server leased (from the runner's "dhcp lease" line). */
+    let leased = ""
 
     before(async function () {
         this.timeout(180000)
@@ -203,6 +207,8 @@ describe("npm start: the telemetry firmware in the simulator", function () {
         const n = statsd.flushes().length
         await statsd.waitFor(() => statsd.flushes().length >= n + 2, 5000, "StatsD did not flush")
         finalFlushes = statsd.flushes()
+        const l = run.lines.find(l => /^dhcp lease \S+\//.test(l.text))
+        if (l) leased = /^dhcp lease (\S+)\//.exec(l.text)![1]
     })
 
     after(async () => {
@@ -212,18 +218,24 @@ describe("npm start: the telemetry firmware in the simulator", function () {
 
     it("runs for --seconds and exits 0", () => {
         assert.equal(run.code, 0, "npm start failed" + tail(run))
-        assert.ok(run.lines.some(l => /^done: \d+ telemetry datagrams in 6 s$/.test(l.text)), tail(run))
+        assert.ok(run.lines.some(l => /^done: \d+ telemetry datagrams in 14 s$/.test(l.text)), tail(run))
     })
 
-    it("telemetry reaches the virtual collector within seconds of the link coming up, every interval", () => {
+    it("telemetry from the DHCP lease's address reaches the virtual collector within seconds of the lease, every interval", () => {
         const up = run.lines.find(l => /^link up, device \S+ open$/.test(l.text))
         assert.ok(up, "no 'link up' line" + tail(run))
-        const got = run.lines.filter(l => l.text.startsWith(`collector received from ${CONFIG.interface.address}:`))
+        const lease = run.lines.find(l => /^dhcp lease \S+\/\d+ from \S+ for \d+ s$/.test(l.text))
+        assert.ok(lease, "no DHCP lease" + tail(run))
+        // never blocked: the rounds before the lease were sampled and reported as not sent
+        const early = run.lines.filter(l => l.t < lease.t && /^telemetry datagram \d+ bytes: no address yet$/.test(l.text))
+        assert.ok(early.length > 0 && up.t <= early[0].t, "no 'no address yet' round before the lease" + tail(run))
+        const got = run.lines.filter(l => l.text.startsWith(`collector received from ${leased}:`))
         assert.ok(got.length > 0, "the collector received nothing" + tail(run))
-        assert.ok(got[0].t - up.t <= 2, `first datagram ${(got[0].t - up.t).toFixed(1)} s after link up` + tail(run))
-        // one a second (intervalMs 1000) for 6 s: at least 4, allowing for start-up and the cut at the end
+        assert.ok(got[0].t - lease.t <= 2, `first datagram ${(got[0].t - lease.t).toFixed(1)} s after the lease` + tail(run))
+        // one a second (intervalMs 1000) from the lease to the end, allowing for the cut at the end
         const interval = (CONFIG.telemetry.intervalMs ?? 1000) / 1000
-        assert.ok(got.length >= Math.floor(SECONDS / interval) - 2, `only ${got.length} datagrams in ${SECONDS} s` + tail(run))
+        const done = run.lines.find(l => l.text.startsWith("done: "))!
+        assert.ok(got.length >= Math.floor((done.t - lease.t) / interval) - 2, `only ${got.length} datagrams in ${(done.t - lease.t).toFixed(1)} s after the lease` + tail(run))
         assert.equal(run.datagrams.length, got.length)
         const prefix = CONFIG.telemetry.prefix + "."
         for (const d of run.datagrams) {
@@ -288,7 +300,7 @@ describe("npm start: the telemetry firmware in the simulator", function () {
         for (const f of ipv4) assert.equal(f["ip.checksum.status"], GOOD, `frame ${f["frame.number"]}`)
         // the telemetry on the wire is what the collector received
         const telemetry = rows.filter(
-            f => f["ip.src"] === CONFIG.interface.address && f["ip.dst"] === CONFIG.telemetry.collector && f["udp.dstport"] === String(CONFIG.telemetry.port)
+            f => f["ip.src"] === leased && f["ip.dst"] === CONFIG.telemetry.collector && f["udp.dstport"] === String(CONFIG.telemetry.port)
         )
         for (const f of telemetry) assert.equal(f["udp.checksum.status"], GOOD)
         const onWire = telemetry.map(f => Buffer.from(f["data.data"].replace(/:/g, ""), "hex").toString("utf8").replace(/\n$/, "").split("\n"))
