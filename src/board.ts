@@ -27,7 +27,9 @@ export async function startBoardWith(
     pins: BoardPins,
     makeDevice: (bus: SpiBus, interrupt: () => boolean) => NetDevice,
     /** With interface.address "dhcp": startDhcp (passed, not imported, so a static firmware links none of it). */
-    dhcp?: (stack: NetStack, config: StackConfig) => void
+    dhcp?: (stack: NetStack, config: StackConfig) => void,
+    /** With telemetry.format "mqtt": startMqttTelemetry (passed, so a UDP firmware links no TCP or MQTT); else the UDP client. */
+    telemetry?: (stack: NetStack, config: StackConfig) => void
 ): Promise<NetStack> {
     if (!pins) throw new Error("board '" + config.board + "': pin numbers missing (run npm run config with the board file, or pass boardPins(id))")
     const bus = new HardwareSpiBus(new RuntimeSpi(pins.sck, pins.mosi, pins.miso), ds.gpio(pins.cs), {
@@ -52,6 +54,7 @@ export async function startBoardWith(
     }
     console.log(device.bringUp)
     if (dhcp) dhcp(stack, config)
-    startTelemetry(stack, config)
+    if (telemetry) telemetry(stack, config)
+    else startTelemetry(stack, config)
     return stack
 }

@@ -7,12 +7,12 @@
 // this program carries no simulator code.
 
 import * as ds from "@devicescript/core"
-import { CHIP, CONFIG, DHCP, PINS } from "./config/generated"
+import { CHIP, CONFIG, DHCP, MQTT, PINS } from "./config/generated"
 import { startBoardWith } from "./board"
 import { SpiBus } from "./drivers/spi"
 import { W5500Device } from "./drivers/w5500/device"
 import { Enc28j60Device } from "./drivers/enc28j60/device"
-import { startDhcp } from "./start"
+import { startDhcp, startMqttTelemetry } from "./start"
 import { NetStack } from "./stack"
 import { StackConfig } from "./config/types"
 
@@ -24,8 +24,13 @@ function chipDevice(bus: SpiBus, interrupt: () => boolean) {
 
 if (ds.isSimulator()) console.log("src/main.ts is the board firmware (the simulator has no SPI): run `npm start` instead")
 // DHCP is a constant: a firmware with a static address links no DHCP client
-else await startBoardWith(CONFIG, PINS, chipDevice, DHCP ? startDhcpClient : undefined)
+// MQTT is a constant too: a UDP telemetry firmware links no TCP and no MQTT client
+else await startBoardWith(CONFIG, PINS, chipDevice, DHCP ? startDhcpClient : undefined, MQTT ? startMqttClient : undefined)
 
 function startDhcpClient(stack: NetStack, config: StackConfig): void {
     startDhcp(stack, config)
+}
+
+function startMqttClient(stack: NetStack, config: StackConfig): void {
+    startMqttTelemetry(stack, config)
 }

@@ -102,6 +102,9 @@ export function renderConfigModule(c: StackConfigHost, opts: RenderOptions = {})
     const d = c.dhcp
     if (d)
         fields.dhcp = `{ hostName: ${str(d.hostName)}, retransmitMs: ${d.retransmitMs}, fallbackMs: ${d.fallbackMs}, fallbackAddress: ${hex32(d.fallbackAddress)} }, // fallback ${d.fallbackAddress === 0 ? "link-local" : formatIpv4(d.fallbackAddress)}`
+    const m = c.mqtt
+    if (m)
+        fields.mqtt = `{ clientId: ${str(m.clientId)}, topic: ${str(m.topic)}, qos: ${m.qos}, keepAlive: ${m.keepAlive}, perMetric: ${m.perMetric}, username: ${str(m.username)}, password: ${str(m.password)} },`
     // blank lines between the groups of the interface
     const groupStarts = new Set(["mac", "routes", "fibCapacity", "neighRetransMs", "qdiscLimitPackets", "defaultTtl", "collector"])
     const body = (Object.keys(fields) as (keyof StackConfig)[])
@@ -129,7 +132,9 @@ export function renderConfigModule(c: StackConfigHost, opts: RenderOptions = {})
         `/** CONFIG.chip as a constant: the compiler folds CHIP === "..." and links one driver. */\n` +
         `export const CHIP: ChipKind = ${str(c.chip)}\n` +
         `/** interface.address is "dhcp": the compiler folds DHCP and links the DHCP client only then. */\n` +
-        `export const DHCP = ${c.dhcp ? "true" : "false"}\n`
+        `export const DHCP = ${c.dhcp ? "true" : "false"}\n` +
+        `/** telemetry.format is "mqtt": the compiler folds MQTT and links TCP and the MQTT client only then. */\n` +
+        `export const MQTT = ${c.mqtt ? "true" : "false"}\n`
     )
 }
 
