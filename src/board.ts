@@ -27,9 +27,22 @@ export async function startBoardWith(
     pins: BoardPins,
     makeDevice: (bus: SpiBus, interrupt: () => boolean) => NetDevice,
     /** With interface.address "dhcp": startDhcp (passed, not imported, so a static firmware links none of it). */
-    dhcp?: (stack: NetStack, config: StackConfig) => void,
-    /** With telemetry.format "mqtt": startMqttTelemetry (passed, so a UDP firmware links no TCP or MQTT); else the UDP client. */
-    telemetry?: (stack: NetStack, config: StackConfig) => void
+    dhcp?: (stack: NetStack, config: StackConfig) => void
+): Promise<NetStack> {
+    const stack = await startBoardStack(config, pins, makeDevice, dhcp)
+    startTelemetry(stack, config)
+    return stack
+}
+
+/**
+ * startBoardWith() without the UDP telemetry client: the caller starts its own telemetry (main.ts
+ * with telemetry.format "mqtt": startMqttTelemetry), so the UDP client is not linked.
+ */
+export async function startBoardStack(
+    config: StackConfig,
+    pins: BoardPins,
+    makeDevice: (bus: SpiBus, interrupt: () => boolean) => NetDevice,
+    dhcp?: (stack: NetStack, config: StackConfig) => void
 ): Promise<NetStack> {
     if (!pins) throw new Error("board '" + config.board + "': pin numbers missing (run npm run config with the board file, or pass boardPins(id))")
     const bus = new HardwareSpiBus(new RuntimeSpi(pins.sck, pins.mosi, pins.miso), ds.gpio(pins.cs), {
@@ -54,7 +67,5 @@ export async function startBoardWith(
     }
     console.log(device.bringUp)
     if (dhcp) dhcp(stack, config)
-    if (telemetry) telemetry(stack, config)
-    else startTelemetry(stack, config)
     return stack
 }

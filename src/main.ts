@@ -8,7 +8,7 @@
 
 import * as ds from "@devicescript/core"
 import { CHIP, CONFIG, DHCP, MQTT, PINS } from "./config/generated"
-import { startBoardWith } from "./board"
+import { startBoardStack, startBoardWith } from "./board"
 import { SpiBus } from "./drivers/spi"
 import { W5500Device } from "./drivers/w5500/device"
 import { Enc28j60Device } from "./drivers/enc28j60/device"
@@ -24,13 +24,11 @@ function chipDevice(bus: SpiBus, interrupt: () => boolean) {
 
 if (ds.isSimulator()) console.log("src/main.ts is the board firmware (the simulator has no SPI): run `npm start` instead")
 // DHCP is a constant: a firmware with a static address links no DHCP client
-// MQTT is a constant too: a UDP telemetry firmware links no TCP and no MQTT client
-else await startBoardWith(CONFIG, PINS, chipDevice, DHCP ? startDhcpClient : undefined, MQTT ? startMqttClient : undefined)
+// MQTT is a constant too: a UDP telemetry firmware links no TCP and no MQTT client, an MQTT one no
+// UDP telemetry client
+else if (MQTT) startMqttTelemetry(await startBoardStack(CONFIG, PINS, chipDevice, DHCP ? startDhcpClient : undefined), CONFIG)
+else await startBoardWith(CONFIG, PINS, chipDevice, DHCP ? startDhcpClient : undefined)
 
 function startDhcpClient(stack: NetStack, config: StackConfig): void {
     startDhcp(stack, config)
-}
-
-function startMqttClient(stack: NetStack, config: StackConfig): void {
-    startMqttTelemetry(stack, config)
 }
