@@ -776,7 +776,7 @@ describe("config: generate.ts CLI", function () {
         assert.equal(r.status, 1, r.stderr)
         const errLines = r.stderr.trim().split("\n")
         assert.equal(errLines.length, 2, r.stderr)
-        assert.ok(errLines[0].endsWith(`broken.json: interface.address: "192.0.2.300" is not a dotted-quad IPv4 address (octet 300 is over 255)`), r.stderr)
+        assert.ok(errLines[0].endsWith(`broken.json: interface.address: "192.0.2.300" is not a dotted-quad IPv4 address or "dhcp" (octet 300 is over 255)`), r.stderr)
         assert.match(errLines[1], /routes\[0\]\.dest: "198\.51\.100\.0\/33"/)
         assert.ok(!fs.existsSync(out))
     })
