@@ -10,6 +10,7 @@ import { RuntimeSpi } from "./drivers/spi-runtime"
 import { createDevice } from "./drivers/select"
 import { SpiBus } from "./drivers/spi"
 import { NetDevice } from "./dev/netdev"
+import { DhcpClient } from "./dhcp/client"
 import { startStack, startTelemetry } from "./start"
 
 /**
@@ -27,11 +28,11 @@ export async function startBoardWith(
     pins: BoardPins,
     makeDevice: (bus: SpiBus, interrupt: () => boolean) => NetDevice,
     /** With interface.address "dhcp": startDhcp (passed, not imported, so a static firmware links none of it). */
-    dhcp?: (stack: NetStack, config: StackConfig) => void
+    dhcp?: (stack: NetStack, config: StackConfig) => DhcpClient,
+    /** Starts the telemetry instead of startTelemetry (start.ts's startNamedTelemetry for a collector by name), given the DHCP client if `dhcp` made one. */
+    telemetry?: (stack: NetStack, config: StackConfig, dhcp: DhcpClient) => any
 ): Promise<NetStack> {
-    const stack = await startBoardStack(config, pins, makeDevice, dhcp)
-    startTelemetry(stack, config)
-    return stack
+    return await startBoardStack(config, pins, makeDevice, dhcp, telemetry || ((s: NetStack, c: StackConfig, d: DhcpClient) => startTelemetry(s, c)))
 }
 
 /**
@@ -42,7 +43,9 @@ export async function startBoardStack(
     config: StackConfig,
     pins: BoardPins,
     makeDevice: (bus: SpiBus, interrupt: () => boolean) => NetDevice,
-    dhcp?: (stack: NetStack, config: StackConfig) => void
+    dhcp?: (stack: NetStack, config: StackConfig) => DhcpClient,
+    /** Starts the telemetry, given the DHCP client if `dhcp` made one; none when left out. */
+    telemetry?: (stack: NetStack, config: StackConfig, dhcp: DhcpClient) => any
 ): Promise<NetStack> {
     if (!pins) throw new Error("board '" + config.board + "': pin numbers missing (run npm run config with the board file, or pass boardPins(id))")
     const bus = new HardwareSpiBus(new RuntimeSpi(pins.sck, pins.mosi, pins.miso), ds.gpio(pins.cs), {
@@ -66,6 +69,7 @@ export async function startBoardStack(
         throw e
     }
     console.log(device.bringUp)
-    if (dhcp) dhcp(stack, config)
+    const d = dhcp ? dhcp(stack, config) : null
+    if (telemetry) telemetry(stack, config, d)
     return stack
 }

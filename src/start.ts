@@ -7,9 +7,10 @@ import { NetDevice } from "./dev/netdev"
 import { NetStack } from "./stack"
 import { TelemetryClient } from "./telemetry/client"
 import { addStackMetrics } from "./telemetry/metrics"
-import { DhcpClient, DhcpLease } from "./dhcp/client"
-import * as ds from "@devicescript/core"
-import { readSetting, writeSetting } from "@devicescript/settings"
+import { NamedCollector } from "./telemetry/named"
+import { DnsResolver } from "./dns/resolver"
+import { SntpClient } from "./ntp/client"
+import { DhcpClient } from "./dhcp/client"
 import { tcpTable, TcpConfig } from "./tcp/table"
 import { ByteStream, StreamStatus } from "./tcp/stream"
 import { MqttClient, MqttConnector } from "./mqtt/client"
@@ -36,57 +37,32 @@ export function startTelemetry(stack: NetStack, config: StackConfig): TelemetryC
     return telemetry
 }
 
-/** The settings key of the last lease's address (INIT-REBOOT after a restart). */
-const LAST_LEASE_KEY = "dhcp.last"
-
 /**
- * The DHCP client devicescript.json's `interface.address: "dhcp"` and `dhcp` describe, started;
- * its state and lease in stack.format(). Returns at once: the last lease's address is read from
- * @devicescript/settings (at most 1 s) in the client's own fiber before it begins, and every new
- * lease's address is written back. `onLease` (optional) gets each lease and null when it is lost.
+ * startTelemetry() for a collector given by name, with the resolver and (with ntp.servers, or a DHCP
+ * client) the clock. With `dhcp`, each lease's DNS and NTP servers (options 6 and 42) replace the
+ * configured ones; a lease that names none leaves them as they are.
  */
-export function startDhcp(stack: NetStack, config: StackConfig, onLease?: (lease: DhcpLease) => void): DhcpClient {
-    const d = config.dhcp
-    const c = new DhcpClient(stack, {
-        hostName: d.hostName,
-        baseMs: d.retransmitMs,
-        fallbackMs: d.fallbackMs,
-        fallbackAddress: d.fallbackAddress,
-        fallbackPrefix: config.prefix,
-        fallbackGateway: config.gateway,
-    })
-    stack.reports.push(() => c.format())
-    let saved = 0
-    c.onLease = lease => {
-        if (lease !== null && lease.address !== saved) {
-            saved = lease.address
-            writeLastLease.start(saved)
-        }
-        if (onLease) onLease(lease)
+export function startNamedTelemetry(stack: NetStack, config: StackConfig, dhcp?: DhcpClient): NamedCollector {
+    const t = startTelemetry(stack, config)
+    const n = new NamedCollector(t, new DnsResolver(stack.udp, { servers: config.dnsServers || [] }), config.collectorName, config.collectorPort)
+    n.follow.start()
+    let c: SntpClient = null
+    if (config.ntpServers || dhcp) {
+        c = new SntpClient(stack.udp, { servers: config.ntpServers || [] })
+        c.start()
+        t.clock = c
+        n.clock = c
     }
-    dhcpBoot.start(c)
-    return c
-}
-
-async function writeLastLease(addr: number): Promise<void> {
-    try {
-        await writeSetting(LAST_LEASE_KEY, addr)
-    } catch (e) {}
-}
-
-async function dhcpBoot(c: DhcpClient): Promise<void> {
-    let last = -1
-    const reader = async () => {
-        try {
-            last = await readSetting(LAST_LEASE_KEY, 0)
-        } catch (e) {
-            last = 0
+    if (dhcp) {
+        const prev = dhcp.onLease
+        dhcp.onLease = lease => {
+            if (prev !== null) prev(lease)
+            if (lease === null) return
+            if (lease.dns.length > 0) n.dns.setServers(lease.dns)
+            if (lease.ntp.length > 0) c.setServers(lease.ntp)
         }
     }
-    reader.start()
-    for (let k = 0; k < 50 && last < 0; k++) await ds.sleep(20)
-    c.lastAddress = last > 0 ? last : 0
-    c.start()
+    return n
 }
 
 /**

@@ -105,6 +105,10 @@ export function renderConfigModule(c: StackConfigHost, opts: RenderOptions = {})
     const m = c.mqtt
     if (m)
         fields.mqtt = `{ clientId: ${str(m.clientId)}, topic: ${str(m.topic)}, qos: ${m.qos}, keepAlive: ${m.keepAlive}, perMetric: ${m.perMetric}, username: ${str(m.username)}, password: ${str(m.password)} },`
+    const addrs = (l: number[]) => `[${l.map(hex32).join(", ")}], // ${l.map(formatIpv4).join(", ")}`
+    if (c.collectorName !== undefined) fields.collectorName = `${str(c.collectorName)},`
+    if (c.dnsServers) fields.dnsServers = addrs(c.dnsServers)
+    if (c.ntpServers) fields.ntpServers = addrs(c.ntpServers)
     // blank lines between the groups of the interface
     const groupStarts = new Set(["mac", "routes", "fibCapacity", "neighRetransMs", "qdiscLimitPackets", "defaultTtl", "collector"])
     const body = (Object.keys(fields) as (keyof StackConfig)[])
@@ -133,6 +137,9 @@ export function renderConfigModule(c: StackConfigHost, opts: RenderOptions = {})
         `export const CHIP: ChipKind = ${str(c.chip)}\n` +
         `/** interface.address is "dhcp": the compiler folds DHCP and links the DHCP client only then. */\n` +
         `export const DHCP = ${c.dhcp ? "true" : "false"}\n` +
+        `\n` +
+        `/** A collector given by name: the compiler folds this and links the resolver (and clock) only then. */\n` +
+        `export const COLLECTOR_BY_NAME = ${c.collectorName !== undefined}\n` +
         `/** telemetry.format is "mqtt": the compiler folds MQTT and links TCP and the MQTT client only then. */\n` +
         `export const MQTT = ${c.mqtt ? "true" : "false"}\n`
     )

@@ -91,6 +91,8 @@ interface UserConfig {
             password?: string
         }
     }
+    dns?: { servers?: string[] }
+    ntp?: { servers?: string[] }
 }
 
 /** Ethernet header bytes on top of the MTU: one full frame is `mtu + ETH_HLEN`. */
@@ -128,6 +130,23 @@ export function formatIpv4(n: number): string {
 export function ipv4Message(s: string): string | undefined {
     const p = ipv4Problem(s)
     return p === undefined ? undefined : `${JSON.stringify(s)} is not a dotted-quad IPv4 address (${p})`
+}
+
+/**
+ * Why `s` is neither a dotted-quad IPv4 address nor a host name (RFC 1123 §2.1: labels of letters,
+ * digits and hyphens, 1-63 characters, not starting or ending with a hyphen; 253 characters in all;
+ * not all digits and dots), or undefined when it is one of them.
+ */
+export function hostMessage(s: string): string | undefined {
+    const q = JSON.stringify(s)
+    if (/^[0-9.]+$/.test(s)) return ipv4Message(s)
+    const name = s.endsWith(".") ? s.slice(0, -1) : s
+    if (name.length === 0 || name.length > 253) return `${q} is not a dotted-quad IPv4 address nor a host name (1 to 253 characters)`
+    for (const l of name.split(".")) {
+        if (!/^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(l))
+            return `${q} is not a dotted-quad IPv4 address nor a host name (label ${JSON.stringify(l)}: 1-63 letters, digits or inner hyphens)`
+    }
+    return undefined
 }
 
 /** Why `s` is not `a.b.c.d/len`, as a whole message, or undefined when it is fine. */
@@ -266,6 +285,7 @@ function schemaValidator(): ValidateFunction {
     ajv.addFormat("ipv4-or-dhcp", { type: "string", validate: (s: string) => s === "dhcp" || ipv4Problem(s) === undefined })
     ajv.addFormat("ipv4-cidr", { type: "string", validate: (s: string) => cidrMessage(s) === undefined })
     ajv.addFormat("mac", { type: "string", validate: (s: string) => MAC_RE.test(s) })
+    ajv.addFormat("host", { type: "string", validate: (s: string) => hostMessage(s) === undefined })
     const schema = JSON.parse(fs.readFileSync(SCHEMA_PATH, "utf8"))
     compiled = ajv.compile(schema)
     return compiled
@@ -335,11 +355,13 @@ function shapeError(e: ErrorObject): ConfigError {
                 p.format === "ipv4"
                     ? ipv4Message(s)
                     : p.format === "ipv4-or-dhcp"
-                    ? ipv4Message(s)?.replace("address", 'address or "dhcp"')
+                    ? (ipv4Message(s) ?? "") + (/^[a-z]/i.test(s) ? ', nor "dhcp" (an address from a DHCP server)' : "")
                     : p.format === "ipv4-cidr"
                     ? cidrMessage(s)
                     : p.format === "mac"
                     ? macMessage(s)
+                    : p.format === "host"
+                    ? hostMessage(s)
                     : undefined
             return { path: pathOf(segs), value, message: message ?? `${show(value)} is not in the format ${p.format}` }
         }
@@ -489,8 +511,15 @@ function semanticErrors(c: UserConfig, opts: ValidateOptions): ValidateResult {
 
     // --- telemetry collector
     const t = c.telemetry
-    const collector = parseIpv4(t.collector)!
-    if (collector >>> 24 === 0) err("telemetry.collector", t.collector, `${show(t.collector)} is in 0.0.0.0/8 and cannot be a destination`)
+    // a host name: resolved at run time (src/telemetry/named.ts), so the checks of an address wait till then
+    const collectorName = parseIpv4(t.collector) === undefined ? t.collector : undefined
+    const collector = collectorName === undefined ? parseIpv4(t.collector)! : 0
+    const dnsServers = (c.dns?.servers ?? []).map(a => parseIpv4(a)!)
+    const ntpServers = (c.ntp?.servers ?? []).map(a => parseIpv4(a)!)
+    if (collectorName !== undefined) {
+        if (dnsServers.length === 0 && (ifc.address as string) !== "dhcp")
+            err("telemetry.collector", t.collector, `${show(t.collector)} is a host name, but dns.servers is empty and the address is not from DHCP: nothing could resolve it`)
+    } else if (collector >>> 24 === 0) err("telemetry.collector", t.collector, `${show(t.collector)} is in 0.0.0.0/8 and cannot be a destination`)
     else if (collector >>> 24 === 127) err("telemetry.collector", t.collector, `${show(t.collector)} is a loopback address; the collector must be on the network`)
     else if (collector === addr) err("telemetry.collector", t.collector, `${show(t.collector)} is the interface's own address (interface.address)`)
     else {
@@ -550,6 +579,9 @@ function semanticErrors(c: UserConfig, opts: ValidateOptions): ValidateResult {
     if (dhcp)
         config.dhcp = { hostName: c.dhcp.hostName, retransmitMs: c.dhcp.retransmitMs, fallbackMs: c.dhcp.fallbackMs, fallbackAddress: noAddr ? 0 : addr }
     if (mqtt) config.mqtt = mqtt
+    if (collectorName !== undefined) config.collectorName = collectorName
+    if (dnsServers.length > 0) config.dnsServers = dnsServers
+    if (ntpServers.length > 0) config.ntpServers = ntpServers
     return { errors, config, pins: board.pins, archId: board.archId }
 }
 
@@ -564,6 +596,9 @@ function mqttSettings(c: UserConfig, mac: MacBytes, err: (p: string, v: unknown,
         if (t.mqtt) err("telemetry.mqtt", t.mqtt, `is set but telemetry.format is ${show(t.format)}; set telemetry.format to "mqtt" or remove telemetry.mqtt`)
         return undefined
     }
+    // the MQTT start path connects to an address; the resolver is wired only into the UDP client
+    if (parseIpv4(t.collector) === undefined)
+        err("telemetry.collector", t.collector, `${show(t.collector)}: with format "mqtt" the broker must be given by its IPv4 address (a host name is resolved only for UDP telemetry so far)`)
     const m = t.mqtt ?? { qos: 1, keepAlive: 60, perMetric: false }
     const clientId = m.clientId ?? "ds-" + Array.from(mac, b => b.toString(16).padStart(2, "0")).join("")
     const prefix = m.topicPrefix ?? "devicescript/" + clientId

@@ -108,19 +108,30 @@ function writeEntry(o: Options, bridge: Bridge | null): string {
             `import { CONFIG } from "../src/config/generated"\n` +
             `import { simulate } from "../src/sim/main"\n` +
             `import { ${factory} } from "../src/sim/${chip}-board"\n` +
+            (o.runtime ? `import { nativeBus } from "../src/sim/native-spi"\n` : "") +
             (bridge
                 ? `import { connectHostLink } from "../src/sim/hostlink"\n` +
                   `await simulate(CONFIG, ${factory}, {\n` +
                   `    seconds: ${o.seconds},\n` +
                   `    frames: false,\n` +
                   `    peers: ${o.virtualPeers},\n` +
-                  (o.runtime ? `    runtime: "${o.runtime}",\n` : "") +
+                  (o.runtime ? `    bus: nativeBus("${o.runtime}"),\n` : "") +
                   `    link: async (seg, mac) => await connectHostLink(seg, mac, "${bridge.host}", ${bridge.port}),\n` +
                   `})\n`
-                : `await simulate(CONFIG, ${factory}, { seconds: ${o.seconds}, frames: ${o.pcap ? "true" : "false"}${o.runtime ? `, runtime: "${o.runtime}"` : ""} })\n`) +
+                : collectorIsName()
+                  ? // a collector by name: the virtual name and time servers too (src/sim/services.ts), the clock from now
+                    `import { simulateNamed } from "../src/sim/services"\n` +
+                    `await simulateNamed(CONFIG, ${factory}, { seconds: ${o.seconds}, frames: ${o.pcap ? "true" : "false"}${o.runtime ? `, bus: nativeBus("${o.runtime}")` : ""} }, ${Date.now()})\n`
+                  : `await simulate(CONFIG, ${factory}, { seconds: ${o.seconds}, frames: ${o.pcap ? "true" : "false"}${o.runtime ? `, bus: nativeBus("${o.runtime}")` : ""} })\n`) +
             `ds.restart()\n`
     )
     return file
+}
+
+/** devicescript.json's telemetry.collector is a host name, not an address. */
+function collectorIsName(): boolean {
+    const cfg = JSON.parse(fs.readFileSync(path.join(ROOT, "devicescript.json"), "utf8"))
+    return !/^[0-9.]+$/.test(String(cfg.telemetry?.collector ?? ""))
 }
 
 /** The chip devicescript.json selects (validated by `npm run config`, which npm ci and the build run). */

@@ -117,4 +117,10 @@ export interface StackConfig {
     dhcp?: DhcpConfig
     /** Present when telemetry.format is "mqtt" (collector and collectorPort are the broker). */
     mqtt?: MqttTelemetryConfig
+    /** The collector's host name when devicescript.json gives one (`collector` is then 0 until resolved). */
+    collectorName?: string
+    /** DNS servers (dns.servers), tried in order. */
+    dnsServers?: number[]
+    /** SNTP servers (ntp.servers). */
+    ntpServers?: number[]
 }

@@ -16,7 +16,7 @@ import { UdpSocket, UdpTable } from "../udp/socket"
 import { InDevice } from "../ipv4/ifaddr"
 import { Fib } from "../ipv4/fib"
 import { Ipv4Output } from "../ipv4/output"
-import { Arp } from "../ipv4/arp"
+import { Arp, ArpMib } from "../ipv4/arp"
 import { NetDevice } from "../dev/netdev"
 import { fibDeleteConnected, fibDelete, FibError, RouteType } from "../ipv4/fib"
 import { formatCounters, newMib } from "../dev/counters"
@@ -155,7 +155,11 @@ const OPT_T2 = 59
 const OPT_CLIENT_ID = 61
 const OPT_END = 255
 /** Option 55: subnet, router, DNS, domain, NTP, lease, server id, T1, T2, MTU. */
-const PARAMS = hex`01 03 06 0f 2a 33 36 3a 3b 1a`
+const PARAMS = hex`37 0a 01 03 06 0f 2a 33 36 3a 3b 1a`
+/** Options 53 (type set per message) and the start of 61 (type 1, the MAC follows). */
+const TYPE_AND_ID = hex`35 01 00 3d 07 01`
+/** DhcpMib counter of each message type sent. */
+const SENT_COUNTER = hex`00 00 00 01 02 00 00 03`
 
 // RFC 5227 §1.1 constants, in units of `baseMs / 4` (1 s when baseMs is RFC 2131's 4 s)
 const PROBE_NUM = 3
@@ -214,7 +218,15 @@ export class DhcpClient {
         this.fallbackMs = opts.fallbackMs === undefined ? 30000 : opts.fallbackMs
         this.lastAddress = opts.lastAddress === undefined ? 0 : opts.lastAddress
         this.staticAddress = opts.fallbackAddress === undefined ? 0 : opts.fallbackAddress
-        this.hostName = opts.hostName ? Buffer.from(opts.hostName) : null
+        // option 12, at most 32 bytes of the name (empty: no option)
+        const name = Buffer.from(opts.hostName || "")
+        const n = Math.min(name.length, 32)
+        this.hostName = Buffer.alloc(n > 0 ? n + 2 : 0)
+        if (n > 0) {
+            this.hostName[0] = OPT_HOSTNAME
+            this.hostName[1] = n
+            this.hostName.blitAt(2, name, 0, n)
+        }
         this.socket = stack.udp.bind(DHCP_CLIENT_PORT)
         const self = this
         this.socket.onMessage = (buf, off, len, src, port) => self.receive(buf, off, len, port)
@@ -271,6 +283,37 @@ export class DhcpClient {
         const s = this.state
         const L = this.lease
         if (s === DhcpState.Stopped) return
+        // RFC 5227 §2.4 (b): another host claims the address in use: defend it once (an announcement);
+        // a second claim within DEFEND_INTERVAL (10 s): give it up (a lease: DHCPDECLINE, INIT after 10 s)
+        const claims = this.stack.arp.stats[ArpMib.conflicts]
+        if (claims !== this.claims) {
+            this.claims = claims
+            if (this.installed !== 0) {
+                if (now - this.defendedAt >= 10 * (this.base / 4)) {
+                    this.defendedAt = now
+                    this.stack.arp.announce()
+                } else {
+                    this.stats[DhcpMib.conflicts]++
+                    this.offered = this.installed
+                    if (this.fallback !== 0) {
+                        this.uninstall()
+                        this.fallback = 0
+                        this.linkLocalSeed++
+                        this.acquiring = now - this.fallbackMs
+                    } else {
+                        this.offerServer = this.lease.server
+                        this.send(DhcpType.Decline, 0xffffffff, now)
+                        this.restart(now, 10 * (this.base / 4))
+                    }
+                    return
+                }
+            }
+        }
+        // RFC 5227 §2.3: the second announcement, ANNOUNCE_INTERVAL (2 s) after the first
+        if (this.announceAt !== 0 && now >= this.announceAt) {
+            this.announceAt = 0
+            this.stack.arp.announce()
+        }
         if (this.installed !== 0 && this.fallback === 0 && s >= DhcpState.Bound && s <= DhcpState.Rebinding && now >= L.expiresAt) {
             // §4.4.5: the lease ran out: the address and routes go, start again
             this.stats[DhcpMib.expired]++
@@ -386,6 +429,11 @@ export class DhcpClient {
     }
 
     private linkLocalSeed = 0
+    /** ArpMib.conflicts last seen, and when the address was last defended (RFC 5227 §2.4). */
+    private claims = 0
+    private defendedAt = -Infinity
+    /** When the second RFC 5227 announcement is due (0: none). */
+    private announceAt = 0
     /** Checking probes the fallback address (else the offer of an ACK). */
     private probingFallback = false
 
@@ -414,7 +462,6 @@ export class DhcpClient {
         this.fallback = 0
         if (this.installed === 0) this.install(L.address, L.prefix, L.router, L.mtu)
         this.stack.ifa.acceptPort = 0
-        this.stack.arp.announce()
         this.stats[DhcpMib.leases]++
         this.state = DhcpState.Bound
         this.tries = 0
@@ -431,6 +478,9 @@ export class DhcpClient {
         // RFC 1191 §3: never below 68; an MTU over the device's is not usable
         if (mtu >= 68 && mtu < st.dev.mtu) st.ip.mtu = mtu
         this.installed = address
+        // RFC 5227 §2.3: announced now and once more 2 s later
+        st.arp.announce()
+        this.announceAt = this.stack.now() + this.base / 2
         this.installedPrefix = prefix
         this.installedGateway = gateway
     }
@@ -468,17 +518,11 @@ export class DhcpClient {
             setU32(b, 12, this.lease.address)
         b.blitAt(28, this.stack.dev.mac, 0, 6)
         setU32(b, 236, MAGIC)
-        let o = OPTIONS
-        b[o] = OPT_TYPE
-        b[o + 1] = 1
-        b[o + 2] = type
-        o += 3
-        // option 61: type 1 (Ethernet) and the MAC (RFC 2132 §9.14)
-        b[o] = OPT_CLIENT_ID
-        b[o + 1] = 7
-        b[o + 2] = 1
-        b.blitAt(o + 3, this.stack.dev.mac, 0, 6)
-        o += 9
+        // option 53, then 61: type 1 (Ethernet) and the MAC (RFC 2132 §9.6, §9.14)
+        b.blitAt(OPTIONS, TYPE_AND_ID, 0, 6)
+        b[OPTIONS + 2] = type
+        b.blitAt(OPTIONS + 6, this.stack.dev.mac, 0, 6)
+        let o = OPTIONS + 12
         // requested address: a REQUEST in SELECTING or INIT-REBOOT, a DECLINE (Table 5)
         const requested = type === DhcpType.Decline || (type === DhcpType.Request && (s === DhcpState.Requesting || s === DhcpState.Rebooting))
         if (requested) o = putAddr(b, o, OPT_REQUESTED, this.offered)
@@ -486,27 +530,18 @@ export class DhcpClient {
         if (type === DhcpType.Decline || (type === DhcpType.Request && s === DhcpState.Requesting)) o = putAddr(b, o, OPT_SERVER, this.offerServer)
         if (type === DhcpType.Release) o = putAddr(b, o, OPT_SERVER, this.lease.server)
         if (type === DhcpType.Discover || type === DhcpType.Request) {
+            // option 12 (built once), option 55
             const h = this.hostName
-            if (h !== null && h.length > 0) {
-                const n = Math.min(h.length, 32)
-                b[o] = OPT_HOSTNAME
-                b[o + 1] = n
-                b.blitAt(o + 2, h, 0, n)
-                o += 2 + n
-            }
-            b[o] = OPT_PARAMS
-            b[o + 1] = PARAMS.length
-            b.blitAt(o + 2, PARAMS, 0, PARAMS.length)
-            o += 2 + PARAMS.length
+            b.blitAt(o, h, 0, h.length)
+            o += h.length
+            b.blitAt(o, PARAMS, 0, PARAMS.length)
+            o += PARAMS.length
         }
         b[o] = OPT_END
         const r = this.socket.sendTo(dst, DHCP_SERVER_PORT, b, 0, DHCP_MSG_LEN)
         if (r !== 0 && r !== 1) this.stats[DhcpMib.send_errors]++
-        const m = this.stats
-        if (type === DhcpType.Discover) m[DhcpMib.discovers]++
-        else if (type === DhcpType.Request) m[DhcpMib.requests]++
-        else if (type === DhcpType.Decline) m[DhcpMib.declines]++
-        else m[DhcpMib.releases]++
+        // discovers, requests, declines, releases: DhcpMib 0-3 by message type
+        this.stats[SENT_COUNTER[type]]++
     }
 
     /** A datagram to port 68. Total: anything malformed is counted and dropped. */

@@ -11,8 +11,6 @@ import { StackConfig } from "../config/types"
 import { NetDevice } from "../dev/netdev"
 import { SimSpiBus, SpiTarget } from "./spi"
 import { SpiBus } from "../drivers/spi"
-import { HardwareSpiBus } from "../drivers/spi-hw"
-import { NativeSpiModel, SimCsLine, SpiRuntime } from "./native-spi"
 import { Segment, LanPort } from "./lan"
 import { VirtualHost } from "./host"
 import { DhcpServer } from "./dhcpd"
@@ -34,17 +32,19 @@ export interface SimulatedBoardOptions {
     /** Create the virtual gateway and collector (default true); false when a real network has them. */
     peers?: boolean
     /**
-     * Run the board's own bus (HardwareSpiBus) over a model of this runtime's native SPI instead of
-     * the direct model bus (SimSpiBus).
+     * The bus the driver talks through instead of the direct model bus (SimSpiBus), e.g.
+     * native-spi.ts's nativeBus("rp2040"): the board's own HardwareSpiBus over a runtime's native SPI.
+     * Passed in, so that a program that does not use it links none of it.
      */
-    runtime?: SpiRuntime
+    bus?: SimBusFactory
 }
 
-/** The bus a simulated board's driver talks through: SimSpiBus, or HardwareSpiBus over NativeSpiModel. */
+export type SimBusFactory = (config: StackConfig, model: SpiTarget) => SpiBus
+
+/** The bus a simulated board's driver talks through: SimSpiBus unless `opts.bus` makes another. */
 export function simulatedBus(config: StackConfig, model: SpiTarget, opts?: SimulatedBoardOptions): SpiBus {
-    const runtime = opts ? opts.runtime : undefined
-    if (!runtime) return new SimSpiBus(model)
-    return new HardwareSpiBus(new NativeSpiModel(runtime, model), new SimCsLine(model), { hz: config.spiHz })
+    if (opts && opts.bus) return opts.bus(config, model)
+    return new SimSpiBus(model)
 }
 
 export class SimulatedBoard {

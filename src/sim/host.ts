@@ -85,6 +85,9 @@ export class VirtualHost implements LanPort {
     fragmentsReceived = 0
     reassemblyFailures = 0
 
+    /** Called with each UDP datagram received (its checksum verified), e.g. a scripted server (services.ts). */
+    onUdp: (src: number, srcPort: number, dstPort: number, buf: Buffer, off: number, len: number) => void = null
+
     /** The last `keep` datagrams, oldest first. */
     udp: UdpRecord[] = []
     /** The last `keep` fragments, oldest first. */
@@ -225,6 +228,7 @@ export class VirtualHost implements LanPort {
         const plen = udpLength(buf, off) - UDP_HEADER_LEN
         const sum = onesSum(buf, off + UDP_HEADER_LEN, plen, 0)
         this.record(src, udpSrcPort(buf, off), udpDstPort(buf, off), plen, buf, off + UDP_HEADER_LEN, sum, 1)
+        if (this.onUdp !== null) this.onUdp(src, udpSrcPort(buf, off), udpDstPort(buf, off), buf, off + UDP_HEADER_LEN, plen)
     }
 
     private record(src: number, sport: number, dport: number, plen: number, buf: Buffer, off: number, sum: number, frags: number): void {

@@ -12,13 +12,15 @@
 import * as ds from "@devicescript/core"
 import { StackConfig } from "../config/types"
 import { NetStack } from "../stack"
-import { SimulatedBoard, SimulatedBoardOptions } from "./board"
-import { startDhcp, startTelemetry } from "../start"
+import { SimBusFactory, SimulatedBoard, SimulatedBoardOptions } from "./board"
+import { startTelemetry } from "../start"
+import { startDhcp } from "../dhcpstart"
+import { DhcpClient } from "../dhcp/client"
+import { TelemetryClient } from "../telemetry/client"
 import { formatIpv4, formatMac } from "../wire/addr"
 import { nudStateName, NudState } from "../neigh/neighbour"
 import { sendResultName } from "../ipv4/output"
 import { Segment, SegmentLink } from "./lan"
-import { SpiRuntime } from "./native-spi"
 
 export interface SimulationOptions {
     /** Stop (ds.restart) after this long; 0 = run forever. */
@@ -32,8 +34,12 @@ export interface SimulationOptions {
     link?: (segment: Segment, mac: Buffer) => Promise<SegmentLink>
     /** Create the virtual gateway and collector (default true). */
     peers?: boolean
-    /** Run the board's own bus (HardwareSpiBus) over this runtime's native-SPI model. */
-    runtime?: SpiRuntime
+    /** The bus the driver talks through (board.ts SimulatedBoardOptions.bus); the direct model bus by default. */
+    bus?: SimBusFactory
+    /** More scripted peers on the virtual wire (services.ts: a name and time server). */
+    services?: (segment: Segment) => void
+    /** Starts the telemetry instead of startTelemetry (services.ts: startNamedTelemetry, given the DHCP client if there is one). */
+    telemetry?: (stack: NetStack, config: StackConfig, dhcp: DhcpClient) => TelemetryClient
 }
 
 /**
@@ -54,13 +60,14 @@ function logFrame(f: Buffer, off: number, len: number): void {
 export type BoardFactory = (config: StackConfig, opts: SimulatedBoardOptions) => SimulatedBoard
 
 export async function simulate(config: StackConfig, makeBoard: BoardFactory, opts: SimulationOptions): Promise<NetStack> {
-    const board = makeBoard(config, { peers: opts.peers !== false, runtime: opts.runtime })
+    const board = makeBoard(config, { peers: opts.peers !== false, bus: opts.bus })
     let link: SegmentLink = null
     if (opts.link) {
         link = await opts.link(board.segment, config.mac)
         console.log("@@info the virtual wire is joined to the host link")
     }
     if (opts.frames) board.segment.tap(logFrame)
+    if (opts.services) opts.services(board.segment)
     const stack = new NetStack(config, board.device)
     // (long string chains crash the DeviceScript compiler: build the line in steps)
     let info = "@@info board " + config.board + ": " + board.device.name + " model, "
@@ -68,8 +75,9 @@ export async function simulate(config: StackConfig, makeBoard: BoardFactory, opt
     info += ", collector " + formatIpv4(config.collector) + ":" + config.collectorPort + " (" + config.telemetryFormat + ")"
     console.log(info)
     await stack.start()
+    let dhcp: DhcpClient = null
     if (config.dhcp !== undefined) {
-        startDhcp(stack, config, lease => {
+        dhcp = startDhcp(stack, config, lease => {
             if (lease !== null) console.log("@@info dhcp lease " + formatIpv4(lease.address) + "/" + lease.prefix + " from " + formatIpv4(lease.server) + " for " + lease.leaseSec + " s")
             else console.log("@@info dhcp lease lost")
         })
@@ -77,7 +85,7 @@ export async function simulate(config: StackConfig, makeBoard: BoardFactory, opt
     console.log("@@info " + board.device.bringUp)
     console.log("@@info link " + (board.device.carrier() ? "up" : "down") + ", device " + board.device.name + " open")
 
-    const telemetry = startTelemetry(stack, config)
+    const telemetry = opts.telemetry ? opts.telemetry(stack, config, dhcp) : startTelemetry(stack, config)
     telemetry.onDatagram = (buf, len, r) => console.log("@@sent " + len + " bytes: " + sendResultName(r))
 
     const states: number[] = []

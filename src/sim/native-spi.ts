@@ -15,7 +15,8 @@
 // Faults for the self-test: no chip (MISO floats high), a stuck MISO bit, a wiring limit `maxHz`.
 
 import * as ds from "@devicescript/core"
-import { NativeSpi, OutputLine } from "../drivers/spi-hw"
+import { HardwareSpiBus, NativeSpi, OutputLine } from "../drivers/spi-hw"
+import { StackConfig } from "../config/types"
 import { SpiTarget } from "./spi"
 
 export type SpiRuntime = "esp32" | "rp2040"
@@ -171,4 +172,9 @@ export class SimCsLine implements OutputLine {
         if (low) this.target.csLow()
         else this.target.csHigh()
     }
+}
+
+/** A simulated board's bus (board.ts SimBusFactory): the board's own HardwareSpiBus over `runtime`'s native SPI. */
+export function nativeBus(runtime: SpiRuntime): (config: StackConfig, model: SpiTarget) => HardwareSpiBus {
+    return (config, model) => new HardwareSpiBus(new NativeSpiModel(runtime, model), new SimCsLine(model), { hz: config.spiHz })
 }

@@ -9,7 +9,7 @@ import { SendResult } from "../ipv4/output"
 import { UdpSocket } from "../udp/socket"
 import { DatagramWriter } from "./writer"
 import { MetricKind, statsdLine, statsdName } from "./statsd"
-import { influxKey, influxLine, influxMeasurement } from "./influx"
+import { influxKey, influxLine, influxMeasurement, influxTimestamp } from "./influx"
 
 export type Sampler = () => number | Promise<number>
 
@@ -55,6 +55,8 @@ export class TelemetryClient {
     private readonly influxHead: string
     private pendingInDatagram = 0
     private running = false
+    /** Wall-clock Unix ms for Influx timestamps (an SNTP clock: -1 while not synchronised), or null. */
+    clock: { now(): number } = null
     /** Called after each datagram with its text and outcome (the simulator runner prints it). */
     onDatagram: (buf: Buffer, len: number, result: SendResult) => void = null
 
@@ -81,13 +83,16 @@ export class TelemetryClient {
     }
 
     private line(m: Metric, v: number): string {
-        return this.opts.format === "statsd" ? statsdLine(m.wireName, v, m.kind) : influxLine(this.influxHead, m.name, v)
+        if (this.opts.format === "statsd") return statsdLine(m.wireName, v, m.kind)
+        const t = this.clock === null ? -1 : this.clock.now()
+        return influxLine(this.influxHead, m.name, v) + (t >= 0 ? " " + influxTimestamp(t) : "")
     }
 
     private flush(): void {
         const w = this.out
         if (w.len === 0) return
-        const r = this.socket.send(w.buf, 0, w.len)
+        // a collector by name not resolved yet: no route to it
+        const r = this.socket.remoteAddr === 0 ? SendResult.NoRoute : this.socket.send(w.buf, 0, w.len)
         if (r === SendResult.Sent || r === SendResult.Queued) this.stats.datagrams_sent++
         else {
             this.stats.datagrams_dropped++

@@ -30,3 +30,12 @@ export function influxLine(measurementAndTags: string, key: string, value: numbe
     const v = Math.round(value) === value && Math.abs(value) < 9.2e18 ? formatNumber(value) + "i" : formatNumber(value)
     return measurementAndTags + " " + influxKey(key) + "=" + v
 }
+
+/**
+ * A line's timestamp in nanoseconds (the line protocol's default precision) from Unix `ms`: a
+ * 19-digit number is past 2^53, so it is written as the whole milliseconds' digits and six zeros,
+ * exact where computing ms * 1e6 in a double would not be.
+ */
+export function influxTimestamp(ms: number): string {
+    return formatNumber(Math.floor(ms)) + "000000"
+}

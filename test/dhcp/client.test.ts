@@ -9,6 +9,9 @@ import { NO_ROUTE } from "../../src/ipv4/fib"
 import { IpMib } from "../../src/ipv4/mib"
 import { VirtualHost } from "../../src/sim/host"
 import { setU32 } from "../../src/wire/bytes"
+import { TelemetryClient } from "../../src/telemetry/client"
+import { arpFrame } from "../support/rig"
+import { ArpOperation } from "../../src/wire/arp"
 
 // RFC 2131/2132 client against the scripted server on the virtual LAN. Expected bytes are written
 // out here from the RFCs, not produced by the client's code.
@@ -180,6 +183,12 @@ describe("dhcp client", () => {
         await d.run(2000)
         expect(d.client.state).toBe(DhcpState.Bound)
         expect(st.ifa.address).toBe(OFFERED)
+        // RFC 5227 §2.3: two announcements (sender and target our address) 2 s apart
+        await d.run(2500)
+        const rest = d.take()
+        for (let i = 0; i < rest.length; i++) first.push(rest[i])
+        const ann = first.filter(f => be16(f, 12) === 0x0806 && be32(f, 28) === OFFERED && be32(f, 38) === OFFERED)
+        expect(ann.length).toBe(2)
         expect(st.ifa.prefix).toBe(24)
         expect(st.ip.mtu).toBe(1400)
         expect(st.fib.genid > gen0).toBe(true)
@@ -425,5 +434,62 @@ describe("dhcp client", () => {
         expect(d.server.seen[d.server.seen.length - 1]).toBe(7)
         expect(d.rig.stack.ifa.address).toBe(0)
         expect(d.client.state).toBe(DhcpState.Stopped)
+    })
+})
+
+describe("dhcp: telemetry before the address", () => {
+    beforeEach(yieldToScheduler)
+
+    test("the telemetry client keeps sampling, counts what it could not send (NoAddress), and sends once bound", async () => {
+        const d = new DhcpRig({ probe: false })
+        const t = new TelemetryClient(d.rig.stack, { collector: 0xc0000214, port: 8125, format: "statsd", intervalMs: 1000, prefix: "board" })
+        t.add("a", () => 1)
+        t.add("b", () => 2)
+        await t.sampleOnce()
+        expect(t.stats.samples).toBe(2)
+        expect(t.stats.datagrams_dropped).toBe(1)
+        expect(t.stats.metrics_dropped).toBe(2)
+        expect(t.stats.last_error).toBe(SendResult.NoAddress)
+        d.client.begin(d.now())
+        await d.pump()
+        expect(d.client.state).toBe(DhcpState.Bound)
+        await t.sampleOnce()
+        expect(t.stats.datagrams_sent).toBe(1)
+        expect(t.stats.metrics_dropped).toBe(2)
+    })
+})
+
+describe("dhcp: a conflict on the bound address (RFC 5227 §2.4)", () => {
+    beforeEach(yieldToScheduler)
+
+    test("the first claim is defended (an announcement), a second within 10 s gives the address up: DHCPDECLINE, INIT", async () => {
+        const d = await boundRig()
+        const st = d.rig.stack
+        const other = hex`02 00 5e 00 00 77`
+        // another host announces our address
+        d.rig.dev.inject(arpFrame(ArpOperation.Request, other, OFFERED, OFFERED))
+        await d.run(100)
+        const f1 = d.take()
+        const ann = f1.filter(f => be16(f, 12) === 0x0806 && be32(f, 28) === OFFERED && macAt(f, 22) === "02:00:5e:10:00:0a")
+        expect(ann.length).toBe(1)
+        expect(st.ifa.address).toBe(OFFERED)
+        expect(d.client.stats[DhcpMib.conflicts]).toBe(0)
+        // again, 5 s later: given up
+        await d.run(5000)
+        d.take()
+        d.rig.dev.inject(arpFrame(ArpOperation.Request, other, OFFERED, OFFERED))
+        await d.run(100)
+        expect(d.client.stats[DhcpMib.conflicts]).toBe(1)
+        expect(st.ifa.address).toBe(0)
+        expect(st.fib.lookup(0x08080808)).toBe(NO_ROUTE)
+        const fs = d.dhcp()
+        expect(fs.length).toBe(1)
+        expect(optionsAre(fs[0], hex`
+            35 01 04
+            3d 07 01 02 00 5e 10 00 0a
+            32 04 c0 00 02 32
+            36 04 c0 00 02 01
+            ff`)).toBe(true)
+        expect(d.client.state).toBe(DhcpState.Init)
     })
 })

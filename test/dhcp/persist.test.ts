@@ -5,8 +5,7 @@ import { be32 } from "../support/ref"
 import { testConfig } from "../support/config"
 import { DhcpRig, OFFERED } from "./support"
 import { DhcpClient, DhcpState, dhcpRelease } from "../../src/dhcp/client"
-import { startDhcp } from "../../src/start"
-import { readSetting } from "@devicescript/settings"
+import { readLastLease, startDhcp } from "../../src/dhcpstart"
 
 // startDhcp as the firmware runs it (its own fiber, @devicescript/settings): the lease's address is
 // remembered, and the next start asks for it first (INIT-REBOOT, RFC 2131 §3.2).
@@ -38,7 +37,7 @@ describe("dhcp: the last lease across restarts", () => {
         expect(d.server.seen[0]).toBe(1)
         let saved = -1
         for (let k = 0; k < 100 && saved !== OFFERED; k++) {
-            saved = await readSetting("dhcp.last", 0)
+            saved = await readLastLease(500)
             await ds.sleep(10)
         }
         expect(saved).toBe(OFFERED)

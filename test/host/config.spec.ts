@@ -140,7 +140,7 @@ describe("config: IPv4 addresses", () => {
         ["interface.gateway", (c, v) => (c.interface.gateway = v)],
         ["routes[0].via", (c, v) => (c.routes[0].via = v)],
         ["arp[0].ip", (c, v) => (c.arp = [{ ip: v, mac: "02:00:5e:10:00:01" }])],
-        ["telemetry.collector", (c, v) => (c.telemetry.collector = v)],
+        ["dns.servers[0]", (c, v) => (c.dns = { servers: [v] })],
     ]
     for (const [field, set] of fields) {
         it(`rejects malformed and non-canonical addresses in ${field}`, () => {
@@ -897,6 +897,10 @@ describe("config: telemetry over MQTT (telemetry.format \"mqtt\")", () => {
         assert.ok(!formatError(errors[0]).includes("s3cret"), formatError(errors[0]))
     })
 
+    it("the broker by host name is refused (not resolved on the MQTT path yet)", () => {
+        expectOne(mqtt(c => (c.telemetry.collector = "broker.example")), "telemetry.collector", "broker.example")
+    })
+
     it("the broker must be reachable like any collector", () => {
         const e = expectOne(
             mqtt(c => {
@@ -922,5 +926,58 @@ describe("config: telemetry over MQTT (telemetry.format \"mqtt\")", () => {
         const d = renderConfigModule(validateConfig(DEFAULT, NO_BOARDS).config!)
         assert.match(d, /^export const MQTT = false$/m)
         assert.ok(!d.includes("mqtt:"))
+    })
+})
+
+describe('config: interface.address "dhcp" (src/dhcp)', () => {
+    /** The default configuration with a DHCP address: no gateway routes (nothing on-link before a lease). */
+    const dhcp = (change: (c: any) => void = () => {}) =>
+        cfg(c => {
+            c.interface.address = "dhcp"
+            c.routes = []
+            change(c)
+        })
+
+    it("address 0 and the dhcp defaults (RFC 2131 §4.1 4 s base, 30 s to the fallback); the static fallback keeps prefix and gateway", () => {
+        const { config, errors } = validateConfig(dhcp(c => (c.dhcp = { hostName: "board1", fallbackAddress: "192.0.2.10" })), NO_BOARDS)
+        assert.deepEqual(errors, [], lines(errors))
+        assert.equal(config!.address, 0)
+        assert.equal(config!.prefix, 24)
+        assert.equal(config!.gateway, u32(192, 0, 2, 1))
+        assert.deepEqual(config!.dhcp, { hostName: "board1", retransmitMs: 4000, fallbackMs: 30000, fallbackAddress: u32(192, 0, 2, 10) })
+        const text = renderConfigModule(config!)
+        assert.match(text, /dhcp: \{ hostName: "board1", retransmitMs: 4000, fallbackMs: 30000, fallbackAddress: 0xc000020a \}/)
+        assert.match(text, /^export const DHCP = true$/m)
+        assert.match(renderConfigModule(validateConfig(DEFAULT, NO_BOARDS).config!), /^export const DHCP = false$/m)
+    })
+
+    it("without a fallback address: link-local (0), no gateway allowed (it could not be on-link)", () => {
+        const { config, errors } = validateConfig(dhcp(c => delete c.interface.gateway), NO_BOARDS)
+        assert.deepEqual(errors, [], lines(errors))
+        assert.equal(config!.dhcp!.fallbackAddress, 0)
+        const e = expectOne(dhcp(), "interface.gateway", "192.0.2.1")
+        assert.match(e.message, /needs a static address/)
+    })
+
+    it("a route through a gateway is refused (installed at start-up, before any lease)", () => {
+        const e = expectOne(
+            dhcp(c => {
+                c.dhcp = { fallbackAddress: "192.0.2.10" }
+                c.routes = [{ dest: "198.51.100.0/24", via: "192.0.2.254" }]
+            }),
+            "routes[0].via",
+            "192.0.2.254"
+        )
+        assert.match(e.message, /before a DHCP lease/)
+    })
+
+    it("field-level errors: a bad fallback address, a host name that is not a label, a retransmit base out of range, a wrong keyword", () => {
+        expectOne(dhcp(c => (c.dhcp = { fallbackAddress: "192.0.2.300" })), "dhcp.fallbackAddress", "192.0.2.300")
+        expectOne(dhcp(c => (c.dhcp = { fallbackAddress: "192.0.2.10", hostName: "bad name" })), "dhcp.hostName", "bad name")
+        expectOne(dhcp(c => (c.dhcp = { fallbackAddress: "192.0.2.10", retransmitMs: 10 })), "dhcp.retransmitMs", 10)
+        const e = expectOne(cfg(c => (c.interface.address = "dhcpx")), "interface.address", "dhcpx")
+        assert.match(e.message, /"dhcp"/)
+        const b = expectOne(dhcp(c => (c.dhcp = { fallbackAddress: "192.0.2.255" })), "dhcp.fallbackAddress", "192.0.2.255")
+        assert.match(b.message, /broadcast address of 192\.0\.2\.0\/24/)
     })
 })

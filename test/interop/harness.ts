@@ -177,7 +177,11 @@ export function onCleanup(f: () => Promise<void>): void {
 
 let cleaning: Promise<void> | null = null
 
-/** Undo everything, in order: extra cleanups, processes, namespaces. Bounded (each step is). */
+/**
+ * Undo everything, in order: extra cleanups, processes, namespaces. Bounded (each step is). Calls
+ * while one runs share it; a later call (the next spec file's after hook, in the same mocha
+ * process) undoes what was registered since.
+ */
 export function cleanup(): Promise<void> {
     if (!cleaning) {
         cleaning = (async () => {
