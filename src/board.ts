@@ -32,6 +32,21 @@ export async function startBoardWith(
     /** Starts the telemetry instead of startTelemetry (start.ts's startNamedTelemetry for a collector by name), given the DHCP client if `dhcp` made one. */
     telemetry?: (stack: NetStack, config: StackConfig, dhcp: DhcpClient) => any
 ): Promise<NetStack> {
+    return await startBoardStack(config, pins, makeDevice, dhcp, telemetry || ((s: NetStack, c: StackConfig, d: DhcpClient) => startTelemetry(s, c)))
+}
+
+/**
+ * startBoardWith() without the UDP telemetry client: the caller starts its own telemetry (main.ts
+ * with telemetry.format "mqtt": startMqttTelemetry), so the UDP client is not linked.
+ */
+export async function startBoardStack(
+    config: StackConfig,
+    pins: BoardPins,
+    makeDevice: (bus: SpiBus, interrupt: () => boolean) => NetDevice,
+    dhcp?: (stack: NetStack, config: StackConfig) => DhcpClient,
+    /** Starts the telemetry, given the DHCP client if `dhcp` made one; none when left out. */
+    telemetry?: (stack: NetStack, config: StackConfig, dhcp: DhcpClient) => any
+): Promise<NetStack> {
     if (!pins) throw new Error("board '" + config.board + "': pin numbers missing (run npm run config with the board file, or pass boardPins(id))")
     const bus = new HardwareSpiBus(new RuntimeSpi(pins.sck, pins.mosi, pins.miso), ds.gpio(pins.cs), {
         reset: pins.reset >= 0 ? ds.gpio(pins.reset) : undefined,
@@ -56,6 +71,5 @@ export async function startBoardWith(
     console.log(device.bringUp)
     const d = dhcp ? dhcp(stack, config) : null
     if (telemetry) telemetry(stack, config, d)
-    else startTelemetry(stack, config)
     return stack
 }

@@ -11,6 +11,10 @@ import { NamedCollector } from "./telemetry/named"
 import { DnsResolver } from "./dns/resolver"
 import { SntpClient } from "./ntp/client"
 import { DhcpClient } from "./dhcp/client"
+import { tcpTable, TcpConfig } from "./tcp/table"
+import { ByteStream, StreamStatus } from "./tcp/stream"
+import { MqttClient, MqttConnector } from "./mqtt/client"
+import { MqttTelemetry, addMqttMetrics } from "./telemetry/mqtt"
 
 /** Builds the stack for `config` on `device` and starts it (the device's bring-up self-test included). */
 export async function startStack(config: StackConfig, device: NetDevice): Promise<NetStack> {
@@ -24,7 +28,7 @@ export function startTelemetry(stack: NetStack, config: StackConfig): TelemetryC
     const telemetry = new TelemetryClient(stack, {
         collector: config.collector,
         port: config.collectorPort,
-        format: config.telemetryFormat,
+        format: config.telemetryFormat as "statsd" | "influx",
         intervalMs: config.telemetryIntervalMs,
         prefix: config.telemetryPrefix,
     })
@@ -59,4 +63,41 @@ export function startNamedTelemetry(stack: NetStack, config: StackConfig, dhcp?:
         }
     }
     return n
+}
+
+/**
+ * devicescript.json's `telemetry.format: "mqtt"`: TCP on the stack, an MQTT client to the broker at
+ * telemetry.collector:port with telemetry.mqtt's settings, and the stack's and the client's metrics
+ * published as one JSON object a round (src/telemetry/mqtt.ts), all started. Only a firmware that
+ * calls this links TCP and MQTT (board firmware: main.ts passes it when MQTT is true). `connector`
+ * replaces the TCP connection (tests: an in-memory broker).
+ */
+export function startMqttTelemetry(stack: NetStack, config: StackConfig, connector?: MqttConnector): MqttTelemetry {
+    const m = config.mqtt
+    if (!connector) {
+        const tcp = tcpTable(stack, new TcpConfig())
+        connector = async (host: string | number, port: number): Promise<ByteStream | StreamStatus> => {
+            // the broker is config.collector: an address (a host name once a resolver is wired in)
+            const c = typeof host === "number" ? tcp.connect(host, port) : null
+            return c === null ? StreamStatus.Unreachable : c
+        }
+    }
+    const client = new MqttClient(
+        {
+            host: config.collector,
+            port: config.collectorPort,
+            clientId: m.clientId,
+            keepAlive: m.keepAlive,
+            username: m.username || undefined,
+            password: m.password || undefined,
+        },
+        connector
+    )
+    stack.reports.push(() => "mqtt: " + (client.connected() ? "connected" : "not connected") + ", outbox " + client.outboxMessages())
+    client.start()
+    const t = new MqttTelemetry(client, { topic: m.topic, qos: m.qos, intervalMs: config.telemetryIntervalMs, perMetric: m.perMetric })
+    addStackMetrics(t, stack)
+    addMqttMetrics(t, client)
+    t.start()
+    return t
 }

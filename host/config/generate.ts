@@ -102,6 +102,9 @@ export function renderConfigModule(c: StackConfigHost, opts: RenderOptions = {})
     const d = c.dhcp
     if (d)
         fields.dhcp = `{ hostName: ${str(d.hostName)}, retransmitMs: ${d.retransmitMs}, fallbackMs: ${d.fallbackMs}, fallbackAddress: ${hex32(d.fallbackAddress)} }, // fallback ${d.fallbackAddress === 0 ? "link-local" : formatIpv4(d.fallbackAddress)}`
+    const m = c.mqtt
+    if (m)
+        fields.mqtt = `{ clientId: ${str(m.clientId)}, topic: ${str(m.topic)}, qos: ${m.qos}, keepAlive: ${m.keepAlive}, perMetric: ${m.perMetric}, username: ${str(m.username)}, password: ${str(m.password)} },`
     const addrs = (l: number[]) => `[${l.map(hex32).join(", ")}], // ${l.map(formatIpv4).join(", ")}`
     if (c.collectorName !== undefined) fields.collectorName = `${str(c.collectorName)},`
     if (c.dnsServers) fields.dnsServers = addrs(c.dnsServers)
@@ -136,7 +139,9 @@ export function renderConfigModule(c: StackConfigHost, opts: RenderOptions = {})
         `export const DHCP = ${c.dhcp ? "true" : "false"}\n` +
         `\n` +
         `/** A collector given by name: the compiler folds this and links the resolver (and clock) only then. */\n` +
-        `export const COLLECTOR_BY_NAME = ${c.collectorName !== undefined}\n`
+        `export const COLLECTOR_BY_NAME = ${c.collectorName !== undefined}\n` +
+        `/** telemetry.format is "mqtt": the compiler folds MQTT and links TCP and the MQTT client only then. */\n` +
+        `export const MQTT = ${c.mqtt ? "true" : "false"}\n`
     )
 }
 

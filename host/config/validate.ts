@@ -6,7 +6,7 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import Ajv, { ErrorObject, ValidateFunction } from "ajv"
-import type { BoardPins, ChipKind, RouteKind, StackConfig } from "../../src/config/types"
+import type { BoardPins, ChipKind, MqttTelemetryConfig, RouteKind, StackConfig } from "../../src/config/types"
 import { BOARD_SUFFIX, PinRoles, Role, boardChip, checkBoardJson } from "./boards"
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..")
@@ -77,10 +77,19 @@ interface UserConfig {
     ip: { defaultTtl: number; maxDatagram: number; icmpRatePerSecond: number }
     telemetry: {
         collector: string
-        port: number
-        format: "statsd" | "influx"
+        port?: number
+        format: "statsd" | "influx" | "mqtt"
         intervalMs: number
         prefix: string
+        mqtt?: {
+            clientId?: string
+            topicPrefix?: string
+            qos: number
+            keepAlive: number
+            perMetric: boolean
+            username?: string
+            password?: string
+        }
     }
     dns?: { servers?: string[] }
     ntp?: { servers?: string[] }
@@ -532,6 +541,8 @@ function semanticErrors(c: UserConfig, opts: ValidateOptions): ValidateResult {
             err("telemetry.collector", t.collector, `${show(t.collector)} is not reachable: it matches ${best.name}, a ${best.kind} route`)
     }
 
+    const mqtt = mqttSettings(c, mac, err)
+
     if (errors.length) return { errors }
 
     const config: StackConfigHost = {
@@ -560,17 +571,55 @@ function semanticErrors(c: UserConfig, opts: ValidateOptions): ValidateResult {
         maxDatagram: c.ip.maxDatagram,
         icmpRatePerSec: c.ip.icmpRatePerSecond,
         collector,
-        collectorPort: t.port,
+        collectorPort: t.port ?? (t.format === "mqtt" ? MQTT_PORT : STATSD_PORT),
         telemetryFormat: t.format,
         telemetryIntervalMs: t.intervalMs,
         telemetryPrefix: t.prefix,
     }
     if (dhcp)
         config.dhcp = { hostName: c.dhcp.hostName, retransmitMs: c.dhcp.retransmitMs, fallbackMs: c.dhcp.fallbackMs, fallbackAddress: noAddr ? 0 : addr }
+    if (mqtt) config.mqtt = mqtt
     if (collectorName !== undefined) config.collectorName = collectorName
     if (dnsServers.length > 0) config.dnsServers = dnsServers
     if (ntpServers.length > 0) config.ntpServers = ntpServers
     return { errors, config, pins: board.pins, archId: board.archId }
+}
+
+/** telemetry.port's default: StatsD's UDP port, or with format "mqtt" the broker's TCP port (IANA "mqtt"). */
+export const STATSD_PORT = 8125
+export const MQTT_PORT = 1883
+
+/** With telemetry.format "mqtt": telemetry.mqtt checked and its defaults filled; undefined otherwise. */
+function mqttSettings(c: UserConfig, mac: MacBytes, err: (p: string, v: unknown, m: string) => void): MqttTelemetryConfig | undefined {
+    const t = c.telemetry
+    if (t.format !== "mqtt") {
+        if (t.mqtt) err("telemetry.mqtt", t.mqtt, `is set but telemetry.format is ${show(t.format)}; set telemetry.format to "mqtt" or remove telemetry.mqtt`)
+        return undefined
+    }
+    // the MQTT start path connects to an address; the resolver is wired only into the UDP client
+    if (parseIpv4(t.collector) === undefined)
+        err("telemetry.collector", t.collector, `${show(t.collector)}: with format "mqtt" the broker must be given by its IPv4 address (a host name is resolved only for UDP telemetry so far)`)
+    const m = t.mqtt ?? { qos: 1, keepAlive: 60, perMetric: false }
+    const clientId = m.clientId ?? "ds-" + Array.from(mac, b => b.toString(16).padStart(2, "0")).join("")
+    const prefix = m.topicPrefix ?? "devicescript/" + clientId
+    // 4.7.1: + and # are wildcards, which a PUBLISH topic must not hold (3.3.2.1); 4.7.2: a topic
+    // starting with $ is the server's; 4.7.3: no U+0000. A trailing / would make an empty level.
+    const bad = /[+#\u0000]/.exec(prefix)
+    if (bad) err("telemetry.mqtt.topicPrefix", prefix, `${show(prefix)} holds ${show(bad[0])}: a wildcard or NUL cannot be in a topic one publishes to (MQTT 3.1.1 sections 4.7.1, 4.7.3)`)
+    else if (prefix.startsWith("$")) err("telemetry.mqtt.topicPrefix", prefix, `${show(prefix)} starts with "$": such topics are the broker's (MQTT 3.1.1 section 4.7.2)`)
+    else if (prefix.endsWith("/")) err("telemetry.mqtt.topicPrefix", prefix, `${show(prefix)} ends with "/": "/telemetry" is added to it`)
+    // 3.1.2.9: a password needs a user name
+    if (m.password !== undefined && m.username === undefined)
+        err("telemetry.mqtt.password", m.password, "is set without telemetry.mqtt.username: MQTT 3.1.1 (section 3.1.2.9) sends a password only with a user name")
+    return {
+        clientId,
+        topic: prefix + "/telemetry",
+        qos: m.qos,
+        keepAlive: m.keepAlive,
+        perMetric: m.perMetric,
+        username: m.username ?? "",
+        password: m.password ?? "",
+    }
 }
 
 function displayPath(p: string): string {

@@ -142,8 +142,31 @@ function configuredChip(): "w5500" | "enc28j60" {
 
 // eslint-disable-next-line no-control-regex
 
+/**
+ * Why `npm start` cannot run this configuration, or undefined. telemetry.format "mqtt": the
+ * simulator's program (chip model, virtual LAN, stack, UDP telemetry) is already near DeviceScript's
+ * 64 KB of function bytecode, and TCP + the MQTT client + a broker peer would not fit beside it.
+ */
+export function unsupportedConfig(cfg: any): string | undefined {
+    if (cfg?.telemetry?.format !== "mqtt") return undefined
+    return (
+        'npm start: telemetry.format "mqtt" is not simulated (the simulator\'s program has no room for TCP, MQTT and a broker\n' +
+        "under DeviceScript's 64 KB of function bytecode). To see telemetry over MQTT:\n" +
+        "  - the board firmware: npm run build, then flash it (the broker at telemetry.collector:port);\n" +
+        "  - against Mosquitto through the simulator: sudo npx mocha --config test/interop/mocharc.cjs test/interop/mqtt.interop.ts\n" +
+        "    (or npx mocha test/host/mqtt-mosquitto.spec.ts), with Debian's mosquitto and mosquitto-clients;\n" +
+        "  - the start path on a scripted broker: DEVS_TEST_FILES=test/mqtt/start.test.ts npx mocha.\n" +
+        'Set telemetry.format to "statsd" or "influx" to run npm start.'
+    )
+}
+
 export async function main(argv: string[]): Promise<number> {
     const o = parseArgs(argv)
+    const unsupported = unsupportedConfig(JSON.parse(fs.readFileSync(path.join(ROOT, "devicescript.json"), "utf8")))
+    if (unsupported) {
+        console.error(unsupported)
+        return 1
+    }
     const cli = path.join(ROOT, "node_modules", "@devicescript", "cli", "devicescript")
     if (!fs.existsSync(cli)) {
         console.error("npm start: @devicescript/cli is not installed; run npm ci first")

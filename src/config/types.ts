@@ -50,6 +50,24 @@ export interface DhcpConfig {
     fallbackAddress: number
 }
 
+/** devicescript.json `telemetry.mqtt` (with `telemetry.format: "mqtt"`): the MQTT client's settings. */
+export interface MqttTelemetryConfig {
+    /** 3.1.3.1; default "ds-" and the MAC in hex. */
+    clientId: string
+    /** The topic each round's JSON object goes to: telemetry.mqtt.topicPrefix + "/telemetry". */
+    topic: string
+    /** 0 or 1. */
+    qos: number
+    /** Seconds, 0 = off (3.1.2.10). */
+    keepAlive: number
+    /** Also each metric on `<topic>/<name>`. */
+    perMetric: boolean
+    /** "" for none. */
+    username: string
+    /** "" for none. */
+    password: string
+}
+
 export interface StackConfig {
     /** Board id (a `boards/<id>.board.json`). */
     board: string
@@ -91,12 +109,14 @@ export interface StackConfig {
 
     collector: number
     collectorPort: number
-    telemetryFormat: "statsd" | "influx"
+    telemetryFormat: "statsd" | "influx" | "mqtt"
     telemetryIntervalMs: number
     telemetryPrefix: string
 
     /** Present when devicescript.json's interface.address is "dhcp". */
     dhcp?: DhcpConfig
+    /** Present when telemetry.format is "mqtt" (collector and collectorPort are the broker). */
+    mqtt?: MqttTelemetryConfig
     /** The collector's host name when devicescript.json gives one (`collector` is then 0 until resolved). */
     collectorName?: string
     /** DNS servers (dns.servers), tried in order. */

@@ -105,7 +105,13 @@ export const enum MqttMib {
     Count,
 }
 
-export const MQTT_MIB_NAMES = [
+/**
+ * The counters' names, by MqttMib index. A function, not a module-level array: DeviceScript runs
+ * every imported module's top level at start-up, so an array here would be built (and its strings
+ * linked) in every firmware that imports this file, even one that never starts a client.
+ */
+export function mqttMibNames(): string[] {
+    return [
     "connect_attempts",
     "connect_failed",
     "connected",
@@ -130,7 +136,8 @@ export const MQTT_MIB_NAMES = [
     "bytes_in",
     "handler_errors",
     "bad_topic",
-]
+    ]
+}
 
 /** A message received (the shape of @devicescript/net's MQTTMessage). */
 export interface MQTTMessage {

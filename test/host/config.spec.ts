@@ -794,7 +794,7 @@ describe("config: generate.ts CLI", function () {
         assert.equal(r.status, 1, r.stderr)
         const errLines = r.stderr.trim().split("\n")
         assert.equal(errLines.length, 2, r.stderr)
-        assert.ok(errLines[0].endsWith(`broken.json: interface.address: "192.0.2.300" is not a dotted-quad IPv4 address (octet 300 is over 255)`), r.stderr)
+        assert.ok(errLines[0].endsWith(`broken.json: interface.address: "192.0.2.300" is not a dotted-quad IPv4 address or "dhcp" (octet 300 is over 255)`), r.stderr)
         assert.match(errLines[1], /routes\[0\]\.dest: "198\.51\.100\.0\/33"/)
         assert.ok(!fs.existsSync(out))
     })
@@ -831,6 +831,119 @@ describe("config: generate.ts CLI", function () {
         const r = run("--frobnicate")
         assert.equal(r.status, 2)
         assert.match(r.stderr, /usage/)
+    })
+})
+
+describe("config: telemetry over MQTT (telemetry.format \"mqtt\")", () => {
+    const mqtt = (change: (c: any) => void = () => {}) =>
+        cfg(c => {
+            c.telemetry.format = "mqtt"
+            delete c.telemetry.port
+            change(c)
+        })
+
+    it("fills the broker port (1883) and the client's defaults; the client id from the MAC", () => {
+        const { config, errors } = validateConfig(mqtt(), NO_BOARDS)
+        assert.deepEqual(errors, [], lines(errors))
+        assert.equal(config!.telemetryFormat, "mqtt")
+        assert.equal(config!.collector, u32(192, 0, 2, 20))
+        assert.equal(config!.collectorPort, 1883)
+        // interface.mac 02:00:5e:10:00:0a
+        assert.deepEqual(config!.mqtt, {
+            clientId: "ds-02005e10000a",
+            topic: "devicescript/ds-02005e10000a/telemetry",
+            qos: 1,
+            keepAlive: 60,
+            perMetric: false,
+            username: "",
+            password: "",
+        })
+    })
+
+    it("keeps what is given: port, client id, topic prefix, QoS 0, keep alive, user and password", () => {
+        const { config, errors } = validateConfig(
+            mqtt(c => {
+                c.telemetry.port = 8883
+                c.telemetry.mqtt = { clientId: "lab-7", topicPrefix: "site/lab", qos: 0, keepAlive: 0, perMetric: true, username: "u", password: "p" }
+            }),
+            NO_BOARDS
+        )
+        assert.deepEqual(errors, [], lines(errors))
+        assert.equal(config!.collectorPort, 8883)
+        assert.deepEqual(config!.mqtt, { clientId: "lab-7", topic: "site/lab/telemetry", qos: 0, keepAlive: 0, perMetric: true, username: "u", password: "p" })
+    })
+
+    it("StatsD keeps port 8125 by default and has no mqtt settings", () => {
+        const { config } = validateConfig(cfg(c => delete c.telemetry.port), NO_BOARDS)
+        assert.equal(config!.collectorPort, 8125)
+        assert.equal(config!.mqtt, undefined)
+    })
+
+    it("rejects telemetry.mqtt without format mqtt", () => {
+        const { errors } = validateConfig(cfg(c => (c.telemetry.mqtt = { qos: 0 })), NO_BOARDS)
+        assert.equal(errors.length, 1, lines(errors))
+        assert.equal(errors[0].path, "telemetry.mqtt")
+        assert.match(errors[0].message, /telemetry\.format is "statsd"/)
+    })
+
+    it("rejects a QoS other than 0 or 1, a keep alive over 65535", () => {
+        expectOne(mqtt(c => (c.telemetry.mqtt = { qos: 2 })), "telemetry.mqtt.qos", 2)
+        expectOne(mqtt(c => (c.telemetry.mqtt = { keepAlive: 65536 })), "telemetry.mqtt.keepAlive", 65536)
+    })
+
+    it("rejects a client id over 23 characters or outside [0-9A-Za-z_-] (3.1.3.1), and an empty one", () => {
+        expectOne(mqtt(c => (c.telemetry.mqtt = { clientId: "a".repeat(24) })), "telemetry.mqtt.clientId", "a".repeat(24))
+        expectOne(mqtt(c => (c.telemetry.mqtt = { clientId: "my board" })), "telemetry.mqtt.clientId", "my board")
+        expectOne(mqtt(c => (c.telemetry.mqtt = { clientId: "" })), "telemetry.mqtt.clientId", "")
+    })
+
+    for (const [bad, why] of [
+        ["site/+/x", /"\+"/],
+        ["site/#", /"#"/],
+        ["$SYS/board", /starts with "\$"/],
+        ["site/", /ends with "\/"/],
+    ] as [string, RegExp][])
+        it(`rejects the topic prefix ${JSON.stringify(bad)}`, () => {
+            const e = expectOne(mqtt(c => (c.telemetry.mqtt = { topicPrefix: bad })), "telemetry.mqtt.topicPrefix", bad)
+            assert.match(e.message, why)
+        })
+
+    it("rejects a password without a user name (3.1.2.9) without printing the password", () => {
+        const { errors } = validateConfig(mqtt(c => (c.telemetry.mqtt = { password: "s3cret" })), NO_BOARDS)
+        assert.equal(errors.length, 1, lines(errors))
+        assert.equal(errors[0].path, "telemetry.mqtt.password")
+        assert.ok(!formatError(errors[0]).includes("s3cret"), formatError(errors[0]))
+    })
+
+    it("the broker by host name is refused (not resolved on the MQTT path yet)", () => {
+        expectOne(mqtt(c => (c.telemetry.collector = "broker.example")), "telemetry.collector", "broker.example")
+    })
+
+    it("the broker must be reachable like any collector", () => {
+        const e = expectOne(
+            mqtt(c => {
+                delete c.interface.gateway
+                c.telemetry.collector = "203.0.113.5"
+            }),
+            "telemetry.collector",
+            "203.0.113.5"
+        )
+        assert.match(e.message, /not reachable/)
+    })
+
+    it("generates MQTT = true and the settings; the default configuration MQTT = false", () => {
+        const t = renderConfigModule(validateConfig(mqtt(c => (c.telemetry.mqtt = { username: "u", password: 'p"q' })), NO_BOARDS).config!)
+        assert.match(t, /^export const MQTT = true$/m)
+        assert.ok(
+            t.includes(
+                `    mqtt: { clientId: "ds-02005e10000a", topic: "devicescript/ds-02005e10000a/telemetry", qos: 1, keepAlive: 60, perMetric: false, username: "u", password: "p\\"q" },\n`
+            ),
+            t
+        )
+        assert.match(t, /collectorPort: 1883,/)
+        const d = renderConfigModule(validateConfig(DEFAULT, NO_BOARDS).config!)
+        assert.match(d, /^export const MQTT = false$/m)
+        assert.ok(!d.includes("mqtt:"))
     })
 })
 
