@@ -7,7 +7,10 @@ import * as path from "node:path"
 import { REPO_ROOT, formatError, validateConfig, ValidateOptions } from "../../host/config/validate"
 import { renderConfigModule } from "../../host/config/generate"
 
+/** The sample with a static address (it asks DHCP, which would hand out DNS servers). */
 const DEFAULT: any = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "devicescript.json"), "utf8"))
+DEFAULT.interface.address = "192.0.2.10"
+delete DEFAULT.dhcp
 const NO_BOARDS: ValidateOptions = { boardsDir: null }
 
 function cfg(change: (c: any) => void): any {

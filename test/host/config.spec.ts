@@ -794,7 +794,7 @@ describe("config: generate.ts CLI", function () {
         assert.equal(r.status, 1, r.stderr)
         const errLines = r.stderr.trim().split("\n")
         assert.equal(errLines.length, 2, r.stderr)
-        assert.ok(errLines[0].endsWith(`broken.json: interface.address: "192.0.2.300" is not a dotted-quad IPv4 address or "dhcp" (octet 300 is over 255)`), r.stderr)
+        assert.ok(errLines[0].endsWith(`broken.json: interface.address: "192.0.2.300" is not a dotted-quad IPv4 address (octet 300 is over 255)`), r.stderr)
         assert.match(errLines[1], /routes\[0\]\.dest: "198\.51\.100\.0\/33"/)
         assert.ok(!fs.existsSync(out))
     })
@@ -916,7 +916,15 @@ describe("config: telemetry over MQTT (telemetry.format \"mqtt\")", () => {
     })
 
     it("the broker by host name is refused (not resolved on the MQTT path yet)", () => {
-        expectOne(mqtt(c => (c.telemetry.collector = "broker.example")), "telemetry.collector", "broker.example")
+        const e = expectOne(
+            mqtt(c => {
+                c.telemetry.collector = "broker.example"
+                c.dns = { servers: ["192.0.2.53"] }
+            }),
+            "telemetry.collector",
+            "broker.example"
+        )
+        assert.match(e.message, /with format "mqtt" the broker must be given by its IPv4 address/)
     })
 
     it("the broker must be reachable like any collector", () => {
