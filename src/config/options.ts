@@ -3,14 +3,19 @@
 // every one but the chip and the address defaulted as the schema defaults it, and checked when the
 // stack is built with the messages the host validator gives (field, value, what is wrong).
 
-import { ChipKind, RouteConfig, RouteKind, StackConfig, StaticNeighbourConfig } from "./types"
+import { ChipKind, DhcpConfig, RouteConfig, RouteKind, StackConfig, StaticNeighbourConfig } from "./types"
 import { AddressError, macIsGroup, parseIpv4, parseMac, prefixMask } from "../wire/addr"
 import { DEFAULT_SPI_HZ } from "../drivers/spi-hw"
 
 export interface StackOptions {
     chip: ChipKind
-    /** "192.0.2.10/24", or the address alone with `prefix`. */
+    /**
+     * "192.0.2.10/24", the address alone with `prefix`, or "dhcp": an address from a DHCP server
+     * (start it with startDhcp()); then `dhcp.fallbackAddress`, if given, is checked as an address is.
+     */
     address: string
+    /** With address "dhcp": option 12, the first retransmission (4000 ms), the fallback after fallbackMs (30000; 0 never) to fallbackAddress (default an RFC 3927 link-local address). */
+    dhcp?: { hostName?: string; retransmitMs?: number; fallbackMs?: number; fallbackAddress?: string }
     /** Default 24 (or the /N of `address`). */
     prefix?: number
     gateway?: string
@@ -63,7 +68,11 @@ function int(field: string, v: number, dflt: number, min: number, max: number): 
 export function stackConfig(o: StackOptions): StackConfig {
     if (o.chip !== "w5500" && o.chip !== "enc28j60") throw new ConfigError("chip", '"' + o.chip + '" is not one of "w5500", "enc28j60"')
     if (!o.address) throw new ConfigError("interface.address", "is required")
-    let text = o.address
+    const byDhcp = o.address === "dhcp"
+    const dh = o.dhcp || {}
+    // with DHCP the fallback address (if any) is the one the subnet rules are checked against
+    const addrField = byDhcp ? "dhcp.fallbackAddress" : "interface.address"
+    let text = byDhcp ? dh.fallbackAddress || "" : o.address
     let prefix = o.prefix
     const slash = text.indexOf("/")
     if (slash >= 0) {
@@ -71,14 +80,15 @@ export function stackConfig(o: StackOptions): StackConfig {
         text = text.slice(0, slash)
     }
     prefix = int("interface.prefix", prefix, 24, 1, 32)
-    const address = ipv4("interface.address", text)
+    const address = text ? ipv4(addrField, text) : 0
     const mask = prefixMask(prefix)
     const net = (address & mask) >>> 0
     const first = address >>> 24
-    if (first === 0 || first === 127 || first >= 224) throw new ConfigError("interface.address", '"' + text + '" is not a unicast address')
-    if (prefix <= 30 && (address === net || address === (net | ~mask) >>> 0))
-        throw new ConfigError("interface.address", '"' + text + '" is the network or broadcast address of its subnet')
+    if (text && (first === 0 || first === 127 || first >= 224)) throw new ConfigError(addrField, '"' + text + '" is not a unicast address')
+    if (text && prefix <= 30 && (address === net || address === (net | ~mask) >>> 0))
+        throw new ConfigError(addrField, '"' + text + '" is the network or broadcast address of its subnet')
     const onLink = (field: string, s: string): number => {
+        if (address === 0) throw new ConfigError(field, '"' + s + '": an on-link address needs the interface\'s subnet; with address "dhcp" give dhcp.fallbackAddress')
         const a = ipv4(field, s)
         if ((a & mask) >>> 0 !== net) throw new ConfigError(field, '"' + s + '" is not on-link: it is outside the interface subnet')
         if (a === address) throw new ConfigError(field, '"' + s + "\" is the interface's own address (interface.address)")
@@ -155,7 +165,7 @@ export function stackConfig(o: StackOptions): StackConfig {
         }
         collector = ipv4("telemetry.collector", c)
         if (collector === address) throw new ConfigError("telemetry.collector", '"' + c + "\" is the interface's own address (interface.address)")
-        if ((collector & mask) >>> 0 !== net && gateway === 0 && routes.length === 0)
+        if (address !== 0 && (collector & mask) >>> 0 !== net && gateway === 0 && routes.length === 0)
             throw new ConfigError("telemetry.collector", '"' + c + '" is not reachable: it is outside the interface subnet and there is no gateway or route')
         port = int("telemetry.port", tel.port === undefined ? port : tel.port, 8125, 1, 65535)
     }
@@ -168,7 +178,7 @@ export function stackConfig(o: StackOptions): StackConfig {
         pins: { sck: "SPI_SCK", mosi: "SPI_MOSI", miso: "SPI_MISO", cs: "ETH_CS", int: "ETH_INT", reset: "ETH_RST" },
         spiHz,
         mac,
-        address,
+        address: byDhcp ? 0 : address,
         prefix,
         gateway,
         mtu,
@@ -192,5 +202,23 @@ export function stackConfig(o: StackOptions): StackConfig {
         telemetryFormat: format,
         telemetryIntervalMs: int("telemetry.intervalMs", tel ? tel.intervalMs : undefined, 1000, 100, 3600000),
         telemetryPrefix: tel && tel.prefix !== undefined ? tel.prefix : "board",
+        dhcp: byDhcp ? dhcpConfig(dh, address) : undefined,
+    }
+}
+
+function dhcpConfig(d: { hostName?: string; retransmitMs?: number; fallbackMs?: number }, fallbackAddress: number): DhcpConfig {
+    const hostName = d.hostName || ""
+    // RFC 1123 label, as the schema's pattern: letters, digits, inner hyphens, at most 32 here
+    let ok = hostName.length <= 32 && hostName.charAt(0) !== "-" && hostName.charAt(hostName.length - 1) !== "-"
+    for (let i = 0; i < hostName.length && ok; i++) {
+        const c = hostName.charCodeAt(i)
+        ok = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 45
+    }
+    if (!ok) throw new ConfigError("dhcp.hostName", '"' + hostName + '" is not a host name (RFC 1123: letters, digits and inner hyphens, at most 32)')
+    return {
+        hostName,
+        retransmitMs: int("dhcp.retransmitMs", d.retransmitMs, 4000, 100, 64000),
+        fallbackMs: int("dhcp.fallbackMs", d.fallbackMs, 30000, 0, 3600000),
+        fallbackAddress,
     }
 }

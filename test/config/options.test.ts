@@ -57,6 +57,31 @@ describe("stackConfig", () => {
         expect(c.telemetryPrefix).toBe("lab")
     })
 
+    test('address "dhcp": the DHCP settings defaulted as devicescript.json defaults them, the fallback checked as an address', () => {
+        const c = stackConfig({ chip: "w5500", address: "dhcp", gateway: "192.0.2.1", dhcp: { hostName: "board-7", fallbackAddress: "192.0.2.10" }, telemetry: { collector: "192.0.2.20" } })
+        expect(c.address).toBe(0)
+        expect(c.gateway).toBe(0xc0000201)
+        expect(c.dhcp.hostName).toBe("board-7")
+        expect(c.dhcp.retransmitMs).toBe(4000)
+        expect(c.dhcp.fallbackMs).toBe(30000)
+        expect(c.dhcp.fallbackAddress).toBe(0xc000020a)
+        // no fallback: a link-local one at run time, and nothing on-link can be checked
+        const l = stackConfig({ chip: "w5500", address: "dhcp", telemetry: { collector: "203.0.113.5" } })
+        expect(l.dhcp.fallbackAddress).toBe(0)
+        expect(l.collector).toBe(0xcb007105)
+        expect(errorOf({ chip: "w5500", address: "dhcp", gateway: "192.0.2.1" })).toBe(
+            'interface.gateway | stackConfig: interface.gateway: "192.0.2.1": an on-link address needs the interface\'s subnet; with address "dhcp" give dhcp.fallbackAddress'
+        )
+        expect(errorOf({ chip: "w5500", address: "dhcp", dhcp: { fallbackAddress: "192.0.2.0" } })).toBe(
+            'dhcp.fallbackAddress | stackConfig: dhcp.fallbackAddress: "192.0.2.0" is the network or broadcast address of its subnet'
+        )
+        expect(errorOf({ chip: "w5500", address: "dhcp", dhcp: { hostName: "-x" } })).toBe(
+            'dhcp.hostName | stackConfig: dhcp.hostName: "-x" is not a host name (RFC 1123: letters, digits and inner hyphens, at most 32)'
+        )
+        expect(errorOf({ chip: "w5500", address: "dhcp", dhcp: { retransmitMs: 50 } })).toBe("dhcp.retransmitMs | stackConfig: dhcp.retransmitMs: 50 is not an integer in 100..64000")
+        expect(stackConfig({ chip: "w5500", address: "192.0.2.10/24" }).dhcp).toBe(undefined)
+    })
+
     test("each bad field is named with its value", () => {
         expect(errorOf({ chip: "w5500", address: "192.0.2.300/24" })).toBe('interface.address | stackConfig: interface.address: not a dotted-quad IPv4 address: "192.0.2.300"')
         expect(errorOf({ chip: "w5500", address: "192.0.2.10/24", gateway: "198.51.100.1" })).toBe(
