@@ -11,25 +11,18 @@ import * as ds from "@devicescript/core"
 import { StackConfig } from "../../src/config/types"
 import { NetDevice } from "../../src/dev/netdev"
 import { Segment } from "../../src/sim/lan"
-import { HostLink, LinkRecord } from "../../src/sim/hostlink"
+import { joinBridge } from "./board-link"
 import { startStack, startTelemetry } from "../../src/start"
 import { startDhcp } from "../../src/dhcpstart"
 import { dhcpRelease } from "../../src/dhcp/client"
 import { formatIpv4 } from "../../src/wire/addr"
 
 export async function runDhcpInteropBoard(config: StackConfig, device: (segment: Segment) => NetDevice, host: string, port: number): Promise<void> {
-    const segment = new Segment()
-    const dev = device(segment)
-    const link = new HostLink(segment, config.mac, host, port)
-    const commands: string[] = []
-    link.onRecord = (type, b, off, len) => {
-        if (type === LinkRecord.Control) commands.push(b.slice(off, off + len).toString())
-    }
-    if (!(await link.start())) throw new Error(link.lastError)
-    const reply = (text: string) => {
-        const b = Buffer.from(text)
-        link.send(LinkRecord.Control, b, 0, b.length)
-    }
+    const board = await joinBridge(config, device, host, port)
+    const dev = board.dev
+    const link = board.link
+    const commands = board.commands
+    const reply = (text: string) => board.reply(text)
     const stack = await startStack(config, dev)
     const dhcp = startDhcp(stack, config, lease => {
         if (lease === null) reply("lease none")
