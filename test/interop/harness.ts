@@ -396,6 +396,13 @@ export class Rig {
         return this.tcpdump
     }
 
+    /** The capture ended (after 500 ms: what is on the wire now reaches the file); its path. */
+    async stopCapture(): Promise<string> {
+        await sleep(500)
+        await this.tcpdump!.stop()
+        return path.join(this.work, "tap.pcap")
+    }
+
     /**
      * The board program's entry, .interop/<entryPrefix><pid>.ts (those of killed runs removed):
      * `imports` from the board module, `device` (W5500_DEVICE unless given), the board's MAC and chip,

@@ -371,10 +371,8 @@ describe(`Linux interop: the simulated board on a TAP interface in a network nam
 
     it("every captured frame passes tshark with checksum validation (tcpdump on the TAP, and the bridge's pcap)", async function () {
         this.timeout(60000)
-        await sleep(500) // what is on the wire now reaches the capture file
-        const tcpdump = rig.tcpdump!
-        await tcpdump.stop()
-        const tcpdumpStats = tcpdump.lines.filter(l => /packets (captured|received by filter|dropped by kernel)/.test(l)).map(l => l.replace(/^! /, ""))
+        await rig.stopCapture()
+        const tcpdumpStats = rig.tcpdump!.lines.filter(l => /packets (captured|received by filter|dropped by kernel)/.test(l)).map(l => l.replace(/^! /, ""))
         const prefs = (await run("tshark", ["-G", "defaultprefs"], 30000)).stdout
         const opts: string[] = []
         const checked: string[] = []

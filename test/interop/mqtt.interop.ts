@@ -211,9 +211,7 @@ describe("MQTT interop: the board's MQTT client over its own TCP, against Mosqui
 
     it("every captured frame passes tshark with IPv4 and TCP checksum validation; MQTT dissected", async function () {
         this.timeout(60000)
-        await sleep(500)
-        await rig.tcpdump!.stop()
-        const file = path.join(work, "tap.pcap")
+        const file = await rig.stopCapture()
         await assertTcpCaptureClean(file)
         const mqtt = await run("tshark", ["-r", file, "-n", "-Y", "mqtt", "-T", "fields", "-e", "mqtt.msgtype"], 60000)
         const types = mqtt.stdout.split("\n").filter(Boolean)

@@ -272,9 +272,7 @@ describe("TCP interop: the board's TCP client against the Linux kernel", functio
 
     it("every captured frame passes tshark with IPv4 and TCP checksum validation; the zero window is on the wire", async function () {
         this.timeout(60000)
-        await sleep(500)
-        await rig.tcpdump!.stop()
-        const file = path.join(work, "tap.pcap")
+        const file = await rig.stopCapture()
         await assertTcpCaptureClean(file)
         const all = await run("tshark", ["-r", file, "-n", "-Y", "tcp"], 60000)
         const retrans = await run("tshark", ["-r", file, "-n", "-Y", "tcp.analysis.retransmission || tcp.analysis.fast_retransmission"], 60000)
