@@ -15,7 +15,7 @@ import * as ds from "@devicescript/core"
 import { StackConfig } from "../../src/config/types"
 import { NetDevice } from "../../src/dev/netdev"
 import { Segment } from "../../src/sim/lan"
-import { HostLink, LinkRecord } from "../../src/sim/hostlink"
+import { joinBridge } from "./board-link"
 import { startStack, startTelemetry } from "../../src/start"
 import { formatMac, parseIpv4 } from "../../src/wire/addr"
 import { nudStateName, NO_NEIGH } from "../../src/neigh/neighbour"
@@ -29,61 +29,45 @@ export async function runInteropBoard(
     host: string,
     port: number
 ): Promise<void> {
-    const segment = new Segment()
-    const dev = device(segment)
-    const link = new HostLink(segment, config.mac, host, port)
-    const commands: string[] = []
-    link.onRecord = (type, b, off, len) => {
-        if (type === LinkRecord.Control) commands.push(b.slice(off, off + len).toString())
-    }
-    if (!(await link.start())) throw new Error(link.lastError)
-    const reply = (text: string) => {
-        const b = Buffer.from(text)
-        link.send(LinkRecord.Control, b, 0, b.length)
-    }
+    const board = await joinBridge(config, device, host, port)
+    const reply = (text: string) => board.reply(text)
+    const dev = board.dev
+    const link = board.link
     const stack = await startStack(config, dev)
     const telemetry = startTelemetry(stack, config)
     const sock = stack.udpSocket(0)
     console.log("interop board: up, link " + (dev.carrier() ? "up" : "down"))
     reply("ready " + sock.localPort)
 
-    let running = true
-    while (running && !link.failed) {
-        await ds.sleep(10)
-        while (commands.length > 0 && running) {
-            const w = commands.shift().split(" ")
-            if (w[0] === "send") {
-                const id = parseInt(w[1])
-                const len = parseInt(w[4])
-                // allocated per datagram and dropped after: 16 KB held for the whole run, next to
-                // a W5500 model whose RX memory a ping flood fills (16 KB), runs the heap out
-                let data = Buffer.alloc(len)
-                // ~15 steps a byte: yield every 2 KB (the step watchdog allows 128 Ki between yields)
-                for (let i = 0; i < len; i++) {
-                    data[i] = i + id
-                    if ((i & 2047) === 2047) await ds.sleep(0)
-                }
-                const dst = parseIpv4(w[2])
-                const p = parseInt(w[3])
-                const r = w[5] === "1" ? await sendToWait(sock, dst, p, data, 0, len, 10000) : sock.sendTo(dst, p, data, 0, len)
-                console.log("interop board: send " + id + " (" + len + " bytes to " + w[2] + ":" + p + "): " + sendResultName(r))
-                data = null
-                reply("sent " + id + " " + sendResultName(r))
-            } else if (w[0] === "neigh") {
-                const nt = stack.neigh
-                const n = nt.lookup(parseIpv4(w[1]))
-                reply("neigh " + w[1] + " " + (n === NO_NEIGH ? "NONE" : nudStateName(nt.state(n)) + " " + formatMac(nt.buf, nt.hhOffset(n))))
-            } else if (w[0] === "stats") {
-                let t = "stats\n" + stack.format() + "\ntelemetry: sent " + telemetry.stats.datagrams_sent
-                t += " dropped " + telemetry.stats.datagrams_dropped + " metrics_dropped " + telemetry.stats.metrics_dropped
-                t += "\nhostlink: to_host " + link.framesToHost + " from_host " + link.framesFromHost + " dropped " + link.dropped
-                reply(t)
-            } else if (w[0] === "quit") running = false
-            else reply("error unknown command " + w[0])
-        }
-    }
+    await board.serve(async w => {
+        if (w[0] === "send") {
+            const id = parseInt(w[1])
+            const len = parseInt(w[4])
+            // allocated per datagram and dropped after: 16 KB held for the whole run, next to
+            // a W5500 model whose RX memory a ping flood fills (16 KB), runs the heap out
+            let data = Buffer.alloc(len)
+            // ~15 steps a byte: yield every 2 KB (the step watchdog allows 128 Ki between yields)
+            for (let i = 0; i < len; i++) {
+                data[i] = i + id
+                if ((i & 2047) === 2047) await ds.sleep(0)
+            }
+            const dst = parseIpv4(w[2])
+            const p = parseInt(w[3])
+            const r = w[5] === "1" ? await sendToWait(sock, dst, p, data, 0, len, 10000) : sock.sendTo(dst, p, data, 0, len)
+            console.log("interop board: send " + id + " (" + len + " bytes to " + w[2] + ":" + p + "): " + sendResultName(r))
+            data = null
+            reply("sent " + id + " " + sendResultName(r))
+        } else if (w[0] === "neigh") {
+            const nt = stack.neigh
+            const n = nt.lookup(parseIpv4(w[1]))
+            reply("neigh " + w[1] + " " + (n === NO_NEIGH ? "NONE" : nudStateName(nt.state(n)) + " " + formatMac(nt.buf, nt.hhOffset(n))))
+        } else if (w[0] === "stats") {
+            let t = "stats\n" + stack.format() + "\ntelemetry: sent " + telemetry.stats.datagrams_sent
+            t += " dropped " + telemetry.stats.datagrams_dropped + " metrics_dropped " + telemetry.stats.metrics_dropped
+            t += "\nhostlink: to_host " + link.framesToHost + " from_host " + link.framesFromHost + " dropped " + link.dropped
+            reply(t)
+        } else reply("error unknown command " + w[0])
+    })
     telemetry.stop()
-    if (link.failed) console.log("interop board: " + link.lastError)
-    reply("bye")
-    link.stop()
+    board.finish("interop board")
 }

@@ -7,52 +7,35 @@
 //   quit     ->  bye
 // Each lease is reported as `lease <a.b.c.d> <prefix> <server> <leaseSec> <t1Sec>`, its loss as `lease none`.
 
-import * as ds from "@devicescript/core"
 import { StackConfig } from "../../src/config/types"
 import { NetDevice } from "../../src/dev/netdev"
 import { Segment } from "../../src/sim/lan"
-import { HostLink, LinkRecord } from "../../src/sim/hostlink"
+import { joinBridge } from "./board-link"
 import { startStack, startTelemetry } from "../../src/start"
 import { startDhcp } from "../../src/dhcpstart"
 import { dhcpRelease } from "../../src/dhcp/client"
 import { formatIpv4 } from "../../src/wire/addr"
 
 export async function runDhcpInteropBoard(config: StackConfig, device: (segment: Segment) => NetDevice, host: string, port: number): Promise<void> {
-    const segment = new Segment()
-    const dev = device(segment)
-    const link = new HostLink(segment, config.mac, host, port)
-    const commands: string[] = []
-    link.onRecord = (type, b, off, len) => {
-        if (type === LinkRecord.Control) commands.push(b.slice(off, off + len).toString())
-    }
-    if (!(await link.start())) throw new Error(link.lastError)
-    const reply = (text: string) => {
-        const b = Buffer.from(text)
-        link.send(LinkRecord.Control, b, 0, b.length)
-    }
-    const stack = await startStack(config, dev)
+    const board = await joinBridge(config, device, host, port)
+    const reply = (text: string) => board.reply(text)
+    const stack = await startStack(config, board.dev)
     const dhcp = startDhcp(stack, config, lease => {
         if (lease === null) reply("lease none")
         else reply("lease " + formatIpv4(lease.address) + " " + lease.prefix + " " + formatIpv4(lease.server) + " " + lease.leaseSec + " " + lease.t1Sec)
     })
     const telemetry = startTelemetry(stack, config)
     reply("ready")
-    let running = true
-    for (let k = 0; k < 100000 && running && !link.failed; k++) {
-        await ds.sleep(10)
-        while (commands.length > 0 && running) {
-            const w = commands.shift()
-            if (w === "stats") {
-                let t = "stats\n" + stack.format() + "\ntelemetry: sent " + telemetry.stats.datagrams_sent
-                reply(t + " dropped " + telemetry.stats.datagrams_dropped + " metrics_dropped " + telemetry.stats.metrics_dropped)
-            } else if (w === "release") {
-                await dhcpRelease(dhcp)
-                reply("released")
-            } else if (w === "quit") running = false
-            else reply("error unknown command " + w)
-        }
-    }
+    await board.serve(async words => {
+        const w = words.join(" ")
+        if (w === "stats") {
+            let t = "stats\n" + stack.format() + "\ntelemetry: sent " + telemetry.stats.datagrams_sent
+            reply(t + " dropped " + telemetry.stats.datagrams_dropped + " metrics_dropped " + telemetry.stats.metrics_dropped)
+        } else if (w === "release") {
+            await dhcpRelease(dhcp)
+            reply("released")
+        } else reply("error unknown command " + w)
+    }, 100000)
     telemetry.stop()
-    reply("bye")
-    link.stop()
+    board.finish("dhcp board")
 }

@@ -9,11 +9,10 @@
 //   quit                 ->  bye
 // Not a *.test.ts file: npm test does not run it on its own.
 
-import * as ds from "@devicescript/core"
 import { StackConfig } from "../../src/config/types"
 import { NetDevice } from "../../src/dev/netdev"
 import { Segment } from "../../src/sim/lan"
-import { HostLink, LinkRecord } from "../../src/sim/hostlink"
+import { joinBridge } from "./board-link"
 import { startStack, startTelemetry } from "../../src/start"
 import { formatIpv4 } from "../../src/wire/addr"
 import { DnsResolver } from "../../src/dns/resolver"
@@ -22,18 +21,9 @@ import { SntpClient } from "../../src/ntp/client"
 import { NamedCollector } from "../../src/telemetry/named"
 
 export async function runDnsNtpBoard(config: StackConfig, device: (segment: Segment) => NetDevice, host: string, port: number): Promise<void> {
-    const segment = new Segment()
-    const dev = device(segment)
-    const link = new HostLink(segment, config.mac, host, port)
-    const commands: string[] = []
-    link.onRecord = (type, b, off, len) => {
-        if (type === LinkRecord.Control) commands.push(b.slice(off, off + len).toString())
-    }
-    if (!(await link.start())) throw new Error(link.lastError)
-    const reply = (text: string) => {
-        const b = Buffer.from(text)
-        link.send(LinkRecord.Control, b, 0, b.length)
-    }
+    const board = await joinBridge(config, device, host, port)
+    const reply = (text: string) => board.reply(text)
+    const dev = board.dev
     const stack = await startStack(config, dev)
     const dns = new DnsResolver(stack.udp, { servers: config.dnsServers, timeoutMs: 1000, attempts: 2 })
     const clock = new SntpClient(stack.udp, { servers: config.ntpServers, timeoutMs: 1000, minPollMs: 2000, maxPollMs: 4000 })
@@ -45,30 +35,23 @@ export async function runDnsNtpBoard(config: StackConfig, device: (segment: Segm
     console.log("dns-ntp board: up, link " + (dev.carrier() ? "up" : "down"))
     reply("ready")
 
-    let running = true
-    while (running && !link.failed) {
-        await ds.sleep(10)
-        while (commands.length > 0 && running) {
-            const w = commands.shift().split(" ")
-            if (w[0] === "resolve") {
-                const r = await dns.resolve(w[2])
-                reply("resolved " + w[1] + " " + dnsOutcomeName(r.outcome) + " " + formatIpv4(r.address) + " " + r.ttlMs)
-            } else if (w[0] === "sntp") {
-                const r = await clock.syncOnce()
-                reply("sntp " + w[1] + " " + r + " " + clock.offsetMs + " " + clock.delayMs)
-            } else if (w[0] === "time") {
-                reply("time " + Math.round(clock.now()))
-            } else if (w[0] === "stats") {
-                let t = "stats\n" + dns.format() + "\n" + clock.format() + "\ntelemetry: sent " + telemetry.stats.datagrams_sent
-                t += " dropped " + telemetry.stats.datagrams_dropped + " changes " + named.changes
-                reply(t)
-            } else if (w[0] === "quit") running = false
-            else reply("error unknown command " + w[0])
-        }
-    }
+    await board.serve(async w => {
+        if (w[0] === "resolve") {
+            const r = await dns.resolve(w[2])
+            reply("resolved " + w[1] + " " + dnsOutcomeName(r.outcome) + " " + formatIpv4(r.address) + " " + r.ttlMs)
+        } else if (w[0] === "sntp") {
+            const r = await clock.syncOnce()
+            reply("sntp " + w[1] + " " + r + " " + clock.offsetMs + " " + clock.delayMs)
+        } else if (w[0] === "time") {
+            reply("time " + Math.round(clock.now()))
+        } else if (w[0] === "stats") {
+            let t = "stats\n" + dns.format() + "\n" + clock.format() + "\ntelemetry: sent " + telemetry.stats.datagrams_sent
+            t += " dropped " + telemetry.stats.datagrams_dropped + " changes " + named.changes
+            reply(t)
+        } else reply("error unknown command " + w[0])
+    })
     telemetry.stop()
     clock.stop()
     named.running = false
-    reply("bye")
-    link.stop()
+    board.finish("dns-ntp board")
 }

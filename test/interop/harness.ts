@@ -6,8 +6,12 @@
 // is bounded. While the bridge runs in this process, nothing may block the event loop for long: the
 // commands run during the tests are asynchronous (run()), never spawnSync.
 
+import * as assert from "node:assert/strict"
 import { spawn, spawnSync, ChildProcess } from "node:child_process"
 import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { Bridge } from "../../host/bridge/bridge"
 import { which } from "../../host/bridge/tap"
 
 const SETPRIV = which("setpriv")
@@ -258,4 +262,255 @@ export async function until(cond: () => boolean | Promise<boolean>, ms: number, 
 
 export function sleep(ms: number): Promise<void> {
     return new Promise(r => setTimeout(r, ms))
+}
+
+// ---- What every interop suite sets up the same way: the namespace with a TAP joined to the host
+// bridge, the board program in the simulator, its control channel, the capture and its check.
+
+export const ROOT = path.resolve(__dirname, "..", "..")
+/** The kernel's side of the TAP (the board's gateway in every suite), and the board. */
+export const KERNEL_IP = "192.0.2.1"
+export const KERNEL_MAC = "02:00:5e:00:02:01"
+export const BOARD_MAC = "02:00:5e:10:00:0a"
+
+export interface RigNames {
+    /** The namespace is `<nsPrefix><pid>` (stale ones of killed runs are removed by prefix). */
+    nsPrefix: string
+    tap: string
+    /** mkdtemp prefix of the work directory (pcaps, logs, server files). */
+    workPrefix: string
+    /** The generated board entry is .interop/<entryPrefix><pid>.ts. */
+    entryPrefix: string
+}
+
+/** The board's fixed addressing as entry lines: 192.0.2.10/24 via KERNEL_IP, or 0 (DHCP). */
+export function staticAddressing(opts: { address?: boolean; mtu?: boolean; comments?: boolean } = {}): string[] {
+    const address = opts.address ?? true
+    const c = (s: string) => (opts.comments ? ` // ${s}` : "")
+    const lines = [
+        address ? `CONFIG.address = 0xc000020a${c("192.0.2.10")}` : "CONFIG.address = 0",
+        "CONFIG.prefix = 24",
+        address ? `CONFIG.gateway = 0xc0000201${c(KERNEL_IP)}` : "CONFIG.gateway = 0",
+        "CONFIG.routes = []",
+        "CONFIG.arp = []",
+    ]
+    if (opts.mtu ?? true) lines.push("CONFIG.mtu = 1500")
+    return lines
+}
+
+/** Entry lines that give the program `device`: the W5500 model and its driver. */
+export const W5500_DEVICE = [
+    `import { W5500Model } from "../src/sim/w5500"`,
+    `import { W5500Device } from "../src/drivers/w5500/device"`,
+    `const device = (seg: Segment) => new W5500Device(new SimSpiBus(new W5500Model(seg)), CONFIG.mac, { mtu: CONFIG.mtu })`,
+]
+
+/** Follow a process's output: `f` gets each line once, as it comes. */
+export function eachLine(p: Proc, f: (line: string) => void): void {
+    let seen = 0
+    p.child.stdout!.on("data", () => {
+        while (seen < p.lines.length) f(p.lines[seen++])
+    })
+}
+
+/** One interop suite's namespace, bridge, board and work directory; cleaned up by cleanup(). */
+export class Rig {
+    readonly ns: string
+    readonly tap: string
+    skipReason = ""
+    work = ""
+    bridge: Bridge | null = null
+    sim: Proc | null = null
+    tcpdump: Proc | null = null
+    entry = ""
+    /** CONTROL records from the board, in order. */
+    readonly control: string[] = []
+
+    constructor(readonly names: RigNames) {
+        this.ns = names.nsPrefix + process.pid
+        this.tap = names.tap
+    }
+
+    /**
+     * In before(): the reasons to skip (said, then ctx.skip()): not Linux, not root, `extra()` (a
+     * reason or ""), no `ip`, `ip netns add` failing. Else the namespace exists; returns the stale
+     * namespaces of killed runs it removed.
+     */
+    async setUp(ctx: Mocha.Context, opts: { rootHint?: string; extra?: () => string } = {}): Promise<string[]> {
+        let stale: string[] = []
+        if (process.platform !== "linux") this.skipReason = "not Linux"
+        else if (process.getuid?.() !== 0) this.skipReason = "not root: network namespaces and TAP interfaces need root" + (opts.rootHint ?? "")
+        else if (opts.extra) this.skipReason = opts.extra()
+        if (!this.skipReason && !which("ip")) this.skipReason = "no `ip` command (Debian: apt-get install iproute2)"
+        if (!this.skipReason) {
+            installExitHooks()
+            stale = await removeStaleNamespaces(this.names.nsPrefix)
+            try {
+                await addNamespace(this.ns)
+            } catch (e) {
+                this.skipReason = `cannot create a network namespace: ${(e as Error).message}`
+            }
+        }
+        if (this.skipReason) {
+            console.log(`      SKIPPED: ${this.skipReason}`)
+            ctx.skip()
+        }
+        return stale
+    }
+
+    /** The work directory, removed at cleanup with the entry (DSNET_INTEROP_KEEP=1 keeps it). */
+    makeWork(): string {
+        this.work = fs.mkdtempSync(path.join(os.tmpdir(), this.names.workPrefix))
+        onCleanup(async () => {
+            if (this.entry) fs.rmSync(this.entry, { force: true })
+            if (process.env.DSNET_INTEROP_KEEP) console.log(`      (kept ${this.work})`)
+            else fs.rmSync(this.work, { recursive: true, force: true })
+        })
+        return this.work
+    }
+
+    /** Loopback up, IPv6 off (no chatter on the capture); `check`: the sysctls must succeed. */
+    async quietNamespace(check = false): Promise<void> {
+        for (const k of ["all", "default"]) {
+            const r = await runIn(this.ns, "sysctl", ["-qw", `net.ipv6.conf.${k}.disable_ipv6=1`])
+            if (check) assert.equal(r.code, 0, r.stderr)
+        }
+        await run("ip", ["-n", this.ns, "link", "set", "lo", "up"])
+    }
+
+    /** The bridge: the TAP in the namespace at KERNEL_IP/24, its pcap in work; CONTROL into `control`. */
+    async startBridge(log?: (line: string) => void): Promise<Bridge> {
+        const bridge = await Bridge.start({ tap: this.tap, netns: this.ns, mac: KERNEL_MAC, addresses: [`${KERNEL_IP}/24`], pcap: path.join(this.work, "bridge.pcap"), log })
+        this.bridge = bridge
+        onCleanup(async () => {
+            await bridge.close()
+        })
+        bridge.on("control", (t: string) => this.control.push(t))
+        return bridge
+    }
+
+    /** tcpdump on the TAP in the namespace to work/tap.pcap (-Z root: dropping privileges would clear the parent-death signal). */
+    async startCapture(): Promise<Proc> {
+        this.tcpdump = startIn(this.ns, "tcpdump", "tcpdump", ["-Z", "root", "-i", this.tap, "-n", "-s", "0", "-U", "--immediate-mode", "-w", path.join(this.work, "tap.pcap")])
+        await this.tcpdump.waitLine(/listening on/, 10000)
+        return this.tcpdump
+    }
+
+    /** The capture ended (after 500 ms: what is on the wire now reaches the file); its path. */
+    async stopCapture(): Promise<string> {
+        await sleep(500)
+        await this.tcpdump!.stop()
+        return path.join(this.work, "tap.pcap")
+    }
+
+    /**
+     * The board program's entry, .interop/<entryPrefix><pid>.ts (those of killed runs removed):
+     * `imports` from the board module, `device` (W5500_DEVICE unless given), the board's MAC and chip,
+     * `config` lines, then `call` and a restart.
+     */
+    writeEntry(spec: string, board: { fn: string; module: string }, config: string[], call: string, opts: { device?: string[]; chip?: string; imports?: string[] } = {}): string {
+        const dir = path.join(ROOT, ".interop")
+        fs.mkdirSync(dir, { recursive: true })
+        const own = new RegExp("^" + this.names.entryPrefix + "(\\d+)\\.ts$")
+        for (const f of fs.readdirSync(dir)) {
+            const m = own.exec(f)
+            if (m && !fs.existsSync(`/proc/${m[1]}`)) fs.rmSync(path.join(dir, f), { force: true })
+        }
+        const file = path.join(dir, `${this.names.entryPrefix}${process.pid}.ts`)
+        const lines = [
+            `// generated by test/interop/${spec} (removed after the run)`,
+            `import * as ds from "@devicescript/core"`,
+            `import { CONFIG } from "../src/config/generated"`,
+            `import { ${board.fn} } from "../test/interop/${board.module}"`,
+            `import { Segment } from "../src/sim/lan"`,
+            `import { SimSpiBus } from "../src/sim/spi"`,
+            ...(opts.imports ?? []),
+            ...(opts.device ?? W5500_DEVICE),
+            `CONFIG.chip = "${opts.chip ?? "w5500"}"`,
+            `CONFIG.mac = hex\`${BOARD_MAC.replace(/:/g, " ")}\`.slice(0)`,
+            ...config,
+            call,
+            `ds.restart()`,
+        ]
+        fs.writeFileSync(file, lines.join("\n") + "\n")
+        this.entry = file
+        return file
+    }
+
+    /** The simulator running the entry (built first), for at most `seconds`. */
+    startSimulator(seconds: number): Proc {
+        const cli = path.join(ROOT, "node_modules", "@devicescript", "cli", "devicescript")
+        assert.ok(fs.existsSync(cli), "@devicescript/cli is not installed: npm ci")
+        this.sim = start("simulator", process.execPath, [cli, "run", path.relative(ROOT, this.entry), "--test", "-T", String(seconds * 1000)], ROOT)
+        return this.sim
+    }
+
+    /** Until `cond`, the simulator's exit or a build/runtime error (180 s); `cond` must hold then. */
+    async waitBoard(cond: () => boolean, what: string): Promise<void> {
+        const sim = this.sim!
+        const failed = /error TS\d+|PANIC|Exception:/
+        const ok = await until(() => cond() || sim.exited !== null || sim.lines.some(l => failed.test(l)), 180000, 50)
+        assert.ok(ok && cond(), `the board program did not ${what}:\n${sim.tail(40)}`)
+    }
+
+    /** The board's HELLO reached the bridge. */
+    waitConnected(): Promise<void> {
+        return this.waitBoard(() => this.bridge!.board !== null, "connect to the bridge")
+    }
+
+    /** The board's `ready` (after its stack started), within 60 s. */
+    async waitReady(): Promise<void> {
+        assert.ok(await until(() => this.control.some(c => c.startsWith("ready")), 60000), `the board never said ready:\n${this.sim!.tail(30)}`)
+    }
+
+    /** Send a command to the board program; its answer starting with `answer`, within `ms`. */
+    async ask(cmd: string, answer: string, ms = 20000, stepMs = 20): Promise<string> {
+        const from = this.control.length
+        this.bridge!.sendControl(cmd)
+        let got = ""
+        const ok = await until(() => {
+            for (let i = from; i < this.control.length; i++) if (this.control[i].startsWith(answer)) got = this.control[i]
+            return got !== "" || (this.sim?.exited ?? null) !== null
+        }, ms, stepMs)
+        if (!ok || !got) throw new Error(`the board did not answer "${cmd}" within ${ms} ms${this.sim?.exited ? " (the simulator exited)" : ""}:\n${this.sim?.tail(25)}`)
+        return got
+    }
+
+    /** In after(): `quit` to a board still running, and its exit awaited (bounded). */
+    async quitBoard(): Promise<void> {
+        if (this.bridge?.board && this.sim && !this.sim.exited) {
+            await this.ask("quit", "bye", 10000).catch(() => undefined)
+            await until(() => this.sim!.exited !== null, 10000)
+        }
+    }
+
+    /** In after(): cleanup(), then the namespace must be gone. */
+    async tearDown(): Promise<void> {
+        await cleanup()
+        const left = await run("ip", ["netns", "list"])
+        assert.ok(!left.stdout.includes(this.ns), `namespace ${this.ns} is still there`)
+    }
+
+    /** In afterEach(): after a failure, the simulator's last lines and `more` (name -> process). */
+    reportFailure(ctx: Mocha.Context, more: Record<string, Proc | null | undefined> = {}, lines = 30): void {
+        if (ctx.currentTest?.state !== "failed") return
+        console.log(`      simulator output (last lines):\n${this.sim?.tail(lines) ?? "  (none)"}`)
+        for (const [name, p] of Object.entries(more)) console.log(`      ${name} (last lines):\n${p?.tail(20) ?? "  (none)"}`)
+    }
+}
+
+/** tshark with IPv4 and TCP checksum validation flags no frame of `file` (malformed, errors, bad sums). */
+export async function assertTcpCaptureClean(file: string): Promise<void> {
+    const opts = ["-o", "ip.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE"]
+    const bad = '_ws.malformed || _ws.expert.severity >= error || ip.checksum.status == "Bad" || tcp.checksum.status == "Bad"'
+    const r = await run("tshark", ["-r", file, "-n", ...opts, "-Y", bad], 60000)
+    assert.equal(r.code, 0, r.stderr)
+    const flagged = r.stdout.split("\n").filter(Boolean)
+    assert.equal(flagged.length, 0, `tshark flags ${flagged.length} frames:\n${flagged.slice(0, 10).join("\n")}`)
+}
+
+/** The Debian packages of the missing commands ([command, package]): none may be missing. */
+export function requireTools(tools: [string, string][]): void {
+    const missing = tools.filter(([cmd]) => !which(cmd))
+    assert.equal(missing.length, 0, `missing tools; Debian: apt-get install ${missing.map(m => m[1]).join(" ")}`)
 }
