@@ -16,10 +16,13 @@ import { startStack, startTelemetry } from "./start"
 /**
  * The board firmware on `pins` (the GPIO numbers of config.pins: PINS in config/generated.ts, or
  * boardPins()) with the driver devicescript.json's chip names. Links both drivers; a firmware that
- * knows its chip at build time links one with startBoardWith().
+ * knows its chip at build time links one with startBoardWith(). With address "dhcp" pass `dhcp`
+ * (dhcpstart.ts's startDhcp): passed, not imported, so a firmware with a static address links none
+ * of the DHCP client.
  */
-export async function startBoard(config: StackConfig, pins?: BoardPins): Promise<NetStack> {
-    return await startBoardWith(config, pins, (bus: SpiBus, interrupt: () => boolean) => createDevice(config, bus, interrupt))
+export async function startBoard(config: StackConfig, pins?: BoardPins, dhcp?: (stack: NetStack, config: StackConfig) => DhcpClient): Promise<NetStack> {
+    if (config.dhcp !== undefined && !dhcp) throw new Error('address "dhcp": pass startDhcp to startBoard (startBoard(config, pins, startDhcp)), or the board never gets an address')
+    return await startBoardWith(config, pins, (bus: SpiBus, interrupt: () => boolean) => createDevice(config, bus, interrupt), dhcp)
 }
 
 /** startBoard() with the driver `makeDevice` builds on the board's SPI bus. */

@@ -5,6 +5,7 @@
 import { describe, test, expect } from "@devicescript/test"
 import { ConfigError, stackConfig, StackOptions } from "../../src/config/options"
 import { boardPins } from "../../src/config/boards"
+import { startBoard } from "../../src/board"
 
 function errorOf(o: StackOptions): string {
     try {
@@ -117,5 +118,16 @@ describe("stackConfig", () => {
             msg = (e as Error).message
         }
         expect(msg).toBe("boardPins: no board file 'pico_w' in this package (boards/: esp32_devkit_w5500, esp32_devkit_enc28j60, w5500_evb_pico, pico_enc28j60)")
+    })
+
+    test("startBoard with a dhcp configuration and no DHCP starter is refused before touching the pins", async () => {
+        const config = stackConfig({ chip: "w5500", address: "dhcp" })
+        let msg = ""
+        try {
+            await startBoard(config, undefined)
+        } catch (e) {
+            msg = (e as Error).message
+        }
+        expect(msg).toBe('address "dhcp": pass startDhcp to startBoard (startBoard(config, pins, startDhcp)), or the board never gets an address')
     })
 })
