@@ -6,7 +6,8 @@ import { makeRig, Rig, BOARD_MAC } from "../support/rig"
 import { Segment, LanPort } from "../../src/sim/lan"
 import { VirtualHost } from "../../src/sim/host"
 import { DhcpServer } from "../../src/sim/dhcpd"
-import { DhcpClient, DhcpOptions } from "../../src/dhcp/client"
+import { DhcpClient, DhcpOptions, DhcpMib, findOption } from "../../src/dhcp/client"
+import { setU32 } from "../../src/wire/bytes"
 
 export const SERVER_IP = 0xc0000201 // 192.0.2.1
 export const SERVER_MAC = hex`02 00 5e 00 00 01`
@@ -101,3 +102,56 @@ export class DhcpRig {
 }
 
 export { BOARD_MAC }
+
+// ---------------------------------------------------------------------------------------------
+// Mutated server replies (test/dhcp/robust.test.ts and the `npm run fuzz` target test/fuzz/proto-dhcp.ts):
+// `rnd()` is the caller's seeded generator, a non-negative 31-bit integer.
+
+/** A server reply (OFFER 2, ACK 5, NAK 6) with transaction ID `xid` and a full set of options. */
+export function dhcpReply(type: number, xid: number): Buffer {
+    const m = Buffer.alloc(300)
+    m[0] = 2
+    m[1] = 1
+    m[2] = 6
+    setU32(m, 4, xid)
+    setU32(m, 16, OFFERED)
+    m.blitAt(28, BOARD_MAC, 0, 6)
+    setU32(m, 236, 0x63825363)
+    const opts = hex`35 01 00 36 04 c0 00 02 01 33 04 00 00 02 58 01 04 ff ff ff 00 03 04 c0 00 02 01 06 08 c0 00 02 02 c0 00 02 03 0f 03 6c 61 6e ff`
+    m.blitAt(240, opts, 0, opts.length)
+    m[242] = type
+    return m
+}
+
+/** Every counter a received message may end in, added up. */
+export function dhcpCounted(d: DhcpRig): number {
+    const s = d.client.stats
+    return s[DhcpMib.errors] + s[DhcpMib.ignored] + s[DhcpMib.offers] + s[DhcpMib.acks] + s[DhcpMib.naks]
+}
+
+/**
+ * A mutated reply to XID 0x80000000 (or one bit off it): a few random option bytes, sometimes an
+ * overload option (52) with garbage in sname/file, sometimes truncated. `out[0]` is its length.
+ */
+export function dhcpMutatedReply(rnd: () => number, out: number[]): Buffer {
+    const type = [2, 5, 6][rnd() % 3]
+    const m = dhcpReply(type, (rnd() & 1) === 0 ? 0x80000000 : 0x80000000 ^ (1 << rnd() % 32))
+    const n = 1 + (rnd() % 6)
+    for (let i = 0; i < n; i++) m[240 + (rnd() % 60)] = rnd() & 0xff
+    if (rnd() % 4 === 0) {
+        m[240 + (rnd() % 40)] = 52
+        for (let i = 0; i < 8; i++) m[44 + (rnd() % 192)] = rnd() & 0xff
+    }
+    out[0] = rnd() % 5 === 0 ? rnd() % 301 : 300
+    return m
+}
+
+/** How many findOption answers for a spread of codes point outside the message's `len` bytes. */
+export function dhcpOptionsOutside(rnd: () => number, m: Buffer, len: number): number {
+    let outside = 0
+    for (let code = 0; code < 257; code += 1 + (rnd() % 40)) {
+        const at = findOption(m, 0, len, code)
+        if (at >= 0 && (at < 2 || at + m[at - 1] > len)) outside++
+    }
+    return outside
+}

@@ -7,10 +7,12 @@
 // replay `input` on a fresh stack. Driver entries ("w5500", "enc28j60") replay that one case of the
 // driver target on a fresh rig: its actions come from the case's own generator, so they replay the
 // same only while test/fuzz/driver.ts and mutate.ts generate the same actions (`input` is the last
-// frame the case generated, for reading).
+// frame the case generated, for reading). Protocol entries ("dhcp", "dns", "ntp", "tcp", "mqtt",
+// test/fuzz/proto-*.ts) likewise replay case `index` of `seed` on a fresh target
+// (fuzz-parsers.test.ts, fuzz-tcp.test.ts, fuzz-mqtt.test.ts); `input` is the case's last input.
 
 export interface Regression {
-    /** "stack" and "wire": `input` is the frame; "w5500" / "enc28j60": the driver case. */
+    /** "stack" and "wire": `input` is the frame; "w5500" / "enc28j60" and the protocol targets: the case. */
     target: string
     seed: number
     index: number
