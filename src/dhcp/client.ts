@@ -390,7 +390,9 @@ export class DhcpClient {
         const arp = this.stack.arp
         const unit = this.base / 4
         if (arp.probeConflicts > 0) {
+            // both cleared: the next offer's probe must not see this conflict again
             arp.probeIp = 0
+            arp.probeConflicts = 0
             this.stats[DhcpMib.conflicts]++
             if (!this.probingFallback) {
                 this.send(DhcpType.Decline, 0xffffffff, now)

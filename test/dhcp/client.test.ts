@@ -312,6 +312,23 @@ describe("dhcp client", () => {
         expect(d.server.seen[3]).toBe(1)
     })
 
+    test("after a declined offer, the next offer is probed afresh (the old conflict does not carry over) and bound", async () => {
+        const d = new DhcpRig({})
+        new VirtualHost(d.seg, hex`02 00 5e 00 00 32`, OFFERED, 100)
+        d.client.begin(d.now())
+        await d.pump()
+        await d.run(3000)
+        expect(d.client.stats[DhcpMib.conflicts]).toBe(1)
+        expect(d.client.stats[DhcpMib.declines]).toBe(1)
+        // the server offers another address next time (as dnsmasq does after a DHCPDECLINE)
+        d.server.opts.pool = OFFERED + 1
+        await d.run(20000)
+        expect(d.client.stats[DhcpMib.conflicts]).toBe(1)
+        expect(d.client.stats[DhcpMib.declines]).toBe(1)
+        expect(d.client.state).toBe(DhcpState.Bound)
+        expect(d.rig.stack.ifa.address).toBe(OFFERED + 1)
+    })
+
     test("INIT-REBOOT: REQUEST for the last address (50, no 54); a NAK sends us to INIT", async () => {
         const d = new DhcpRig({ lastAddress: OFFERED, probe: false })
         d.client.begin(d.now())
