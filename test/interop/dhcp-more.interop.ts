@@ -32,7 +32,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { Bridge } from "../../host/bridge/bridge"
 import { which } from "../../host/bridge/tap"
-import { Proc, addNamespace, cleanup, installExitHooks, must, onCleanup, removeStaleNamespaces, run, runIn, start, startIn, until } from "./harness"
+import { Proc, addNamespace, cleanup, installExitHooks, must, onCleanup, removeStaleNamespaces, run, runIn, start, startDhcpServer, startIn, startTelemetrySink, until } from "./harness"
 
 const ROOT = path.resolve(__dirname, "..", "..")
 const NS_PREFIX = "dsnet-dhcpm-"
@@ -171,35 +171,12 @@ describe("DHCP interop, more: address conflict and decline (dnsmasq), a second s
 
         // dnsmasq: DHCP only (port=0: no DNS), the bridge only; the board's MAC reserved HOLDER_IP,
         // which the other host holds; the pool for everyone else (and the board after its decline)
-        dnsmasq = startIn(NS, "dnsmasq", "dnsmasq", [
-            "--no-daemon",
-            "--conf-file=/dev/null",
-            "--port=0",
-            `--interface=${BR}`,
-            "--bind-interfaces",
-            "--dhcp-authoritative",
+        dnsmasq = await startDhcpServer(NS, BR, work, [
             "--dhcp-range=192.0.2.110,192.0.2.119,255.255.255.0,2m",
             `--dhcp-host=${BOARD_MAC},${HOLDER_IP}`,
             `--dhcp-option=option:router,${KERNEL_IP}`,
-            `--dhcp-leasefile=${path.join(work, "dnsmasq.leases")}`,
-            `--pid-file=${path.join(work, "dnsmasq.pid")}`,
-            "--log-dhcp",
-            "--log-facility=-",
         ])
-        onCleanup(async () => {
-            dnsmasq?.child.kill("SIGTERM")
-        })
-        await dnsmasq.waitLine(/DHCP, IP range/, 10000)
-
-        sink = startIn(NS, "udp-sink", process.execPath, [path.join(__dirname, "udp-sink.cjs"), KERNEL_IP, String(STATSD_PORT)])
-        await sink.waitLine(/^ready$/, 10000)
-        let seen = 0
-        sink.child.stdout!.on("data", () => {
-            for (; seen < sink!.lines.length; seen++) {
-                const l = sink!.lines[seen]
-                if (l.startsWith("{")) telemetryFrom.push(JSON.parse(l).from)
-            }
-        })
+        sink = await startTelemetrySink(NS, KERNEL_IP, STATSD_PORT, from => telemetryFrom.push(from))
 
         entry = writeEntry(bridge.port)
         const cli = path.join(ROOT, "node_modules", "@devicescript", "cli", "devicescript")
@@ -389,33 +366,11 @@ describe(`DHCP interop, more: a fleet of ${FLEET} simulated boards on one Linux 
             b.on("control", (t: string) => control[i].push(t))
             await must("ip", ["-n", NS_FLEET, "link", "set", tap, "master", BR])
         }
-        dnsmasq = startIn(NS_FLEET, "dnsmasq", "dnsmasq", [
-            "--no-daemon",
-            "--conf-file=/dev/null",
-            "--port=0",
-            `--interface=${BR}`,
-            "--bind-interfaces",
-            "--dhcp-authoritative",
+        dnsmasq = await startDhcpServer(NS_FLEET, BR, work, [
             "--dhcp-range=192.0.2.120,192.0.2.139,255.255.255.0,2m",
             `--dhcp-option=option:router,${KERNEL_IP}`,
-            `--dhcp-leasefile=${path.join(work, "dnsmasq.leases")}`,
-            `--pid-file=${path.join(work, "dnsmasq.pid")}`,
-            "--log-dhcp",
-            "--log-facility=-",
         ])
-        onCleanup(async () => {
-            dnsmasq?.child.kill("SIGTERM")
-        })
-        await dnsmasq.waitLine(/DHCP, IP range/, 10000)
-        sink = startIn(NS_FLEET, "udp-sink", process.execPath, [path.join(__dirname, "udp-sink.cjs"), KERNEL_IP, String(STATSD_PORT)])
-        await sink.waitLine(/^ready$/, 10000)
-        let seen = 0
-        sink.child.stdout!.on("data", () => {
-            for (; seen < sink!.lines.length; seen++) {
-                const l = sink!.lines[seen]
-                if (l.startsWith("{")) telemetryFrom.push(JSON.parse(l).from)
-            }
-        })
+        sink = await startTelemetrySink(NS_FLEET, KERNEL_IP, STATSD_PORT, from => telemetryFrom.push(from))
         const cli = path.join(ROOT, "node_modules", "@devicescript", "cli", "devicescript")
         for (let i = 0; i < FLEET; i++) {
             const e = writeEntry(bridges[i].port, macs[i], `-f${i}`, `dsfleet${i}`)

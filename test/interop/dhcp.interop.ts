@@ -17,7 +17,7 @@ import * as assert from "node:assert/strict"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { which } from "../../host/bridge/tap"
-import { BOARD_MAC, KERNEL_IP, Proc, Rig, eachLine, onCleanup, runIn, startIn, staticAddressing, until } from "./harness"
+import { BOARD_MAC, KERNEL_IP, Proc, Rig, runIn, startDhcpServer, startTelemetrySink, staticAddressing, until } from "./harness"
 
 const rig = new Rig({ nsPrefix: "dsnet-dhcp-", tap: "dsdhcp" + (process.pid % 100000), workPrefix: "dsnet-dhcp-", entryPrefix: "dhcp-entry-" })
 const NS = rig.ns
@@ -67,34 +67,15 @@ describe("DHCP interop: the simulated board gets its address from dnsmasq in a n
 
         // dnsmasq: DHCP only (port=0: no DNS), this TAP only, its own lease file, every exchange logged
         leaseFile = path.join(work, "dnsmasq.leases")
-        dnsmasq = startIn(NS, "dnsmasq", "dnsmasq", [
-            "--no-daemon",
-            "--conf-file=/dev/null",
-            "--port=0",
-            `--interface=${TAP}`,
-            "--bind-interfaces",
-            "--dhcp-authoritative",
+        dnsmasq = await startDhcpServer(NS, TAP, work, [
             "--dhcp-range=192.0.2.100,192.0.2.150,255.255.255.0,2m",
             `--dhcp-option=option:router,${KERNEL_IP}`,
             `--dhcp-option=option:dns-server,${KERNEL_IP}`,
             `--dhcp-option=option:ntp-server,${KERNEL_IP}`,
             `--dhcp-option=option:T1,${T1_SEC}`,
             `--dhcp-option=option:T2,${T1_SEC * 2}`,
-            `--dhcp-leasefile=${leaseFile}`,
-            `--pid-file=${path.join(work, "dnsmasq.pid")}`,
-            "--log-dhcp",
-            "--log-facility=-",
         ])
-        onCleanup(async () => {
-            dnsmasq?.child.kill("SIGTERM")
-        })
-        await dnsmasq.waitLine(/DHCP, IP range/, 10000)
-
-        sink = startIn(NS, "udp-sink", process.execPath, [path.join(__dirname, "udp-sink.cjs"), KERNEL_IP, String(STATSD_PORT)])
-        await sink.waitLine(/^ready$/, 10000)
-        eachLine(sink, l => {
-            if (l.startsWith("{")) telemetryFrom.push(JSON.parse(l).from)
-        })
+        sink = await startTelemetrySink(NS, KERNEL_IP, STATSD_PORT, from => telemetryFrom.push(from))
 
         writeEntry(rig.bridge!.port)
         sim = rig.startSimulator(600)

@@ -313,6 +313,41 @@ export function eachLine(p: Proc, f: (line: string) => void): void {
     })
 }
 
+/**
+ * Debian's dnsmasq as a DHCP server only (port 0: no DNS) on `iface` in `ns`, every exchange logged
+ * to its lines, its lease file in `work`; `args` add the range, options and hosts. Stopped at cleanup.
+ */
+export async function startDhcpServer(ns: string, iface: string, work: string, args: string[]): Promise<Proc> {
+    const p = startIn(ns, "dnsmasq", "dnsmasq", [
+        "--no-daemon",
+        "--conf-file=/dev/null",
+        "--port=0",
+        `--interface=${iface}`,
+        "--bind-interfaces",
+        "--dhcp-authoritative",
+        `--dhcp-leasefile=${path.join(work, "dnsmasq.leases")}`,
+        `--pid-file=${path.join(work, "dnsmasq.pid")}`,
+        "--log-dhcp",
+        "--log-facility=-",
+        ...args,
+    ])
+    onCleanup(async () => {
+        p.child.kill("SIGTERM")
+    })
+    await p.waitLine(/DHCP, IP range/, 10000)
+    return p
+}
+
+/** udp-sink.cjs at addr:port in `ns` (the telemetry collector); `from` gets each datagram's source address. */
+export async function startTelemetrySink(ns: string, addr: string, port: number, from: (src: string) => void): Promise<Proc> {
+    const p = startIn(ns, "udp-sink", process.execPath, [path.join(__dirname, "udp-sink.cjs"), addr, String(port)])
+    await p.waitLine(/^ready$/, 10000)
+    eachLine(p, l => {
+        if (l.startsWith("{")) from(JSON.parse(l).from)
+    })
+    return p
+}
+
 /** One interop suite's namespace, bridge, board and work directory; cleaned up by cleanup(). */
 export class Rig {
     readonly ns: string
