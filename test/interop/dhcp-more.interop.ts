@@ -307,7 +307,7 @@ describe("DHCP interop, more: address conflict and decline (dnsmasq), a second s
     })
 })
 
-const FLEET = 3
+const FLEET = 8
 const NS_FLEET = "dsnet-dhcpmf-" + process.pid
 
 describe(`DHCP interop, more: a fleet of ${FLEET} simulated boards on one Linux bridge, distinct leases from dnsmasq`, function () {
