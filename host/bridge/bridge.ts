@@ -9,6 +9,7 @@
 import * as net from "node:net"
 import { EventEmitter } from "node:events"
 import { PcapWriter } from "../pcap/writer"
+import { Netem } from "./netem"
 import { SocatTap, TapSetup, setupTap } from "./tap"
 import {
     Hello,
@@ -74,6 +75,8 @@ export class Bridge extends EventEmitter {
     board: Hello | null = null
     /** Fault injection for tests: true drops the frame (toTap: board -> TAP), counted in droppedByFilter. */
     lossFilter: ((frame: Buffer, toTap: boolean) => boolean) | null = null
+    /** Loss, duplication, reordering and delay as netem applies them (netem.ts), after lossFilter. */
+    netem: Netem | null = null
     private conn: net.Socket | null = null
     private decoder = new RecordDecoder()
     private queue: Buffer[] = []
@@ -205,10 +208,7 @@ export class Bridge extends EventEmitter {
                 this.stats.droppedByFilter++
                 return
             }
-            this.stats.framesToTap++
-            this.stats.bytesToTap += f.length
-            this.pcap?.write(f, Date.now())
-            this.tap.send(f)
+            this.impaired(f, true, g => this.toTap(g))
         } else if ("bytes" in r) {
             this.inflight -= r.bytes
             if (this.inflight < 0) throw new ProtocolError(`credit of ${r.bytes} bytes for ${this.inflight + r.bytes} in flight`)
@@ -226,12 +226,39 @@ export class Bridge extends EventEmitter {
             this.stats.droppedGiant++
             return
         }
-        if (this.queue.length >= this.queueFrames) {
-            this.stats.droppedQueueFull++
-            return
-        }
         if (this.lossFilter?.(f, false)) {
             this.stats.droppedByFilter++
+            return
+        }
+        this.impaired(f, false, g => this.queueForBoard(g))
+    }
+
+    /** Each copy netem lets through, when its delay has passed (at once without netem). */
+    private impaired(f: Buffer, toTap: boolean, send: (f: Buffer) => void): void {
+        if (!this.netem) return send(f)
+        for (const ms of this.netem.schedule(f, toTap)) {
+            if (ms === 0) send(f)
+            else {
+                const copy = Buffer.from(f)
+                setTimeout(() => this.closed || send(copy), ms)
+            }
+        }
+    }
+
+    private toTap(f: Buffer): void {
+        this.stats.framesToTap++
+        this.stats.bytesToTap += f.length
+        this.pcap?.write(f, Date.now())
+        this.tap.send(f)
+    }
+
+    private queueForBoard(f: Buffer): void {
+        if (this.board === null || this.conn === null) {
+            this.stats.droppedNoBoard++
+            return
+        }
+        if (this.queue.length >= this.queueFrames) {
+            this.stats.droppedQueueFull++
             return
         }
         const rec = encodeFrame(f)

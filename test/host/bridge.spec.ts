@@ -10,6 +10,7 @@ import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
 import { Bridge, FramePort } from "../../host/bridge/bridge"
+import { Netem } from "../../host/bridge/netem"
 import {
     BoardRecord,
     HOSTLINK_VERSION,
@@ -226,6 +227,45 @@ describe("host bridge: flow control and errors (host/bridge/bridge.ts, a stand-i
         await until(() => board!.closed)
         assert.match(why[1], /hostlink version 9, this bridge version 1/)
         assert.equal(bridge.stats.protocolErrors, 2)
+    })
+
+    it("netem in the bridge: loss, duplication, delay and reordering both ways, every frame accounted for", async () => {
+        board = await hello(65535)
+        const opts = { lossPct: 20, duplicatePct: 10, reorderPct: 25, delayMs: 30, seed: 7 }
+        bridge.netem = new Netem(opts)
+        const N = 200
+        // the frame's number in bytes 20-21, the rest as frame(64)
+        const tagged = (k: number) => {
+            const f = frame(64)
+            f.writeUInt16BE(k, 20)
+            return f
+        }
+        for (let k = 0; k < N; k++) {
+            board.write(encodeFrame(tagged(k)))
+            tap.emit("frame", tagged(k))
+        }
+        const s = bridge.netem.stats
+        await until(() => tap.sent.length + board!.frames().length === 2 * N - s.dropped + s.duplicated, 3000)
+        await settle()
+        assert.equal(s.matched, 2 * N)
+        assert.equal(tap.sent.length + board.frames().length, 2 * N - s.dropped + s.duplicated)
+        for (const got of [tap.sent, board.frames()]) {
+            const tags = got.map(f => f.readUInt16BE(20))
+            for (const f of got) assert.deepEqual(f.subarray(22), tagged(0).subarray(22), "frames carried unchanged")
+            // a frame sent at once overtakes frames sent before it that wait out the delay
+            assert.ok(tags.some((t, i) => i > 0 && t < tags[i - 1]), "some frames reordered")
+        }
+        const distinct = new Set([...tap.sent.map(f => "t" + f.readUInt16BE(20)), ...board.frames().map(f => "b" + f.readUInt16BE(20))])
+        assert.equal(distinct.size, 2 * N - s.dropped, "each frame not dropped arrives, duplicates as the same frame")
+        // 400 draws at 20 % / 10 %: far outside these bounds only if the percentages were not applied
+        assert.ok(s.dropped > 40 && s.dropped < 120, `dropped ${s.dropped}`)
+        assert.ok(s.duplicated > 10 && s.duplicated < 70, `duplicated ${s.duplicated}`)
+        assert.equal(s.reordered + s.delayed, 2 * N - s.dropped + s.duplicated)
+        // seeded: the same seed decides the same way
+        const a = new Netem(opts), b = new Netem(opts)
+        const f = frame(64)
+        assert.deepEqual(Array.from({ length: 50 }, () => a.schedule(f, true)), Array.from({ length: 50 }, () => b.schedule(f, true)))
+        assert.throws(() => new Netem({ ...opts, lossPct: 101 }), /lossPct 101 is not a percentage/)
     })
 
     it("a new connection from the simulator replaces the old one", async () => {

@@ -325,7 +325,7 @@ describe(`DHCP interop, more: a fleet of ${FLEET} simulated boards on one Linux 
     const leaseOf = (i: number) => control[i].find(c => c.startsWith("lease ") && c !== "lease none")
 
     before(async function () {
-        this.timeout(240000)
+        this.timeout(FLEET * 90000 + 60000)
         if (process.platform !== "linux") skipReason = "not Linux"
         else if (process.getuid?.() !== 0) skipReason = "not root: network namespaces and TAP interfaces need root"
         else if (!which("ip")) skipReason = "no `ip` command (Debian: apt-get install iproute2)"
@@ -372,15 +372,18 @@ describe(`DHCP interop, more: a fleet of ${FLEET} simulated boards on one Linux 
         ])
         sink = await startTelemetrySink(NS_FLEET, KERNEL_IP, STATSD_PORT, from => telemetryFrom.push(from))
         const cli = path.join(ROOT, "node_modules", "@devicescript", "cli", "devicescript")
+        const failed = /error TS\d+|PANIC|Exception:/
+        const ready = (i: number) => control[i].some(c => c.startsWith("ready"))
+        // one at a time: each simulator compiles its own program, and eight compiling at once on two
+        // cores take minutes; started in turn, each is up in seconds
         for (let i = 0; i < FLEET; i++) {
             const e = writeEntry(bridges[i].port, macs[i], `-f${i}`, `dsfleet${i}`)
             entries.push(e)
-            sims.push(start(`simulator ${i}`, process.execPath, [cli, "run", path.relative(ROOT, e), "--test", "-T", "600000"], ROOT))
+            const s = start(`simulator ${i}`, process.execPath, [cli, "run", path.relative(ROOT, e), "--test", "-T", "600000"], ROOT)
+            sims.push(s)
+            const ok = await until(() => ready(i) || s.exited !== null || s.lines.some(l => failed.test(l)), 90000, 100)
+            assert.ok(ok && ready(i), `board ${i} did not start within 90 s:\n${s.tail(40)}`)
         }
-        const failed = /error TS\d+|PANIC|Exception:/
-        const ready = (i: number) => control[i].some(c => c.startsWith("ready"))
-        const ok = await until(() => sims.every((s, i) => ready(i) || s.exited !== null || s.lines.some(l => failed.test(l))), 180000, 100)
-        for (let i = 0; i < FLEET; i++) assert.ok(ok && ready(i), `board ${i} did not start:\n${sims[i].tail(40)}`)
     })
 
     afterEach(function () {
@@ -394,7 +397,7 @@ describe(`DHCP interop, more: a fleet of ${FLEET} simulated boards on one Linux 
         this.timeout(60000)
         if (skipReason) return
         try {
-            for (let i = 0; i < sims.length; i++) if (!sims[i].exited) bridges[i].sendControl("quit")
+            for (let i = 0; i < sims.length; i++) if (!sims[i].exited && bridges[i].board) bridges[i].sendControl("quit")
             await until(() => sims.every(s => s.exited !== null), 10000)
         } finally {
             await cleanup()

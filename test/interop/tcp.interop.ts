@@ -2,13 +2,14 @@
  * TCP interop: the board's TCP client (src/tcp/) in the DeviceScript simulator, joined through the
  * host bridge to a TAP in a throw-away network namespace, against the Linux kernel's TCP there
  * (Node servers on real sockets, test/interop/tcp-peer.cjs):
- *   connect; 100 KB to the kernel byte-exact and in order; 30 KB from the kernel and its half-close;
+ *   connect; 200 KB to the kernel byte-exact and in order; 30 KB from the kernel and its half-close;
  *   orderly close both ways (TIME-WAIT after the kernel's FIN, LAST-ACK -> CLOSED); RST from the
- *   kernel for a closed port (refused) and for an established connection (reset); 100 KB under 10 %
- *   frame loss both ways (the bridge drops TCP frames: tc netem is not available here) arriving
- *   byte-exact with the board's retransmissions counted; a kernel reader that stops reading (zero
- *   window: persist probes) and resumes; the Tcp counters in stack.format(); every
- *   captured frame clean under tshark with TCP checksum validation.
+ *   kernel for a closed port (refused) and for an established connection (reset); 200 KB under
+ *   netem's 10 % loss, 5 % duplication, reordering and 50 ms delay of TCP frames both ways (applied
+ *   in the bridge, host/bridge/netem.ts: this kernel has no sch_netem) arriving byte-exact with the
+ *   board's retransmissions counted; a kernel reader that stops reading (zero window: persist
+ *   probes) and resumes; the Tcp counters in stack.format(); every captured frame clean under
+ *   tshark with TCP checksum validation.
  *
  *   npm run test:interop -- test/interop/tcp.interop.ts
  *
@@ -19,6 +20,7 @@
 import * as assert from "node:assert/strict"
 import * as fs from "node:fs"
 import * as path from "node:path"
+import { Netem } from "../../host/bridge/netem"
 import { KERNEL_IP, Proc, Rig, assertTcpCaptureClean, cleanup, eachLine, requireTools, run, runIn, sleep, startIn, staticAddressing, until } from "./harness"
 
 const rig = new Rig({ nsPrefix: "dsnet-tcp-", tap: "dstcp" + (process.pid % 1000000), workPrefix: "dsnet-tcp-", entryPrefix: "tcp-entry-" })
@@ -36,7 +38,7 @@ const SOURCE_BYTES = 30000
  * retransmit (the default, 1460, has one segment in flight); DSNET_TCP_SNDBUF=1460 runs the defaults.
  */
 const SND_BUF = Number(process.env.DSNET_TCP_SNDBUF ?? 4380)
-const STREAM_BYTES = 100 * 1024
+const STREAM_BYTES = 200 * 1024
 const T0 = Date.now()
 const elapsed = () => ((Date.now() - T0) / 1000).toFixed(1) + " s"
 
@@ -182,10 +184,10 @@ describe("TCP interop: the board's TCP client against the Linux kernel", functio
         }
     })
 
-    it("100 KB to the kernel arrive byte-exact and in order; orderly close both ways (TIME-WAIT)", async () => {
+    it("200 KB to the kernel arrive byte-exact and in order; orderly close both ways (TIME-WAIT)", async () => {
         const t = Date.now()
         await streamToKernel(1)
-        console.log(`      100 KB in ${((Date.now() - t) / 1000).toFixed(1)} s`)
+        console.log(`      200 KB in ${((Date.now() - t) / 1000).toFixed(1)} s`)
     })
 
     it("30 KB from the kernel arrive in order; its half-close is seen (PeerClosed); our close ends LAST-ACK -> CLOSED", async () => {
@@ -217,30 +219,25 @@ describe("TCP interop: the board's TCP client against the Linux kernel", functio
         assert.equal(Number(s[4]), ERR_RESET)
     })
 
-    it("100 KB under 10 % loss of TCP frames both ways arrive byte-exact; the board retransmits", async () => {
+    it("200 KB under netem (10 % loss, 5 % duplication, 25 % reordered, 50 ms delay of TCP frames both ways) arrive byte-exact; the board retransmits", async () => {
         const st0 = await boardStats()
-        let k = 0
-        // deterministic: every 10th TCP frame in each direction (IPv4 protocol 6 at byte 23)
-        const counters = [0, 0]
-        rig.bridge!.lossFilter = (f, toTap) => {
-            if (f.length < 34 || f[12] !== 0x08 || f[13] !== 0 || f[23] !== 6) return false
-            k++
-            return ++counters[toTap ? 1 : 0] % 10 === 0
-        }
+        // TCP frames only (IPv4 protocol 6 at byte 23), seeded
+        const netem = new Netem({ lossPct: 10, duplicatePct: 5, reorderPct: 25, delayMs: 50, seed: 2026, match: f => f.length >= 34 && f[12] === 0x08 && f[13] === 0 && f[23] === 6 })
+        rig.bridge!.netem = netem
         try {
             const t = Date.now()
             await streamToKernel(5)
-            console.log(`      100 KB under loss in ${((Date.now() - t) / 1000).toFixed(1)} s; frames dropped by the bridge: ${rig.bridge!.stats.droppedByFilter} of ${k}`)
+            console.log(`      200 KB under netem in ${((Date.now() - t) / 1000).toFixed(1)} s; ${netem.format()}`)
         } finally {
-            rig.bridge!.lossFilter = null
+            rig.bridge!.netem = null
         }
         const st = await boardStats()
-        assert.ok(rig.bridge!.stats.droppedByFilter > 0)
+        assert.ok(netem.stats.dropped > 0 && netem.stats.duplicated > 0 && netem.stats.reordered > 0, netem.format())
         assert.ok(st["Tcp.RetransSegs"] > st0["Tcp.RetransSegs"], `RetransSegs ${st0["Tcp.RetransSegs"]} -> ${st["Tcp.RetransSegs"]}`)
         console.log(`      board: RetransSegs ${st["Tcp.RetransSegs"] - st0["Tcp.RetransSegs"]}, TCPTimeouts ${st["TcpExt.TCPTimeouts"] - st0["TcpExt.TCPTimeouts"]}, TCPFastRetrans ${st["TcpExt.TCPFastRetrans"] - st0["TcpExt.TCPFastRetrans"]}, TCPOFODrop ${st["TcpExt.TCPOFODrop"] - st0["TcpExt.TCPOFODrop"]}`)
     })
 
-    it("a kernel reader that stops reading (zero window) and resumes: persist probes, then 100 KB byte-exact", async () => {
+    it("a kernel reader that stops reading (zero window) and resumes: persist probes, then 200 KB byte-exact", async () => {
         const st0 = await boardStats()
         const c = await ask(`connect 6 ${KERNEL_IP} ${SLOW}`, "connect 6 ")
         assert.equal(Number(c[2]), OPEN)
