@@ -61,8 +61,6 @@ export class BridgeStats {
     protocolErrors = 0
     boardConnects = 0
     boardDisconnects = 0
-    /** Frames the loss filter dropped (both directions). */
-    droppedByFilter = 0
 }
 
 /**
@@ -73,9 +71,7 @@ export class Bridge extends EventEmitter {
     readonly stats = new BridgeStats()
     /** The board connected now, from its HELLO. */
     board: Hello | null = null
-    /** Fault injection for tests: true drops the frame (toTap: board -> TAP), counted in droppedByFilter. */
-    lossFilter: ((frame: Buffer, toTap: boolean) => boolean) | null = null
-    /** Loss, duplication, reordering and delay as netem applies them (netem.ts), after lossFilter. */
+    /** Fault injection for tests: loss, duplication, reordering and delay as netem applies them (netem.ts). */
     netem: Netem | null = null
     private conn: net.Socket | null = null
     private decoder = new RecordDecoder()
@@ -204,10 +200,6 @@ export class Bridge extends EventEmitter {
         if ("frame" in r) {
             const f = r.frame
             if (f.length < MIN_FRAME || f.length > MAX_FRAME) throw new ProtocolError(`frame of ${f.length} bytes`)
-            if (this.lossFilter?.(f, true)) {
-                this.stats.droppedByFilter++
-                return
-            }
             this.impaired(f, true, g => this.toTap(g))
         } else if ("bytes" in r) {
             this.inflight -= r.bytes
@@ -224,10 +216,6 @@ export class Bridge extends EventEmitter {
         }
         if (f.length > MAX_FRAME || f.length < MIN_FRAME) {
             this.stats.droppedGiant++
-            return
-        }
-        if (this.lossFilter?.(f, false)) {
-            this.stats.droppedByFilter++
             return
         }
         this.impaired(f, false, g => this.queueForBoard(g))
