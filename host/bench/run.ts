@@ -28,7 +28,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { readArgs, usageExit } from "../cli"
-import { cleanup, CLI, log, Options, startSink, stopSink, T_START, TMP } from "./proc"
+import { cleanup, CLI, log, Options, ROOT, startSink, stopSink, T_START, TMP } from "./proc"
 import { table } from "./print"
 import { CostResult, printCost, runCost } from "./cost"
 import { addStepLayers, printSteps, runSteps, StepsResult } from "./steps"
@@ -75,7 +75,7 @@ async function main() {
     stopSink()
     if (o.only.has("mem")) result.mem = mem = await runMem(o)
     let size: SizeResult | undefined
-    if (o.only.has("size")) result.size = size = await runSize(log)
+    if (o.only.has("size")) result.size = size = await runSize(ROOT, TMP, log)
     result.seconds = (Date.now() - T_START) / 1000
     console.log("")
     if (cost) printCost(cost)
