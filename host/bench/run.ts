@@ -31,7 +31,7 @@ import { readArgs, usageExit } from "../cli"
 import { cleanup, CLI, log, Options, ROOT, startSink, stopSink, T_START, TMP } from "./proc"
 import { table } from "./print"
 import { CostResult, printCost, runCost } from "./cost"
-import { addStepLayers, printSteps, runSteps, StepsResult } from "./steps"
+import { addStepLayers, printSteps, runPublishSteps, runSteps, StepsResult } from "./steps"
 import { printSpi, runSpi, SpiResult } from "./spi"
 import { MemResult, printMem, runMem } from "./mem"
 import { printSize, runSize, SizeResult } from "./size"
@@ -69,6 +69,7 @@ async function main() {
     if (o.only.has("cost")) result.cost = cost = await runCost(o)
     if (o.only.has("steps")) {
         result.steps = steps = await runSteps(o)
+        steps.publish = await runPublishSteps(o)
         addStepLayers(steps)
     }
     if (o.only.has("spi")) result.spi = spi = await runSpi(o)

@@ -21,7 +21,27 @@ const STEP_CASES: [number, string][] = [
     [9, "arp32:stack"],
 ]
 
+const PUB_MARK = Buffer.from("@@pubspec:00:000000")
+/** bench/publish-steps.ts's cases. */
+export const PUB_CASES: [number, string, string][] = [
+    [1, "qos0", "QoS 0, the transmit path alone (no ACK from the peer, Nagle off)"],
+    [2, "qos1", "QoS 1, the transmit path alone (no ACK, no PUBACK, Nagle off)"],
+    [3, "qos0+ack", "QoS 0 + the peer's ACK received (default TcpConfig)"],
+    [4, "qos1+ack", "QoS 1 + the peer's TCP ACK received (no PUBACK)"],
+]
+
+export interface PublishSteps {
+    overhead: number
+    /** steps per publish by case name */
+    steps: Record<string, number>
+    error: Record<string, number>
+    /** bytes one publish puts on the connection, by case */
+    bytes: Record<string, number>
+    runs: number
+}
+
 export interface StepsResult {
+    publish?: PublishSteps
     budget: number
     /** steps of the per-iteration overhead (test, count, print) */
     overhead: number
@@ -97,6 +117,51 @@ export async function runSteps(o: Options): Promise<StepsResult> {
     return { budget: STEP_BUDGET, overhead: ov, steps, error, runs }
 }
 
+/**
+ * bench/publish-steps.ts: steps per 64-byte MQTT publish through TCP, the stack and the device, by the
+ * method of runSteps (one compile, SPEC patched per run: case and K).
+ */
+export async function runPublishSteps(o: Options): Promise<PublishSteps> {
+    const src = stageProgram("publish-steps.ts")
+    log(`steps: compiling ${path.relative(ROOT, src)}`)
+    const bin = await buildDevs(src, PUB_MARK)
+    const pool = new Pool(2)
+    let runs = 0
+    let seq = 0
+    const iterations = async (c: number, k: number): Promise<{ n: number; bytes: number }> => {
+        const b = Buffer.from(bin)
+        Buffer.from(`@@pubspec:${String(c).padStart(2, "0")}:${String(k).padStart(6, "0")}`).copy(b, b.indexOf(PUB_MARK))
+        const file = path.join(TMP, `pub-${c}-${k}-${seq++}.devs`)
+        fs.writeFileSync(file, b)
+        const r = await pool.run(() => runUntilPanic(file, 60000))
+        runs++
+        fs.rmSync(file, { force: true })
+        if (r.exception !== "InfiniteLoop" || !r.started)
+            throw new Error(`steps: publish case ${c} k ${k}: stopped by ${r.exception || "?"}, not by the watchdog\n${r.tail.join("\n")}`)
+        const start = r.tail.find(l => l.includes("@@steps start")) ?? ""
+        return { n: r.lastN, bytes: Number(/ bytes=(\d+)/.exec(start)?.[1] ?? NaN) }
+    }
+    const n0 = (await iterations(0, 0)).n
+    const ov = Math.round(STEP_BUDGET / n0)
+    const res: PublishSteps = { overhead: ov, steps: {}, error: {}, bytes: {}, runs: 0 }
+    await Promise.all(
+        PUB_CASES.map(async ([c, name]) => {
+            // a generous prior (steps per publish); once more below what fitted if the watchdog cut a publish
+            let k = Math.max(1, Math.floor((0.85 * STEP_BUDGET) / ((c >= 3 ? 7000 : 5000) + ov)))
+            let r = await iterations(c, k)
+            if (r.n <= k) {
+                k = Math.max(1, r.n - 1)
+                r = await iterations(c, k)
+            }
+            res.steps[name] = r.n > k ? (ov * (n0 - r.n)) / k : NaN
+            res.error[name] = ov / k
+            res.bytes[name] = r.bytes
+        })
+    )
+    res.runs = runs
+    return res
+}
+
 export function printSteps(r: StepsResult) {
     const st = r.steps
     const out: string[] = []
@@ -122,6 +187,19 @@ export function printSteps(r: StepsResult) {
     const maxErr = Math.max(...Object.values(r.error).flatMap((x) => Object.values(x)))
     out.push(`   precision: within ${fmt(maxErr, 1)} steps; an iteration's own overhead (${r.overhead} steps) is subtracted. Floor, qdisc and IP layers`)
     out.push(`   measured at 64 (and 1472) and 4000 bytes and shown for the other single-frame sizes; table variants at 64 bytes only`)
+    const p = r.publish
+    if (p) {
+        out.push(`   MQTT publish, topic of 17 bytes + 64-byte payload, through MqttClient -> TCP -> IPv4 output -> qdisc -> drain -> the copying`)
+        out.push(`   device (bench/publish-steps.ts; ${p.runs} runs, within ${fmt(Math.max(...Object.values(p.error)), 1)} steps):`)
+        out.push(
+            table([
+                ["publish", "steps", "% of the watchdog", "bytes on TCP"],
+                ...PUB_CASES.map(([, name, what]) => [what, fmt(p.steps[name], 0), fmt((100 * p.steps[name]) / r.budget, 1), String(p.bytes[name])]),
+            ])
+        )
+        const udp = r.steps["default:stack"]?.[64]
+        if (udp !== undefined) out.push(`   against a 64-byte UDP datagram through the stack (${fmt(udp, 0)} steps): QoS 0 publish ${fmt(p.steps.qos0 / udp, 1)}x, with the ACK ${fmt(p.steps["qos0+ack"] / udp, 1)}x`)
+    }
     console.log(out.join("\n"))
 }
 
