@@ -1,6 +1,6 @@
 // `npm run bench`: the benchmarks of the transmit path, in one run, as a table a person reads.
 //
-//   npm run bench -- [--json FILE] [--quick] [--only cost,steps,spi,mem,size]
+//   npm run bench -- [--json FILE] [--quick] [--only cost,steps,spi,goodput,mem,size]
 //
 //   cost  bench/cost.ts in the simulator WITHOUT GC stress: `devicescript run --tcp` (no --test),
 //         with this process as the Jacdac TCP peer on 127.0.0.1:8082 (a sink: the simulator only
@@ -35,19 +35,20 @@ import { addStepLayers, printSteps, runPublishSteps, runSteps, StepsResult } fro
 import { printSpi, runSpi, SpiResult } from "./spi"
 import { MemResult, printMem, runMem } from "./mem"
 import { printSize, runSize, SizeResult } from "./size"
+import { GoodputResult, printGoodput, runGoodput } from "./goodput"
 
 const usage: (msg?: string) => never = usageExit(
     "npm run bench",
-    "usage: npm run bench -- [--json FILE] [--quick] [--only cost,steps,spi,mem,size]"
+    "usage: npm run bench -- [--json FILE] [--quick] [--only cost,steps,spi,goodput,mem,size]"
 )
 
 function parseArgs(argv: string[]): Options {
     const v = readArgs(argv, { json: { type: "string" }, quick: { type: "boolean" }, only: { type: "string" } }, usage)
-    const o: Options = { quick: !!v.quick, only: new Set(["cost", "steps", "spi", "mem", "size"]) }
+    const o: Options = { quick: !!v.quick, only: new Set(["cost", "steps", "spi", "goodput", "mem", "size"]) }
     if (v.json !== undefined) o.json = path.resolve(v.json)
     if (v.only !== undefined) {
         o.only = new Set(v.only.split(","))
-        for (const s of o.only) if (!["cost", "steps", "spi", "mem", "size"].includes(s)) usage("unknown part " + s)
+        for (const s of o.only) if (!["cost", "steps", "spi", "goodput", "mem", "size"].includes(s)) usage("unknown part " + s)
     }
     return o
 }
@@ -65,7 +66,8 @@ async function main() {
     let spi: SpiResult | undefined
     let mem: MemResult | undefined
     let steps: StepsResult | undefined
-    if (o.only.has("cost") || o.only.has("spi") || o.only.has("steps")) await startSink()
+    let goodput: GoodputResult | undefined
+    if (o.only.has("cost") || o.only.has("spi") || o.only.has("steps") || o.only.has("goodput")) await startSink()
     if (o.only.has("cost")) result.cost = cost = await runCost(o)
     if (o.only.has("steps")) {
         result.steps = steps = await runSteps(o)
@@ -73,6 +75,7 @@ async function main() {
         addStepLayers(steps)
     }
     if (o.only.has("spi")) result.spi = spi = await runSpi(o)
+    if (o.only.has("goodput")) result.goodput = goodput = await runGoodput(o)
     stopSink()
     if (o.only.has("mem")) result.mem = mem = await runMem(o)
     let size: SizeResult | undefined
@@ -87,6 +90,10 @@ async function main() {
     if (spi) {
         console.log("")
         printSpi(spi)
+    }
+    if (goodput) {
+        console.log("")
+        printGoodput(goodput)
     }
     if (mem) {
         console.log("")
