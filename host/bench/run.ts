@@ -8,20 +8,24 @@
 //         and "@@bench:done"; then the simulator, which never exits by itself, is killed.
 //   steps bench/steps.ts, the same way, compiled once and patched per run: bytecode steps per
 //         datagram, counted against the VM's 128 Ki-step watchdog (deterministic, whatever the
-//         machine's load; see that file).
+//         machine's load; see that file); then bench/publish-steps.ts: steps per 64-byte MQTT
+//         publish through TCP, the stack and the device.
 //   spi   bench/spi.ts, the same way: SPI transactions and bytes per frame from the chip models.
+//   goodput  bench/goodput.ts, the same way: TCP and UDP bytes/s to a scripted peer on the W5500 model.
 //   size  host/bench/size.ts: the board firmware's function bytecode per module, W5500 and ENC28J60
-//         boards (npm run build --board), against DeviceScript's 64 KB limit.
+//         boards, in four configurations made from devicescript.json (static address, the sample,
+//         DHCP + a named collector, DHCP + MQTT), against DeviceScript's 64 KB limit.
 //   mem   heap footprints, measured from outside: the largest padding a program can allocate
 //         before building X and still complete, under `--test` (GC on every allocation, so what
 //         fits is exactly what is live). One program holds every variant; the variant and the
 //         padding are digits in a string literal, patched into the compiled .devs per run, so the
-//         search costs one compile. Runs go two at a time.
+//         search costs one compile. Runs go two at a time. Also the DHCP client, the resolver, the
+//         clock, a TCP connection and the MQTT client.
 //
 // Generated files go to .bench-tmp/<pid>/ (removed at the end, also on failure or Ctrl-C); every
 // child process is killed at the end. --quick shortens the timed cases (for a smoke test of the bench).
 //
-// The parts: cost.ts, steps.ts, spi.ts, mem.ts and size.ts here; proc.ts (child processes, the sink,
+// The parts: cost.ts, steps.ts, spi.ts, goodput.ts, mem.ts and size.ts here; proc.ts (child processes, the sink,
 // the temporary directory), print.ts (the tables).
 
 import * as fs from "node:fs"
