@@ -75,7 +75,7 @@ async function main() {
     if (o.only.has("cost")) result.cost = cost = await runCost(o)
     if (o.only.has("steps")) {
         result.steps = steps = await runSteps(o)
-        steps.publish = await runPublishSteps(o)
+        steps.publish = await runPublishSteps(o, steps)
         addStepLayers(steps)
     }
     if (o.only.has("spi")) result.spi = spi = await runSpi(o)

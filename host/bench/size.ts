@@ -13,7 +13,7 @@
 
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { build } from "../build/build"
+import { build, stageProject } from "../build/build"
 import { DEFAULT_CONFIG } from "../config/generate"
 
 export const FUNCTION_LIMIT = 65536
@@ -145,14 +145,7 @@ export function sizesByModule(dbgFile: string): { functions: number; strings: nu
 
 /** A copy of what `devicescript build` and host/build/build.ts read, with `json` as its devicescript.json. */
 function stageConfigProject(root: string, dir: string, json: Json): void {
-    fs.rmSync(dir, { recursive: true, force: true })
-    fs.mkdirSync(dir, { recursive: true })
-    fs.cpSync(path.join(root, "src"), path.join(dir, "src"), {
-        recursive: true,
-        filter: src => path.resolve(src) !== path.resolve(root, "src", "config", "generated.ts"),
-    })
-    fs.cpSync(path.join(root, "boards"), path.join(dir, "boards"), { recursive: true })
-    for (const f of ["devsconfig.json", "package.json"]) fs.copyFileSync(path.join(root, f), path.join(dir, f))
+    stageProject(root, dir)
     fs.symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"))
     fs.writeFileSync(path.join(dir, "devicescript.json"), JSON.stringify({ ...json, $schema: undefined, board: BOARDS[0] }, null, 4) + "\n")
 }
