@@ -61,7 +61,7 @@ export function bestGoodput(g: GoodputResult): { name: string; run: GoodputRun; 
 
 export function printGoodput(g: GoodputResult) {
     const out: string[] = []
-    out.push(`4b. Goodput from the board to a peer on the virtual LAN, W5500 model (MACRAW driver over the simulated bus, receive on INTn),`)
+    out.push(`4. Goodput from the board to a peer on the virtual LAN, W5500 model (MACRAW driver over the simulated bus, receive on INTn),`)
     out.push(`   stack started as on a board; ${g.bulkBytes} bytes of application data per run, best of ${g.rounds} (no GC stress; the peer, in the same`)
     out.push(`   VM, ACKs every segment at once with a 65,535-byte window, MSS 1,460; UDP paced only by a full qdisc):`)
     const best = bestGoodput(g)

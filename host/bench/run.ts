@@ -23,7 +23,8 @@
 //         clock, a TCP connection and the MQTT client.
 //
 // Generated files go to .bench-tmp/<pid>/ (removed at the end, also on failure or Ctrl-C); every
-// child process is killed at the end. --quick shortens the timed cases (for a smoke test of the bench).
+// child process is killed at the end. --quick shortens the timed cases and builds the size part's
+// configurations for the W5500 board only (for a smoke test of the bench).
 //
 // The parts: cost.ts, steps.ts, spi.ts, goodput.ts, mem.ts and size.ts here; proc.ts (child processes, the sink,
 // the temporary directory), print.ts (the tables).
@@ -83,7 +84,7 @@ async function main() {
     stopSink()
     if (o.only.has("mem")) result.mem = mem = await runMem(o)
     let size: SizeResult | undefined
-    if (o.only.has("size")) result.size = size = await runSize(ROOT, TMP, log)
+    if (o.only.has("size")) result.size = size = await runSize(ROOT, TMP, log, o.quick)
     result.seconds = (Date.now() - T_START) / 1000
     console.log("")
     if (cost) printCost(cost)
@@ -95,13 +96,13 @@ async function main() {
         console.log("")
         printSpi(spi)
     }
-    if (goodput) {
-        console.log("")
-        printGoodput(goodput)
-    }
     if (mem) {
         console.log("")
         printMem(mem)
+    }
+    if (goodput) {
+        console.log("")
+        printGoodput(goodput)
     }
     if (size) {
         console.log("")

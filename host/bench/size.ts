@@ -150,7 +150,9 @@ function stageConfigProject(root: string, dir: string, json: Json): void {
     fs.writeFileSync(path.join(dir, "devicescript.json"), JSON.stringify({ ...json, $schema: undefined, board: BOARDS[0] }, null, 4) + "\n")
 }
 
-export async function runSize(root: string, tmp: string, log: (s: string) => void): Promise<SizeResult> {
+/** `w5500Only` (--quick): the W5500 board alone. */
+export async function runSize(root: string, tmp: string, log: (s: string) => void, w5500Only = false): Promise<SizeResult> {
+    const boards = w5500Only ? BOARDS.slice(0, 1) : BOARDS
     const base: Json = JSON.parse(fs.readFileSync(DEFAULT_CONFIG, "utf8").replace(/^\uFEFF/, ""))
     const res: SizeResult = { configs: [], builds: [] }
     // two configurations at a time (each build is one compiler process; the machine has two cores)
@@ -158,7 +160,7 @@ export async function runSize(root: string, tmp: string, log: (s: string) => voi
         const json = c.make(JSON.parse(JSON.stringify(base)))
         const dir = path.join(tmp, "size-" + c.name)
         stageConfigProject(root, dir, json)
-        const r = await build({ root: dir, boards: BOARDS, verbose: false, log: s => log(`size ${c.name}: ${s.trim()}`) })
+        const r = await build({ root: dir, boards, verbose: false, log: s => log(`size ${c.name}: ${s.trim()}`) })
         if (!r.ok) throw new Error(`size: the ${c.name} configuration (${c.what}) did not build:\n` + r.errors.join("\n"))
         const builds = r.builds.map(b => ({ config: c.name, board: b.board, chip: b.chip, ...sizesByModule(path.join(b.dir, ".devicescript", "bin", "bytecode-dbg.json")) }))
         fs.rmSync(dir, { recursive: true, force: true })
@@ -169,7 +171,7 @@ export async function runSize(root: string, tmp: string, log: (s: string) => voi
     for (const { c, json, builds } of done) {
         const t = json.telemetry
         res.configs.push({ name: c.name, what: c.what, address: json.interface.address, telemetry: `${t.format ?? "statsd"} to ${t.collector}`, limit: c.limit, target: c.target })
-        for (const b of BOARDS) res.builds.push(builds.find(x => x.board === b)!)
+        for (const b of boards) res.builds.push(builds.find(x => x.board === b)!)
     }
     return res
 }
