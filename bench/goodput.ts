@@ -39,7 +39,6 @@ class Peer implements LanPort {
     rcvNxt = 0
     tcpBytes = 0
     udpBytes = 0
-    outOfOrder = 0
     private readonly out = Buffer.alloc(60)
     constructor(readonly seg: Segment) {
         seg.attach(this)
@@ -66,10 +65,11 @@ class Peer implements LanPort {
             reply = segment(PORT, sport, PEER_ISS, this.rcvNxt, SYN | ACK, 65535, hex`02 04 05 b4`, null)
         } else if (flags & RST) return
         else {
+            // in-order data only (anything else is ACKed with RCV.NXT: the board retransmits it)
             if (seq === this.rcvNxt && dlen > 0) {
                 this.rcvNxt = add32(seq, dlen)
                 this.tcpBytes += dlen
-            } else if (dlen > 0) this.outOfOrder++
+            }
             if (flags & FIN && ((seq + dlen - this.rcvNxt) | 0) === 0) this.rcvNxt = add32(this.rcvNxt, 1)
             if (dlen === 0 && !(flags & FIN)) return
             reply = segment(PORT, sport, add32(PEER_ISS, 1), this.rcvNxt, ACK, 65535, null, null)
