@@ -28,8 +28,17 @@ const enum V {
     Neigh16 = 9,
     Rules16 = 10,
     Routes6 = 11,
+    StackDhcp = 12,
+    Dhcp = 13,
+    Dns = 14,
+    Sntp = 15,
+    Lan3 = 16,
+    Tcp = 17,
+    TcpConn = 18,
+    TcpConn2 = 19,
+    Mqtt = 20,
 }
-type Prog = "membare" | "memdev" | "memstack" | "memw5500" | "memenc28j60"
+type Prog = "membare" | "memdev" | "memstack" | "memw5500" | "memenc28j60" | "memlan" | "memtcp"
 
 /**
  * One program per set of linked modules; the variant (V), the mode (M: 1 = end with an allocation
@@ -38,7 +47,8 @@ type Prog = "membare" | "memdev" | "memstack" | "memw5500" | "memenc28j60"
  */
 function memSource(prog: Prog): string {
     let body = `let x: any = null\n`
-    if (prog === "memstack")
+    // memlan and memtcp link everything memstack does (their statics minus its are their modules')
+    if (prog === "memstack" || prog === "memlan" || prog === "memtcp")
         body =
             `import { memStack, memSends, memTestDevice, memPool, memStackNeigh16, memStackRules16, memStackRoutes6 } from "../../bench/memstack"\n` +
             body +
@@ -51,6 +61,23 @@ function memSource(prog: Prog): string {
             `else if (V === ${V.Neigh16}) x = memStackNeigh16()\n` +
             `else if (V === ${V.Rules16}) x = memStackRules16()\n` +
             `else if (V === ${V.Routes6}) x = memStackRoutes6()\n`
+    if (prog === "memlan")
+        body =
+            `import { memStackDhcp, memLan } from "../../bench/memlan"\n` +
+            body +
+            `else if (V === ${V.StackDhcp}) x = memStackDhcp()\n` +
+            `else if (V === ${V.Dhcp}) x = memLan(true, false, false)\n` +
+            `else if (V === ${V.Dns}) x = memLan(false, true, false)\n` +
+            `else if (V === ${V.Sntp}) x = memLan(false, false, true)\n` +
+            `else if (V === ${V.Lan3}) x = memLan(true, true, true)\n`
+    else if (prog === "memtcp")
+        body =
+            `import { memTcp } from "../../bench/memtcp"\n` +
+            body +
+            `else if (V === ${V.Tcp}) x = memTcp(0, false)\n` +
+            `else if (V === ${V.TcpConn}) x = memTcp(1, false)\n` +
+            `else if (V === ${V.TcpConn2}) x = memTcp(2, false)\n` +
+            `else if (V === ${V.Mqtt}) x = memTcp(0, true)\n`
     else if (prog === "memdev")
         body = `import { memDevice } from "../../bench/memdev"\n` + body + `if (V === ${V.TestDevice}) x = memDevice()\n`
     else if (prog === "memw5500")
@@ -203,6 +230,20 @@ export interface MemResult {
         perNeighbour: number
         perHookRule: number
         perRoute: number
+        /** statics of the DHCP client's, the resolver's and the clock's code together */
+        lanStatics: number
+        dhcp: number
+        dns: number
+        sntp: number
+        /** the three together on one stack (objects), and with their statics */
+        lanObjects: number
+        lanTotal: number
+        /** statics of TCP's and the MQTT client's code together */
+        tcpStatics: number
+        tcpTable: number
+        tcpConn: number
+        tcpConnSecond: number
+        mqttClient: number
     }
     leftToApp: { w5500: number; enc28j60: number }
     /** the external measure: largest padding (FIXED_PAD + searched part) that completes */
@@ -211,13 +252,15 @@ export interface MemResult {
 }
 
 export async function runMem(o: Options): Promise<MemResult> {
-    log(`mem: compiling the bare program, the TestDevice program, the stack program and one program per driver`)
+    log(`mem: compiling the bare program, the TestDevice program, the stack program, one program per driver, the LAN services' and TCP's`)
     const bins = {
         membare: await buildMem("membare"),
         memdev: await buildMem("memdev"),
         memstack: await buildMem("memstack"),
         memw5500: await buildMem("memw5500"),
         memenc28j60: await buildMem("memenc28j60"),
+        memlan: await buildMem("memlan"),
+        memtcp: await buildMem("memtcp"),
     }
     const mr = new MemRunner(new Pool(2), bins)
     const manyTimeout = 600000
@@ -240,6 +283,18 @@ export async function runMem(o: Options): Promise<MemResult> {
         ["neigh16", "memstack", V.Neigh16, 60000],
         ["rules16", "memstack", V.Rules16, 60000],
         ["routes6", "memstack", V.Routes6, 60000],
+        ["lanLib", "memlan", V.Lib, 60000],
+        ["stackDhcp", "memlan", V.StackDhcp, 60000],
+        ["dhcp", "memlan", V.Dhcp, 60000],
+        ["dns", "memlan", V.Dns, 60000],
+        ["sntp", "memlan", V.Sntp, 60000],
+        ["lan3", "memlan", V.Lan3, 60000],
+        ["tcpLib", "memtcp", V.Lib, 60000],
+        ["tcpStack", "memtcp", V.Stack, 60000],
+        ["tcp", "memtcp", V.Tcp, 60000],
+        ["tcpConn", "memtcp", V.TcpConn, 60000],
+        ["tcpConn2", "memtcp", V.TcpConn2, 60000],
+        ["mqtt", "memtcp", V.Mqtt, 60000],
     ]
     const statsDone = Promise.all(
         jobs.map(async ([name, prog, v, t]) => {
@@ -287,6 +342,17 @@ export async function runMem(o: Options): Promise<MemResult> {
         perNeighbour: (u("neigh16") - u("stack")) / 8,
         perHookRule: (u("rules16") - u("stack")) / 16,
         perRoute: (u("routes6") - u("stack")) / 6,
+        lanStatics: u("lanLib") - u("stackLib"),
+        dhcp: u("dhcp") - u("stackDhcp"),
+        dns: u("dns") - u("stackDhcp"),
+        sntp: u("sntp") - u("stackDhcp"),
+        lanObjects: u("lan3") - u("stackDhcp"),
+        lanTotal: u("lanLib") - u("stackLib") + u("lan3") - u("stackDhcp"),
+        tcpStatics: u("tcpLib") - u("stackLib"),
+        tcpTable: u("tcp") - u("tcpStack"),
+        tcpConn: u("tcpConn") - u("tcp"),
+        tcpConnSecond: u("tcpConn2") - u("tcpConn"),
+        mqttClient: u("mqtt") - u("tcp"),
     }
     const heap = st.bare.used + st.bare.free
     // what a program may still allocate: the heap, less the runtime's own, the stack and socket, one driver (and the drivers' statics)
@@ -342,6 +408,30 @@ export function printMem(m: MemResult) {
             (f.stackTotal <= 12 * 1024 ? "met" : "MISSED") +
             `; at least 48 KB left to the application with a driver: W5500 ${kb(m.leftToApp.w5500)}, ENC28J60 ${kb(m.leftToApp.enc28j60)}, ` +
             (Math.min(m.leftToApp.w5500, m.leftToApp.enc28j60) >= 48 * 1024 ? "met" : "MISSED")
+    )
+    const ob = (a: string, b: string) => String(st[a].objects - st[b].objects)
+    out.push(`   The LAN services (devicescript.json's sample: address "dhcp"), TCP and MQTT, each on the default stack (the DHCP one`)
+    out.push(`   with no address yet); statics from programs that link everything the stack's program does plus these modules:`)
+    out.push(
+        table([
+            ["what", "bytes", "objects"],
+            ["statics of the DHCP client's, resolver's and SNTP clock's code", String(f.lanStatics), ob("lanLib", "stackLib")],
+            ["DHCP client, started (its socket, 300-byte message, lease, fiber)", String(f.dhcp), ob("dhcp", "stackDhcp")],
+            ["DNS resolver, empty cache (its socket)", String(f.dns), ob("dns", "stackDhcp")],
+            ["SNTP clock, started (its socket, fiber)", String(f.sntp), ob("sntp", "stackDhcp")],
+            ["the three on one stack", String(f.lanObjects), ob("lan3", "stackDhcp")],
+            ["= DHCP + DNS + SNTP: statics + the three", String(f.lanTotal), ""],
+            ["statics of TCP's and the MQTT client's code", String(f.tcpStatics), ob("tcpLib", "stackLib")],
+            ["TCP table (default TcpConfig, no connection)", String(f.tcpTable), ob("tcp", "tcpStack")],
+            ["one connection, default buffers (1,460 B send / 1,024 B receive rings)", String(f.tcpConn), ob("tcpConn", "tcp")],
+            ["  a second connection", String(f.tcpConnSecond), ob("tcpConn2", "tcpConn")],
+            ["MQTT client, default bounds (tx 512, rx 512, outbox 16 / 2,048 B)", String(f.mqttClient), ob("mqtt", "tcp")],
+            ["= telemetry over MQTT: statics + table + connection + client", String(f.tcpStatics + f.tcpTable + f.tcpConn + f.mqttClient), ""],
+        ])
+    )
+    out.push(
+        `   targets: DHCP + DNS + SNTP at most 3 KB together: ${kb(f.lanTotal)} (${f.lanTotal} B), ${f.lanTotal <= 3 * 1024 ? "met" : "MISSED"}` +
+            `; a TCP connection with default buffers at most 4 KB: ${kb(f.tcpConn)} (${f.tcpConn} B), ${f.tcpConn <= 4 * 1024 ? "met" : "MISSED"}`
     )
     const p = m.largestPad
     out.push(`   external measure (largest Buffer a program can allocate first and still complete, ${GRAIN} B steps; ${m.runs} simulator runs in all):`)

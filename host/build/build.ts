@@ -102,7 +102,7 @@ function devsBuild(cli: string, dir: string): Promise<{ code: number; output: st
 }
 
 /** Copies what `devicescript build` reads into `dest` (a throw-away project for one board). */
-function stageProject(root: string, dest: string): void {
+export function stageProject(root: string, dest: string): void {
     fs.rmSync(dest, { recursive: true, force: true })
     fs.mkdirSync(dest, { recursive: true })
     fs.cpSync(path.join(root, "src"), path.join(dest, "src"), {
