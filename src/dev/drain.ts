@@ -86,8 +86,9 @@ export class TxDrain {
             }
         }
         if (sent > 0) {
-            this.link[LinkMib.tx_packets] += sent
-            this.link[LinkMib.tx_bytes] += bytes
+            const link = this.link
+            link[LinkMib.tx_packets] = link[LinkMib.tx_packets] + sent
+            link[LinkMib.tx_bytes] = link[LinkMib.tx_bytes] + bytes
         }
         return sent
     }

@@ -47,8 +47,8 @@ export class FifoQdisc {
         if (s[QdiscMib.backlog] + len > this.limitBytes) return -1
         const at = this.pool.alloc(len, QDISC_TAG)
         if (at < 0) return -1
-        s[QdiscMib.qlen]++
-        s[QdiscMib.backlog] += len
+        s[QdiscMib.qlen] = s[QdiscMib.qlen] + 1
+        s[QdiscMib.backlog] = s[QdiscMib.backlog] + len
         if (!this.woken) this.kick()
         return at
     }
@@ -113,10 +113,11 @@ export class FifoQdisc {
     dequeueSent(rec: number, len: number): void {
         this.pool.release(rec)
         const s = this.stats
-        s[QdiscMib.qlen]--
-        s[QdiscMib.backlog] -= len
-        s[QdiscMib.packets]++
-        s[QdiscMib.bytes] += len
+        // `s[i] = s[i] + 1`, not `s[i]++`: a compound assignment copies `s` into a temporary first
+        s[QdiscMib.qlen] = s[QdiscMib.qlen] - 1
+        s[QdiscMib.backlog] = s[QdiscMib.backlog] - len
+        s[QdiscMib.packets] = s[QdiscMib.packets] + 1
+        s[QdiscMib.bytes] = s[QdiscMib.bytes] + len
     }
 
     /** The peeked frame was lost below us (device error, no carrier). */

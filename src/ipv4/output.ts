@@ -339,7 +339,7 @@ export class Ipv4Output {
             }
             writeHeader(t, buf, at, pkt.hhNeigh, parkFor !== NO_NEIGH, pkt.dst)
             this.emitFragment(buf, at + ETHERNET_HEADER_LEN, pkt, hlen, offset, len, !last && frames > 1)
-            if (frames === 1 && pkt.hdr !== null && pkt.hhNeigh !== NO_NEIGH && !pkt.partialOk) this.keepHeaders(pkt, buf, at, hlen)
+            if (frames === 1) if (pkt.hdr !== null && pkt.hhNeigh !== NO_NEIGH && !pkt.partialOk) this.keepHeaders(pkt, buf, at, hlen)
             offset += len
         }
         pkt.fragNext = offset

@@ -79,7 +79,9 @@ export class UdpSocket {
             if (port + this.tos * 0x10000 + this.ttl * 0x1000000 + this.pmtudisc * 0x100000000 === this.hdrKey) {
                 const t = this.table
                 const ulen = UDP_HEADER_LEN + n
-                const at = t.out.fastReserve(p, ulen, t.clock.now())
+                // (a call among the arguments costs a temporary for each argument before it)
+                const now = t.clock.now()
+                const at = t.out.fastReserve(p, ulen, now)
                 if (at >= 0) {
                     // the UDP header (udp_send_skb, RFC 768), then the payload; the length counts
                     // twice in the checksum: in the header and in the pseudo-header
