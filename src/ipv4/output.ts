@@ -187,9 +187,10 @@ export class Ipv4Output {
         this.stats[IpMib.OutRequests]++
 
         // LOCAL_OUT (ip_local_out -> nf_hook); a changed destination is routed again
-        if (this.localOut.used > 0) {
+        const lo = this.localOut
+        if (lo.used > 0) {
             const dst = pkt.dst
-            if (this.localOut.run(pkt, total) === Verdict.Drop) {
+            if (lo.walk(lo, pkt, total) === Verdict.Drop) {
                 this.stats[IpMib.OutDiscards]++
                 return SendResult.Filtered
             }
@@ -199,7 +200,8 @@ export class Ipv4Output {
             }
         }
         // POST_ROUTING (ip_output)
-        if (this.postRouting.used > 0 && this.postRouting.run(pkt, total) === Verdict.Drop) {
+        const pr = this.postRouting
+        if (pr.used > 0 && pr.walk(pr, pkt, total) === Verdict.Drop) {
             this.stats[IpMib.OutDiscards]++
             return SendResult.Filtered
         }
