@@ -24,10 +24,6 @@ export class FrameRing {
         this.buf = Buffer.alloc(capacity)
     }
 
-    capacity(): number {
-        return this.buf.length
-    }
-
     /**
      * A record of `len` frame bytes tagged `tag`, from here on: the offset where its frame bytes go,
      * or -1 when the ring cannot hold it now. The writer fills the frame before it yields (nothing

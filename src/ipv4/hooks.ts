@@ -6,6 +6,7 @@
 
 import { OutPacket } from "./packet"
 import { prefixMask } from "../wire/addr"
+import { IpProtocol } from "../wire/ipv4"
 
 export const enum Verdict {
     Accept = 0,
@@ -75,12 +76,17 @@ export class HookChain {
     constructor(readonly capacity: number) {}
 }
 
+/** The port at `at` in the transport header, where UDP and TCP both keep theirs; 0 for other protocols. */
+function portAt(p: OutPacket, at: number): number {
+    return p.protocol === IpProtocol.Udp || p.protocol === IpProtocol.Tcp ? (p.head[at] << 8) | p.head[at + 1] : 0
+}
+
 /** Walk chain `c`; `len` is the IP datagram length for the byte counters. */
 export function runChain(c: HookChain, p: OutPacket, len: number): Verdict {
     const es = c.entries
     // the packet's fields once per walk; a callback may change the destination
-    const srcPort = p.srcPort()
-    const dstPort = p.dstPort()
+    const srcPort = portAt(p, 0)
+    const dstPort = portAt(p, 2)
     let dst = p.dst
     for (let i = 0; i < c.used; i++) {
         const e = es[i]
