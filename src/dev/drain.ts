@@ -4,7 +4,7 @@
 // It writes the transmit half of the link group.
 
 import { FifoQdisc } from "./qdisc"
-import { LinkStats, LinkMib } from "./counters"
+import { LinkStats, LinkMib, QdiscMib } from "./counters"
 import { NetDevice, XmitStatus } from "./netdev"
 import { RECORD_HEADER } from "./ring"
 
@@ -74,6 +74,8 @@ export class TxDrain {
                 q.dequeueSent(rec, len)
                 sent++
                 bytes += len
+                // the queue is empty: done without another peek()
+                if (q.stats[QdiscMib.qlen] === 0) break
             } else if (st === XmitStatus.Busy) {
                 q.requeue()
                 this.stopped = true
@@ -86,8 +88,9 @@ export class TxDrain {
             }
         }
         if (sent > 0) {
-            this.link[LinkMib.tx_packets] += sent
-            this.link[LinkMib.tx_bytes] += bytes
+            const link = this.link
+            link[LinkMib.tx_packets] = link[LinkMib.tx_packets] + sent
+            link[LinkMib.tx_bytes] = link[LinkMib.tx_bytes] + bytes
         }
         return sent
     }

@@ -42,11 +42,13 @@ export class FifoQdisc {
      */
     reserve(len: number): number {
         const s = this.stats
-        if (s[QdiscMib.qlen] >= this.limitPackets || s[QdiscMib.backlog] + len > this.limitBytes) return -1
+        // one test a statement, not ||: the compiler keeps each operand in a temporary (steps per frame)
+        if (s[QdiscMib.qlen] >= this.limitPackets) return -1
+        if (s[QdiscMib.backlog] + len > this.limitBytes) return -1
         const at = this.pool.alloc(len, QDISC_TAG)
         if (at < 0) return -1
-        s[QdiscMib.qlen]++
-        s[QdiscMib.backlog] += len
+        s[QdiscMib.qlen] = s[QdiscMib.qlen] + 1
+        s[QdiscMib.backlog] = s[QdiscMib.backlog] + len
         if (!this.woken) this.kick()
         return at
     }
@@ -100,7 +102,10 @@ export class FifoQdisc {
         // neighbour) may sit in front of the queued ones
         const p = this.pool
         let rec = p.tail
-        while (rec >= 0 && p.buf.getAt(rec + 2, "u16") !== QDISC_TAG) rec = p.next(rec)
+        while (p.buf.getAt(rec + 2, "u16") !== QDISC_TAG) {
+            rec = p.next(rec)
+            if (rec < 0) return -1
+        }
         return rec
     }
 
@@ -108,10 +113,11 @@ export class FifoQdisc {
     dequeueSent(rec: number, len: number): void {
         this.pool.release(rec)
         const s = this.stats
-        s[QdiscMib.qlen]--
-        s[QdiscMib.backlog] -= len
-        s[QdiscMib.packets]++
-        s[QdiscMib.bytes] += len
+        // `s[i] = s[i] + 1`, not `s[i]++`: a compound assignment copies `s` into a temporary first
+        s[QdiscMib.qlen] = s[QdiscMib.qlen] - 1
+        s[QdiscMib.backlog] = s[QdiscMib.backlog] - len
+        s[QdiscMib.packets] = s[QdiscMib.packets] + 1
+        s[QdiscMib.bytes] = s[QdiscMib.bytes] + len
     }
 
     /** The peeked frame was lost below us (device error, no carrier). */

@@ -24,10 +24,6 @@ export class FrameRing {
         this.buf = Buffer.alloc(capacity)
     }
 
-    capacity(): number {
-        return this.buf.length
-    }
-
     /**
      * A record of `len` frame bytes tagged `tag`, from here on: the offset where its frame bytes go,
      * or -1 when the ring cannot hold it now. The writer fills the frame before it yields (nothing
@@ -36,21 +32,20 @@ export class FrameRing {
     alloc(len: number, tag: number): number {
         const need = RECORD_HEADER + len
         const b = this.buf
-        const head = this.head
-        let at = head
+        let at = this.head
         if (this.used === 0) {
             if (need > b.length) return -1
             at = 0
             this.tail = 0
-        } else if (head > this.tail) {
-            if (head + need > b.length) {
+        } else if (at > this.tail) {
+            if (at + need > b.length) {
                 if (need > this.tail) return -1
                 // wrap: mark the tail end unusable
+                if (at + 2 <= b.length) b.setAt(at, "u16", WRAP)
+                this.used += b.length - at
                 at = 0
-                if (head + 2 <= b.length) b.setAt(head, "u16", WRAP)
-                this.used += b.length - head
             }
-        } else if (head + need > this.tail) return -1
+        } else if (at + need > this.tail) return -1
         b.setAt(at, "u32", len + tag * 0x10000)
         this.head = at + need >= b.length ? 0 : at + need
         this.used += need
@@ -85,32 +80,33 @@ export class FrameRing {
 
     /** Release any record; out of order it is marked dead and reclaimed later. */
     release(rec: number): void {
+        const b = this.buf
         if (rec !== this.tail) {
-            this.buf.setAt(rec + 2, "u16", DEAD_TAG)
+            b.setAt(rec + 2, "u16", DEAD_TAG)
             return
         }
         // the oldest: free it, then any dead records behind it
-        const b = this.buf
         let t = rec
+        let used = this.used
         while (true) {
             const size = RECORD_HEADER + b.getAt(t, "u16")
-            this.used -= size
+            used -= size
             t += size
             // the end of the ring, or a wrap marker: the next record is at 0
-            if (this.used > 0 && (t + 2 > b.length || b.getAt(t, "u16") === WRAP)) {
-                this.used -= b.length - t
+            if (used > 0) if (t + 2 > b.length || b.getAt(t, "u16") === WRAP) {
+                used -= b.length - t
                 t = 0
             }
-            if (this.used <= 0) {
+            if (used <= 0) {
                 this.used = 0
                 this.tail = this.head = 0
                 return
             }
             if (b.getAt(t + 2, "u16") !== DEAD_TAG) break
         }
+        this.used = used
         this.tail = t
     }
-
 }
 
 /** Live records of `r` (walks the ring: for checks, not for the packet path). */

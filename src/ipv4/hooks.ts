@@ -6,6 +6,7 @@
 
 import { OutPacket } from "./packet"
 import { prefixMask } from "../wire/addr"
+import { IpProtocol } from "../wire/ipv4"
 
 export const enum Verdict {
     Accept = 0,
@@ -60,37 +61,47 @@ export class HookEntry {
     }
 }
 
+/** A chain's walk (runChain): a field, so that a firmware that never adds an entry links none of it. */
+export type HookWalk = (c: HookChain, p: OutPacket, len: number) => Verdict
+
 export class HookChain {
     /** Created with the first rule: an empty chain costs no array. */
     entries: HookEntry[] = null
     /** Entries in use, in order; the walk stops at `used`. */
     used = 0
+    /** runChain, installed with the first entry; call it as `c.walk(c, p, len)` when `used > 0`. */
+    walk: HookWalk = null
 
     /** Entries are allocated as rules are added (configuration time), never beyond `capacity`. */
     constructor(readonly capacity: number) {}
+}
 
-    /** Walk the chain; `len` is the IP datagram length for the byte counters. */
-    run(p: OutPacket, len: number): Verdict {
-        const es = this.entries
-        // the packet's fields once per walk; a callback may change the destination
-        const srcPort = p.srcPort()
-        const dstPort = p.dstPort()
-        let dst = p.dst
-        for (let i = 0; i < this.used; i++) {
-            const e = es[i]
-            if (e.fn !== null) {
-                e.packets++
-                e.bytes += len
-                if (e.fn(p) === Verdict.Drop) return Verdict.Drop
-                dst = p.dst
-            } else if (e.matches(p.src, dst, p.protocol, srcPort, dstPort)) {
-                e.packets++
-                e.bytes += len
-                if (e.verdict === Verdict.Drop) return Verdict.Drop
-            }
+/** The port at `at` in the transport header, where UDP and TCP both keep theirs; 0 for other protocols. */
+function portAt(p: OutPacket, at: number): number {
+    return p.protocol === IpProtocol.Udp || p.protocol === IpProtocol.Tcp ? (p.head[at] << 8) | p.head[at + 1] : 0
+}
+
+/** Walk chain `c`; `len` is the IP datagram length for the byte counters. */
+export function runChain(c: HookChain, p: OutPacket, len: number): Verdict {
+    const es = c.entries
+    // the packet's fields once per walk; a callback may change the destination
+    const srcPort = portAt(p, 0)
+    const dstPort = portAt(p, 2)
+    let dst = p.dst
+    for (let i = 0; i < c.used; i++) {
+        const e = es[i]
+        if (e.fn !== null) {
+            e.packets++
+            e.bytes += len
+            if (e.fn(p) === Verdict.Drop) return Verdict.Drop
+            dst = p.dst
+        } else if (e.matches(p.src, dst, p.protocol, srcPort, dstPort)) {
+            e.packets++
+            e.bytes += len
+            if (e.verdict === Verdict.Drop) return Verdict.Drop
         }
-        return Verdict.Accept
     }
+    return Verdict.Accept
 }
 
 // Adding and removing entries are functions, not methods: a firmware that never adds a rule links
@@ -99,7 +110,10 @@ export class HookChain {
 /** The next free entry, reset; null when the chain is at its capacity. */
 function nextEntry(c: HookChain): HookEntry {
     if (c.used >= c.capacity) return null
-    if (c.entries === null) c.entries = []
+    if (c.entries === null) {
+        c.entries = []
+        c.walk = runChain
+    }
     if (c.used === c.entries.length) c.entries.push(new HookEntry())
     const e = c.entries[c.used++]
     e.packets = 0

@@ -187,9 +187,10 @@ export class Ipv4Output {
         this.stats[IpMib.OutRequests]++
 
         // LOCAL_OUT (ip_local_out -> nf_hook); a changed destination is routed again
-        if (this.localOut.used > 0) {
+        const lo = this.localOut
+        if (lo.used > 0) {
             const dst = pkt.dst
-            if (this.localOut.run(pkt, total) === Verdict.Drop) {
+            if (lo.walk(lo, pkt, total) === Verdict.Drop) {
                 this.stats[IpMib.OutDiscards]++
                 return SendResult.Filtered
             }
@@ -199,7 +200,8 @@ export class Ipv4Output {
             }
         }
         // POST_ROUTING (ip_output)
-        if (this.postRouting.used > 0 && this.postRouting.run(pkt, total) === Verdict.Drop) {
+        const pr = this.postRouting
+        if (pr.used > 0 && pr.walk(pr, pkt, total) === Verdict.Drop) {
             this.stats[IpMib.OutDiscards]++
             return SendResult.Filtered
         }
@@ -274,22 +276,24 @@ export class Ipv4Output {
      * written the transport header and data there (before it yields). Returns where the transport
      * header goes, or -1 when the kept headers cannot be used (changed route or neighbour, a hook
      * rule, no carrier, too big, no room now): then queueXmit() does the whole work and says why.
+     * `pkt` has kept headers (hdr[Kept.Len] !== 0: the caller checks).
      */
     fastReserve(pkt: OutPacket, ipPayloadLen: number, now: number): number {
         const h = pkt.hdr
         const hdrLen = h[Kept.Len]
-        const frameLen = hdrLen + ipPayloadLen
-        // a carrier change flushes the route cache (NetStack.carrierChanged): no carrier check here
-        if (hdrLen === 0 || frameLen - ETHERNET_HEADER_LEN > this.mtu || h.getAt(Kept.Fib, "u32") !== this.fib.genid ||
-            this.localOut.used + this.postRouting.used > 0 || !this.neigh.useCached(pkt.hhNeigh, h[Kept.Neigh], now))
-            return -1
+        const total = hdrLen - ETHERNET_HEADER_LEN + ipPayloadLen
+        // a carrier change flushes the route cache (NetStack.carrierChanged): no carrier check here.
+        // One test a statement, not ||: see UdpSocket.sendTo
+        if (total > this.mtu) return -1
+        if (h.getAt(Kept.Fib, "u32") !== this.fib.genid) return -1
+        if (this.localOut.used + this.postRouting.used > 0) return -1
+        if (!this.neigh.useCached(pkt.hhNeigh, h[Kept.Neigh], now)) return -1
         const q = this.neigh.qdisc
-        const at = q.reserve(frameLen)
+        const at = q.reserve(ETHERNET_HEADER_LEN + total)
         if (at < 0) return -1
         const buf = q.pool.buf
         buf.blitAt(at, h, 0, hdrLen)
         const ip = at + ETHERNET_HEADER_LEN
-        const total = frameLen - ETHERNET_HEADER_LEN
         buf[ip + 2] = total >> 8
         buf[ip + 3] = total
         let sum = h.getAt(Kept.Sum, "u32") + total
@@ -337,7 +341,7 @@ export class Ipv4Output {
             }
             writeHeader(t, buf, at, pkt.hhNeigh, parkFor !== NO_NEIGH, pkt.dst)
             this.emitFragment(buf, at + ETHERNET_HEADER_LEN, pkt, hlen, offset, len, !last && frames > 1)
-            if (frames === 1 && pkt.hdr !== null && pkt.hhNeigh !== NO_NEIGH && !pkt.partialOk) this.keepHeaders(pkt, buf, at, hlen)
+            if (frames === 1) if (pkt.hdr !== null && pkt.hhNeigh !== NO_NEIGH && !pkt.partialOk) this.keepHeaders(pkt, buf, at, hlen)
             offset += len
         }
         pkt.fragNext = offset

@@ -5,7 +5,6 @@
 
 import { NO_ROUTE } from "./fib"
 import { NO_NEIGH } from "../neigh/neighbour"
-import { IpProtocol } from "../wire/ipv4"
 
 /** How the transport's checksum is finished (OutPacket.csumFlags). */
 export const enum Csum {
@@ -79,20 +78,6 @@ export class OutPacket {
     /** `headRoom`: the largest transport header this packet carries. */
     constructor(headRoom: number) {
         this.head = Buffer.alloc(headRoom)
-    }
-
-    /** The source port, where UDP and TCP both keep it, for hook rules; 0 for other protocols. */
-    srcPort(): number {
-        return this.hasPorts() ? (this.head[0] << 8) | this.head[1] : 0
-    }
-
-    /** The destination port; 0 for other protocols. */
-    dstPort(): number {
-        return this.hasPorts() ? (this.head[2] << 8) | this.head[3] : 0
-    }
-
-    private hasPorts(): boolean {
-        return this.protocol === IpProtocol.Udp || this.protocol === IpProtocol.Tcp
     }
 
     /** IP payload length: transport header + data. */

@@ -36,7 +36,8 @@ export function neighFor(t: NeighTable, nexthop: number, cached: number, now: nu
 export function reserveQueued(t: NeighTable, len: number, wait: boolean): number {
     const q = t.qdisc
     let at = q.reserve(len)
-    if (at < 0 && q.hasRoom(1, len)) while (at < 0 && t.giveWay()) at = q.reserve(len)
+    if (at >= 0) return at
+    if (q.hasRoom(1, len)) while (at < 0 && t.giveWay()) at = q.reserve(len)
     if (at < 0 && !wait) q.drop(1)
     return at
 }

@@ -72,38 +72,36 @@ export class UdpSocket {
         const o = off || 0
         const n = len === undefined ? payload.length - o : len
         const p = this.pkt
-        // the fast path: the headers the last datagram to this destination left (Ipv4Output.fastReserve)
-        if (p.hdr[Kept.Len] !== 0 && addr >>> 0 === p.dst && port + this.tos * 0x10000 + this.ttl * 0x1000000 + this.pmtudisc * 0x100000000 === this.hdrKey &&
-            o >= 0 && n >= 0 && o + n <= payload.length) {
-            const t = this.table
-            const out = t.out
-            const at = n <= out.maxDatagram ? out.fastReserve(p, UDP_HEADER_LEN + n, t.clock.now()) : -1
-            if (at >= 0) {
-                this.fastUdp(out.neigh.qdisc.pool.buf, at, payload, o, n)
-                t.stats[UdpMib.OutDatagrams]++
-                return SendResult.Sent
+        // the fast path: the headers the last datagram to this destination left (Ipv4Output.fastReserve).
+        // Nested ifs, not &&: the compiler keeps each && operand in a temporary, steps on every datagram.
+        // No maxDatagram check: the MTU bounds a fast datagram and maxDatagram is at least the MTU.
+        if (p.hdr[Kept.Len] !== 0) if (addr >>> 0 === p.dst) if (o >= 0) if (n >= 0) if (o + n <= payload.length)
+            if (port + this.tos * 0x10000 + this.ttl * 0x1000000 + this.pmtudisc * 0x100000000 === this.hdrKey) {
+                const t = this.table
+                const ulen = UDP_HEADER_LEN + n
+                // (a call among the arguments costs a temporary for each argument before it)
+                const now = t.clock.now()
+                const at = t.out.fastReserve(p, ulen, now)
+                if (at >= 0) {
+                    // the UDP header (udp_send_skb, RFC 768), then the payload; the length counts
+                    // twice in the checksum: in the header and in the pseudo-header
+                    const buf = t.frames
+                    buf.blitAt(at, p.head, 0, 4)
+                    buf[at + 4] = ulen >> 8
+                    buf[at + 5] = ulen
+                    let c = ~onesSum(payload, o, n, this.udpSum + ulen + ulen) & 0xffff
+                    if (c === 0) c = 0xffff // RFC 768: zero is sent as all ones
+                    buf[at + 6] = c >> 8
+                    buf[at + 7] = c
+                    buf.blitAt(at + UDP_HEADER_LEN, payload, o, n)
+                    t.stats[UdpMib.OutDatagrams]++
+                    return SendResult.Sent
+                }
             }
-        }
         const r = this.output(addr, port, payload, o, n)
         p.payload = null
         return r
     }
-
-    /** The UDP header at `at` for the fast path (udp_send_skb's work, RFC 768), then the payload. */
-    private fastUdp(buf: Buffer, at: number, payload: Buffer, off: number, len: number): void {
-        const p = this.pkt
-        const ulen = UDP_HEADER_LEN + len
-        buf.blitAt(at, p.head, 0, 4)
-        buf[at + 4] = ulen >> 8
-        buf[at + 5] = ulen
-        // the length counts twice: in the header and in the pseudo-header
-        let c = ~onesSum(payload, off, len, this.udpSum + ulen + ulen) & 0xffff
-        if (c === 0) c = 0xffff // RFC 768: zero is sent as all ones
-        buf[at + 6] = c >> 8
-        buf[at + 7] = c
-        buf.blitAt(at + UDP_HEADER_LEN, payload, off, len)
-    }
-
 
     /** The slow path of a send (udp_sendmsg -> ip_queue_xmit); headers kept for the fast path when they can be. */
     output(addr: number, port: number, payload: Buffer, off?: number, len?: number): SendResult {
@@ -232,12 +230,16 @@ export class UdpTable implements UdpReceiver {
     readonly stats: UdpStats = newMib(UdpMib.Count)
     private nextEphemeral = EPHEMERAL_FIRST
     lastError = UdpBindError.Ok
+    /** The packet pool's buffer, where the fast path writes (out.neigh.qdisc.pool.buf). */
+    readonly frames: Buffer
     /** `clock`: the stack's. */
     constructor(
         readonly out: Ipv4Output,
         readonly capacity: number,
         readonly clock: UdpClock
-    ) {}
+    ) {
+        this.frames = out.neigh.qdisc.pool.buf
+    }
 
     private find(port: number): UdpSocket {
         for (let i = 0; i < this.sockets.length; i++) if (this.sockets[i].localPort === port) return this.sockets[i]
