@@ -18,6 +18,7 @@ import { ByteStream, StreamStatus } from "./stream"
 import { TcpFlag, tcpAck, tcpEmit, tcpHeaderLen, tcpMssOption, tcpSeq, TCP_SYN_HEADER_LEN } from "./wire"
 import { TcpMib } from "./mib"
 import { TcpConfig, TcpTable } from "./table"
+import { inc } from "../util/mib"
 
 /** RFC 9293 §3.3.2, the states a client goes through (LISTEN is never used: active open only). */
 // The order matters: SYN-SENT..SYN-RECEIVED are "connecting", ESTABLISHED..FIN-WAIT-2 receive data,
@@ -239,7 +240,7 @@ export class TcpConn implements ByteStream {
         if (s === TcpState.Closed) return
         if (s !== TcpState.SynSent && s !== TcpState.TimeWait) {
             this.xmit(this.sndNxt, TcpFlag.Rst | TcpFlag.Ack, 0, this.table.now())
-            this.table.stats[TcpMib.OutRsts]++
+            inc(this.table.stats, TcpMib.OutRsts)
         }
         this.done(TcpError.Aborted)
     }
@@ -254,7 +255,7 @@ export class TcpConn implements ByteStream {
         this.sndMax = this.sndNxt
         this.recover = iss
         this.setState(TcpState.SynSent)
-        this.table.stats[TcpMib.ActiveOpens]++
+        inc(this.table.stats, TcpMib.ActiveOpens)
         this.rttAt = now
         this.rttSeq = iss
         this.rtxAt = now + this.rto
@@ -269,7 +270,7 @@ export class TcpConn implements ByteStream {
         const was = this.state === TcpState.Established || this.state === TcpState.CloseWait
         const is = s === TcpState.Established || s === TcpState.CloseWait
         if (was && !is) st[TcpMib.CurrEstab]--
-        if (is && !was) st[TcpMib.CurrEstab]++
+        if (is && !was) inc(st, TcpMib.CurrEstab)
         this.state = s
         this.event()
     }
@@ -278,9 +279,9 @@ export class TcpConn implements ByteStream {
     done(e: TcpError): void {
         const st = this.table.stats
         const s = this.state
-        if (s > TcpState.Closed && s < TcpState.Established) st[TcpMib.AttemptFails]++
-        else if (s === TcpState.Established || s === TcpState.CloseWait) st[TcpMib.EstabResets]++
-        if (e === TcpError.TimedOut) st[TcpMib.TCPAbortOnTimeout]++
+        if (s > TcpState.Closed && s < TcpState.Established) inc(st, TcpMib.AttemptFails)
+        else if (s === TcpState.Established || s === TcpState.CloseWait) inc(st, TcpMib.EstabResets)
+        if (e === TcpError.TimedOut) inc(st, TcpMib.TCPAbortOnTimeout)
         if (e === TcpError.Refused || e === TcpError.Reset || e === TcpError.Aborted) this.rxLen = 0
         this.error = e
         this.rtxAt = 0
@@ -330,7 +331,7 @@ export class TcpConn implements ByteStream {
         p.payload = null
         if (r === SendResult.Sent || r === SendResult.Queued) {
             this.routeGen = fib.genid
-            t.stats[TcpMib.OutSegs]++
+            inc(t.stats, TcpMib.OutSegs)
             if (flags & TcpFlag.Ack) {
                 this.ackAt = 0
                 this.unacked = 0
@@ -346,7 +347,7 @@ export class TcpConn implements ByteStream {
 
     private challengeAck(now: number): void {
         // RFC 5961 §7 suggests a rate limit; the peer is one host here, each one is counted
-        this.table.stats[TcpMib.TCPChallengeACK]++
+        inc(this.table.stats, TcpMib.TCPChallengeACK)
         this.sendAck(now)
     }
 
@@ -402,7 +403,7 @@ export class TcpConn implements ByteStream {
             this.finSeq = seq
         }
         if (((seq - this.sndMax) | 0) < 0) {
-            this.table.stats[TcpMib.RetransSegs]++
+            inc(this.table.stats, TcpMib.RetransSegs)
             // Karn's rule (RFC 6298 §3): a retransmitted segment is never timed
             this.rttAt = 0
         } else if (this.rttAt === 0) {
@@ -504,7 +505,7 @@ export class TcpConn implements ByteStream {
         if (dLen > 0 && s >= TcpState.Established && s <= TcpState.FinWait2) {
             if (d > 0) {
                 // a hole before it: dropped, and the duplicate ACK tells the peer (RFC 5681 §4.2)
-                this.table.stats[TcpMib.TCPOFODrop]++
+                inc(this.table.stats, TcpMib.TCPOFODrop)
                 this.sendAck(now)
                 return
             }
@@ -621,7 +622,7 @@ export class TcpConn implements ByteStream {
         const m = this.mss
         if (this.inRecovery) this.cwnd += m
         else if (this.dupAcks === 3 && ((this.sndUna - this.recover) | 0) >= 0) {
-            this.table.stats[TcpMib.TCPFastRetrans]++
+            inc(this.table.stats, TcpMib.TCPFastRetrans)
             this.ssthresh = Math.max(((this.sndMax - this.sndUna) | 0) >> 1, 2 * m)
             this.recover = this.sndMax
             this.inRecovery = true
@@ -660,7 +661,7 @@ export class TcpConn implements ByteStream {
         const c = this.table.cfg
         const st = this.table.stats
         if (this.ackAt !== 0 && now >= this.ackAt) {
-            st[TcpMib.DelayedACKs]++
+            inc(st, TcpMib.DelayedACKs)
             this.sendAck(now)
         }
         const s = this.state
@@ -682,14 +683,14 @@ export class TcpConn implements ByteStream {
             this.rttAt = 0
             if (persist) {
                 // RFC 9293 §3.8.6.1: one byte past the zero window; SND.MAX covers it should it be taken
-                st[TcpMib.TCPWinProbe]++
+                inc(st, TcpMib.TCPWinProbe)
                 this.xmit(this.sndUna, TcpFlag.Ack, 1, now)
                 if (((this.sndUna + 1 - this.sndMax) | 0) > 0) this.sndMax = (this.sndUna + 1) >>> 0
                 this.rtxAt = now + this.rto
             } else {
-                st[TcpMib.TCPTimeouts]++
+                inc(st, TcpMib.TCPTimeouts)
                 if (s < TcpState.Established) {
-                    st[TcpMib.RetransSegs]++
+                    inc(st, TcpMib.RetransSegs)
                     this.xmit(this.iss, s === TcpState.SynSent ? TcpFlag.Syn : TcpFlag.Syn | TcpFlag.Ack, 0, now)
                     this.rtxAt = now + this.rto
                 } else {
@@ -736,7 +737,7 @@ function keepaliveTimer(c: TcpConn, now: number): void {
     }
     c.kaProbes++
     c.kaProbeAt = now
-    c.table.stats[TcpMib.TCPKeepAlive]++
+    inc(c.table.stats, TcpMib.TCPKeepAlive)
     // SEG.SEQ = SND.NXT - 1 and no data: the peer answers with an ACK
     c.xmit((c.sndNxt - 1) >>> 0, TcpFlag.Ack, 0, now)
 }

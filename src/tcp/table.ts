@@ -16,6 +16,7 @@ import { Ipv4Input } from "../ipv4/input"
 import { TcpConn, TcpListener } from "./conn"
 import { formatTcpStats, TcpMib, TcpStats } from "./mib"
 import { tcpAck, tcpCheck, tcpEmit, TcpFlag, tcpHeaderLen, tcpSeq, TCP_HEADER_LEN } from "./wire"
+import { inc } from "../util/mib"
 
 /**
  * What the table and its connections are built with, defaults sized for MQTT telemetry (a few
@@ -154,11 +155,11 @@ export class TcpTable {
     /** tcp_v4_rcv: `len` bytes of TCP at `off`, from `src` to `dst`. */
     receive(buf: Buffer, off: number, len: number, src: number, dst: number): void {
         const st = this.stats
-        st[TcpMib.InSegs]++
+        inc(st, TcpMib.InSegs)
         const e = tcpCheck(buf, off, len, src, dst)
         if (e !== WireError.Ok) {
-            st[TcpMib.InErrs]++
-            if (e === WireError.BadChecksum) st[TcpMib.InCsumErrors]++
+            inc(st, TcpMib.InErrs)
+            if (e === WireError.BadChecksum) inc(st, TcpMib.InCsumErrors)
             return
         }
         // RFC 1122 §4.2.3.10: a segment to a broadcast address is dropped
@@ -197,8 +198,8 @@ export class TcpTable {
         p.payloadLen = 0
         const r = this.out.queueXmit(p, now)
         if (r === SendResult.Sent || r === SendResult.Queued) {
-            this.stats[TcpMib.OutSegs]++
-            this.stats[TcpMib.OutRsts]++
+            inc(this.stats, TcpMib.OutSegs)
+            inc(this.stats, TcpMib.OutRsts)
         }
     }
 
