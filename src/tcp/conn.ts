@@ -15,7 +15,8 @@ import { SendResult } from "../ipv4/output"
 import { NO_ROUTE } from "../ipv4/fib"
 import { IpProtocol } from "../wire/ipv4"
 import { ByteStream, StreamStatus } from "./stream"
-import { TcpFlag, tcpAck, tcpEmit, tcpHeaderLen, tcpMssOption, tcpSeq, TCP_SYN_HEADER_LEN } from "./wire"
+import { TcpFlag, tcpAck, tcpCtlLen, tcpEmit, tcpHeaderLen, tcpMssOption, tcpSeq, TCP_SYN_HEADER_LEN } from "./wire"
+import { setU16 } from "../wire/bytes"
 import { TcpMib } from "./mib"
 import { TcpConfig, TcpTable } from "./table"
 import { inc } from "../util/mib"
@@ -57,6 +58,16 @@ export const enum TcpError {
 const DEFAULT_MSS = 536
 /** The largest window the 16-bit field says without scaling (no window scale option: RFC 7323 §2.2). */
 const MAX_WINDOW = 65535
+
+/** SYN-SENT, SYN-RECEIVED. */
+function connecting(s: TcpState): boolean {
+    return s > TcpState.Closed && s < TcpState.Established
+}
+
+/** ESTABLISHED, FIN-WAIT-1, FIN-WAIT-2: data is taken in. */
+function receiving(s: TcpState): boolean {
+    return s >= TcpState.Established && s <= TcpState.FinWait2
+}
 
 /** Copy `n` bytes from `src` at `off` into the ring `r` at `at`, wrapping at its end. */
 function ringIn(r: Buffer, at: number, src: Buffer, off: number, n: number): void {
@@ -159,10 +170,8 @@ export class TcpConn implements ByteStream {
         p.dontFragment = true
         p.dst = remoteAddr
         const h = p.head
-        h[0] = localPort >> 8
-        h[1] = localPort
-        h[2] = remotePort >> 8
-        h[3] = remotePort
+        setU16(h, 0, localPort)
+        setU16(h, 2, remotePort)
         this.pkt = p
     }
 
@@ -183,8 +192,7 @@ export class TcpConn implements ByteStream {
         this.rxLen -= n
         // tcp_cleanup_rbuf: tell the peer when the window grew enough to matter (RFC 1122 §4.2.3.3)
         const s = this.state
-        if (s >= TcpState.Established && s <= TcpState.FinWait2 &&
-            size - this.rxLen - (this.rcvAdv - this.rcvNxt) >= this.swsThreshold())
+        if (receiving(s) && size - this.rxLen - (this.rcvAdv - this.rcvNxt) >= this.swsThreshold())
             this.sendAck(this.table.now())
         return n
     }
@@ -212,12 +220,11 @@ export class TcpConn implements ByteStream {
 
     status(): StreamStatus {
         const s = this.state
-        if (s > TcpState.Closed && s < TcpState.Established) return StreamStatus.Connecting
-        if (s >= TcpState.Established && s <= TcpState.FinWait2) return StreamStatus.Open
-        const e = this.error
-        if (e === TcpError.Refused || e === TcpError.Reset) return StreamStatus.Reset
-        if (e === TcpError.TimedOut) return StreamStatus.TimedOut
-        if (e === TcpError.NoRoute || e === TcpError.Unreachable) return StreamStatus.Unreachable
+        if (connecting(s)) return StreamStatus.Connecting
+        if (receiving(s)) return StreamStatus.Open
+        // by TcpError: Refused and Reset are Reset, TimedOut TimedOut, NoRoute and Unreachable Unreachable
+        const e = hex`00 04 05 04 06 06 00`[this.error]
+        if (e !== 0) return e
         // CLOSE-WAIT, and the states after both FINs while data waits to be read
         return s === TcpState.CloseWait || this.rxLen > 0 ? StreamStatus.PeerClosed : StreamStatus.Closed
     }
@@ -226,7 +233,7 @@ export class TcpConn implements ByteStream {
     close(): void {
         const s = this.state
         // before the handshake completes nothing was sent: the attempt just ends
-        if (s > TcpState.Closed && s < TcpState.Established) this.done(TcpError.None)
+        if (connecting(s)) this.done(TcpError.None)
         else if (s === TcpState.Established || s === TcpState.CloseWait) {
             this.finQueued = true
             this.setState(s === TcpState.CloseWait ? TcpState.LastAck : TcpState.FinWait1)
@@ -279,7 +286,7 @@ export class TcpConn implements ByteStream {
     done(e: TcpError): void {
         const st = this.table.stats
         const s = this.state
-        if (s > TcpState.Closed && s < TcpState.Established) inc(st, TcpMib.AttemptFails)
+        if (connecting(s)) inc(st, TcpMib.AttemptFails)
         else if (s === TcpState.Established || s === TcpState.CloseWait) inc(st, TcpMib.EstabResets)
         if (e === TcpError.TimedOut) inc(st, TcpMib.TCPAbortOnTimeout)
         if (e === TcpError.Refused || e === TcpError.Reset || e === TcpError.Aborted) this.rxLen = 0
@@ -397,7 +404,7 @@ export class TcpConn implements ByteStream {
     private sendData(seq: number, len: number, flags: number, now: number): boolean {
         const r = this.xmit(seq, flags | TcpFlag.Ack, len, now)
         if (r !== SendResult.Sent && r !== SendResult.Queued) return false
-        const end = (seq + len + (flags & TcpFlag.Fin ? 1 : 0)) >>> 0
+        const end = (seq + len + (flags & TcpFlag.Fin)) >>> 0
         if (flags & TcpFlag.Fin) {
             this.finSent = true
             this.finSeq = seq
@@ -433,13 +440,11 @@ export class TcpConn implements ByteStream {
             return
         }
         // first, the sequence number (§3.10.7.4, the four cases)
-        const segLen = dLen + (flags & TcpFlag.Syn ? 1 : 0) + (flags & TcpFlag.Fin ? 1 : 0)
+        const segLen = dLen + tcpCtlLen(flags)
         const rwnd = Math.max(0, (this.rcvAdv - this.rcvNxt) | 0)
         const d = (seq - this.rcvNxt) | 0
-        const ok = segLen === 0
-            ? (rwnd === 0 ? d === 0 : d >= 0 && d < rwnd)
-            : rwnd > 0 && ((d >= 0 && d < rwnd) || (d + segLen - 1 >= 0 && d + segLen - 1 < rwnd))
-        if (!ok) {
+        // "0 <= x < RCV.WND" is (x >>> 0) < RCV.WND: a negative x is over 2^31 unsigned
+        if (!((segLen === 0 && d === 0) || (d >>> 0) < rwnd || (segLen > 0 && ((d + segLen - 1) >>> 0) < rwnd))) {
             if (!(flags & TcpFlag.Rst)) this.sendAck(now)
             return
         }
@@ -476,7 +481,8 @@ export class TcpConn implements ByteStream {
         }
         const inFlight = (this.sndMax - this.sndUna) | 0
         if (a > 0) this.acked(a, ack, now)
-        else if (a === 0 && dLen === 0 && !(flags & TcpFlag.Fin) && wnd === this.sndWnd && wnd > 0 && inFlight > 0) this.dupAck(now)
+        // (RFC 5681 §2 "duplicate": no new ACK, no data, no FIN, the same non-zero window, data in flight)
+        else if ((a | dLen | (flags & TcpFlag.Fin)) === 0 && wnd === this.sndWnd && wnd > 0 && inFlight > 0) this.dupAck(now)
         // the window, from the newest segment only (SND.WL1, SND.WL2)
         if (((seq - this.sndWl1) | 0) > 0 || (seq === this.sndWl1 && ((ack - this.sndWl2) | 0) >= 0)) {
             if (wnd > this.sndWnd) this.event()
@@ -502,7 +508,7 @@ export class TcpConn implements ByteStream {
         }
         // seventh, the text (§3.10.7.4 "seventh"; tcp_data_queue)
         const finSeq = (seq + dLen) >>> 0
-        if (dLen > 0 && s >= TcpState.Established && s <= TcpState.FinWait2) {
+        if (dLen > 0 && receiving(s)) {
             if (d > 0) {
                 // a hole before it: dropped, and the duplicate ACK tells the peer (RFC 5681 §4.2)
                 inc(this.table.stats, TcpMib.TCPOFODrop)
@@ -528,7 +534,7 @@ export class TcpConn implements ByteStream {
         // eighth, FIN: only once every byte before it is in
         // (a FIN repeated in CLOSE-WAIT, CLOSING, LAST-ACK or TIME-WAIT is old: the first check
         // acknowledged it)
-        if (flags & TcpFlag.Fin && finSeq === this.rcvNxt && s >= TcpState.Established && s <= TcpState.FinWait2) {
+        if (flags & TcpFlag.Fin && finSeq === this.rcvNxt && receiving(s)) {
             this.rcvNxt = (this.rcvNxt + 1) >>> 0
             if (s === TcpState.Established) this.setState(TcpState.CloseWait)
             else if (s === TcpState.FinWait1 && this.state !== TcpState.FinWait2) this.setState(TcpState.Closing)

@@ -15,7 +15,8 @@ import { WireError } from "../wire/error"
 import { Ipv4Input } from "../ipv4/input"
 import { TcpConn, TcpListener } from "./conn"
 import { formatTcpStats, TcpMib, TcpStats } from "./mib"
-import { tcpAck, tcpCheck, tcpEmit, TcpFlag, tcpHeaderLen, tcpSeq, TCP_HEADER_LEN } from "./wire"
+import { tcpAck, tcpCheck, tcpCtlLen, tcpEmit, TcpFlag, tcpHeaderLen, tcpSeq, TCP_HEADER_LEN } from "./wire"
+import { setU16 } from "../wire/bytes"
 import { inc } from "../util/mib"
 
 /**
@@ -179,7 +180,7 @@ export class TcpTable {
         if (flags & TcpFlag.Rst) return
         if (flags & TcpFlag.Ack) this.reset(src, sport, dport, tcpAck(buf, off), 0, TcpFlag.Rst, now)
         else {
-            const segLen = len - tcpHeaderLen(buf, off) + (flags & TcpFlag.Syn ? 1 : 0) + (flags & TcpFlag.Fin ? 1 : 0)
+            const segLen = len - tcpHeaderLen(buf, off) + tcpCtlLen(flags)
             this.reset(src, sport, dport, 0, (tcpSeq(buf, off) + segLen) >>> 0, TcpFlag.Rst | TcpFlag.Ack, now)
         }
     }
@@ -188,10 +189,8 @@ export class TcpTable {
     reset(addr: number, port: number, lport: number, seq: number, ack: number, flags: number, now: number): void {
         const p = this.rst
         const h = p.head
-        h[0] = lport >> 8
-        h[1] = lport
-        h[2] = port >> 8
-        h[3] = port
+        setU16(h, 0, lport)
+        setU16(h, 2, port)
         tcpEmit(h, seq, ack, TCP_HEADER_LEN, flags, 0)
         p.dst = addr
         p.route = NO_ROUTE
