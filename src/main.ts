@@ -12,7 +12,7 @@ import { startBoardStack, startBoardWith } from "./board"
 import { SpiBus } from "./drivers/spi"
 import { W5500Device } from "./drivers/w5500/device"
 import { Enc28j60Device } from "./drivers/enc28j60/device"
-import { startDhcp } from "./dhcpstart"
+import { startDhcpClient } from "./dhcpstart"
 import { startMqttTelemetry, startNamedMqttTelemetry, startNamedTelemetry } from "./start"
 
 // CHIP is a constant: the compiler keeps one of the two branches, so one driver is linked
@@ -26,5 +26,5 @@ if (ds.isSimulator()) console.log("src/main.ts is the board firmware (the simula
 // no DHCP client, one with a collector address no resolver and no clock
 // MQTT is a constant too: a UDP telemetry firmware links no TCP and no MQTT client, an MQTT one no
 // UDP telemetry client (and with the broker's address no resolver)
-else if (MQTT) await startBoardStack(CONFIG, PINS, chipDevice, DHCP ? startDhcp : undefined, COLLECTOR_BY_NAME ? startNamedMqttTelemetry : startMqttTelemetry)
-else await startBoardWith(CONFIG, PINS, chipDevice, DHCP ? startDhcp : undefined, COLLECTOR_BY_NAME ? startNamedTelemetry : undefined)
+else if (MQTT) await startBoardStack(CONFIG, PINS, chipDevice, DHCP ? startDhcpClient : undefined, COLLECTOR_BY_NAME ? startNamedMqttTelemetry : startMqttTelemetry)
+else await startBoardWith(CONFIG, PINS, chipDevice, DHCP ? startDhcpClient : undefined, COLLECTOR_BY_NAME ? startNamedTelemetry : undefined)

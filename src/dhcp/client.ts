@@ -205,8 +205,8 @@ export class DhcpClient {
     private offerServer = 0
     /** Is the interface address ours (from a lease, or the fallback)? */
     installed = 0
-    private installedPrefix = 0
-    private installedGateway = 0
+    installedPrefix = 0
+    installedGateway = 0
     /** (read by dhcpRelease) */
     running = false
     private readonly fallbackMs: number
@@ -644,24 +644,29 @@ export class DhcpClient {
         this.deadline = now
         this.tick(now)
     }
+}
 
-    /** `dhcp: BOUND 192.0.2.50/24 via 192.0.2.1 server 192.0.2.1 lease 3600 s (renew in 1800 s)` and the counters. */
-    format(): string {
-        const L = this.lease
-        let s = "dhcp: " + dhcpStateName(this.state)
-        if (this.installed !== 0) {
-            s += " " + formatIpv4(this.installed) + "/" + this.installedPrefix
-            if (this.installedGateway !== 0) s += " via " + formatIpv4(this.installedGateway)
-            if (this.fallback !== 0) s += " (fallback)"
-            else {
-                s += " server " + formatIpv4(L.server) + " lease " + L.leaseSec + " s, renew in " + Math.round((L.t1At - this.stack.now()) / 1000) + " s"
-                for (let i = 0; i < L.dns.length; i++) s += " dns " + formatIpv4(L.dns[i])
-                for (let i = 0; i < L.ntp.length; i++) s += " ntp " + formatIpv4(L.ntp[i])
-                if (L.domain) s += " domain " + L.domain
-            }
+/**
+ * `dhcp: BOUND 192.0.2.50/24 via 192.0.2.1 server 192.0.2.1 lease 3600 s (renew in 1800 s)` and the
+ * counters: the client's state, lease and counters, for stack.format() (startDhcp registers it): a function,
+ * not a method, so a firmware that never prints them (the board's main.ts: startDhcpClient) links
+ * none of it.
+ */
+export function formatDhcp(c: DhcpClient): string {
+    const L = c.lease
+    let s = "dhcp: " + dhcpStateName(c.state)
+    if (c.installed !== 0) {
+        s += " " + formatIpv4(c.installed) + "/" + c.installedPrefix
+        if (c.installedGateway !== 0) s += " via " + formatIpv4(c.installedGateway)
+        if (c.fallback !== 0) s += " (fallback)"
+        else {
+            s += " server " + formatIpv4(L.server) + " lease " + L.leaseSec + " s, renew in " + Math.round((L.t1At - c.stack.now()) / 1000) + " s"
+            for (let i = 0; i < L.dns.length; i++) s += " dns " + formatIpv4(L.dns[i])
+            for (let i = 0; i < L.ntp.length; i++) s += " ntp " + formatIpv4(L.ntp[i])
+            if (L.domain) s += " domain " + L.domain
         }
-        return s + "\n" + formatCounters("Dhcp", "discovers requests declines releases offers acks naks retransmits ignored errors leases expired conflicts fallbacks send_errors", this.stats)
     }
+    return s + "\n" + formatCounters("Dhcp", "discovers requests declines releases offers acks naks retransmits ignored errors leases expired conflicts fallbacks send_errors", c.stats)
 }
 
 const BCAST = hex`ff ff ff ff ff ff`
