@@ -12,8 +12,8 @@ import { startBoardStack, startBoardWith } from "./board"
 import { SpiBus } from "./drivers/spi"
 import { W5500Device } from "./drivers/w5500/device"
 import { Enc28j60Device } from "./drivers/enc28j60/device"
-import { startDhcp } from "./dhcpstart"
-import { startMqttTelemetry, startNamedTelemetry } from "./start"
+import { startDhcpClient } from "./dhcpstart"
+import { startMqttTelemetry, startNamedMqttTelemetry, startNamedTelemetry } from "./start"
 
 // CHIP is a constant: the compiler keeps one of the two branches, so one driver is linked
 function chipDevice(bus: SpiBus, interrupt: () => boolean) {
@@ -25,6 +25,6 @@ if (ds.isSimulator()) console.log("src/main.ts is the board firmware (the simula
 // DHCP and COLLECTOR_BY_NAME are constants the compiler folds: a firmware with a static address links
 // no DHCP client, one with a collector address no resolver and no clock
 // MQTT is a constant too: a UDP telemetry firmware links no TCP and no MQTT client, an MQTT one no
-// UDP telemetry client
-else if (MQTT) startMqttTelemetry(await startBoardStack(CONFIG, PINS, chipDevice, DHCP ? startDhcp : undefined), CONFIG)
-else await startBoardWith(CONFIG, PINS, chipDevice, DHCP ? startDhcp : undefined, COLLECTOR_BY_NAME ? startNamedTelemetry : undefined)
+// UDP telemetry client (and with the broker's address no resolver)
+else if (MQTT) await startBoardStack(CONFIG, PINS, chipDevice, DHCP ? startDhcpClient : undefined, COLLECTOR_BY_NAME ? startNamedMqttTelemetry : startMqttTelemetry)
+else await startBoardWith(CONFIG, PINS, chipDevice, DHCP ? startDhcpClient : undefined, COLLECTOR_BY_NAME ? startNamedTelemetry : undefined)

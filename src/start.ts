@@ -11,7 +11,8 @@ import { NamedCollector } from "./telemetry/named"
 import { DnsResolver } from "./dns/resolver"
 import { SntpClient } from "./ntp/client"
 import { DhcpClient } from "./dhcp/client"
-import { tcpTable, TcpConfig } from "./tcp/table"
+import { tcpTable, TcpConfig, TcpTable } from "./tcp/table"
+import { DnsOutcome } from "./dns/message"
 import { ByteStream, StreamStatus } from "./tcp/stream"
 import { MqttClient, MqttConnector } from "./mqtt/client"
 import { MqttTelemetry, addMqttMetrics } from "./telemetry/mqtt"
@@ -44,47 +45,86 @@ export function startTelemetry(stack: NetStack, config: StackConfig): TelemetryC
  */
 export function startNamedTelemetry(stack: NetStack, config: StackConfig, dhcp?: DhcpClient): NamedCollector {
     const t = startTelemetry(stack, config)
-    const n = new NamedCollector(t, new DnsResolver(stack.udp, { servers: config.dnsServers || [] }), config.collectorName, config.collectorPort)
+    const dns = configResolver(stack, config)
+    const n = new NamedCollector(t, dns, config.collectorName, config.collectorPort)
     n.follow.start()
     let c: SntpClient = null
     if (config.ntpServers || dhcp) {
-        c = new SntpClient(stack.udp, { servers: config.ntpServers || [] })
+        // the clock sends from the resolver's socket (they take turns)
+        c = new SntpClient(stack.udp, { servers: config.ntpServers || [], shareWith: dns })
         c.start()
         t.clock = c
         n.clock = c
     }
-    if (dhcp) {
-        const prev = dhcp.onLease
-        dhcp.onLease = lease => {
-            if (prev !== null) prev(lease)
-            if (lease === null) return
-            if (lease.dns.length > 0) n.dns.setServers(lease.dns)
-            if (lease.ntp.length > 0) c.setServers(lease.ntp)
-        }
-    }
+    if (dhcp) followLease(dhcp, dns, c)
     return n
+}
+
+/** The resolver for a collector by name: dns.servers (or none until a DHCP lease names some). */
+function configResolver(stack: NetStack, config: StackConfig): DnsResolver {
+    return new DnsResolver(stack.udp, { servers: config.dnsServers || [] })
+}
+
+/** Each lease's DNS and NTP servers (options 6 and 42) replace the resolver's and the clock's; a lease that names none leaves them. */
+function followLease(dhcp: DhcpClient, dns: DnsResolver, clock: SntpClient): void {
+    const prev = dhcp.onLease
+    dhcp.onLease = lease => {
+        if (prev !== null) prev(lease)
+        if (lease === null) return
+        if (lease.dns.length > 0) dns.setServers(lease.dns)
+        if (clock !== null && lease.ntp.length > 0) clock.setServers(lease.ntp)
+    }
 }
 
 /**
  * devicescript.json's `telemetry.format: "mqtt"`: TCP on the stack, an MQTT client to the broker at
  * telemetry.collector:port with telemetry.mqtt's settings, and the stack's and the client's metrics
  * published as one JSON object a round (src/telemetry/mqtt.ts), all started. Only a firmware that
- * calls this links TCP and MQTT (board firmware: main.ts passes it when MQTT is true). `connector`
- * replaces the TCP connection (tests: an in-memory broker).
+ * calls this links TCP and MQTT (board firmware: main.ts passes it when MQTT is true). The broker
+ * is an address here (startNamedMqttTelemetry: by name). `connector` replaces the TCP connection
+ * (tests: an in-memory broker); `dhcp` is not used (main.ts passes either start function alike).
  */
-export function startMqttTelemetry(stack: NetStack, config: StackConfig, connector?: MqttConnector): MqttTelemetry {
-    const m = config.mqtt
+export function startMqttTelemetry(stack: NetStack, config: StackConfig, dhcp?: DhcpClient, connector?: MqttConnector): MqttTelemetry {
     if (!connector) {
         const tcp = tcpTable(stack, new TcpConfig())
-        connector = async (host: string | number, port: number): Promise<ByteStream | StreamStatus> => {
-            // the broker is config.collector: an address (a host name once a resolver is wired in)
-            const c = typeof host === "number" ? tcp.connect(host, port) : null
-            return c === null ? StreamStatus.Unreachable : c
-        }
+        connector = async (host: string | number, port: number): Promise<ByteStream | StreamStatus> => tcpStream(tcp, host as number, port)
     }
+    return startMqttClient(stack, config, config.collector, connector)
+}
+
+/**
+ * startMqttTelemetry() with the broker by name (`telemetry.collector: "broker.lan"`): each connection
+ * attempt resolves it (dns.servers, or with `dhcp` each lease's DNS servers), so a reconnection after
+ * the answer's TTL ran out asks again (the resolver's cache answers until then) and a new address is
+ * used without a restart; a failed lookup connects to the last address it gave (RFC 8767's "serve
+ * stale"), or counts as no connection before any. main.ts passes this when COLLECTOR_BY_NAME is true,
+ * so a firmware with the broker's address links no resolver.
+ */
+export function startNamedMqttTelemetry(stack: NetStack, config: StackConfig, dhcp?: DhcpClient): MqttTelemetry {
+    const tcp = tcpTable(stack, new TcpConfig())
+    const dns = configResolver(stack, config)
+    if (dhcp) followLease(dhcp, dns, null)
+    let last = 0
+    const connector = async (host: string | number, port: number): Promise<ByteStream | StreamStatus> => {
+        const r = await dns.resolve(host as string)
+        if (r.outcome === DnsOutcome.Ok) last = r.address
+        return tcpStream(tcp, last, port)
+    }
+    return startMqttClient(stack, config, config.collectorName, connector)
+}
+
+/** A connection to `addr`:`port` (0: no address yet), or why not. */
+function tcpStream(tcp: TcpTable, addr: number, port: number): ByteStream | StreamStatus {
+    const c = addr !== 0 ? tcp.connect(addr, port) : null
+    return c === null ? StreamStatus.Unreachable : c
+}
+
+/** The MQTT client to the broker `host` with telemetry.mqtt's settings, and the telemetry over it, started. */
+function startMqttClient(stack: NetStack, config: StackConfig, host: string | number, connector: MqttConnector): MqttTelemetry {
+    const m = config.mqtt
     const client = new MqttClient(
         {
-            host: config.collector,
+            host: host,
             port: config.collectorPort,
             clientId: m.clientId,
             keepAlive: m.keepAlive,

@@ -23,6 +23,7 @@ import { formatCounters, newMib } from "../dev/counters"
 import { formatIpv4, prefixMask } from "../wire/addr"
 import { bytesEqual, getU32, setU32 } from "../wire/bytes"
 import { ArpOperation } from "../wire/arp"
+import { inc } from "../util/mib"
 
 export const DHCP_SERVER_PORT = 67
 export const DHCP_CLIENT_PORT = 68
@@ -204,8 +205,8 @@ export class DhcpClient {
     private offerServer = 0
     /** Is the interface address ours (from a lease, or the fallback)? */
     installed = 0
-    private installedPrefix = 0
-    private installedGateway = 0
+    installedPrefix = 0
+    installedGateway = 0
     /** (read by dhcpRelease) */
     running = false
     private readonly fallbackMs: number
@@ -293,7 +294,7 @@ export class DhcpClient {
                     this.defendedAt = now
                     this.stack.arp.announce()
                 } else {
-                    this.stats[DhcpMib.conflicts]++
+                    inc(this.stats, DhcpMib.conflicts)
                     this.offered = this.installed
                     if (this.fallback !== 0) {
                         this.uninstall()
@@ -316,7 +317,7 @@ export class DhcpClient {
         }
         if (this.installed !== 0 && this.fallback === 0 && s >= DhcpState.Bound && s <= DhcpState.Rebinding && now >= L.expiresAt) {
             // §4.4.5: the lease ran out: the address and routes go, start again
-            this.stats[DhcpMib.expired]++
+            inc(this.stats, DhcpMib.expired)
             this.restart(now, 0)
             return
         }
@@ -326,7 +327,7 @@ export class DhcpClient {
             return
         }
         if (now < this.deadline) return
-        if (this.tries > 0 && s !== DhcpState.Checking) this.stats[DhcpMib.retransmits]++
+        if (this.tries > 0 && s !== DhcpState.Checking) inc(this.stats, DhcpMib.retransmits)
         switch (s) {
             case DhcpState.Init:
             case DhcpState.Selecting:
@@ -393,7 +394,7 @@ export class DhcpClient {
             // both cleared: the next offer's probe must not see this conflict again
             arp.probeIp = 0
             arp.probeConflicts = 0
-            this.stats[DhcpMib.conflicts]++
+            inc(this.stats, DhcpMib.conflicts)
             if (!this.probingFallback) {
                 this.send(DhcpType.Decline, 0xffffffff, now)
                 this.restart(now, 10 * unit)
@@ -422,7 +423,7 @@ export class DhcpClient {
             this.probingFallback = false
             const st = this.staticAddress !== 0
             this.install(this.fallback, st ? this.opts.fallbackPrefix : 16, st ? this.opts.fallbackGateway : 0, 0)
-            this.stats[DhcpMib.fallbacks]++
+            inc(this.stats, DhcpMib.fallbacks)
             // DHCP goes on in the background
             this.enter(DhcpState.Init, now)
             return
@@ -464,7 +465,7 @@ export class DhcpClient {
         this.fallback = 0
         if (this.installed === 0) this.install(L.address, L.prefix, L.router, L.mtu)
         this.stack.ifa.acceptPort = 0
-        this.stats[DhcpMib.leases]++
+        inc(this.stats, DhcpMib.leases)
         this.state = DhcpState.Bound
         this.tries = 0
         this.deadline = L.t1At
@@ -541,7 +542,7 @@ export class DhcpClient {
         }
         b[o] = OPT_END
         const r = this.socket.sendTo(dst, DHCP_SERVER_PORT, b, 0, DHCP_MSG_LEN)
-        if (r !== 0 && r !== 1) this.stats[DhcpMib.send_errors]++
+        if (r !== 0 && r !== 1) inc(this.stats, DhcpMib.send_errors)
         // discovers, requests, declines, releases: DhcpMib 0-3 by message type
         this.stats[SENT_COUNTER[type]]++
     }
@@ -553,7 +554,7 @@ export class DhcpClient {
         // ours: a BOOTREPLY from port 67 with our xid and MAC, the magic cookie (RFC 2131 §4.1), and
         // options that end inside the message (a code no option has walks them all)
         if (len < OPTIONS || getU32(b, off + 236) !== MAGIC || findOption(b, off, len, 256) === -2) {
-            m[DhcpMib.errors]++
+            inc(m, DhcpMib.errors)
             return
         }
         const t = findOption(b, off, len, OPT_TYPE)
@@ -562,15 +563,15 @@ export class DhcpClient {
         const yiaddr = getU32(b, off + 16)
         if (srcPort !== DHCP_SERVER_PORT || s === DhcpState.Stopped || b[off] !== 2 || getU32(b, off + 4) !== this.xid ||
             !bytesEqual(b, off + 28, this.stack.dev.mac, 0, 6) || yiaddr === 0 && type !== DhcpType.Nak) {
-            m[DhcpMib.ignored]++
+            inc(m, DhcpMib.ignored)
             return
         }
         const now = this.stack.now()
         if (type === DhcpType.Offer) {
-            m[DhcpMib.offers]++
+            inc(m, DhcpMib.offers)
             // §4.4.1: the first offer in SELECTING; it must name its server
             if (s !== DhcpState.Selecting || server === 0) {
-                m[DhcpMib.ignored]++
+                inc(m, DhcpMib.ignored)
                 return
             }
             this.offered = yiaddr
@@ -584,22 +585,22 @@ export class DhcpClient {
         // waiting for an answer (REQUESTING, REBOOTING, RENEWING, REBINDING), from the server asked
         const renewing = s === DhcpState.Renewing || s === DhcpState.Rebinding
         if (!(renewing || s === DhcpState.Requesting || s === DhcpState.Rebooting) || (s === DhcpState.Requesting && server !== this.offerServer)) {
-            m[DhcpMib.ignored]++
+            inc(m, DhcpMib.ignored)
             return
         }
         if (type === DhcpType.Nak) {
             // §3.1 step 5, §4.4.5: the address is not ours (any more): start again, after a second
             // (base/4) so that a server that NAKs everything cannot make us flood the LAN
-            m[DhcpMib.naks]++
+            inc(m, DhcpMib.naks)
             this.restart(now, this.base / 4)
             return
         }
         const lease = optU32(b, off, len, OPT_LEASE, -1)
         if (type !== DhcpType.Ack || lease < 0) {
-            m[DhcpMib.ignored]++
+            inc(m, DhcpMib.ignored)
             return
         }
-        m[DhcpMib.acks]++
+        inc(m, DhcpMib.acks)
         // the lease (RFC 2132): times from the start of the exchange (§4.4.1), T1/T2 defaults 0.5 / 0.875
         const L = this.lease
         L.address = yiaddr
@@ -629,7 +630,7 @@ export class DhcpClient {
         if (renewing && this.installed === yiaddr) {
             this.state = DhcpState.Bound
             this.deadline = L.t1At
-            m[DhcpMib.leases]++
+            inc(m, DhcpMib.leases)
             if (this.onLease !== null) this.onLease(L)
             return
         }
@@ -643,24 +644,29 @@ export class DhcpClient {
         this.deadline = now
         this.tick(now)
     }
+}
 
-    /** `dhcp: BOUND 192.0.2.50/24 via 192.0.2.1 server 192.0.2.1 lease 3600 s (renew in 1800 s)` and the counters. */
-    format(): string {
-        const L = this.lease
-        let s = "dhcp: " + dhcpStateName(this.state)
-        if (this.installed !== 0) {
-            s += " " + formatIpv4(this.installed) + "/" + this.installedPrefix
-            if (this.installedGateway !== 0) s += " via " + formatIpv4(this.installedGateway)
-            if (this.fallback !== 0) s += " (fallback)"
-            else {
-                s += " server " + formatIpv4(L.server) + " lease " + L.leaseSec + " s, renew in " + Math.round((L.t1At - this.stack.now()) / 1000) + " s"
-                for (let i = 0; i < L.dns.length; i++) s += " dns " + formatIpv4(L.dns[i])
-                for (let i = 0; i < L.ntp.length; i++) s += " ntp " + formatIpv4(L.ntp[i])
-                if (L.domain) s += " domain " + L.domain
-            }
+/**
+ * `dhcp: BOUND 192.0.2.50/24 via 192.0.2.1 server 192.0.2.1 lease 3600 s (renew in 1800 s)` and the
+ * counters: the client's state, lease and counters, for stack.format() (startDhcp registers it): a function,
+ * not a method, so a firmware that never prints them (the board's main.ts: startDhcpClient) links
+ * none of it.
+ */
+export function formatDhcp(c: DhcpClient): string {
+    const L = c.lease
+    let s = "dhcp: " + dhcpStateName(c.state)
+    if (c.installed !== 0) {
+        s += " " + formatIpv4(c.installed) + "/" + c.installedPrefix
+        if (c.installedGateway !== 0) s += " via " + formatIpv4(c.installedGateway)
+        if (c.fallback !== 0) s += " (fallback)"
+        else {
+            s += " server " + formatIpv4(L.server) + " lease " + L.leaseSec + " s, renew in " + Math.round((L.t1At - c.stack.now()) / 1000) + " s"
+            for (let i = 0; i < L.dns.length; i++) s += " dns " + formatIpv4(L.dns[i])
+            for (let i = 0; i < L.ntp.length; i++) s += " ntp " + formatIpv4(L.ntp[i])
+            if (L.domain) s += " domain " + L.domain
         }
-        return s + "\n" + formatCounters("Dhcp", "discovers requests declines releases offers acks naks retransmits ignored errors leases expired conflicts fallbacks send_errors", this.stats)
     }
+    return s + "\n" + formatCounters("Dhcp", "discovers requests declines releases offers acks naks retransmits ignored errors leases expired conflicts fallbacks send_errors", c.stats)
 }
 
 const BCAST = hex`ff ff ff ff ff ff`

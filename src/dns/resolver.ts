@@ -24,6 +24,8 @@ export interface DnsOptions {
     attempts?: number
     /** Cache entries (default 8); when full, an expired entry goes, else the least recently used. */
     cacheSize?: number
+    /** Send from this requester's socket (taking turns with it) instead of binding one. */
+    shareWith?: UdpRequester
 }
 
 const MIN_TTL_MS = 5000
@@ -86,7 +88,7 @@ export class DnsResolver extends UdpRequester {
     private readonly cUsed: number[] = []
 
     constructor(udp: UdpTable, opts: DnsOptions) {
-        super(udp, 3, DnsMib.Count)
+        super(udp, 3, DnsMib.Count, opts.shareWith)
         this.timeoutMs = opts.timeoutMs || 2000
         this.attempts = opts.attempts || 2
         this.cacheSize = opts.cacheSize || 8
@@ -99,14 +101,6 @@ export class DnsResolver extends UdpRequester {
         else if (r === DnsOutcome.Malformed) this.stats[DnsMib.Malformed]++
         else return r
         return -1
-    }
-
-    /** Forget every cached answer (a new lease, a new network). */
-    flush(): void {
-        this.cName.length = 0
-        this.cAddr.length = 0
-        this.cExpires.length = 0
-        this.cUsed.length = 0
     }
 
     /** Keep an answer (an address, or -outcome) for `ttlMs`: in that name's entry, a new one, else the expired or least recently used one. */

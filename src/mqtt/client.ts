@@ -33,6 +33,7 @@ import {
     topicMatches,
 } from "./packet"
 import { getU16 } from "../wire/bytes"
+import { inc } from "../util/mib"
 
 /** Opens a connection to the broker: a ByteStream (maybe still Connecting), or why not. */
 export type MqttConnector = (host: string | number, port: number) => Promise<ByteStream | StreamStatus>
@@ -326,22 +327,22 @@ export class MqttClient {
         // the connection on it; a QoS 1 message would then poison the outbox, sent again on every
         // reconnect
         if (topic.length === 0 || topic.indexOf("+") >= 0 || topic.indexOf("#") >= 0) {
-            stats[MqttMib.BadTopic]++
+            inc(stats, MqttMib.BadTopic)
             return false
         }
         qos = qos > 0 ? 1 : 0
         const len = publishLength(topic.byteLength, dataLength(payload), qos)
         if (len > this.tx.length) {
-            stats[MqttMib.TooBig]++
+            inc(stats, MqttMib.TooBig)
             return false
         }
         if (qos === 0) {
             if (!(await this.room(len))) {
-                stats[MqttMib.Qos0Dropped]++
+                inc(stats, MqttMib.Qos0Dropped)
                 return false
             }
             this.txLen += serializePublish(this.tx, this.txLen, false, 0, retained, 0, topic, payload)
-            stats[MqttMib.Qos0Sent]++
+            inc(stats, MqttMib.Qos0Sent)
             this.sent()
             return true
         }
@@ -354,7 +355,7 @@ export class MqttClient {
         om.setAt(at + 2, "u16", len)
         om.setAt(at + 4, "u16", pid)
         om[at + 6] = 0
-        stats[MqttMib.Qos1Queued]++
+        inc(stats, MqttMib.Qos1Queued)
         this.pump()
         return true
     }
@@ -410,8 +411,8 @@ export class MqttClient {
             if (tx.length - this.txLen < len) break
             tx.blitAt(this.txLen, ob, off, len)
             this.txLen += len
-            stats[MqttMib.Qos1Sent]++
-            if (ob[off] & PublishFlag.Dup) stats[MqttMib.Qos1Redelivered]++
+            inc(stats, MqttMib.Qos1Sent)
+            if (ob[off] & PublishFlag.Dup) inc(stats, MqttMib.Qos1Redelivered)
             // 3.3.1.1: any later sending of this message is a redelivery
             ob[off] |= PublishFlag.Dup
             this.obSent++
@@ -422,7 +423,7 @@ export class MqttClient {
         // (a broker gone without a RST is found even while the board keeps publishing)
         if (this.keepAliveMs > 0 && this.pingAt === 0 && t - Math.min(this.lastTx, this.lastRx) >= this.pingEveryMs && tx.length - this.txLen >= 2) {
             this.txLen += serializeEmpty(tx, this.txLen, MqttType.Pingreq)
-            stats[MqttMib.PingsSent]++
+            inc(stats, MqttMib.PingsSent)
             this.pingAt = t
             this.sent()
         }
@@ -458,7 +459,7 @@ export class MqttClient {
                     if (first >= len) return 0
                 } else if (first - end >= len) return end
             }
-            if (!om[this.slot(0) + 6]) this.stats[MqttMib.OutboxDropped]++
+            if (!om[this.slot(0) + 6]) inc(this.stats, MqttMib.OutboxDropped)
             this.obPop()
         }
         return 0
@@ -477,12 +478,12 @@ export class MqttClient {
             const at = this.slot(i)
             if (om.getAt(at + 4, "u16") === pid && !om[at + 6]) {
                 om[at + 6] = 1
-                this.stats[MqttMib.Qos1Acked]++
+                inc(this.stats, MqttMib.Qos1Acked)
                 while (this.obCount > 0 && om[this.slot(0) + 6]) this.obPop()
                 return
             }
         }
-        this.stats[MqttMib.UnknownAcks]++
+        inc(this.stats, MqttMib.UnknownAcks)
     }
 
     // ---- the connection ------------------------------------------------------------------------
@@ -493,7 +494,7 @@ export class MqttClient {
         while (this.running) {
             const r = await this.connector(o.host, o.port || 1883)
             if (typeof r === "number") {
-                this.stats[MqttMib.ConnectFailed]++
+                inc(this.stats, MqttMib.ConnectFailed)
                 this.lastConnect = MqttConnectResult.NoConnection
             } else if (await this.session(r)) attempt = 0
             this.attempts++
@@ -517,26 +518,26 @@ export class MqttClient {
         this.lastConnect = MqttConnectResult.NoConnection
         if (s.status() === StreamStatus.Open) {
             this.txLen = serializeConnect(this.tx, 0, this.opt)
-            stats[MqttMib.ConnectAttempts]++
+            inc(stats, MqttMib.ConnectAttempts)
             // CONNECT larger than the tx buffer: a configuration error, counted as too big
-            if (this.txLen === 0) stats[MqttMib.TooBig]++
+            if (this.txLen === 0) inc(stats, MqttMib.TooBig)
             this.phase = Phase.AwaitConnack
             this.lastConnect = MqttConnectResult.Timeout
             this.sent()
             this.lastRx = this.lastTx
-        } else stats[MqttMib.ConnectFailed]++
+        } else inc(stats, MqttMib.ConnectFailed)
         while (this.running && this.phase !== Phase.Idle) {
             const r = this.receive()
             if (r === Rx.Accepted) {
                 this.lastConnect = MqttConnectResult.Accepted
                 this.phase = Phase.Connected
-                stats[MqttMib.Connected]++
+                inc(stats, MqttMib.Connected)
                 this.onConnected()
             } else if (r >= 0) {
                 // a refusing CONNACK, or malformed input (4.8: close the connection)
                 if (this.phase === Phase.AwaitConnack) {
                     this.lastConnect = r < 256 ? r : MqttConnectResult.ProtocolError
-                    if (r < 256) stats[MqttMib.ConnectRefused]++
+                    if (r < 256) inc(stats, MqttMib.ConnectRefused)
                 }
                 break
             }
@@ -559,7 +560,7 @@ export class MqttClient {
             if (this.phase === Phase.Connected) {
                 if (this.pingAt !== 0 && t - this.pingAt >= this.pingTimeoutMs) {
                     // 3.1.2.10: no PINGRESP in a reasonable time: close the network connection
-                    stats[MqttMib.PingTimeouts]++
+                    inc(stats, MqttMib.PingTimeouts)
                     break
                 }
                 deadline = this.pingAt !== 0 ? this.pingAt + this.pingTimeoutMs : this.keepAliveMs > 0 ? Math.min(this.lastTx, this.lastRx) + this.pingEveryMs : t + 60000
@@ -571,7 +572,7 @@ export class MqttClient {
             }
             await s.wait(Math.max(1, Math.min(deadline - t, 60000)))
         }
-        if (this.phase === Phase.Connected) stats[MqttMib.Disconnects]++
+        if (this.phase === Phase.Connected) inc(stats, MqttMib.Disconnects)
         this.phase = Phase.Idle
         this.stream = null
         if (this.running) s.abort()
@@ -615,14 +616,14 @@ export class MqttClient {
             const total = hdr + rem
             // 2.2.2, and 3.2.0: the first packet from the server is CONNACK, and only that one
             if (rem === -2 || !serverPacketValid(first, rem) || (this.phase === Phase.AwaitConnack) !== (type === MqttType.Connack)) {
-                stats[MqttMib.RxMalformed]++
+                inc(stats, MqttMib.RxMalformed)
                 return Rx.Malformed
             }
             if (total > rx.length) {
                 // larger than we can hold: skip it; a QoS 1 PUBLISH is still acknowledged (the
                 // broker would otherwise hold it in flight) when its packet id is in what we hold
                 if (this.rxLen < rx.length) break
-                stats[MqttMib.RxOversize]++
+                inc(stats, MqttMib.RxOversize)
                 const at = hdr + 2 + getU16(rx, hdr)
                 if (first & 2 && at + 2 <= rx.length) this.ackPid = getU16(rx, at)
                 this.rxSkip = total - this.rxLen
@@ -633,7 +634,7 @@ export class MqttClient {
             if (type === MqttType.Publish) {
                 // 3.3.2.1 the topic name lies inside the packet; 3.3.2.2 then the packet id
                 if (2 + getU16(rx, hdr) + (first & 2) > rem) {
-                    stats[MqttMib.RxMalformed]++
+                    inc(stats, MqttMib.RxMalformed)
                     return Rx.Malformed
                 }
                 this.pendingPublish = true
@@ -648,7 +649,7 @@ export class MqttClient {
                 this.sessionPresent = (pid & 0x100) !== 0
                 const code = pid & 0xff
                 if (code > 5) {
-                    stats[MqttMib.RxMalformed]++
+                    inc(stats, MqttMib.RxMalformed)
                     return Rx.Malformed
                 }
                 return code === 0 ? Rx.Accepted : code
@@ -675,7 +676,7 @@ export class MqttClient {
         const at = hdr + 2 + getU16(rx, hdr)
         // QoS 2 is never granted (3.8.4): QoS 0 or 1 here
         const pid = first & 2 ? getU16(rx, at) : 0
-        this.stats[MqttMib.RxPublish]++
+        inc(this.stats, MqttMib.RxPublish)
         await this.dispatch(first, hdr, at + (first & 2), total, pid)
         this.consume(total)
         this.pendingPublish = false
@@ -693,7 +694,7 @@ export class MqttClient {
     protected resubscribe(): void {}
     /** SUBACK (3.9). */
     protected onSuback(pid: number, code: number): void {
-        this.stats[MqttMib.UnknownAcks]++
+        inc(this.stats, MqttMib.UnknownAcks)
     }
 }
 
@@ -770,10 +771,10 @@ export class MQTTClient extends MqttClient {
                 sub.granted = code
                 sub.pid = 0
                 found = true
-                if (code === 0x80) this.stats[MqttMib.SubscribeFailed]++
+                if (code === 0x80) inc(this.stats, MqttMib.SubscribeFailed)
             }
         }
-        if (!found) this.stats[MqttMib.UnknownAcks]++
+        if (!found) inc(this.stats, MqttMib.UnknownAcks)
     }
 
     protected override async dispatch(first: number, hdr: number, at: number, total: number, pid: number): Promise<void> {
@@ -795,7 +796,7 @@ export class MQTTClient extends MqttClient {
         try {
             await h(msg)
         } catch (e) {
-            this.stats[MqttMib.HandlerErrors]++
+            inc(this.stats, MqttMib.HandlerErrors)
         }
     }
 }

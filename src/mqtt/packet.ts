@@ -87,28 +87,21 @@ export function decodeLength(b: Buffer, off: number, end: number): number {
     return -2
 }
 
-/** 1.5.3 UTF-8 encoded string: a two-byte length then the bytes; returns the offset after it. */
-export function putString(b: Buffer, off: number, s: string): number {
-    const n = s.byteLength
-    b[off] = n >> 8
-    b[off + 1] = n
-    if (n > 0) b.blitAt(off + 2, s, 0, n)
-    return off + 2 + n
+/** Length in bytes of a string or Buffer payload. */
+export function dataLength(d: string | Buffer): number {
+    return typeof d === "string" ? d.byteLength : d.length
 }
 
-/** Binary data (will message, password: 3.1.3.3, 3.1.3.5): a two-byte length then the bytes. */
+/**
+ * 1.5.3 UTF-8 encoded string, or binary data (will message, password: 3.1.3.3, 3.1.3.5): a two-byte
+ * length then the bytes; returns the offset after it.
+ */
 export function putData(b: Buffer, off: number, d: string | Buffer): number {
-    if (typeof d === "string") return putString(b, off, d)
-    const n = d.length
+    const n = dataLength(d)
     b[off] = n >> 8
     b[off + 1] = n
     if (n > 0) b.blitAt(off + 2, d, 0, n)
     return off + 2 + n
-}
-
-/** Length in bytes of a string or Buffer payload. */
-export function dataLength(d: string | Buffer): number {
-    return typeof d === "string" ? d.byteLength : d.length
 }
 
 export interface ConnectWill {
@@ -147,7 +140,7 @@ export function serializeConnect(b: Buffer, off: number, o: ConnectFields): numb
     if (off + total > b.length) return 0
     b[off] = MqttType.Connect << 4
     let p = putLength(b, off + 1, rem)
-    p = putString(b, p, "MQTT") // 3.1.2.1
+    p = putData(b, p, "MQTT") // 3.1.2.1
     b[p++] = 4 // 3.1.2.2 protocol level 4 = 3.1.1
     let flags = o.cleanSession !== false ? ConnectFlag.CleanSession : 0
     const w = o.will
@@ -164,13 +157,13 @@ export function serializeConnect(b: Buffer, off: number, o: ConnectFields): numb
     b[p++] = o.keepAlive >> 8
     b[p++] = o.keepAlive
     // 3.1.3 payload order: client id, will topic, will message, user name, password
-    p = putString(b, p, o.clientId)
+    p = putData(b, p, o.clientId)
     if (w) {
-        p = putString(b, p, w.topic)
+        p = putData(b, p, w.topic)
         p = putData(b, p, w.message)
     }
     if (o.username) {
-        p = putString(b, p, o.username)
+        p = putData(b, p, o.username)
         if (o.password) p = putData(b, p, o.password)
     }
     return total
@@ -202,7 +195,7 @@ export function serializePublish(
     if (off + total > b.length) return 0
     b[off] = (MqttType.Publish << 4) | (dup ? PublishFlag.Dup : 0) | (qos << 1) | (retain ? PublishFlag.Retain : 0)
     let p = putLength(b, off + 1, 2 + tn + (qos > 0 ? 2 : 0) + pn)
-    p = putString(b, p, topic)
+    p = putData(b, p, topic)
     if (qos > 0) {
         b[p++] = pid >> 8
         b[p++] = pid
@@ -239,7 +232,7 @@ export function serializeSubscribe(b: Buffer, off: number, pid: number, filter: 
     let p = putLength(b, off + 1, rem)
     b[p++] = pid >> 8
     b[p++] = pid
-    p = putString(b, p, filter)
+    p = putData(b, p, filter)
     if (qos >= 0) b[p] = qos // 3.8.3: requested QoS, upper six bits reserved 0
     return total
 }

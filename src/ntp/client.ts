@@ -75,6 +75,8 @@ export interface SntpOptions {
     /** The poll interval starts here and doubles after each exchange up to maxPollMs (defaults 64 s, 1,024 s: RFC 4330 §10). */
     minPollMs?: number
     maxPollMs?: number
+    /** Send from this requester's socket (the resolver's: taking turns with it) instead of binding one. */
+    shareWith?: UdpRequester
 }
 
 /**
@@ -119,7 +121,7 @@ export class SntpClient extends UdpRequester {
     private running = false
 
     constructor(udp: UdpTable, opts: SntpOptions) {
-        super(udp, 4, SntpMib.Count)
+        super(udp, 4, SntpMib.Count, opts.shareWith)
         this.timeoutMs = opts.timeoutMs || 2000
         this.minPollMs = opts.minPollMs || 64000
         this.maxPollMs = opts.maxPollMs || 1024000

@@ -15,9 +15,11 @@ import { SendResult } from "../ipv4/output"
 import { NO_ROUTE } from "../ipv4/fib"
 import { IpProtocol } from "../wire/ipv4"
 import { ByteStream, StreamStatus } from "./stream"
-import { TcpFlag, tcpAck, tcpEmit, tcpHeaderLen, tcpMssOption, tcpSeq, TCP_SYN_HEADER_LEN } from "./wire"
+import { TcpFlag, tcpAck, tcpCtlLen, tcpEmit, tcpHeaderLen, tcpMssOption, tcpSeq, TCP_SYN_HEADER_LEN } from "./wire"
+import { setU16 } from "../wire/bytes"
 import { TcpMib } from "./mib"
 import { TcpConfig, TcpTable } from "./table"
+import { inc } from "../util/mib"
 
 /** RFC 9293 §3.3.2, the states a client goes through (LISTEN is never used: active open only). */
 // The order matters: SYN-SENT..SYN-RECEIVED are "connecting", ESTABLISHED..FIN-WAIT-2 receive data,
@@ -56,6 +58,16 @@ export const enum TcpError {
 const DEFAULT_MSS = 536
 /** The largest window the 16-bit field says without scaling (no window scale option: RFC 7323 §2.2). */
 const MAX_WINDOW = 65535
+
+/** SYN-SENT, SYN-RECEIVED. */
+function connecting(s: TcpState): boolean {
+    return s > TcpState.Closed && s < TcpState.Established
+}
+
+/** ESTABLISHED, FIN-WAIT-1, FIN-WAIT-2: data is taken in. */
+function receiving(s: TcpState): boolean {
+    return s >= TcpState.Established && s <= TcpState.FinWait2
+}
 
 /** Copy `n` bytes from `src` at `off` into the ring `r` at `at`, wrapping at its end. */
 function ringIn(r: Buffer, at: number, src: Buffer, off: number, n: number): void {
@@ -158,10 +170,8 @@ export class TcpConn implements ByteStream {
         p.dontFragment = true
         p.dst = remoteAddr
         const h = p.head
-        h[0] = localPort >> 8
-        h[1] = localPort
-        h[2] = remotePort >> 8
-        h[3] = remotePort
+        setU16(h, 0, localPort)
+        setU16(h, 2, remotePort)
         this.pkt = p
     }
 
@@ -182,8 +192,7 @@ export class TcpConn implements ByteStream {
         this.rxLen -= n
         // tcp_cleanup_rbuf: tell the peer when the window grew enough to matter (RFC 1122 §4.2.3.3)
         const s = this.state
-        if (s >= TcpState.Established && s <= TcpState.FinWait2 &&
-            size - this.rxLen - (this.rcvAdv - this.rcvNxt) >= this.swsThreshold())
+        if (receiving(s) && size - this.rxLen - (this.rcvAdv - this.rcvNxt) >= this.swsThreshold())
             this.sendAck(this.table.now())
         return n
     }
@@ -211,12 +220,11 @@ export class TcpConn implements ByteStream {
 
     status(): StreamStatus {
         const s = this.state
-        if (s > TcpState.Closed && s < TcpState.Established) return StreamStatus.Connecting
-        if (s >= TcpState.Established && s <= TcpState.FinWait2) return StreamStatus.Open
-        const e = this.error
-        if (e === TcpError.Refused || e === TcpError.Reset) return StreamStatus.Reset
-        if (e === TcpError.TimedOut) return StreamStatus.TimedOut
-        if (e === TcpError.NoRoute || e === TcpError.Unreachable) return StreamStatus.Unreachable
+        if (connecting(s)) return StreamStatus.Connecting
+        if (receiving(s)) return StreamStatus.Open
+        // by TcpError: Refused and Reset are Reset, TimedOut TimedOut, NoRoute and Unreachable Unreachable
+        const e = hex`00 04 05 04 06 06 00`[this.error]
+        if (e !== 0) return e
         // CLOSE-WAIT, and the states after both FINs while data waits to be read
         return s === TcpState.CloseWait || this.rxLen > 0 ? StreamStatus.PeerClosed : StreamStatus.Closed
     }
@@ -225,7 +233,7 @@ export class TcpConn implements ByteStream {
     close(): void {
         const s = this.state
         // before the handshake completes nothing was sent: the attempt just ends
-        if (s > TcpState.Closed && s < TcpState.Established) this.done(TcpError.None)
+        if (connecting(s)) this.done(TcpError.None)
         else if (s === TcpState.Established || s === TcpState.CloseWait) {
             this.finQueued = true
             this.setState(s === TcpState.CloseWait ? TcpState.LastAck : TcpState.FinWait1)
@@ -239,7 +247,7 @@ export class TcpConn implements ByteStream {
         if (s === TcpState.Closed) return
         if (s !== TcpState.SynSent && s !== TcpState.TimeWait) {
             this.xmit(this.sndNxt, TcpFlag.Rst | TcpFlag.Ack, 0, this.table.now())
-            this.table.stats[TcpMib.OutRsts]++
+            inc(this.table.stats, TcpMib.OutRsts)
         }
         this.done(TcpError.Aborted)
     }
@@ -254,7 +262,7 @@ export class TcpConn implements ByteStream {
         this.sndMax = this.sndNxt
         this.recover = iss
         this.setState(TcpState.SynSent)
-        this.table.stats[TcpMib.ActiveOpens]++
+        inc(this.table.stats, TcpMib.ActiveOpens)
         this.rttAt = now
         this.rttSeq = iss
         this.rtxAt = now + this.rto
@@ -269,7 +277,7 @@ export class TcpConn implements ByteStream {
         const was = this.state === TcpState.Established || this.state === TcpState.CloseWait
         const is = s === TcpState.Established || s === TcpState.CloseWait
         if (was && !is) st[TcpMib.CurrEstab]--
-        if (is && !was) st[TcpMib.CurrEstab]++
+        if (is && !was) inc(st, TcpMib.CurrEstab)
         this.state = s
         this.event()
     }
@@ -278,9 +286,9 @@ export class TcpConn implements ByteStream {
     done(e: TcpError): void {
         const st = this.table.stats
         const s = this.state
-        if (s > TcpState.Closed && s < TcpState.Established) st[TcpMib.AttemptFails]++
-        else if (s === TcpState.Established || s === TcpState.CloseWait) st[TcpMib.EstabResets]++
-        if (e === TcpError.TimedOut) st[TcpMib.TCPAbortOnTimeout]++
+        if (connecting(s)) inc(st, TcpMib.AttemptFails)
+        else if (s === TcpState.Established || s === TcpState.CloseWait) inc(st, TcpMib.EstabResets)
+        if (e === TcpError.TimedOut) inc(st, TcpMib.TCPAbortOnTimeout)
         if (e === TcpError.Refused || e === TcpError.Reset || e === TcpError.Aborted) this.rxLen = 0
         this.error = e
         this.rtxAt = 0
@@ -330,7 +338,7 @@ export class TcpConn implements ByteStream {
         p.payload = null
         if (r === SendResult.Sent || r === SendResult.Queued) {
             this.routeGen = fib.genid
-            t.stats[TcpMib.OutSegs]++
+            inc(t.stats, TcpMib.OutSegs)
             if (flags & TcpFlag.Ack) {
                 this.ackAt = 0
                 this.unacked = 0
@@ -346,7 +354,7 @@ export class TcpConn implements ByteStream {
 
     private challengeAck(now: number): void {
         // RFC 5961 §7 suggests a rate limit; the peer is one host here, each one is counted
-        this.table.stats[TcpMib.TCPChallengeACK]++
+        inc(this.table.stats, TcpMib.TCPChallengeACK)
         this.sendAck(now)
     }
 
@@ -396,13 +404,13 @@ export class TcpConn implements ByteStream {
     private sendData(seq: number, len: number, flags: number, now: number): boolean {
         const r = this.xmit(seq, flags | TcpFlag.Ack, len, now)
         if (r !== SendResult.Sent && r !== SendResult.Queued) return false
-        const end = (seq + len + (flags & TcpFlag.Fin ? 1 : 0)) >>> 0
+        const end = (seq + len + (flags & TcpFlag.Fin)) >>> 0
         if (flags & TcpFlag.Fin) {
             this.finSent = true
             this.finSeq = seq
         }
         if (((seq - this.sndMax) | 0) < 0) {
-            this.table.stats[TcpMib.RetransSegs]++
+            inc(this.table.stats, TcpMib.RetransSegs)
             // Karn's rule (RFC 6298 §3): a retransmitted segment is never timed
             this.rttAt = 0
         } else if (this.rttAt === 0) {
@@ -432,13 +440,11 @@ export class TcpConn implements ByteStream {
             return
         }
         // first, the sequence number (§3.10.7.4, the four cases)
-        const segLen = dLen + (flags & TcpFlag.Syn ? 1 : 0) + (flags & TcpFlag.Fin ? 1 : 0)
+        const segLen = dLen + tcpCtlLen(flags)
         const rwnd = Math.max(0, (this.rcvAdv - this.rcvNxt) | 0)
         const d = (seq - this.rcvNxt) | 0
-        const ok = segLen === 0
-            ? (rwnd === 0 ? d === 0 : d >= 0 && d < rwnd)
-            : rwnd > 0 && ((d >= 0 && d < rwnd) || (d + segLen - 1 >= 0 && d + segLen - 1 < rwnd))
-        if (!ok) {
+        // "0 <= x < RCV.WND" is (x >>> 0) < RCV.WND: a negative x is over 2^31 unsigned
+        if (!((segLen === 0 && d === 0) || (d >>> 0) < rwnd || (segLen > 0 && ((d + segLen - 1) >>> 0) < rwnd))) {
             if (!(flags & TcpFlag.Rst)) this.sendAck(now)
             return
         }
@@ -475,7 +481,8 @@ export class TcpConn implements ByteStream {
         }
         const inFlight = (this.sndMax - this.sndUna) | 0
         if (a > 0) this.acked(a, ack, now)
-        else if (a === 0 && dLen === 0 && !(flags & TcpFlag.Fin) && wnd === this.sndWnd && wnd > 0 && inFlight > 0) this.dupAck(now)
+        // (RFC 5681 §2 "duplicate": no new ACK, no data, no FIN, the same non-zero window, data in flight)
+        else if ((a | dLen | (flags & TcpFlag.Fin)) === 0 && wnd === this.sndWnd && wnd > 0 && inFlight > 0) this.dupAck(now)
         // the window, from the newest segment only (SND.WL1, SND.WL2)
         if (((seq - this.sndWl1) | 0) > 0 || (seq === this.sndWl1 && ((ack - this.sndWl2) | 0) >= 0)) {
             if (wnd > this.sndWnd) this.event()
@@ -501,10 +508,10 @@ export class TcpConn implements ByteStream {
         }
         // seventh, the text (§3.10.7.4 "seventh"; tcp_data_queue)
         const finSeq = (seq + dLen) >>> 0
-        if (dLen > 0 && s >= TcpState.Established && s <= TcpState.FinWait2) {
+        if (dLen > 0 && receiving(s)) {
             if (d > 0) {
                 // a hole before it: dropped, and the duplicate ACK tells the peer (RFC 5681 §4.2)
-                this.table.stats[TcpMib.TCPOFODrop]++
+                inc(this.table.stats, TcpMib.TCPOFODrop)
                 this.sendAck(now)
                 return
             }
@@ -527,7 +534,7 @@ export class TcpConn implements ByteStream {
         // eighth, FIN: only once every byte before it is in
         // (a FIN repeated in CLOSE-WAIT, CLOSING, LAST-ACK or TIME-WAIT is old: the first check
         // acknowledged it)
-        if (flags & TcpFlag.Fin && finSeq === this.rcvNxt && s >= TcpState.Established && s <= TcpState.FinWait2) {
+        if (flags & TcpFlag.Fin && finSeq === this.rcvNxt && receiving(s)) {
             this.rcvNxt = (this.rcvNxt + 1) >>> 0
             if (s === TcpState.Established) this.setState(TcpState.CloseWait)
             else if (s === TcpState.FinWait1 && this.state !== TcpState.FinWait2) this.setState(TcpState.Closing)
@@ -621,7 +628,7 @@ export class TcpConn implements ByteStream {
         const m = this.mss
         if (this.inRecovery) this.cwnd += m
         else if (this.dupAcks === 3 && ((this.sndUna - this.recover) | 0) >= 0) {
-            this.table.stats[TcpMib.TCPFastRetrans]++
+            inc(this.table.stats, TcpMib.TCPFastRetrans)
             this.ssthresh = Math.max(((this.sndMax - this.sndUna) | 0) >> 1, 2 * m)
             this.recover = this.sndMax
             this.inRecovery = true
@@ -660,7 +667,7 @@ export class TcpConn implements ByteStream {
         const c = this.table.cfg
         const st = this.table.stats
         if (this.ackAt !== 0 && now >= this.ackAt) {
-            st[TcpMib.DelayedACKs]++
+            inc(st, TcpMib.DelayedACKs)
             this.sendAck(now)
         }
         const s = this.state
@@ -682,14 +689,14 @@ export class TcpConn implements ByteStream {
             this.rttAt = 0
             if (persist) {
                 // RFC 9293 §3.8.6.1: one byte past the zero window; SND.MAX covers it should it be taken
-                st[TcpMib.TCPWinProbe]++
+                inc(st, TcpMib.TCPWinProbe)
                 this.xmit(this.sndUna, TcpFlag.Ack, 1, now)
                 if (((this.sndUna + 1 - this.sndMax) | 0) > 0) this.sndMax = (this.sndUna + 1) >>> 0
                 this.rtxAt = now + this.rto
             } else {
-                st[TcpMib.TCPTimeouts]++
+                inc(st, TcpMib.TCPTimeouts)
                 if (s < TcpState.Established) {
-                    st[TcpMib.RetransSegs]++
+                    inc(st, TcpMib.RetransSegs)
                     this.xmit(this.iss, s === TcpState.SynSent ? TcpFlag.Syn : TcpFlag.Syn | TcpFlag.Ack, 0, now)
                     this.rtxAt = now + this.rto
                 } else {
@@ -736,7 +743,7 @@ function keepaliveTimer(c: TcpConn, now: number): void {
     }
     c.kaProbes++
     c.kaProbeAt = now
-    c.table.stats[TcpMib.TCPKeepAlive]++
+    inc(c.table.stats, TcpMib.TCPKeepAlive)
     // SEG.SEQ = SND.NXT - 1 and no data: the peer answers with an ACK
     c.xmit((c.sndNxt - 1) >>> 0, TcpFlag.Ack, 0, now)
 }

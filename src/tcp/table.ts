@@ -15,7 +15,9 @@ import { WireError } from "../wire/error"
 import { Ipv4Input } from "../ipv4/input"
 import { TcpConn, TcpListener } from "./conn"
 import { formatTcpStats, TcpMib, TcpStats } from "./mib"
-import { tcpAck, tcpCheck, tcpEmit, TcpFlag, tcpHeaderLen, tcpSeq, TCP_HEADER_LEN } from "./wire"
+import { tcpAck, tcpCheck, tcpCtlLen, tcpEmit, TcpFlag, tcpHeaderLen, tcpSeq, TCP_HEADER_LEN } from "./wire"
+import { setU16 } from "../wire/bytes"
+import { inc } from "../util/mib"
 
 /**
  * What the table and its connections are built with, defaults sized for MQTT telemetry (a few
@@ -154,11 +156,11 @@ export class TcpTable {
     /** tcp_v4_rcv: `len` bytes of TCP at `off`, from `src` to `dst`. */
     receive(buf: Buffer, off: number, len: number, src: number, dst: number): void {
         const st = this.stats
-        st[TcpMib.InSegs]++
+        inc(st, TcpMib.InSegs)
         const e = tcpCheck(buf, off, len, src, dst)
         if (e !== WireError.Ok) {
-            st[TcpMib.InErrs]++
-            if (e === WireError.BadChecksum) st[TcpMib.InCsumErrors]++
+            inc(st, TcpMib.InErrs)
+            if (e === WireError.BadChecksum) inc(st, TcpMib.InCsumErrors)
             return
         }
         // RFC 1122 §4.2.3.10: a segment to a broadcast address is dropped
@@ -178,7 +180,7 @@ export class TcpTable {
         if (flags & TcpFlag.Rst) return
         if (flags & TcpFlag.Ack) this.reset(src, sport, dport, tcpAck(buf, off), 0, TcpFlag.Rst, now)
         else {
-            const segLen = len - tcpHeaderLen(buf, off) + (flags & TcpFlag.Syn ? 1 : 0) + (flags & TcpFlag.Fin ? 1 : 0)
+            const segLen = len - tcpHeaderLen(buf, off) + tcpCtlLen(flags)
             this.reset(src, sport, dport, 0, (tcpSeq(buf, off) + segLen) >>> 0, TcpFlag.Rst | TcpFlag.Ack, now)
         }
     }
@@ -187,18 +189,16 @@ export class TcpTable {
     reset(addr: number, port: number, lport: number, seq: number, ack: number, flags: number, now: number): void {
         const p = this.rst
         const h = p.head
-        h[0] = lport >> 8
-        h[1] = lport
-        h[2] = port >> 8
-        h[3] = port
+        setU16(h, 0, lport)
+        setU16(h, 2, port)
         tcpEmit(h, seq, ack, TCP_HEADER_LEN, flags, 0)
         p.dst = addr
         p.route = NO_ROUTE
         p.payloadLen = 0
         const r = this.out.queueXmit(p, now)
         if (r === SendResult.Sent || r === SendResult.Queued) {
-            this.stats[TcpMib.OutSegs]++
-            this.stats[TcpMib.OutRsts]++
+            inc(this.stats, TcpMib.OutSegs)
+            inc(this.stats, TcpMib.OutRsts)
         }
     }
 

@@ -2,7 +2,7 @@
 // before anything reads it (length, data offset, checksum over the pseudo-header), and the one
 // option this client reads (MSS, §3.2; every other option is skipped by its length).
 
-import { getU16 } from "../wire/bytes"
+import { getU16, setU16, setU32 } from "../wire/bytes"
 import { onesSum } from "../wire/checksum"
 import { WireError } from "../wire/error"
 
@@ -88,23 +88,21 @@ export function tcpMssOption(buf: Buffer, off: number): number {
     return 0
 }
 
+/** Sequence numbers the control bits take: one each for SYN and FIN (flags 2 and 1, RFC 9293 §3.4). */
+export function tcpCtlLen(flags: number): number {
+    return ((flags >> 1) & 1) + (flags & 1)
+}
+
 /**
  * Bytes 4-19 of the header in `h` (the ports, 0-3, are the caller's): sequence and acknowledgment
  * numbers, data offset (`hl` bytes), control bits, window, a zero checksum (IPv4 output finishes it
  * over the pseudo-header) and a zero urgent pointer.
  */
 export function tcpEmit(h: Buffer, seq: number, ack: number, hl: number, flags: number, win: number): void {
-    h[4] = seq >>> 24
-    h[5] = seq >>> 16
-    h[6] = seq >>> 8
-    h[7] = seq
-    h[8] = ack >>> 24
-    h[9] = ack >>> 16
-    h[10] = ack >>> 8
-    h[11] = ack
+    setU32(h, 4, seq)
+    setU32(h, 8, ack)
     h[12] = hl << 2
     h[13] = flags
-    h[14] = win >> 8
-    h[15] = win
+    setU16(h, 14, win)
     h.fillAt(16, 4, 0)
 }

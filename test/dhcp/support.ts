@@ -6,7 +6,7 @@ import { makeRig, Rig, BOARD_MAC } from "../support/rig"
 import { Segment, LanPort } from "../../src/sim/lan"
 import { VirtualHost } from "../../src/sim/host"
 import { DhcpServer } from "../../src/sim/dhcpd"
-import { DhcpClient, DhcpOptions, DhcpMib, findOption } from "../../src/dhcp/client"
+import { DhcpClient, DhcpOptions, DhcpMib, findOption, formatDhcp } from "../../src/dhcp/client"
 import { setU32 } from "../../src/wire/bytes"
 
 export const SERVER_IP = 0xc0000201 // 192.0.2.1
@@ -54,7 +54,7 @@ export class DhcpRig {
         this.client = new DhcpClient(this.rig.stack, opts)
         this.client.random = () => 0.5
         const c = this.client
-        this.rig.stack.reports.push(() => c.format())
+        this.rig.stack.reports.push(() => formatDhcp(c))
     }
 
     now(): number {

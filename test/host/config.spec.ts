@@ -915,16 +915,52 @@ describe("config: telemetry over MQTT (telemetry.format \"mqtt\")", () => {
         assert.ok(!formatError(errors[0]).includes("s3cret"), formatError(errors[0]))
     })
 
-    it("the broker by host name is refused (not resolved on the MQTT path yet)", () => {
-        const e = expectOne(
+    it("the broker by host name: kept as collectorName (collector 0) with the DNS servers; COLLECTOR_BY_NAME and MQTT both true", () => {
+        const { config, errors } = validateConfig(
             mqtt(c => {
-                c.telemetry.collector = "broker.example"
+                c.telemetry.collector = "Broker.example"
+                c.dns = { servers: ["192.0.2.53"] }
+            }),
+            NO_BOARDS
+        )
+        assert.deepEqual(errors, [], lines(errors))
+        assert.equal(config!.collectorName, "Broker.example")
+        assert.equal(config!.collector, 0)
+        assert.equal(config!.collectorPort, 1883)
+        // 192.0.2.53 = 0xc0000235
+        assert.deepEqual(config!.dnsServers, [0xc0000235])
+        const text = renderConfigModule(config!)
+        assert.match(text, /\nexport const COLLECTOR_BY_NAME = true\n/)
+        assert.match(text, /\nexport const MQTT = true\n/)
+    })
+
+    it("the broker by host name with nothing to resolve it (no dns.servers, a static address), or not a host name, is refused at telemetry.collector", () => {
+        const e = expectOne(mqtt(c => (c.telemetry.collector = "broker.example")), "telemetry.collector", "broker.example")
+        assert.match(e.message, /is a host name, but dns\.servers is empty and the address is not from DHCP/)
+        const bad = "broker_1.example"
+        expectOne(
+            mqtt(c => {
+                c.telemetry.collector = bad
                 c.dns = { servers: ["192.0.2.53"] }
             }),
             "telemetry.collector",
-            "broker.example"
+            bad
         )
-        assert.match(e.message, /with format "mqtt" the broker must be given by its IPv4 address/)
+    })
+
+    it("the broker by host name with the address from DHCP is refused: that firmware passes the 64 KB of function bytecode", () => {
+        const e = expectOne(
+            mqtt(c => {
+                c.telemetry.collector = "broker.lan"
+                c.interface.address = "dhcp"
+                delete c.interface.gateway
+                c.routes = []
+                c.dhcp = {}
+            }),
+            "telemetry.collector",
+            "broker.lan"
+        )
+        assert.match(e.message, /with interface\.address "dhcp" makes a board firmware over DeviceScript's 64 KB of function bytecode/)
     })
 
     it("the broker must be reachable like any collector", () => {

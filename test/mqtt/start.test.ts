@@ -122,7 +122,7 @@ describe("telemetry.format mqtt: the firmware's start path", () => {
             password: "pw",
         })
         const b = new ScriptedBroker()
-        const t = startMqttTelemetry(rig.stack, cfg, b.connector())
+        const t = startMqttTelemetry(rig.stack, cfg, null, b.connector())
         expect(await until(() => t.client.connected())).toBe(true)
         const c = b.of(1)[0].bytes
         // flags: user name (0x80), password (0x40), clean session (0x02); keep alive 30
