@@ -13,7 +13,7 @@ const LAST_LEASE_KEY = "dhcp.last"
 
 /**
  * The DHCP client devicescript.json's `interface.address: "dhcp"` and `dhcp` describe, started;
- * its state and lease in stack.format(). Returns at once: the last lease's address is read from
+ * its state and lease in formatStack(stack). Returns at once: the last lease's address is read from
  * @devicescript/settings (at most 1 s) in the client's own fiber before it begins, and every new
  * lease's address is written back. `onLease` (optional) gets each lease and null when it is lost.
  */
@@ -24,7 +24,7 @@ export function startDhcp(stack: NetStack, config: StackConfig, onLease?: (lease
 }
 
 /**
- * startDhcp() without the client's lines in stack.format(): the board firmware (main.ts), which
+ * startDhcp() without the client's lines in formatStack(stack): the board firmware (main.ts), which
  * never prints them, links none of their code (0.4 KB).
  */
 export function startDhcpClient(stack: NetStack, config: StackConfig, onLease?: (lease: DhcpLease) => void): DhcpClient {

@@ -5,19 +5,15 @@
 import * as ds from "@devicescript/core"
 import { StackConfig, RouteKind } from "./config/types"
 import { NetDevice, NetDeviceOwner } from "./dev/netdev"
-import { LinkStats, formatCounters, formatLinkStats, formatQdiscStats, LinkMib, newMib } from "./dev/counters"
+import { LinkStats, LinkMib, newMib } from "./dev/counters"
 import { FifoQdisc, packetPoolSize } from "./dev/qdisc"
 import { TxDrain } from "./dev/drain"
 import { Fib, FibError, fibErrorName, RouteType } from "./ipv4/fib"
 import { Ipv4Output } from "./ipv4/output"
 import { Ipv4Input } from "./ipv4/input"
-import { formatIcmpStats, formatIpStats } from "./ipv4/mib"
-import { formatUdpStats } from "./udp/mib"
 import { NeighTable } from "./neigh/neighbour"
 import { Arp } from "./ipv4/arp"
 import { UdpSocket, UdpTable } from "./udp/socket"
-import { formatNeighStats } from "./neigh/neighbour"
-import { formatArpStats } from "./ipv4/arp"
 import { ETHERNET_HEADER_LEN, EtherType } from "./wire/ethernet"
 import { linkReceive } from "./dev/rx"
 import { prefixMask } from "./wire/addr"
@@ -48,10 +44,10 @@ export class StackConfigError extends Error {
     }
 }
 
-/** A protocol above IP that registers itself (tcp/table.ts tcpTable): its timers and counters. */
+/** A protocol above IP that registers itself (tcp/table.ts tcpTable): its timers and counters (TcpStats, for formatStack). */
 export interface StackProtocol {
     tick(now: number): void
-    format(): string
+    readonly stats: number[]
 }
 
 export class NetStack implements NetDeviceOwner {
@@ -74,7 +70,7 @@ export class NetStack implements NetDeviceOwner {
     /** Milliseconds; tests replace it to drive the timers. */
     clock: () => number = ds.millis
     private running = false
-    /** More lines for format(), from parts built outside the stack (the DHCP client's state and lease). */
+    /** More lines for formatStack() (src/stackformat.ts), from parts built outside the stack (the DHCP client's state and lease). */
     readonly reports: (() => string)[] = []
 
     /**
@@ -193,17 +189,5 @@ export class NetStack implements NetDeviceOwner {
         this.fib.flushCache()
         if (up) this.arp.announce()
         else this.neigh.markStale()
-    }
-
-    /** Every counter, as a person reads them (ip -s link, tc -s qdisc, /proc/net/snmp, ip -s ntable). */
-    format(): string {
-        // (long + chains crash the DeviceScript compiler: one line at a time)
-        let s = formatLinkStats(this.link) + "\n" + formatQdiscStats(this.qdisc.stats)
-        s += "\n" + formatIpStats(this.ip.stats) + "\n" + formatIcmpStats(this.input.icmp)
-        s += "\n" + formatUdpStats(this.udp.stats) + "\n" + formatNeighStats(this.neigh.stats)
-        if (this.tcp !== null) s += "\n" + this.tcp.format()
-        s += "\n" + formatArpStats(this.arp.stats) + "\n" + this.dev.formatStats()
-        for (let i = 0; i < this.reports.length; i++) s += "\n" + this.reports[i]()
-        return s
     }
 }

@@ -648,7 +648,7 @@ export class DhcpClient {
 
 /**
  * `dhcp: BOUND 192.0.2.50/24 via 192.0.2.1 server 192.0.2.1 lease 3600 s (renew in 1800 s)` and the
- * counters: the client's state, lease and counters, for stack.format() (startDhcp registers it): a function,
+ * counters: the client's state, lease and counters, for formatStack(stack) (startDhcp registers it): a function,
  * not a method, so a firmware that never prints them (the board's main.ts: startDhcpClient) links
  * none of it.
  */

@@ -21,6 +21,7 @@ import { formatIpv4, formatMac } from "../wire/addr"
 import { nudStateName, NudState } from "../neigh/neighbour"
 import { sendResultName } from "../ipv4/output"
 import { Segment, SegmentLink } from "./lan"
+import { formatStack } from "../stackformat"
 
 export interface SimulationOptions {
     /** Stop (ds.restart) after this long; 0 = run forever. */
@@ -121,7 +122,7 @@ export async function simulate(config: StackConfig, makeBoard: BoardFactory, opt
         }
     }
     telemetry.stop()
-    console.log("@@stats\n" + stack.format())
+    console.log("@@stats\n" + formatStack(stack))
     console.log("@@end")
     let spi = "@@spi " + board.bus.transactions + " transactions, " + board.bus.bytes + " bytes; telemetry: "
     spi += telemetry.stats.datagrams_sent + " datagrams sent, " + telemetry.stats.datagrams_dropped + " dropped, "

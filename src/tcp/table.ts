@@ -14,7 +14,7 @@ import { IpProtocol } from "../wire/ipv4"
 import { WireError } from "../wire/error"
 import { Ipv4Input } from "../ipv4/input"
 import { TcpConn, TcpListener } from "./conn"
-import { formatTcpStats, TcpMib, TcpStats } from "./mib"
+import { TcpMib, TcpStats } from "./mib"
 import { tcpAck, tcpCheck, tcpCtlLen, tcpEmit, TcpFlag, tcpHeaderLen, tcpSeq, TCP_HEADER_LEN } from "./wire"
 import { setU16 } from "../wire/bytes"
 import { inc } from "../util/mib"
@@ -210,21 +210,17 @@ export class TcpTable {
             if (c) c.tick(now)
         }
     }
-
-    format(): string {
-        return formatTcpStats(this.stats)
-    }
 }
 
 /** What tcpTable() needs of the stack (NetStack; tcp/ sits below stack.ts, so named by shape). */
 export interface TcpHost {
     readonly ip: Ipv4Output
     readonly input: Ipv4Input
-    tcp: { tick(now: number): void; format(): string }
+    tcp: { tick(now: number): void; readonly stats: number[] }
     now(): number
 }
 
-/** TCP on `stack`: the table, registered with IPv4 input (protocol 6) and the stack's tick and format(). */
+/** TCP on `stack`: the table, registered with IPv4 input (protocol 6) and the stack's tick and formatStack(). */
 export function tcpTable(stack: TcpHost, cfg?: TcpConfig): TcpTable {
     const t = new TcpTable(stack.ip, stack, cfg || new TcpConfig())
     stack.input.tcp = t

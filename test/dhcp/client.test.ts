@@ -12,6 +12,7 @@ import { setU32 } from "../../src/wire/bytes"
 import { TelemetryClient } from "../../src/telemetry/client"
 import { arpFrame } from "../support/rig"
 import { ArpOperation } from "../../src/wire/arp"
+import { formatStack } from "../../src/stackformat"
 
 // RFC 2131/2132 client against the scripted server on the virtual LAN. Expected bytes are written
 // out here from the RFCs, not produced by the client's code.
@@ -209,7 +210,7 @@ describe("dhcp client", () => {
         // a datagram goes now (ARP for the collector first)
         const s = st.udpSocket(5000)
         expect(s.sendTo(0xc0000214, 8125, hex`41`, 0, 1)).toBe(SendResult.Queued)
-        const txt = st.format()
+        const txt = formatStack(st)
         expect(txt.indexOf("dhcp: BOUND 192.0.2.50/24 via 192.0.2.1 server 192.0.2.1 lease 600 s") >= 0).toBe(true)
         expect(txt.indexOf("Dhcp: discovers 1 requests 1 declines 0 releases 0 offers 1 acks 1") >= 0).toBe(true)
     })
@@ -364,7 +365,7 @@ describe("dhcp client", () => {
         expect(st.ifa.address).toBe(ll)
         expect(st.ifa.prefix).toBe(16)
         expect(d.client.stats[DhcpMib.fallbacks]).toBe(1)
-        expect(st.format().indexOf("(fallback)") >= 0).toBe(true)
+        expect(formatStack(st).indexOf("(fallback)") >= 0).toBe(true)
         d.server.silent = false
         await d.run(70000)
         expect(d.client.state).toBe(DhcpState.Bound)

@@ -5,7 +5,7 @@
 //   send <id> <a.b.c.d> <port> <len> <wait>  ->  sent <id> <result>
 //       a UDP datagram of <len> bytes, byte i = (i + id) & 0xff; wait 1 = sendToWait (10 s)
 //   neigh <a.b.c.d>                          ->  neigh <a.b.c.d> <STATE> [<mac>]
-//   stats                                    ->  stats\n<stack.format()>\n<telemetry and link counters>
+//   stats                                    ->  stats\n<formatStack(stack)>\n<telemetry and link counters>
 //   quit                                     ->  bye, and the function returns
 // Not a *.test.ts file: npm test does not run it on its own. The entry passes the chip's model and
 // driver (`device`) rather than using SimulatedBoard + createDevice, which compile in both chips and
@@ -21,6 +21,7 @@ import { formatMac, parseIpv4 } from "../../src/wire/addr"
 import { nudStateName, NO_NEIGH } from "../../src/neigh/neighbour"
 import { sendResultName } from "../../src/ipv4/output"
 import { sendToWait } from "../../src/udp/socket"
+import { formatStack } from "../../src/stackformat"
 
 /** `device`: the chip model on the segment behind a SimSpiBus, and its driver. */
 export async function runInteropBoard(
@@ -62,7 +63,7 @@ export async function runInteropBoard(
             const n = nt.lookup(parseIpv4(w[1]))
             reply("neigh " + w[1] + " " + (n === NO_NEIGH ? "NONE" : nudStateName(nt.state(n)) + " " + formatMac(nt.buf, nt.hhOffset(n))))
         } else if (w[0] === "stats") {
-            let t = "stats\n" + stack.format() + "\ntelemetry: sent " + telemetry.stats.datagrams_sent
+            let t = "stats\n" + formatStack(stack) + "\ntelemetry: sent " + telemetry.stats.datagrams_sent
             t += " dropped " + telemetry.stats.datagrams_dropped + " metrics_dropped " + telemetry.stats.metrics_dropped
             t += "\nhostlink: to_host " + link.framesToHost + " from_host " + link.framesFromHost + " dropped " + link.dropped
             reply(t)

@@ -2,7 +2,7 @@
 // calls it): a chip model on a segment joined to the host bridge, the stack with the DHCP client
 // (startDhcp, as the firmware does with interface.address "dhcp"), telemetry to the collector.
 // Commands from the test in CONTROL records, answered the same way:
-//   stats    ->  stats\n<stack.format()>\n<telemetry counters>
+//   stats    ->  stats\n<formatStack(stack)>\n<telemetry counters>
 //   release  ->  released (DHCPRELEASE sent, the address gone)
 //   quit     ->  bye
 // Each lease is reported as `lease <a.b.c.d> <prefix> <server> <leaseSec> <t1Sec>`, its loss as `lease none`.
@@ -15,6 +15,7 @@ import { startStack, startTelemetry } from "../../src/start"
 import { startDhcp } from "../../src/dhcpstart"
 import { dhcpRelease } from "../../src/dhcp/client"
 import { formatIpv4 } from "../../src/wire/addr"
+import { formatStack } from "../../src/stackformat"
 
 export async function runDhcpInteropBoard(config: StackConfig, device: (segment: Segment) => NetDevice, host: string, port: number): Promise<void> {
     const board = await joinBridge(config, device, host, port)
@@ -29,7 +30,7 @@ export async function runDhcpInteropBoard(config: StackConfig, device: (segment:
     await board.serve(async words => {
         const w = words.join(" ")
         if (w === "stats") {
-            let t = "stats\n" + stack.format() + "\ntelemetry: sent " + telemetry.stats.datagrams_sent
+            let t = "stats\n" + formatStack(stack) + "\ntelemetry: sent " + telemetry.stats.datagrams_sent
             reply(t + " dropped " + telemetry.stats.datagrams_dropped + " metrics_dropped " + telemetry.stats.metrics_dropped)
         } else if (w === "release") {
             await dhcpRelease(dhcp)

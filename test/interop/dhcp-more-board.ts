@@ -3,7 +3,7 @@
 // (startDhcp) and telemetry to the collector, plus a command that starts DHCP afresh after a release
 // (INIT, not INIT-REBOOT), so that one board can meet a second DHCP server. Commands from the test in
 // CONTROL records, answered the same way:
-//   stats    ->  stats\n<stack.format()>\n<telemetry counters>
+//   stats    ->  stats\n<formatStack(stack)>\n<telemetry counters>
 //   release  ->  released (DHCPRELEASE sent, the address gone)
 //   again    ->  started (the client from INIT, no address asked for)
 //   quit     ->  bye
@@ -18,6 +18,7 @@ import { startStack, startTelemetry } from "../../src/start"
 import { startDhcp } from "../../src/dhcpstart"
 import { dhcpRelease } from "../../src/dhcp/client"
 import { formatIpv4 } from "../../src/wire/addr"
+import { formatStack } from "../../src/stackformat"
 
 export async function runDhcpMoreBoard(config: StackConfig, device: (segment: Segment) => NetDevice, host: string, port: number): Promise<void> {
     const segment = new Segment()
@@ -45,7 +46,7 @@ export async function runDhcpMoreBoard(config: StackConfig, device: (segment: Se
         while (commands.length > 0 && running) {
             const w = commands.shift()
             if (w === "stats") {
-                let t = "stats\n" + stack.format() + "\ntelemetry: sent " + telemetry.stats.datagrams_sent
+                let t = "stats\n" + formatStack(stack) + "\ntelemetry: sent " + telemetry.stats.datagrams_sent
                 reply(t + " dropped " + telemetry.stats.datagrams_dropped + " metrics_dropped " + telemetry.stats.metrics_dropped)
             } else if (w === "release") {
                 await dhcpRelease(dhcp)

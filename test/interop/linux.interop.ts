@@ -98,7 +98,7 @@ async function snmp(): Promise<Record<string, number>> {
     return out
 }
 
-/** "Icmp: ... OutRateLimited 3 ..." lines of stack.format() -> { "Icmp.OutRateLimited": 3, ... } */
+/** "Icmp: ... OutRateLimited 3 ..." lines of formatStack(stack) -> { "Icmp.OutRateLimited": 3, ... } */
 function parseStats(text: string): Record<string, number> {
     const out: Record<string, number> = {}
     for (const line of text.split("\n")) {

@@ -13,6 +13,7 @@ import { parseIpv4 } from "../../src/wire/addr"
 import { tcpTable, TcpConfig } from "../../src/tcp/table"
 import { ByteStream, StreamStatus } from "../../src/tcp/stream"
 import { runMosquittoBoard } from "../mqtt/mosquitto-board"
+import { formatStack } from "../../src/stackformat"
 
 export async function runMqttInteropBoard(
     config: StackConfig,
@@ -37,6 +38,6 @@ export async function runMqttInteropBoard(
         return c === null ? StreamStatus.Unreachable : c
     }
     await runMosquittoBoard(broker, brokerPort, burst, connector, lossBurst)
-    console.log("mqtt board: " + stack.format().split("\n").join(" | "))
+    console.log("mqtt board: " + formatStack(stack).split("\n").join(" | "))
     await ds.sleep(100)
 }

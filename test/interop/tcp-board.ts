@@ -7,7 +7,7 @@
 //                                       (reads until the peer's FIN or `ms` without data)
 //   close <id>                      ->  close <id> <state> <status>          (waits for CLOSED/TIME-WAIT, 20 s)
 //   status <id>                     ->  status <id> <state> <status> <error>
-//   stats                           ->  stats\n<stack.format()>
+//   stats                           ->  stats\n<formatStack(stack)>
 //   quit                            ->  bye
 // Every wait has a deadline; sends yield between chunks (the step watchdog).
 
@@ -21,6 +21,7 @@ import { parseIpv4 } from "../../src/wire/addr"
 import { tcpTable, TcpConfig } from "../../src/tcp/table"
 import { TcpConn, TcpState } from "../../src/tcp/conn"
 import { StreamStatus } from "../../src/tcp/stream"
+import { formatStack } from "../../src/stackformat"
 
 export async function runTcpBoard(
     config: StackConfig,
@@ -123,7 +124,7 @@ export async function runTcpBoard(
         } else if (w[0] === "status" && c) {
             reply("status " + id + " " + c.state + " " + c.status() + " " + c.error)
         } else if (w[0] === "stats") {
-            reply("stats\n" + stack.format())
+            reply("stats\n" + formatStack(stack))
         } else reply("error " + w.join(" "))
     })
     board.finish("tcp board")

@@ -8,7 +8,7 @@
  *   netem's 10 % loss, 5 % duplication, reordering and 50 ms delay of TCP frames both ways (applied
  *   in the bridge, host/bridge/netem.ts: this kernel has no sch_netem) arriving byte-exact with the
  *   board's retransmissions counted; a kernel reader that stops reading (zero window: persist
- *   probes) and resumes; the Tcp counters in stack.format(); every captured frame clean under
+ *   probes) and resumes; the Tcp counters in formatStack(stack); every captured frame clean under
  *   tshark with TCP checksum validation.
  *
  *   npm run test:interop -- test/interop/tcp.interop.ts
@@ -257,7 +257,7 @@ describe("TCP interop: the board's TCP client against the Linux kernel", functio
         console.log(`      ${((Date.now() - t) / 1000).toFixed(1)} s with the reader stopped ${SLOW_MS / 1000} s; board: TCPWinProbe ${probes}, RetransSegs ${st["Tcp.RetransSegs"] - st0["Tcp.RetransSegs"]}`)
     })
 
-    it("stack.format() prints the Tcp counters as /proc/net/snmp names them", async () => {
+    it("formatStack(stack) prints the Tcp counters as /proc/net/snmp names them", async () => {
         const st = await boardStats()
         assert.equal(st["Tcp.ActiveOpens"], 6)
         assert.equal(st["Tcp.AttemptFails"], 1)

@@ -14,6 +14,7 @@ import { COLLECTOR_IP, testConfig } from "../support/config"
 import { ScriptedBroker, until } from "../support/mqtt-broker"
 import { makeRig, yieldToScheduler } from "../support/rig"
 import { tcpRig, sent, segment, Seg, SYN, ACK, PSH, PEER_ISS, add32 } from "../tcp/peer"
+import { formatStack } from "../../src/stackformat"
 
 /** The test configuration with telemetry.format "mqtt" and these settings (as the validator fills them). */
 function mqttConfig(m: MqttTelemetryConfig): StackConfig {
@@ -105,7 +106,7 @@ describe("telemetry.format mqtt: the firmware's start path", () => {
         rig.dev.inject(segment(1883, lport, pseq, add32(pub.seq(), p.length), ACK | PSH, 8192, null, Buffer.from([0x40, 2, pid >> 8, pid & 0xff])))
         expect(await until(() => t.client.outboxMessages() === 0)).toBe(true)
         expect(t.client.connected()).toBe(true)
-        expect(rig.stack.format().indexOf("mqtt: connected, outbox 0") >= 0).toBe(true)
+        expect(formatStack(rig.stack).indexOf("mqtt: connected, outbox 0") >= 0).toBe(true)
         t.stop()
         await t.client.stop()
     })
