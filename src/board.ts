@@ -32,7 +32,7 @@ export async function startBoardWith(
     makeDevice: (bus: SpiBus, interrupt: () => boolean) => NetDevice,
     /** With interface.address "dhcp": startDhcp (passed, not imported, so a static firmware links none of it). */
     dhcp?: (stack: NetStack, config: StackConfig) => DhcpClient,
-    /** Starts the telemetry instead of startTelemetry (start.ts's startNamedTelemetry for a collector by name), given the DHCP client if `dhcp` made one. */
+    /** Starts the telemetry instead of startTelemetry (e.g. start.ts's startTelemetryWith with one encoder), given the DHCP client if `dhcp` made one. */
     telemetry?: (stack: NetStack, config: StackConfig, dhcp: DhcpClient) => any
 ): Promise<NetStack> {
     return await startBoardStack(config, pins, makeDevice, dhcp, telemetry || ((s: NetStack, c: StackConfig, d: DhcpClient) => startTelemetry(s, c)))

@@ -7,13 +7,18 @@
 // this program carries no simulator code.
 
 import * as ds from "@devicescript/core"
-import { CHIP, COLLECTOR_BY_NAME, CONFIG, DHCP, MQTT, PINS } from "./config/generated"
-import { startBoardStack, startBoardWith } from "./board"
+import { CHIP, COLLECTOR_BY_NAME, CONFIG, DHCP, INFLUX, MQTT, PINS } from "./config/generated"
+import { StackConfig } from "./config/types"
+import { startBoardStack } from "./board"
 import { SpiBus } from "./drivers/spi"
 import { W5500Device } from "./drivers/w5500/device"
 import { Enc28j60Device } from "./drivers/enc28j60/device"
 import { startDhcpClient } from "./dhcpstart"
-import { startMqttTelemetry, startNamedMqttTelemetry, startNamedTelemetry } from "./start"
+import { startMqttTelemetry, startNamedMqttTelemetry, startNamedTelemetry, startTelemetryWith } from "./start"
+import { NetStack } from "./stack"
+import { DhcpClient } from "./dhcp/client"
+import { StatsdEncoder } from "./telemetry/statsd"
+import { InfluxEncoder } from "./telemetry/influx"
 
 // CHIP is a constant: the compiler keeps one of the two branches, so one driver is linked
 function chipDevice(bus: SpiBus, interrupt: () => boolean) {
@@ -27,4 +32,17 @@ if (ds.isSimulator()) console.log("src/main.ts is the board firmware (the simula
 // MQTT is a constant too: a UDP telemetry firmware links no TCP and no MQTT client, an MQTT one no
 // UDP telemetry client (and with the broker's address no resolver)
 else if (MQTT) await startBoardStack(CONFIG, PINS, chipDevice, DHCP ? startDhcpClient : undefined, COLLECTOR_BY_NAME ? startNamedMqttTelemetry : startMqttTelemetry)
-else await startBoardWith(CONFIG, PINS, chipDevice, DHCP ? startDhcpClient : undefined, COLLECTOR_BY_NAME ? startNamedTelemetry : undefined)
+else await startBoardStack(CONFIG, PINS, chipDevice, DHCP ? startDhcpClient : undefined, COLLECTOR_BY_NAME ? startNamedUdp : startUdp)
+
+// INFLUX is a constant as well: a UDP telemetry firmware links one line encoder
+function encoder(c: StackConfig) {
+    return INFLUX ? new InfluxEncoder(c.telemetryPrefix) : new StatsdEncoder(c.telemetryPrefix)
+}
+
+function startUdp(stack: NetStack, c: StackConfig) {
+    return startTelemetryWith(stack, c, encoder(c))
+}
+
+function startNamedUdp(stack: NetStack, c: StackConfig, dhcp: DhcpClient) {
+    return startNamedTelemetry(stack, c, encoder(c), dhcp)
+}

@@ -5,7 +5,9 @@
 import { StackConfig } from "./config/types"
 import { NetDevice } from "./dev/netdev"
 import { NetStack } from "./stack"
-import { TelemetryClient } from "./telemetry/client"
+import { TelemetryClient, TelemetryEncoder } from "./telemetry/client"
+import { StatsdEncoder } from "./telemetry/statsd"
+import { InfluxEncoder } from "./telemetry/influx"
 import { addStackMetrics } from "./telemetry/metrics"
 import { NamedCollector } from "./telemetry/named"
 import { DnsResolver } from "./dns/resolver"
@@ -26,12 +28,24 @@ export async function startStack(config: StackConfig, device: NetDevice): Promis
 
 /** The telemetry client devicescript.json's `telemetry` describes, with the stack's metrics, started. */
 export function startTelemetry(stack: NetStack, config: StackConfig): TelemetryClient {
+    return startTelemetryWith(stack, config, telemetryEncoder(config))
+}
+
+/**
+ * The line encoder telemetry.format names, picked at run time: both are linked. The board firmware
+ * (main.ts) picks with a constant and calls startTelemetryWith, so it links one.
+ */
+export function telemetryEncoder(config: StackConfig): TelemetryEncoder {
+    return config.telemetryFormat === "influx" ? new InfluxEncoder(config.telemetryPrefix) : new StatsdEncoder(config.telemetryPrefix)
+}
+
+/** startTelemetry() with the line encoder `encoder` (a StatsdEncoder or an InfluxEncoder). */
+export function startTelemetryWith(stack: NetStack, config: StackConfig, encoder: TelemetryEncoder): TelemetryClient {
     const telemetry = new TelemetryClient(stack, {
         collector: config.collector,
         port: config.collectorPort,
-        format: config.telemetryFormat as "statsd" | "influx",
+        encoder: encoder,
         intervalMs: config.telemetryIntervalMs,
-        prefix: config.telemetryPrefix,
     })
     addStackMetrics(telemetry, stack)
     telemetry.start()
@@ -43,8 +57,8 @@ export function startTelemetry(stack: NetStack, config: StackConfig): TelemetryC
  * client) the clock. With `dhcp`, each lease's DNS and NTP servers (options 6 and 42) replace the
  * configured ones; a lease that names none leaves them as they are.
  */
-export function startNamedTelemetry(stack: NetStack, config: StackConfig, dhcp?: DhcpClient): NamedCollector {
-    const t = startTelemetry(stack, config)
+export function startNamedTelemetry(stack: NetStack, config: StackConfig, encoder: TelemetryEncoder, dhcp?: DhcpClient): NamedCollector {
+    const t = startTelemetryWith(stack, config, encoder)
     const dns = configResolver(stack, config)
     const n = new NamedCollector(t, dns, config.collectorName, config.collectorPort)
     n.follow.start()

@@ -141,7 +141,9 @@ export function renderConfigModule(c: StackConfigHost, opts: RenderOptions = {})
         `/** A collector given by name: the compiler folds this and links the resolver (and clock) only then. */\n` +
         `export const COLLECTOR_BY_NAME = ${c.collectorName !== undefined}\n` +
         `/** telemetry.format is "mqtt": the compiler folds MQTT and links TCP and the MQTT client only then. */\n` +
-        `export const MQTT = ${c.mqtt ? "true" : "false"}\n`
+        `export const MQTT = ${c.mqtt ? "true" : "false"}\n` +
+        `/** telemetry.format is "influx": the compiler folds INFLUX and links one line encoder (Influx or StatsD). */\n` +
+        `export const INFLUX = ${c.telemetryFormat === "influx"}\n`
     )
 }
 

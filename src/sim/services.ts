@@ -11,7 +11,7 @@ import { NetStack } from "../stack"
 import { Segment } from "./lan"
 import { VirtualHost } from "./host"
 import { BoardFactory, simulate, SimulationOptions } from "./main"
-import { startNamedTelemetry } from "../start"
+import { startNamedTelemetry, telemetryEncoder } from "../start"
 import { encodeName, nameEq, nameEnd, DNS_MAX_NAME } from "../dns/message"
 import { NTP_PACKET_LEN, NTP_UNIX_OFFSET_S } from "../ntp/client"
 import { setU32 } from "../wire/bytes"
@@ -123,7 +123,7 @@ export async function simulateNamed(config: StackConfig, makeBoard: BoardFactory
         c.collector = 0
         if (!c.ntpServers) c.ntpServers = [ts]
         if (!c.dnsServers) c.dnsServers = [ns]
-        return startNamedTelemetry(stack, c, dhcp).telemetry
+        return startNamedTelemetry(stack, c, telemetryEncoder(c), dhcp).telemetry
     }
     return await simulate(config, makeBoard, opts)
 }

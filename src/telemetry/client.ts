@@ -8,22 +8,28 @@ import { NetStack } from "../stack"
 import { SendResult } from "../ipv4/output"
 import { UdpSocket } from "../udp/socket"
 import { DatagramWriter } from "./writer"
-import { MetricKind, statsdLine, statsdName } from "./statsd"
-import { influxKey, influxLine, influxMeasurement, influxTimestamp } from "./influx"
+import { MetricKind } from "./statsd"
 
 export type Sampler = () => number | Promise<number>
 
 export type TelemetryFormat = "statsd" | "influx"
 
+/**
+ * How a sample becomes a line: statsd.ts's StatsdEncoder or influx.ts's InfluxEncoder. Passed in, not
+ * picked from a format at run time, so a firmware links only the one its configuration names.
+ */
+export interface TelemetryEncoder {
+    /** The metric's name as the line carries it, worked out once when the metric is registered. */
+    wireName(name: string): string
+    /** One line without the newline; `t` is wall-clock Unix ms, or -1 when there is no clock. */
+    line(wireName: string, kind: MetricKind, value: number, t: number): string
+}
+
 export interface TelemetryOptions {
     collector: number
     port: number
-    format: TelemetryFormat
+    encoder: TelemetryEncoder
     intervalMs: number
-    /** StatsD name prefix; the Influx measurement name. */
-    prefix: string
-    /** Influx `board=` tag (default: the prefix). */
-    board?: string
 }
 
 class Metric {
@@ -52,10 +58,9 @@ export class TelemetryClient {
     readonly metrics: Metric[] = []
     readonly socket: UdpSocket
     private readonly out: DatagramWriter
-    private readonly influxHead: string
     private pendingInDatagram = 0
     private running = false
-    /** Wall-clock Unix ms for Influx timestamps (an SNTP clock: -1 while not synchronised), or null. */
+    /** Wall-clock Unix ms for the encoder (Influx timestamps): an SNTP clock (-1 while not synchronised), or null. */
     clock: { now(): number } = null
     /** Called after each datagram with its text and outcome (the simulator runner prints it). */
     onDatagram: (buf: Buffer, len: number, result: SendResult) => void = null
@@ -65,27 +70,16 @@ export class TelemetryClient {
         this.socket.connect(opts.collector, opts.port)
         // path MTU minus the IPv4 and UDP headers: one datagram is one frame
         this.out = new DatagramWriter(stack.dev.mtu - 28)
-        this.influxHead = influxMeasurement(opts.prefix) + ",board=" + influxKey(opts.board || opts.prefix)
     }
 
     /** Register a gauge: `telemetry.add("temperature", async () => await thermometer.reading.read())`. */
     add(name: string, sample: Sampler): void {
-        this.metrics.push(new Metric(name, this.wireName(name), MetricKind.Gauge, sample))
+        this.metrics.push(new Metric(name, this.opts.encoder.wireName(name), MetricKind.Gauge, sample))
     }
 
     /** Register a counter (StatsD `|c`: the value sent is the increase since the last round). */
     addCounter(name: string, sample: Sampler): void {
-        this.metrics.push(new Metric(name, this.wireName(name), MetricKind.Counter, sample))
-    }
-
-    private wireName(name: string): string {
-        return this.opts.format === "statsd" ? statsdName(this.opts.prefix, name) : name
-    }
-
-    private line(m: Metric, v: number): string {
-        if (this.opts.format === "statsd") return statsdLine(m.wireName, v, m.kind)
-        const t = this.clock === null ? -1 : this.clock.now()
-        return influxLine(this.influxHead, m.name, v) + (t >= 0 ? " " + influxTimestamp(t) : "")
+        this.metrics.push(new Metric(name, this.opts.encoder.wireName(name), MetricKind.Counter, sample))
     }
 
     private flush(): void {
@@ -134,7 +128,7 @@ export class TelemetryClient {
                 v = v - prev
             }
             this.stats.samples++
-            const line = this.line(m, v)
+            const line = this.opts.encoder.line(m.wireName, m.kind, v, this.clock === null ? -1 : this.clock.now())
             const sep = w.len > 0 ? "\n" : ""
             if (!w.append(sep + line)) {
                 this.flush()

@@ -39,3 +39,18 @@ export function influxLine(measurementAndTags: string, key: string, value: numbe
 export function influxTimestamp(ms: number): string {
     return formatNumber(Math.floor(ms)) + "000000"
 }
+
+/** TelemetryClient's encoder for Influx lines: `prefix,board=<board> name=value [timestamp]`. */
+export class InfluxEncoder {
+    private readonly head: string
+    /** `board`: the `board=` tag (default: the prefix, the measurement name). */
+    constructor(prefix: string, board?: string) {
+        this.head = influxMeasurement(prefix) + ",board=" + influxKey(board || prefix)
+    }
+    wireName(name: string): string {
+        return name
+    }
+    line(wireName: string, kind: number, value: number, t: number): string {
+        return influxLine(this.head, wireName, value) + (t >= 0 ? " " + influxTimestamp(t) : "")
+    }
+}

@@ -22,3 +22,14 @@ export function statsdName(prefix: string, name: string): string {
 export function statsdLine(fullName: string, value: number, kind: MetricKind): string {
     return fullName + ":" + formatNumber(value) + (kind === MetricKind.Counter ? "|c" : "|g")
 }
+
+/** TelemetryClient's encoder for StatsD: `prefix.name:value|g`. */
+export class StatsdEncoder {
+    constructor(readonly prefix: string) {}
+    wireName(name: string): string {
+        return statsdName(this.prefix, name)
+    }
+    line(wireName: string, kind: MetricKind, value: number, t: number): string {
+        return statsdLine(wireName, value, kind)
+    }
+}

@@ -13,6 +13,7 @@ import { TelemetryClient } from "../../src/telemetry/client"
 import { arpFrame } from "../support/rig"
 import { ArpOperation } from "../../src/wire/arp"
 import { formatStack } from "../../src/stackformat"
+import { StatsdEncoder } from "../../src/telemetry/statsd"
 
 // RFC 2131/2132 client against the scripted server on the virtual LAN. Expected bytes are written
 // out here from the RFCs, not produced by the client's code.
@@ -460,7 +461,7 @@ describe("dhcp: telemetry before the address", () => {
 
     test("the telemetry client keeps sampling, counts what it could not send (NoAddress), and sends once bound", async () => {
         const d = new DhcpRig({ probe: false })
-        const t = new TelemetryClient(d.rig.stack, { collector: 0xc0000214, port: 8125, format: "statsd", intervalMs: 1000, prefix: "board" })
+        const t = new TelemetryClient(d.rig.stack, { collector: 0xc0000214, port: 8125, encoder: new StatsdEncoder("board"), intervalMs: 1000 })
         t.add("a", () => 1)
         t.add("b", () => 2)
         await t.sampleOnce()

@@ -989,6 +989,13 @@ describe("config: telemetry over MQTT (telemetry.format \"mqtt\")", () => {
         assert.match(d, /^export const MQTT = false$/m)
         assert.ok(!d.includes("mqtt:"))
     })
+
+    it("generates INFLUX = true only for telemetry.format influx (main.ts links one line encoder)", () => {
+        const d = validateConfig(DEFAULT, NO_BOARDS).config!
+        assert.match(renderConfigModule(d), /^export const INFLUX = false$/m)
+        assert.match(renderConfigModule({ ...d, telemetryFormat: "influx" }), /^export const INFLUX = true$/m)
+        assert.match(renderConfigModule(validateConfig(mqtt(() => {}), NO_BOARDS).config!), /^export const INFLUX = false$/m)
+    })
 })
 
 describe('config: interface.address "dhcp" (src/dhcp)', () => {

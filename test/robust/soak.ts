@@ -57,6 +57,7 @@ import { formatLinkStats, formatQdiscStats, LinkMib, QdiscMib } from "../../src/
 import { formatIpStats, formatIcmpStats, IcmpMib } from "../../src/ipv4/mib"
 import { formatUdpStats, UdpMib } from "../../src/udp/mib"
 import { ArpMib } from "../../src/ipv4/arp"
+import { StatsdEncoder } from "../../src/telemetry/statsd"
 
 export const SILENT_IP = 0xc000021e // 192.0.2.30
 export const CONTESTED_IP = 0xc0000228 // 192.0.2.40
@@ -203,9 +204,8 @@ class Soak {
             this.telemetry = new TelemetryClient(this.stack, {
                 collector: COLLECTOR_IP,
                 port: PORT,
-                format: "statsd",
+                encoder: new StatsdEncoder("soak"),
                 intervalMs: o.telemetryMs,
-                prefix: "soak",
             })
             // a few of the stack's metrics (addStackMetrics registers twelve: the heap is short here)
             const st = this.stack

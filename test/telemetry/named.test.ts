@@ -10,6 +10,8 @@ import { NamedCollector } from "../../src/telemetry/named"
 import { TelemetryClient } from "../../src/telemetry/client"
 import { influxTimestamp } from "../../src/telemetry/influx"
 import { SendResult } from "../../src/ipv4/output"
+import { StatsdEncoder } from "../../src/telemetry/statsd"
+import { InfluxEncoder } from "../../src/telemetry/influx"
 
 // The collector by name: telemetry starts with no destination (counted NoRoute drops), follows the
 // DNS answer, and re-resolves when the TTL runs out, picking up a new address. Influx lines carry
@@ -54,7 +56,7 @@ describe("telemetry to a collector by name", () => {
         const rig = makeRig(c => {
             c.arp = [{ ip: COLLECTOR_IP, mac: NS1_MAC }]
         })
-        const t = new TelemetryClient(rig.stack, { collector: COLLECTOR_IP, port: 8189, format: "influx", intervalMs: 1000, prefix: "board" })
+        const t = new TelemetryClient(rig.stack, { collector: COLLECTOR_IP, port: 8189, encoder: new InfluxEncoder("board"), intervalMs: 1000 })
         t.add("temp", () => 21)
         const clock = new FixedClock()
         t.clock = clock
@@ -72,7 +74,7 @@ describe("telemetry to a collector by name", () => {
         const rig = makeRig(c => {
             c.arp = [{ ip: NS1_IP, mac: NS1_MAC }, { ip: COLLECTOR_IP, mac: NS1_MAC }, { ip: 0xc0000215, mac: NS1_MAC }]
         })
-        const t = new TelemetryClient(rig.stack, { collector: 0, port: 8125, format: "statsd", intervalMs: 1000, prefix: "board" })
+        const t = new TelemetryClient(rig.stack, { collector: 0, port: 8125, encoder: new StatsdEncoder("board"), intervalMs: 1000 })
         t.add("x", () => 1)
         // before the name resolves: the round is dropped and counted
         await t.sampleOnce()

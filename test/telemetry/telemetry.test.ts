@@ -8,6 +8,8 @@ import { formatNumber } from "../../src/telemetry/writer"
 import { TelemetryClient } from "../../src/telemetry/client"
 import { SendResult } from "../../src/ipv4/output"
 import { QdiscMib } from "../../src/dev/counters"
+import { StatsdEncoder } from "../../src/telemetry/statsd"
+import { InfluxEncoder } from "../../src/telemetry/influx"
 
 describe("encoders", () => {
     beforeEach(yieldToScheduler)
@@ -37,7 +39,7 @@ describe("telemetry client", () => {
         const rig = makeRig(c => {
             c.arp = [{ ip: COLLECTOR_IP, mac: COLLECTOR_MAC }]
         })
-        const t = new TelemetryClient(rig.stack, { collector: COLLECTOR_IP, port: 8125, format: "statsd", intervalMs: 1000, prefix: "board" })
+        const t = new TelemetryClient(rig.stack, { collector: COLLECTOR_IP, port: 8125, encoder: new StatsdEncoder("board"), intervalMs: 1000 })
         const ids: number[] = []
         for (let i = 0; i < 30; i++) ids.push(i)
         ids.forEach(i => t.add("sensor_number_" + i, () => 1000 + i))
@@ -70,7 +72,7 @@ describe("telemetry client", () => {
         const rig = makeRig(c => {
             c.arp = [{ ip: COLLECTOR_IP, mac: COLLECTOR_MAC }]
         })
-        const t = new TelemetryClient(rig.stack, { collector: COLLECTOR_IP, port: 8125, format: "influx", intervalMs: 1000, prefix: "board" })
+        const t = new TelemetryClient(rig.stack, { collector: COLLECTOR_IP, port: 8125, encoder: new InfluxEncoder("board"), intervalMs: 1000 })
         let n = 5
         t.addCounter("frames", () => n)
         t.add("broken", () => {
@@ -90,7 +92,7 @@ describe("telemetry client", () => {
         const rig = makeRig(c => {
             c.arp = [{ ip: COLLECTOR_IP, mac: COLLECTOR_MAC }]
         })
-        const t = new TelemetryClient(rig.stack, { collector: COLLECTOR_IP, port: 8125, format: "statsd", intervalMs: 1000, prefix: "b" })
+        const t = new TelemetryClient(rig.stack, { collector: COLLECTOR_IP, port: 8125, encoder: new StatsdEncoder("b"), intervalMs: 1000 })
         t.add("a", () => 1)
         t.add("b", () => 2)
         rig.dev.setCarrier(false)
