@@ -16,6 +16,7 @@ import { UdpSocket, UdpTable } from "../udp/socket"
 import { InDevice } from "../ipv4/ifaddr"
 import { Fib } from "../ipv4/fib"
 import { Ipv4Output } from "../ipv4/output"
+import { acceptedUnconfigured } from "../ipv4/input"
 import { Arp, ArpMib } from "../ipv4/arp"
 import { NetDevice } from "../dev/netdev"
 import { fibDeleteConnected, fibDelete, FibError, RouteType } from "../ipv4/fib"
@@ -229,6 +230,7 @@ export class DhcpClient {
             this.hostName.blitAt(2, name, 0, n)
         }
         this.socket = stack.udp.bind(DHCP_CLIENT_PORT)
+        stack.ifa.acceptUnconfigured = acceptedUnconfigured
         const self = this
         this.socket.onMessage = (buf, off, len, src, port) => self.receive(buf, off, len, port)
     }
@@ -494,7 +496,7 @@ export class DhcpClient {
         if (this.installed === 0) return
         if (this.installedGateway !== 0) fibDelete(st.fib, 0, 0, 0)
         fibDeleteConnected(st.fib, (this.installed & prefixMask(this.installedPrefix)) >>> 0, this.installedPrefix)
-        st.ifa.clear()
+        st.ifa.set(0, 32)
         st.ip.mtu = st.dev.mtu
         st.fib.flushCache()
         this.installed = 0

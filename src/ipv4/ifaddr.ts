@@ -18,18 +18,18 @@ export class InDevice {
      * it offers, to our MAC, before we have it (RFC 2131 §4.1). Nothing else is loosened.
      */
     acceptPort = 0
+    /**
+     * The check acceptPort asks for (ipv4/input.ts acceptedUnconfigured), installed by the DHCP
+     * client: a firmware without DHCP links none of it. null: nothing before an address.
+     */
+    acceptUnconfigured: (ifa: InDevice, buf: Buffer, off: number) => boolean = null
     /** The IP group (/proc/net/snmp Ip:), indexed by IpMib. */
     readonly stats: IpStats = newMib(IpMib.Count)
 
+    /** The address and prefix; set(0, 32) is no address (broadcast 255.255.255.255). */
     set(address: number, prefix: number): void {
         this.address = address >>> 0
         this.prefix = prefix
         this.broadcast = prefix >= 31 ? 0xffffffff : (address | (0xffffffff >>> prefix)) >>> 0
-    }
-
-    clear(): void {
-        this.address = 0
-        this.prefix = 32
-        this.broadcast = 0xffffffff
     }
 }

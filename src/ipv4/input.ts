@@ -67,7 +67,7 @@ export class Ipv4Input {
             return
         }
         const dst = ipv4Dst(buf, off)
-        if (dst !== this.ifa.address && dst !== 0xffffffff && dst !== this.ifa.broadcast && !acceptedUnconfigured(this.ifa, buf, off)) {
+        if (dst !== this.ifa.address && dst !== 0xffffffff && dst !== this.ifa.broadcast && !(this.ifa.acceptUnconfigured !== null && this.ifa.acceptUnconfigured(this.ifa, buf, off))) {
             st[IpMib.InAddrErrors]++
             return
         }
@@ -142,8 +142,9 @@ export class Ipv4Input {
  * A DHCP reply before the interface has its address (InDevice.acceptPort): UDP, unfragmented, to
  * that port, for a unicast destination (RFC 2131 §4.1: the server may unicast to yiaddr and our
  * MAC; the frame was for our MAC or dropped already). The source is still checked after this.
+ * InDevice.acceptUnconfigured, installed by the DHCP client.
  */
-function acceptedUnconfigured(ifa: InDevice, buf: Buffer, off: number): boolean {
+export function acceptedUnconfigured(ifa: InDevice, buf: Buffer, off: number): boolean {
     const port = ifa.acceptPort
     if (port === 0 || ipv4Protocol(buf, off) !== IpProtocol.Udp || ipv4IsFragment(buf, off)) return false
     const u = off + ipv4HeaderLen(buf, off)
