@@ -7,6 +7,7 @@ import { FifoQdisc } from "./qdisc"
 import { LinkStats, LinkMib, QdiscMib } from "./counters"
 import { NetDevice, XmitStatus } from "./netdev"
 import { RECORD_HEADER } from "./ring"
+import { inc } from "../util/mib"
 
 /** How long the drain sleeps when nothing wakes it (a stopped queue is re-tried after this). */
 const IDLE_POLL_MS = 50
@@ -28,13 +29,13 @@ export class TxDrain {
     /** No carrier for a frame the stack was about to queue (counted as a carrier error). */
     carrierOk(): boolean {
         if (this.dev.carrier()) return true
-        this.link[LinkMib.tx_carrier_errors]++
+        inc(this.link, LinkMib.tx_carrier_errors)
         return false
     }
 
     /** netif_carrier_on / off: the queue wakes or stops with the carrier. */
     carrierChanged(up: boolean): void {
-        this.link[LinkMib.carrier_changes]++
+        inc(this.link, LinkMib.carrier_changes)
         if (up) this.wakeQueue()
         else this.stopQueue()
     }
@@ -82,9 +83,9 @@ export class TxDrain {
                 break
             } else {
                 q.dequeueDropped(rec)
-                this.link[LinkMib.tx_dropped]++
-                if (st === XmitStatus.LinkDown) this.link[LinkMib.tx_carrier_errors]++
-                else this.link[LinkMib.tx_errors]++
+                inc(this.link, LinkMib.tx_dropped)
+                if (st === XmitStatus.LinkDown) inc(this.link, LinkMib.tx_carrier_errors)
+                else inc(this.link, LinkMib.tx_errors)
             }
         }
         if (sent > 0) {

@@ -10,6 +10,7 @@
 import * as ds from "@devicescript/core"
 import { QdiscStats, QdiscMib, newMib } from "./counters"
 import { FrameRing, RECORD_HEADER } from "./ring"
+import { inc } from "../util/mib"
 
 /** The record tag of a queued frame; parked frames carry their neighbour's index. */
 export const QDISC_TAG = 0xfffe
@@ -56,7 +57,7 @@ export class FifoQdisc {
     /** `frames` frames refused for lack of room: tail drops (qdisc_drop), one overlimit. */
     drop(frames: number): void {
         this.stats[QdiscMib.drops] += frames
-        this.stats[QdiscMib.overlimits]++
+        inc(this.stats, QdiscMib.overlimits)
     }
 
     /** A parked frame (record `rec`) joins the queue; over the limits it is dropped (false). */
@@ -127,12 +128,12 @@ export class FifoQdisc {
         const s = this.stats
         s[QdiscMib.qlen]--
         s[QdiscMib.backlog] -= len
-        s[QdiscMib.drops]++
+        inc(s, QdiscMib.drops)
     }
 
     /** The device refused the peeked frame (Busy): it stays at the head (dev_requeue_skb). */
     requeue(): void {
-        this.stats[QdiscMib.requeues]++
+        inc(this.stats, QdiscMib.requeues)
     }
 
 }

@@ -4,6 +4,7 @@
 import { LinkMib, LinkStats } from "./counters"
 import { ETHERNET_HEADER_LEN, EtherType, ethernetEtherType } from "../wire/ethernet"
 import { macEqual, macIsBroadcast } from "../wire/addr"
+import { inc } from "../util/mib"
 
 /**
  * Count a received frame and say whom it is for: EtherType.Arp or EtherType.Ipv4, or -1 when it
@@ -13,16 +14,16 @@ export function linkReceive(link: LinkStats, mac: Buffer, frame: Buffer, off: nu
     link[LinkMib.rx_packets]++
     link[LinkMib.rx_bytes] += len
     if (len < ETHERNET_HEADER_LEN || off + len > frame.length) {
-        link[LinkMib.rx_errors]++
+        inc(link, LinkMib.rx_errors)
         return -1
     }
     // a group address: only broadcast is ours (no multicast groups are joined)
     if (frame[off] & 1 ? !macIsBroadcast(frame, off) : !macEqual(frame, off, mac, 0)) {
-        link[LinkMib.rx_otherhost_dropped]++
+        inc(link, LinkMib.rx_otherhost_dropped)
         return -1
     }
     const type = ethernetEtherType(frame, off)
     if (type === EtherType.Arp || type === EtherType.Ipv4) return type
-    link[LinkMib.rx_dropped]++
+    inc(link, LinkMib.rx_dropped)
     return -1
 }

@@ -17,6 +17,7 @@ import { ipv4IsMartian, macEqual, macIsGroup } from "../wire/addr"
 import { NeighParams, NeighTable, NO_NEIGH, Solicitor } from "../neigh/neighbour"
 import { reserveQueued } from "../neigh/output"
 import { InDevice } from "./ifaddr"
+import { inc } from "../util/mib"
 
 export const ARP_FRAME_LEN = ETHERNET_HEADER_LEN + ARP_LEN
 const BROADCAST = hex`ff ff ff ff ff ff`
@@ -87,7 +88,7 @@ export class Arp implements Solicitor {
         const q = this.qdisc
         const at = reserveQueued(this.neigh, ARP_FRAME_LEN, false)
         if (at < 0) {
-            this.stats[ArpMib.tx_dropped]++
+            inc(this.stats, ArpMib.tx_dropped)
             return false
         }
         const buf = q.pool.buf
@@ -103,19 +104,19 @@ export class Arp implements Solicitor {
             ? this.send(ArpOperation.Request, t.buf, t.hhOffset(n), t.ip(n), ZERO_MAC, 0, this.ifa.address)
             : this.send(ArpOperation.Request, BROADCAST, 0, t.ip(n), ZERO_MAC, 0, this.ifa.address)
         if (sent)
-            this.stats[ArpMib.requests_sent]++
+            inc(this.stats, ArpMib.requests_sent)
     }
 
     /** Gratuitous ARP when the interface comes up, so peers refresh stale entries for us. */
     announce(): void {
         if (this.ifa.address !== 0 && this.send(ArpOperation.Request, BROADCAST, 0, this.ifa.address, ZERO_MAC, 0, this.ifa.address))
-            this.stats[ArpMib.requests_sent]++
+            inc(this.stats, ArpMib.requests_sent)
     }
 
     /** arp_process: `len` bytes of ARP payload at `off` (after the Ethernet header). */
     receive(buf: Buffer, off: number, len: number, now: number): void {
         if (arpCheck(buf, off, len) !== WireError.Ok) {
-            this.stats[ArpMib.errors]++
+            inc(this.stats, ArpMib.errors)
             return
         }
         // read in place: the sender's MAC stays in the received frame
@@ -123,22 +124,22 @@ export class Arp implements Solicitor {
         const senderIp = getU32(buf, off + ArpField.SenderIp)
         const targetIp = getU32(buf, off + ArpField.TargetIp)
         const isRequest = getU16(buf, off + ArpField.Operation) === ArpOperation.Request
-        if (isRequest) this.stats[ArpMib.requests_received]++
-        else this.stats[ArpMib.replies_received]++
+        if (isRequest) inc(this.stats, ArpMib.requests_received)
+        else inc(this.stats, ArpMib.replies_received)
         // our own frame looped back, or an RFC 5227 probe (sender 0.0.0.0): nothing to learn
         if (macEqual(buf, mac, this.ourMac, 0))
             return
         const p = this.probeIp
         if (p !== 0 && (senderIp === p || (isRequest && senderIp === 0 && targetIp === p))) this.probeConflicts++
         if (senderIp === this.ifa.address && this.ifa.address !== 0) {
-            this.stats[ArpMib.conflicts]++
+            inc(this.stats, ArpMib.conflicts)
             return
         }
         // a sender no host can be (a group MAC; broadcast, multicast, loopback, this network) is neither
         // answered nor learnt; 0.0.0.0 is an RFC 5227 probe: answered below (we defend our address),
         // not learnt
         if (macIsGroup(buf, mac) || (senderIp !== 0 && ipv4IsMartian(senderIp, this.ifa.address, this.ifa.prefix))) {
-            this.stats[ArpMib.martians]++
+            inc(this.stats, ArpMib.martians)
             return
         }
         const forUs = targetIp === this.ifa.address && this.ifa.address !== 0
@@ -149,13 +150,13 @@ export class Arp implements Solicitor {
             if (n !== NO_NEIGH) this.neigh.update(n, buf, mac, false, now)
             if (takeToken(this.replyLimit, now)) {
                 if (this.send(ArpOperation.Reply, buf, mac, senderIp, buf, mac, this.ifa.address))
-                    this.stats[ArpMib.replies_sent]++
-            } else this.stats[ArpMib.rate_limited]++
+                    inc(this.stats, ArpMib.replies_sent)
+            } else inc(this.stats, ArpMib.rate_limited)
             return
         }
         if (n === NO_NEIGH) {
-            if (isRequest) this.stats[ArpMib.not_for_us]++
-            else this.stats[ArpMib.unsolicited_ignored]++
+            if (isRequest) inc(this.stats, ArpMib.not_for_us)
+            else inc(this.stats, ArpMib.unsolicited_ignored)
             return
         }
         // an entry exists: refresh it; a reply to us confirms it (REACHABLE), anything else is STALE

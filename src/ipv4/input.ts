@@ -23,6 +23,7 @@ import { icmpCheck, icmpType, IcmpType, ICMP_HEADER_LEN } from "../wire/icmp"
 import { ipv4IsMartian, ipv4IsMulticast } from "../wire/addr"
 import { NO_ROUTE } from "./fib"
 import { InDevice } from "./ifaddr"
+import { inc } from "../util/mib"
 
 /** Where UDP datagrams go (the socket table). */
 export interface UdpReceiver {
@@ -63,22 +64,22 @@ export class Ipv4Input {
         st[IpMib.InReceives]++
         const e = ipv4Check(buf, off, len)
         if (e !== WireError.Ok) {
-            st[IpMib.InHdrErrors]++
+            inc(st, IpMib.InHdrErrors)
             return
         }
         const dst = ipv4Dst(buf, off)
         if (dst !== this.ifa.address && dst !== 0xffffffff && dst !== this.ifa.broadcast && !(this.ifa.acceptUnconfigured !== null && this.ifa.acceptUnconfigured(this.ifa, buf, off))) {
-            st[IpMib.InAddrErrors]++
+            inc(st, IpMib.InAddrErrors)
             return
         }
         // RFC 1122 §3.2.1.3: a source no host can have is silently discarded (answering it would
         // reflect to a whole subnet, to a group, or to ourselves)
         if (ipv4IsMartian(ipv4Src(buf, off), this.ifa.address, this.ifa.prefix)) {
-            st[IpMib.InAddrErrors]++
+            inc(st, IpMib.InAddrErrors)
             return
         }
         if (ipv4IsFragment(buf, off)) {
-            st[IpMib.ReasmFails]++
+            inc(st, IpMib.ReasmFails)
             return
         }
         const hlen = ipv4HeaderLen(buf, off)
@@ -93,29 +94,29 @@ export class Ipv4Input {
         } else if (proto === IpProtocol.Tcp && this.tcp !== null) {
             st[IpMib.InDelivers]++
             this.tcp.receive(buf, off + hlen, plen, ipv4Src(buf, off), dst)
-        } else st[IpMib.InUnknownProtos]++
+        } else inc(st, IpMib.InUnknownProtos)
     }
 
     /** icmp_rcv -> icmp_echo. */
     private icmpReceive(buf: Buffer, off: number, len: number, src: number, dst: number, now: number): void {
         const s = this.icmp
-        s[IcmpMib.InMsgs]++
+        inc(s, IcmpMib.InMsgs)
         if (icmpCheck(buf, off, len) !== WireError.Ok) {
-            s[IcmpMib.InErrors]++
+            inc(s, IcmpMib.InErrors)
             return
         }
         const type = icmpType(buf, off)
-        if (type === IcmpType.EchoReply) s[IcmpMib.InEchoReps]++
+        if (type === IcmpType.EchoReply) inc(s, IcmpMib.InEchoReps)
         if (type !== IcmpType.EchoRequest) return
-        s[IcmpMib.InEchos]++
+        inc(s, IcmpMib.InEchos)
         // RFC 1122 §3.2.2.6: no reply to an echo sent to a broadcast address (smurf amplification);
         // Linux (icmp_echo_ignore_broadcasts) counts it in InErrors
         if (dst !== this.ifa.address) {
-            s[IcmpMib.InErrors]++
+            inc(s, IcmpMib.InErrors)
             return
         }
         if (!takeToken(this.echoLimit, now)) {
-            s[IcmpMib.OutRateLimited]++
+            inc(s, IcmpMib.OutRateLimited)
             return
         }
         const p = this.reply
@@ -131,9 +132,9 @@ export class Ipv4Input {
         p.payloadLen = len - ICMP_HEADER_LEN
         const r = this.out.queueXmit(p, now)
         if (r === SendResult.Sent || r === SendResult.Queued) {
-            s[IcmpMib.OutMsgs]++
-            s[IcmpMib.OutEchoReps]++
-        } else s[IcmpMib.OutErrors]++
+            inc(s, IcmpMib.OutMsgs)
+            inc(s, IcmpMib.OutEchoReps)
+        } else inc(s, IcmpMib.OutErrors)
         p.payload = null
     }
 }

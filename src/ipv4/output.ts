@@ -18,6 +18,7 @@ import { HookChain, Verdict } from "./hooks"
 import { Csum, Kept, OutPacket } from "./packet"
 import { IpStats, IpMib } from "./mib"
 import { InDevice } from "./ifaddr"
+import { inc } from "../util/mib"
 
 /** What happened to a datagram handed to the output path. */
 export const enum SendResult {
@@ -153,11 +154,11 @@ export class Ipv4Output {
                 pkt.route = LBCAST_ROUTE
                 return SendResult.Sent
             }
-            this.stats[IpMib.OutNoRoutes]++
+            inc(this.stats, IpMib.OutNoRoutes)
             return SendResult.NoAddress
         }
         if (rt === NO_ROUTE) {
-            this.stats[IpMib.OutNoRoutes]++
+            inc(this.stats, IpMib.OutNoRoutes)
             return SendResult.NoRoute
         }
         return routeVerdict(this.fib.type(rt), this.stats)
@@ -175,7 +176,7 @@ export class Ipv4Output {
             if (r !== SendResult.Sent) return r
         }
         if (!this.drain.carrierOk()) {
-            this.stats[IpMib.OutDiscards]++
+            inc(this.stats, IpMib.OutDiscards)
             return SendResult.LinkDown
         }
         const hlen = ipv4HeaderLenFor(pkt.optionsLen)
@@ -191,7 +192,7 @@ export class Ipv4Output {
         if (lo.used > 0) {
             const dst = pkt.dst
             if (lo.walk(lo, pkt, total) === Verdict.Drop) {
-                this.stats[IpMib.OutDiscards]++
+                inc(this.stats, IpMib.OutDiscards)
                 return SendResult.Filtered
             }
             if (pkt.dst !== dst) {
@@ -202,7 +203,7 @@ export class Ipv4Output {
         // POST_ROUTING (ip_output)
         const pr = this.postRouting
         if (pr.used > 0 && pr.walk(pr, pkt, total) === Verdict.Drop) {
-            this.stats[IpMib.OutDiscards]++
+            inc(this.stats, IpMib.OutDiscards)
             return SendResult.Filtered
         }
         finishTransport(pkt)
@@ -218,7 +219,7 @@ export class Ipv4Output {
         let frameBytes = ETHERNET_HEADER_LEN + total
         if (total > mtu) {
             if (pkt.dontFragment) {
-                this.stats[IpMib.FragFails]++
+                inc(this.stats, IpMib.FragFails)
                 return SendResult.MessageTooBig
             }
             const dataLen = total - hlen
@@ -232,7 +233,7 @@ export class Ipv4Output {
         const t = this.neigh
         const n = neighFor(t, this.nextHop(pkt.dst, pkt.route), pkt.neigh, now)
         if (n === NEIGH_TABLE_FULL) {
-            this.stats[IpMib.OutDiscards]++
+            inc(this.stats, IpMib.OutDiscards)
             return SendResult.NeighbourTableFull
         }
         if (n !== NO_NEIGH) pkt.neigh = n
@@ -243,7 +244,7 @@ export class Ipv4Output {
         pkt.fragNext = 0
         if (parkFor === NO_NEIGH && !pkt.partialOk && !t.qdisc.hasRoom(frames, frameBytes)) {
             t.qdisc.drop(frames)
-            this.stats[IpMib.OutDiscards]++
+            inc(this.stats, IpMib.OutDiscards)
             return SendResult.QueueFull
         }
         return this.emitFrames(pkt, parkFor, hlen, total - hlen, fragData, frames)
@@ -335,8 +336,8 @@ export class Ipv4Output {
                 }
                 // the pool is shared: the pending queue, or a pool taken by pending frames, may refuse
                 // (a send-time failure, counted here and by the caller: the frame never waited)
-                this.stats[IpMib.OutDiscards]++
-                if (frames > 1) this.stats[IpMib.FragFails]++
+                inc(this.stats, IpMib.OutDiscards)
+                if (frames > 1) inc(this.stats, IpMib.FragFails)
                 return SendResult.QueueFull
             }
             writeHeader(t, buf, at, pkt.hhNeigh, parkFor !== NO_NEIGH, pkt.dst)
@@ -457,8 +458,8 @@ export function continueOutput(out: Ipv4Output, pkt: OutPacket): SendResult {
 /** A blocking send gives up on `pkt` with fragments left (its deadline passed): a failed fragmentation. */
 export function abandonOutput(out: Ipv4Output, pkt: OutPacket): void {
     pkt.fragNext = 0
-    out.stats[IpMib.OutDiscards]++
-    out.stats[IpMib.FragFails]++
+    inc(out.stats, IpMib.OutDiscards)
+    inc(out.stats, IpMib.FragFails)
 }
 
 /** A route's type as an outcome (Sent = usable unicast), counting what Linux counts. */
@@ -467,13 +468,13 @@ export function routeVerdict(type: RouteType, stats: IpStats): SendResult {
         case RouteType.Unicast:
             return SendResult.Sent
         case RouteType.Unreachable:
-            stats[IpMib.OutNoRoutes]++
+            inc(stats, IpMib.OutNoRoutes)
             return SendResult.Unreachable
         case RouteType.Prohibit:
-            stats[IpMib.OutNoRoutes]++
+            inc(stats, IpMib.OutNoRoutes)
             return SendResult.Prohibited
     }
-    stats[IpMib.OutDiscards]++
+    inc(stats, IpMib.OutDiscards)
     return SendResult.Blackhole
 }
 

@@ -14,6 +14,7 @@ import { RECORD_HEADER } from "../dev/ring"
 import { ETHERNET_HEADER_LEN, EtherType } from "../wire/ethernet"
 import { setU16 } from "../wire/bytes"
 import { macEqual } from "../wire/addr"
+import { inc } from "../util/mib"
 
 export const enum NudState {
     None = 0,
@@ -234,7 +235,7 @@ export class NeighTable implements PendingSink {
         const tag = p.tag(rec)
         if (tag === QDISC_TAG || tag >= this.capacity) return false
         this.pending.dropRecord(tag, rec)
-        this.stats[NeighMib.unresolved_discards]++
+        inc(this.stats, NeighMib.unresolved_discards)
         return true
     }
 
@@ -271,11 +272,11 @@ export class NeighTable implements PendingSink {
             }
         }
         if (victim === NO_NEIGH) {
-            this.stats[NeighMib.table_fulls]++
+            inc(this.stats, NeighMib.table_fulls)
             return NO_NEIGH
         }
         if (this.state(victim) !== NudState.None) {
-            this.stats[NeighMib.forced_gc_runs]++
+            inc(this.stats, NeighMib.forced_gc_runs)
             this.destroy(victim)
         }
         const at = victim * NEIGH_ENTRY_LEN
@@ -284,7 +285,7 @@ export class NeighTable implements PendingSink {
         this.buf[at + E_GEN] = gen + 1
         this.buf.setAt(at + E_IP, "u32", ip)
         this.buf.setAt(at + E_USED, "f64", now)
-        this.stats[NeighMib.allocs]++
+        inc(this.stats, NeighMib.allocs)
         return victim
     }
 
@@ -306,7 +307,7 @@ export class NeighTable implements PendingSink {
         this.stats[NeighMib.unresolved_discards] += dropped
         setState(this.buf, n, NudState.None)
         setTimer(this.buf, n, 0)
-        this.stats[NeighMib.destroys]++
+        inc(this.stats, NeighMib.destroys)
     }
 
     /**
@@ -376,7 +377,7 @@ export class NeighTable implements PendingSink {
         const q = this.qdisc
         q.pool.buf.blitAt(rec + RECORD_HEADER, this.buf, this.flushing * NEIGH_ENTRY_LEN, ETHERNET_HEADER_LEN)
         // no room in the queue (a qdisc drop): it waited for resolution and is lost, count it here too
-        if (!q.adopt(rec)) this.stats[NeighMib.unresolved_discards]++
+        if (!q.adopt(rec)) inc(this.stats, NeighMib.unresolved_discards)
     }
 
     /**
@@ -421,7 +422,7 @@ export class NeighTable implements PendingSink {
     private fail(n: number): void {
         setState(this.buf, n, NudState.Failed)
         setTimer(this.buf, n, 0)
-        this.stats[NeighMib.res_failed]++
+        inc(this.stats, NeighMib.res_failed)
         this.stats[NeighMib.unresolved_discards] += this.pending.drain(n, null)
     }
 

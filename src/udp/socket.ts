@@ -14,6 +14,7 @@ import { onesSum } from "../wire/checksum"
 import { udpCheck, udpDstPort, udpSrcPort, udpLength, UDP_HEADER_LEN } from "../wire/udp"
 import { WireError } from "../wire/error"
 import { IpProtocol, IPV4_MAX_OPTIONS_LEN, ipv4HeaderLenFor, ipv4OptionsCheck } from "../wire/ipv4"
+import { inc } from "../util/mib"
 
 /** IP_MTU_DISCOVER: when to set DF (ip_dont_fragment). */
 export const enum PmtuDisc {
@@ -136,7 +137,7 @@ export class UdpSocket {
             this.routeGen = p.dst === addr >>> 0 ? fib.genid : 0
         } else {
             this.routeGen = 0
-            if (r === SendResult.QueueFull) t.stats[UdpMib.SndbufErrors]++
+            if (r === SendResult.QueueFull) inc(t.stats, UdpMib.SndbufErrors)
         }
         return r
     }
@@ -183,7 +184,7 @@ export async function sendToWait(s: UdpSocket, addr: number, port: number, paylo
     while (r === SendResult.InProgress) {
         if (t.clock.now() >= deadline) {
             abandonOutput(out, p)
-            t.stats[UdpMib.SndbufErrors]++
+            inc(t.stats, UdpMib.SndbufErrors)
             r = SendResult.QueueFull
             break
         }
@@ -280,12 +281,12 @@ export class UdpTable implements UdpReceiver {
     /** udp_rcv: checksum, port lookup, delivery; NoPorts when nobody listens. */
     receive(buf: Buffer, off: number, len: number, src: number, dst: number): void {
         if (udpCheck(buf, off, len, src, dst) !== WireError.Ok) {
-            this.stats[UdpMib.InErrors]++
+            inc(this.stats, UdpMib.InErrors)
             return
         }
         const s = this.find(udpDstPort(buf, off))
         if (s === null || s.onMessage === null) {
-            this.stats[UdpMib.NoPorts]++
+            inc(this.stats, UdpMib.NoPorts)
             return
         }
         this.stats[UdpMib.InDatagrams]++
