@@ -33,6 +33,7 @@ import { ETHERNET_MAX_FRAME } from "../../wire/ethernet"
 import { formatHex8 } from "../../wire/addr"
 import { formatCounters, newMib } from "../../dev/counters"
 import * as ds from "@devicescript/core"
+import { inc } from "../../util/mib"
 import { NetDevice, NetDeviceOwner, XmitStatus } from "../../dev/netdev"
 import { FiberLock, SpiBus, SpiTimeoutError } from "../spi"
 import { bringUpReport, checkReadBack, identityHint, SELF_TEST_PATTERN, SelfTestError } from "../selftest"
@@ -337,7 +338,7 @@ export class Enc28j60Device implements NetDevice {
         } catch (e) {
             // never thrown to the drain: a bus timeout is a bus fault, anything else a poll error
             if (e instanceof SpiTimeoutError) this.busFault()
-            else this.stats[Enc28j60Mib.poll_errors]++
+            else inc(this.stats, Enc28j60Mib.poll_errors)
             this.lastError = e as Error
             return XmitStatus.Error
         } finally {
@@ -355,7 +356,7 @@ export class Enc28j60Device implements NetDevice {
         try {
             await this.lock()
         } catch (e) {
-            this.stats[Enc28j60Mib.bus_errors]++
+            inc(this.stats, Enc28j60Mib.bus_errors)
             return 0
         }
         try {
@@ -376,7 +377,7 @@ export class Enc28j60Device implements NetDevice {
             if (eir & Eir.RXERIF) {
                 // the ring (or EPKTCNT) was full and the chip dropped frames; it never writes over
                 // unread data, so emptying the ring is the whole recovery: no reset
-                this.stats[Enc28j60Mib.rx_over_errors]++
+                inc(this.stats, Enc28j60Mib.rx_over_errors)
                 await this.bfc(Reg.EIR, Eir.RXERIF)
             }
             if (eir & Eir.LINKIF || due) await this.checkLink((eir & Eir.LINKIF) !== 0)
@@ -384,7 +385,7 @@ export class Enc28j60Device implements NetDevice {
         } catch (e) {
             // never thrown to the poll task: it must keep running
             if (e instanceof SpiTimeoutError) this.busFault()
-            else this.stats[Enc28j60Mib.poll_errors]++
+            else inc(this.stats, Enc28j60Mib.poll_errors)
             this.lastError = e as Error
             return 0
         } finally {
@@ -537,7 +538,7 @@ export class Enc28j60Device implements NetDevice {
         for (let pass = 0; pass < MAX_TX_RETRIES + 2; pass++) {
             const eir = await this.waitTx()
             if (eir < 0) {
-                this.stats[Enc28j60Mib.tx_timeouts]++
+                inc(this.stats, Enc28j60Mib.tx_timeouts)
                 // give up the request (clearing TXRTS aborts it)
                 await this.bfc(Reg.ECON1, Econ1.TXRTS)
                 if (this.workarounds & Erratum.TxReset12) {
@@ -558,22 +559,22 @@ export class Enc28j60Device implements NetDevice {
             // errata #12: an abort can stall the TX logic for the next frame: reset it now
             if (this.workarounds & Erratum.TxReset12) await this.txLogicReset()
             if (!(this.workarounds & Erratum.LateCollisionRetry13)) {
-                this.stats[Enc28j60Mib.tx_aborted]++
+                inc(this.stats, Enc28j60Mib.tx_aborted)
                 break
             }
             // errata #15: ESTAT.LATECOL is unreliable, TSV bit 29 is not
             if (!((await this.readTsvByte(Tsv.LATECOL_BYTE)) & Tsv.LATECOL_BIT)) {
-                this.stats[Enc28j60Mib.tx_aborted]++
+                inc(this.stats, Enc28j60Mib.tx_aborted)
                 break
             }
-            this.stats[Enc28j60Mib.tx_late_collisions]++
+            inc(this.stats, Enc28j60Mib.tx_late_collisions)
             if (retries >= MAX_TX_RETRIES) {
-                this.stats[Enc28j60Mib.tx_late_collision_drops]++
+                inc(this.stats, Enc28j60Mib.tx_late_collision_drops)
                 break
             }
             // errata #13: the late collision may be false (half duplex): send the same buffer again
             retries++
-            this.stats[Enc28j60Mib.tx_retries]++
+            inc(this.stats, Enc28j60Mib.tx_retries)
             await this.retransmit()
         }
         this.txPending = false
@@ -608,7 +609,7 @@ export class Enc28j60Device implements NetDevice {
             await this.wr(Reg.ETXNDL, this.etxnd & 0xff)
             await this.wr(Reg.ETXNDH, this.etxnd >> 8)
         }
-        this.stats[Enc28j60Mib.tx_logic_resets]++
+        inc(this.stats, Enc28j60Mib.tx_logic_resets)
     }
 
     /** One byte of the transmit status vector at ETXND + 1 (moves ERDPT off the RX ring). */
@@ -684,7 +685,7 @@ export class Enc28j60Device implements NetDevice {
         this.rxNext = next
         await this.bfs(Reg.ECON2, Econ2.PKTDEC)
         if (!(h[4] & Rsv.RX_OK)) {
-            this.stats[Enc28j60Mib.rx_errors]++
+            inc(this.stats, Enc28j60Mib.rx_errors)
             return 0
         }
         this.stats[Enc28j60Mib.rx_frames]++
@@ -694,7 +695,7 @@ export class Enc28j60Device implements NetDevice {
                 this.owner.receive(this.rxBuf, 0, count - FCS_LEN)
             } catch (e) {
                 // the stack's fault, not the ring's: keep receiving
-                this.stats[Enc28j60Mib.rx_deliver_errors]++
+                inc(this.stats, Enc28j60Mib.rx_deliver_errors)
                 this.lastError = e as Error
             }
         }
@@ -712,7 +713,7 @@ export class Enc28j60Device implements NetDevice {
 
     /** A corrupt ring: reset the receive logic and start the ring again (Linux enc28j60_rxreset). */
     private async rxReset(): Promise<void> {
-        this.stats[Enc28j60Mib.rx_resets]++
+        inc(this.stats, Enc28j60Mib.rx_resets)
         await this.bfc(Reg.ECON1, Econ1.RXEN)
         await this.bfs(Reg.ECON1, Econ1.RXRST)
         await this.bfc(Reg.ECON1, Econ1.RXRST)
@@ -725,7 +726,7 @@ export class Enc28j60Device implements NetDevice {
 
     private async checkLink(linkIf: boolean): Promise<void> {
         this.lastLinkCheck = this.clock()
-        this.stats[Enc28j60Mib.link_checks]++
+        inc(this.stats, Enc28j60Mib.link_checks)
         // with the link check (every linkPollMs or on LINKIF): the receiver off means the chip reset
         // under us (a power glitch; every register is back to its reset value)
         if (!((await this.rd(Reg.ECON1)) & Econ1.RXEN)) {
@@ -743,7 +744,7 @@ export class Enc28j60Device implements NetDevice {
 
     /** Initialise a chip that reset under us again, as open() does; a carrier change goes to the owner. */
     private async reinit(): Promise<void> {
-        this.stats[Enc28j60Mib.chip_resets]++
+        inc(this.stats, Enc28j60Mib.chip_resets)
         const was = this.link
         await this.init()
         if (this.link !== was && this.owner) this.owner.carrierChanged(this.link)
@@ -786,7 +787,7 @@ export class Enc28j60Device implements NetDevice {
     }
 
     private busFault(): void {
-        this.stats[Enc28j60Mib.bus_errors]++
+        inc(this.stats, Enc28j60Mib.bus_errors)
         this.invalidate()
     }
 

@@ -26,6 +26,7 @@ import { ETHERNET_MAX_FRAME, ETHERNET_MIN_FRAME, ETHERNET_HEADER_LEN } from "../
 import { formatHex8 } from "../../wire/addr"
 import { formatCounters, newMib } from "../../dev/counters"
 import * as ds from "@devicescript/core"
+import { inc } from "../../util/mib"
 import { NetDevice, NetDeviceOwner, XmitStatus } from "../../dev/netdev"
 import { FiberLock, SpiBus, SpiTimeoutError } from "../spi"
 import { getU16 } from "../../wire/bytes"
@@ -357,7 +358,7 @@ export class W5500Device implements NetDevice {
 
     /** CLOSE and OPEN again: drops a stuck SEND and whatever is in the RX buffer. */
     private async reopen(): Promise<void> {
-        this.stats[W5500Mib.reopens]++
+        inc(this.stats, W5500Mib.reopens)
         this.txInFlight = false
         // a socket we did not close: the chip reset under us (OPEN alone would leave it without MAC
         // address and with 2 KB buffers)
@@ -378,20 +379,20 @@ export class W5500Device implements NetDevice {
     async startXmit(frame: Buffer, off: number, len: number): Promise<XmitStatus> {
         if (!this.link) return XmitStatus.LinkDown
         if (len < ETH_HEADER || len > MAX_FRAME) {
-            this.stats[W5500Mib.txErrors]++
+            inc(this.stats, W5500Mib.txErrors)
             return XmitStatus.Error
         }
         try {
             await this.mutex.take(this.lockTimeout())
         } catch (e) {
-            this.stats[W5500Mib.txErrors]++
+            inc(this.stats, W5500Mib.txErrors)
             this.lastError = e as Error
             return XmitStatus.Error
         }
         try {
             return await this.xmit(frame, off, len)
         } catch (e) {
-            this.stats[W5500Mib.txErrors]++
+            inc(this.stats, W5500Mib.txErrors)
             this.lastError = e as Error
             return XmitStatus.Error
         } finally {
@@ -464,7 +465,7 @@ export class W5500Device implements NetDevice {
         }
         if (crBusy) throw new SpiTimeoutError("W5500 Sn_CR", this.cmdTimeoutMs)
         // the SEND never finished: the link dropped under the frame, or the MAC is stuck
-        this.stats[W5500Mib.txTimeouts]++
+        inc(this.stats, W5500Mib.txTimeouts)
         this.lastError = new SpiTimeoutError("W5500 SEND", this.sendTimeoutMs)
         await this.reopen()
         return false
@@ -493,7 +494,7 @@ export class W5500Device implements NetDevice {
         try {
             await this.mutex.take(this.lockTimeout())
         } catch (e) {
-            this.stats[W5500Mib.pollErrors]++
+            inc(this.stats, W5500Mib.pollErrors)
             this.lastError = e as Error
             return 0
         }
@@ -509,7 +510,7 @@ export class W5500Device implements NetDevice {
             if (this.txInFlight && this.clock() - this.txSentAt >= this.sendTimeoutMs) await this.finishSend()
             return n
         } catch (e) {
-            this.stats[W5500Mib.pollErrors]++
+            inc(this.stats, W5500Mib.pollErrors)
             this.lastError = e as Error
             return 0
         } finally {
@@ -548,7 +549,7 @@ export class W5500Device implements NetDevice {
             await this.readBuf(Block.S0Rx, at, this.rsp, 0, RX_LEN_HEADER, 0)
             const total = getU16(this.rsp, 0)
             if (total < MIN_FRAME + RX_LEN_HEADER || total > MAX_FRAME + RX_LEN_HEADER) {
-                this.stats[W5500Mib.rxLengthErrors]++
+                inc(this.stats, W5500Mib.rxLengthErrors)
                 await this.resync()
                 return frames
             }
@@ -573,7 +574,7 @@ export class W5500Device implements NetDevice {
             try {
                 if (this.owner) this.owner.receive(this.rxBuf, 0, len)
             } catch (e) {
-                this.stats[W5500Mib.rxDeliverErrors]++
+                inc(this.stats, W5500Mib.rxDeliverErrors)
                 this.lastError = e as Error
             }
         }
@@ -590,7 +591,7 @@ export class W5500Device implements NetDevice {
 
     /** The ring cannot be parsed: drop everything stored (RX_RD = RX_WR, RECV). */
     private async resync(): Promise<void> {
-        this.stats[W5500Mib.rxResyncs]++
+        inc(this.stats, W5500Mib.rxResyncs)
         this.partialSince = -1
         let wr = await this.read16(Block.S0Reg, Sn.RX_WR)
         for (let i = 0; i < 4; i++) {
@@ -613,11 +614,11 @@ export class W5500Device implements NetDevice {
      * value, socket 0 closed. Initialise it again as open() does; a carrier change goes to the owner.
      */
     private async reinit(): Promise<void> {
-        this.stats[W5500Mib.chipResets]++
+        inc(this.stats, W5500Mib.chipResets)
         const was = this.link
         await this.init()
         if (this.link !== was) {
-            this.stats[W5500Mib.linkChanges]++
+            inc(this.stats, W5500Mib.linkChanges)
             if (this.owner) this.owner.carrierChanged(this.link)
         }
     }
@@ -635,13 +636,13 @@ export class W5500Device implements NetDevice {
         this.setPhy(v)
         const up = (v & Phy.LNK) !== 0
         if (up === this.link) return
-        this.stats[W5500Mib.linkChanges]++
+        inc(this.stats, W5500Mib.linkChanges)
         if (!up) {
             this.link = false
             if (this.txInFlight) {
                 // a frame on the wire when the link went: its SEND may never finish
                 if (!(await this.sendDone())) {
-                    this.stats[W5500Mib.txAbortedLinkDown]++
+                    inc(this.stats, W5500Mib.txAbortedLinkDown)
                     this.needReopen = true
                 }
                 this.txInFlight = false
