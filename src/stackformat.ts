@@ -9,6 +9,7 @@ import { formatUdpStats } from "./udp/mib"
 import { formatNeighStats } from "./neigh/neighbour"
 import { formatArpStats } from "./ipv4/arp"
 import { formatTcpStats } from "./tcp/mib"
+import { formatDeviceStats } from "./dev/netdev"
 
 /** Every counter of `stack`, then the lines registered in stack.reports (the DHCP client's, the MQTT client's). */
 export function formatStack(stack: NetStack): string {
@@ -17,7 +18,7 @@ export function formatStack(stack: NetStack): string {
     s += "\n" + formatIpStats(stack.ip.stats) + "\n" + formatIcmpStats(stack.input.icmp)
     s += "\n" + formatUdpStats(stack.udp.stats) + "\n" + formatNeighStats(stack.neigh.stats)
     if (stack.tcp !== null) s += "\n" + formatTcpStats(stack.tcp.stats)
-    s += "\n" + formatArpStats(stack.arp.stats) + "\n" + stack.dev.formatStats()
+    s += "\n" + formatArpStats(stack.arp.stats) + "\n" + formatDeviceStats(stack.dev)
     for (let i = 0; i < stack.reports.length; i++) s += "\n" + stack.reports[i]()
     return s
 }

@@ -2,6 +2,8 @@
 // single-port SPI MAC needs (ndo_open, ndo_start_xmit, ndo_stop) plus the callbacks a driver makes
 // into the stack (netif_rx, netif_stop_queue / netif_wake_queue, netif_carrier_on/off).
 
+import { formatCounters } from "./counters"
+
 /** ndo_start_xmit's answer (NETDEV_TX_OK / NETDEV_TX_BUSY), plus the two ways a frame is lost. */
 export const enum XmitStatus {
     /** The device took the frame (it is on the wire or in the device's own buffer). */
@@ -41,8 +43,13 @@ export interface NetDevice {
     carrier(): boolean
     /** ndo_start_xmit: one Ethernet frame without FCS, `len` bytes at `off`. */
     startXmit(frame: Buffer, off: number, len: number): Promise<XmitStatus>
-    /** The driver's own counters (ring overflows, timeouts, errata work-arounds), one line. */
-    formatStats(): string
+    /**
+     * The driver's own counters (ring overflows, timeouts, errata work-arounds), named in order by
+     * counterNames (space-separated): formatDeviceStats prints them. Not a formatting method:
+     * DeviceScript links every method of a constructed class, and the board firmware never prints.
+     */
+    counters(): number[]
+    readonly counterNames: string
     /** What open()'s bring-up self-test found, one line for a person ("" before open). */
     readonly bringUp: string
 }
@@ -61,4 +68,9 @@ export class CountingOwner implements NetDeviceOwner {
     carrierChanged(up: boolean): void {
         this.carrierChanges++
     }
+}
+
+/** The device's counters, one line: "w5500: txFrames 12 txBytes 840 ...". */
+export function formatDeviceStats(dev: NetDevice): string {
+    return formatCounters(dev.name, dev.counterNames, dev.counters())
 }

@@ -79,8 +79,10 @@ export class TestDevice implements NetDevice {
         return XmitStatus.Ok
     }
 
-    formatStats(): string {
-        return "test: accepted " + this.accepted + " in_flight " + this.inFlight
+    readonly counterNames = "accepted in_flight"
+    /** (allocates: for printing only) */
+    counters(): number[] {
+        return [this.accepted, this.inFlight]
     }
 
     /** The "hardware" finished `n` frames: free slots and wake the queue (TX-complete interrupt). */

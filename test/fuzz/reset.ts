@@ -12,6 +12,7 @@ import { NetDevice } from "../../src/dev/netdev"
 import { Segment } from "../../src/sim/lan"
 import { VirtualHost } from "../../src/sim/host"
 import { SendResult } from "../../src/ipv4/output"
+import { formatDeviceStats } from "../../src/dev/netdev"
 
 export interface ResetChip {
     readonly dev: NetDevice
@@ -56,12 +57,12 @@ export async function chipResetRecovers(factory: ResetChipFactory): Promise<stri
         await pump(6)
         if (col.udpReceived > 1) break
     }
-    if (col.udpReceived < 2) return "after the reset no datagram reached the collector (" + stack.dev.formatStats() + ")"
+    if (col.udpReceived < 2) return "after the reset no datagram reached the collector (" + formatDeviceStats(stack.dev) + ")"
     const before = got
     for (let round = 0; round < 6 && got === before; round++) {
         col.sendUdp(BOARD_IP, 7000, 9000, Buffer.from("to the board"), 0, 12)
         await pump(4)
     }
-    if (got === before) return "after the reset nothing sent to the board arrived (" + stack.dev.formatStats() + ")"
+    if (got === before) return "after the reset nothing sent to the board arrived (" + formatDeviceStats(stack.dev) + ")"
     return null
 }

@@ -29,6 +29,7 @@ export class LedgerDevice implements NetDevice {
     readonly name: string
     readonly mac: Buffer
     readonly mtu: number
+    readonly counterNames: string
     /** The inner device's, copied by open(). */
     bringUp = ""
     /** counts[cls * 4 + status] */
@@ -36,6 +37,7 @@ export class LedgerDevice implements NetDevice {
 
     constructor(readonly inner: NetDevice) {
         this.name = inner.name
+        this.counterNames = inner.counterNames
         this.mac = inner.mac
         this.mtu = inner.mtu
         for (let i = 0; i < 16; i++) this.counts.push(0)
@@ -57,8 +59,8 @@ export class LedgerDevice implements NetDevice {
         this.counts[c * 4 + st]++
         return st
     }
-    formatStats(): string {
-        return this.inner.formatStats()
+    counters(): number[] {
+        return this.inner.counters()
     }
 
     count(cls: number, status: number): number {

@@ -58,6 +58,7 @@ import { formatIpStats, formatIcmpStats, IcmpMib } from "../../src/ipv4/mib"
 import { formatUdpStats, UdpMib } from "../../src/udp/mib"
 import { ArpMib } from "../../src/ipv4/arp"
 import { StatsdEncoder } from "../../src/telemetry/statsd"
+import { formatDeviceStats } from "../../src/dev/netdev"
 
 export const SILENT_IP = 0xc000021e // 192.0.2.30
 export const CONTESTED_IP = 0xc0000228 // 192.0.2.40
@@ -484,7 +485,7 @@ class Soak {
         let al = "@@soak stat Arp: requests_sent " + a[ArpMib.requests_sent] + " replies_sent " + a[ArpMib.replies_sent] + " requests_received " + a[ArpMib.requests_received]
         al += " replies_received " + a[ArpMib.replies_received] + " conflicts " + a[ArpMib.conflicts] + " unsolicited_ignored " + a[ArpMib.unsolicited_ignored]
         console.log(al + " not_for_us " + a[ArpMib.not_for_us] + " rate_limited " + a[ArpMib.rate_limited] + " martians " + a[ArpMib.martians] + " tx_dropped " + a[ArpMib.tx_dropped])
-        console.log("@@soak stat " + s.dev.formatStats())
+        console.log("@@soak stat " + formatDeviceStats(s.dev))
     }
 }
 

@@ -31,7 +31,7 @@
 
 import { ETHERNET_MAX_FRAME } from "../../wire/ethernet"
 import { formatHex8 } from "../../wire/addr"
-import { formatCounters, newMib } from "../../dev/counters"
+import { newMib } from "../../dev/counters"
 import * as ds from "@devicescript/core"
 import { inc } from "../../util/mib"
 import { NetDevice, NetDeviceOwner, XmitStatus } from "../../dev/netdev"
@@ -127,7 +127,7 @@ export class Enc28j60VersionError extends Error {
 }
 
 /** Driver counters (the chip-specific part of `ethtool -S`). */
-/** Indices of Enc28j60Stats: the driver's counters, printed by formatStats() under these names. */
+/** Indices of Enc28j60Stats: the driver's counters, printed by formatDeviceStats() under these names. */
 export const enum Enc28j60Mib {
     /** Frames handed to the chip (TXRTS set), retransmissions not counted. */
     tx_frames,
@@ -167,7 +167,7 @@ export const enum Enc28j60Mib {
 /** The driver's counters, indexed by Enc28j60Mib. */
 export type Enc28j60Stats = number[]
 
-/** Enc28j60Mib names in order, for formatStats(). */
+/** Enc28j60Mib names in order, for formatDeviceStats(). */
 const ENC28J60_COUNTER_NAMES = "tx_frames tx_completed tx_aborted tx_late_collisions tx_retries tx_late_collision_drops tx_logic_resets tx_timeouts rx_frames rx_bytes rx_errors rx_over_errors rx_resets rx_deliver_errors link_checks bus_errors poll_errors chip_resets"
 
 export interface Enc28j60Options {
@@ -210,6 +210,7 @@ export class Enc28j60Device implements NetDevice {
     readonly name = "enc28j60"
     readonly mtu: number
     readonly stats: Enc28j60Stats = newMib(Enc28j60Mib.Count)
+    readonly counterNames = ENC28J60_COUNTER_NAMES
     /** The last error poll() or a delivery caught (counted in poll_errors, bus_errors, rx_deliver_errors). */
     lastError: Error = null
     /** Which errata workarounds run (Erratum bits). Tests clear one to show its fault. */
@@ -314,8 +315,8 @@ export class Enc28j60Device implements NetDevice {
         }
     }
 
-    formatStats(): string {
-        return formatCounters("enc28j60", ENC28J60_COUNTER_NAMES, this.stats)
+    counters(): number[] {
+        return this.stats
     }
 
     async startXmit(frame: Buffer, off: number, len: number): Promise<XmitStatus> {

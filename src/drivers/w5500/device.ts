@@ -24,7 +24,7 @@
 
 import { ETHERNET_MAX_FRAME, ETHERNET_MIN_FRAME, ETHERNET_HEADER_LEN } from "../../wire/ethernet"
 import { formatHex8 } from "../../wire/addr"
-import { formatCounters, newMib } from "../../dev/counters"
+import { newMib } from "../../dev/counters"
 import * as ds from "@devicescript/core"
 import { inc } from "../../util/mib"
 import { NetDevice, NetDeviceOwner, XmitStatus } from "../../dev/netdev"
@@ -83,7 +83,7 @@ export class ChipStateError extends Error {
     }
 }
 
-/** Indices of W5500Stats: the driver's counters, printed by formatStats() under these names. */
+/** Indices of W5500Stats: the driver's counters, printed by formatDeviceStats() under these names. */
 export const enum W5500Mib {
     txFrames,
     txBytes,
@@ -114,7 +114,7 @@ export const enum W5500Mib {
 /** The driver's counters, indexed by W5500Mib. */
 export type W5500Stats = number[]
 
-/** W5500Mib names in order, for formatStats(). */
+/** W5500Mib names in order, for formatDeviceStats(). */
 const W5500_COUNTER_NAMES = "txFrames txBytes txErrors txTimeouts txAbortedLinkDown rxFrames rxBytes rxLengthErrors rxResyncs rxDeliverErrors reopens linkChanges pollErrors chipResets"
 
 export interface W5500Options {
@@ -154,6 +154,7 @@ export class W5500Device implements NetDevice {
     readonly name = "w5500"
     readonly mtu: number
     readonly stats: W5500Stats = newMib(W5500Mib.Count)
+    readonly counterNames = W5500_COUNTER_NAMES
     owner: NetDeviceOwner = null
     /** The last error met (typed: SpiTimeoutError, ChipVersionError, ChipStateError). */
     lastError: Error = null
@@ -372,8 +373,8 @@ export class W5500Device implements NetDevice {
 
     // ---- transmit
 
-    formatStats(): string {
-        return formatCounters("w5500", W5500_COUNTER_NAMES, this.stats)
+    counters(): number[] {
+        return this.stats
     }
 
     async startXmit(frame: Buffer, off: number, len: number): Promise<XmitStatus> {
