@@ -194,8 +194,4 @@ export class DnsResolver extends UdpRequester {
         if (r === DnsOutcome.Truncated) stats[DnsMib.Truncated]++
         return new DnsResult(r, 0, ttl)
     }
-
-    format(): string {
-        return formatDnsStats(this.stats)
-    }
 }

@@ -221,8 +221,4 @@ export class SntpClient extends UdpRequester {
             for (let t = 0; t < wait && this.running; t += 1000) await ds.sleep(Math.min(1000, wait - t))
         }
     }
-
-    format(): string {
-        return formatSntpStats(this.stats)
-    }
 }

@@ -15,9 +15,9 @@ import { Segment } from "../../src/sim/lan"
 import { joinBridge } from "./board-link"
 import { startStack, startTelemetry } from "../../src/start"
 import { formatIpv4 } from "../../src/wire/addr"
-import { DnsResolver } from "../../src/dns/resolver"
+import { DnsResolver, formatDnsStats } from "../../src/dns/resolver"
 import { dnsOutcomeName } from "../../src/dns/message"
-import { SntpClient } from "../../src/ntp/client"
+import { SntpClient, formatSntpStats } from "../../src/ntp/client"
 import { NamedCollector } from "../../src/telemetry/named"
 
 export async function runDnsNtpBoard(config: StackConfig, device: (segment: Segment) => NetDevice, host: string, port: number): Promise<void> {
@@ -45,7 +45,7 @@ export async function runDnsNtpBoard(config: StackConfig, device: (segment: Segm
         } else if (w[0] === "time") {
             reply("time " + Math.round(clock.now()))
         } else if (w[0] === "stats") {
-            let t = "stats\n" + dns.format() + "\n" + clock.format() + "\ntelemetry: sent " + telemetry.stats.datagrams_sent
+            let t = "stats\n" + formatDnsStats(dns.stats) + "\n" + formatSntpStats(clock.stats) + "\ntelemetry: sent " + telemetry.stats.datagrams_sent
             t += " dropped " + telemetry.stats.datagrams_dropped + " changes " + named.changes
             reply(t)
         } else reply("error unknown command " + w[0])
