@@ -10,8 +10,10 @@ export const enum MetricKind {
     Counter = 1,
 }
 
+/** [A-Za-z0-9_.-]: '-' (45) to '9' (57) but '/' (47); a letter of either case with bit 5 set is a-z. */
 function statsdNameChar(c: number): boolean {
-    return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 46 || c === 45
+    const lower = c | 32
+    return (c >= 45 && c <= 57 && c !== 47) || (lower >= 97 && lower <= 122) || c === 95
 }
 
 export function statsdName(prefix: string, name: string): string {

@@ -18,6 +18,8 @@ describe("encoders", () => {
         expect(statsdLine(statsdName("board", "tx packets"), 7, MetricKind.Counter)).toBe("board.tx_packets:7|c")
         expect(statsdName("b", "a:b|c@d")).toBe("b.a_b_c_d")
         expect(statsdName("", "temp-1.x")).toBe("temp-1.x")
+        // each end of the kept ranges [A-Za-z0-9_.-] and its neighbours: , / : @ [ ` {
+        expect(statsdName("", "AZaz09_.-,/:@[`{")).toBe("AZaz09_.-_______")
         expect(statsdLine("t", -2.5, MetricKind.Gauge)).toBe("t:-2.5|g")
     })
     test("Influx line protocol escaping and integer fields", () => {
