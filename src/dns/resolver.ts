@@ -103,10 +103,13 @@ export class DnsResolver extends UdpRequester {
 
     /** Forget every cached answer (a new lease, a new network). */
     flush(): void {
-        this.cName.length = 0
-        this.cAddr.length = 0
-        this.cExpires.length = 0
-        this.cUsed.length = 0
+        // popped, not `length = 0`: in DeviceScript 2.16's VM a push after that corrupts the heap
+        while (this.cName.length > 0) {
+            this.cName.pop()
+            this.cAddr.pop()
+            this.cExpires.pop()
+            this.cUsed.pop()
+        }
     }
 
     /** Keep an answer (an address, or -outcome) for `ttlMs`: in that name's entry, a new one, else the expired or least recently used one. */
