@@ -192,7 +192,8 @@ class LanSoak {
                 if (r === SntpOutcome.Ok) {
                     const skew = this.services.lastSkewMs
                     if (skew !== 0) this.ntpSkewSyncs++
-                    const err = Math.abs(this.clock.now() - (BASE_UNIX_MS + ds.millis() + skew))
+                    // (whole ms: a fraction would box the number, and the heap check compares runs)
+                    const err = Math.round(Math.abs(this.clock.now() - (BASE_UNIX_MS + ds.millis() + skew)))
                     if (err > this.ntpWorst) this.ntpWorst = err
                     if (err > 250) this.ntpBad++
                 }
@@ -325,7 +326,7 @@ class LanSoak {
         console.log("@@soak dns ok " + n[DnsOutcome.Ok] + " nxdomain " + n[DnsOutcome.NxDomain] + " timeout " + n[DnsOutcome.Timeout] + " other " + (n[DnsOutcome.NoData] + n[DnsOutcome.ServFail] + n[DnsOutcome.Refused] + n[DnsOutcome.Truncated] + n[DnsOutcome.NoServers] + n[DnsOutcome.BadName] + n[DnsOutcome.NoSocket]) + " wrong " + this.dnsWrong)
         const s = this.ntpOut
         let sl = "@@soak sntp ok " + s[SntpOutcome.Ok] + " timeout " + s[SntpOutcome.Timeout] + " kiss " + s[SntpOutcome.Kiss] + " no_servers " + s[SntpOutcome.NoServers]
-        console.log(sl + " other " + (s[SntpOutcome.Unsynchronized] + s[SntpOutcome.NoSocket]) + " skewed_syncs " + this.ntpSkewSyncs + " bad " + this.ntpBad + " worst_ms " + Math.round(this.ntpWorst))
+        console.log(sl + " other " + (s[SntpOutcome.Unsynchronized] + s[SntpOutcome.NoSocket]) + " skewed_syncs " + this.ntpSkewSyncs + " bad " + this.ntpBad + " worst_ms " + this.ntpWorst)
         console.log("@@soak stat " + this.device.formatStats())
         for (let i = 0; i < this.failures.length; i++) console.log("@@soak fail " + this.failures[i])
         console.log("@@soak stat " + this.dhcp.format())
@@ -379,6 +380,7 @@ export async function runLanSoak(o: LanOptions): Promise<number> {
     const dnsAfter = (await k.dns.resolve(COLLECTOR_NAME)).outcome
     const ntpAfter = await k.clock.syncOnce()
     k.check(recovered, dnsAfter, ntpAfter)
+    while (k.dhcpd.seen.length > 0) k.dhcpd.seen.pop()
     const seconds = Math.round((ds.millis() - t0) / 1000)
     k.print(seconds)
     // stop every fiber: what remains is what the board holds between two rounds
