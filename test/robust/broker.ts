@@ -7,15 +7,18 @@
 // MQTT: CONNECT -> CONNACK 0, PUBLISH QoS 1 -> PUBACK, PINGREQ -> PINGRESP. Every PUBLISH's first
 // four payload bytes are the soak's message number (little-endian, as Buffer.setAt writes it): the broker keeps one bit per number
 // (delivered), counts duplicates, and numbers it never saw published (unknown).
-// Faults: `lossPercent` of the frames each way lost; restart() (the connection and session
-// forgotten, every segment refused with RST while down); reset() (a RST to the client now).
+// It sends through a VirtualHost at its address (which also answers ARP and ping). Faults:
+// `lossPercent` of the frames each way lost; restart() (the connection and session forgotten,
+// every segment refused with RST while down); reset() (a RST to the client now).
 // Allocates nothing per segment.
 
 import { LanPort, Segment } from "../../src/sim/lan"
 import { Rng } from "../fuzz/rng"
+import { packetLength, headerLength } from "../support/mqtt-broker"
 import { onesSum, pseudoHeaderSum, finish } from "../../src/wire/checksum"
-import { ethernetEmit, EtherType, ETHERNET_HEADER_LEN } from "../../src/wire/ethernet"
-import { Ipv4Repr, IPV4_HEADER_LEN } from "../../src/wire/ipv4"
+import { VirtualHost } from "../../src/sim/host"
+import { EtherType, ETHERNET_HEADER_LEN } from "../../src/wire/ethernet"
+import { IPV4_HEADER_LEN } from "../../src/wire/ipv4"
 import { tcpCheck, tcpSeq, tcpAck, tcpHeaderLen, TcpFlag, TCP_HEADER_LEN } from "../../src/tcp/wire"
 import { getU16, setU16, getU32, setU32 } from "../../src/wire/bytes"
 
@@ -25,10 +28,6 @@ const OUT_CAP = 1024
 const RTO_MS = 250
 /** Retransmissions of one segment before the connection is given up (as tcp_retries2). */
 const MAX_RETRIES = 40
-
-function seqLt(a: number, b: number): boolean {
-    return ((a - b) | 0) < 0
-}
 
 export class SoakBroker implements LanPort {
     lossPercent = 0
@@ -68,9 +67,9 @@ export class SoakBroker implements LanPort {
     private retries = 0
     private readonly acc = Buffer.alloc(2048)
     private accLen = 0
-    private readonly frame = Buffer.alloc(ETHERNET_HEADER_LEN + IPV4_HEADER_LEN + TCP_HEADER_LEN + 4 + OUT_CAP)
-    private readonly ip = new Ipv4Repr()
-    private ident = 1
+    /** The segment being sent; the host puts it in a frame (and answers ARP and ping). */
+    private readonly seg = Buffer.alloc(TCP_HEADER_LEN + 4 + OUT_CAP)
+    private readonly host: VirtualHost
 
     constructor(
         readonly segment: Segment,
@@ -84,6 +83,7 @@ export class SoakBroker implements LanPort {
         readonly now: () => number
     ) {
         this.seen = Buffer.alloc(maxMessages >> 3)
+        this.host = new VirtualHost(segment, mac, address, ETHERNET_HEADER_LEN + IPV4_HEADER_LEN + TCP_HEADER_LEN + 4 + OUT_CAP)
         segment.attach(this)
     }
 
@@ -209,24 +209,11 @@ export class SoakBroker implements LanPort {
     private mqtt(): boolean {
         const a = this.acc
         while (this.accLen >= 2) {
-            // 2.2.3 remaining length
-            let rem = 0
-            let mult = 1
-            let i = 1
-            let complete = false
-            while (i < this.accLen && i <= 4) {
-                const d = a[i++]
-                rem += (d & 127) * mult
-                mult *= 128
-                if ((d & 128) === 0) {
-                    complete = true
-                    break
-                }
-            }
-            if (!complete) return i <= 4
-            const total = i + rem
-            if (total > a.length) return false
+            const total = packetLength(a, this.accLen)
+            if (total === -1) return true
+            if (total < 0 || total > a.length) return false
             if (this.accLen < total) return true
+            const i = headerLength()
             const type = a[0] >> 4
             if (type === 1) this.answer(0x20, 2, 0)
             else if (type === 3) {
@@ -307,40 +294,21 @@ export class SoakBroker implements LanPort {
             this.framesLost++
             return
         }
-        const f = this.frame
-        const t = ETHERNET_HEADER_LEN + IPV4_HEADER_LEN
+        const f = this.seg
         const hl = from < 0 ? TCP_HEADER_LEN + 4 : TCP_HEADER_LEN
         // §3.1: ports, sequence and acknowledgment numbers, data offset, flags, window, checksum 0
-        setU16(f, t, PORT)
-        setU16(f, t + 2, port)
-        setU32(f, t + 4, seq)
-        setU32(f, t + 8, ack)
-        f[t + 12] = hl << 2
-        f[t + 13] = flags
-        setU16(f, t + 14, WINDOW)
-        f.fillAt(t + 16, 4, 0)
-        if (from < 0) f.blitAt(t + TCP_HEADER_LEN, hex`02 04 05 b4`, 0, 4)
-        else if (n > 0) f.blitAt(t + hl, this.out, from, n)
+        setU16(f, 0, PORT)
+        setU16(f, 2, port)
+        setU32(f, 4, seq)
+        setU32(f, 8, ack)
+        f[12] = hl << 2
+        f[13] = flags
+        setU16(f, 14, WINDOW)
+        f.fillAt(16, 4, 0)
+        if (from < 0) f.blitAt(TCP_HEADER_LEN, hex`02 04 05 b4`, 0, 4)
+        else if (n > 0) f.blitAt(hl, this.out, from, n)
         const tl = hl + n
-        setU16(f, t + 16, finish(onesSum(f, t, tl, pseudoHeaderSum(this.address, this.boardIp, 6, tl))))
-        const ip = this.ip
-        ip.src = this.address
-        ip.dst = this.boardIp
-        ip.protocol = 6
-        ip.ttl = 64
-        ip.ident = this.ident++ & 0xffff
-        ip.totalLength = IPV4_HEADER_LEN + tl
-        ip.dontFragment = true
-        ip.moreFragments = false
-        ip.fragmentOffset = 0
-        ip.optionsLen = 0
-        ip.emit(f, ETHERNET_HEADER_LEN)
-        ethernetEmit(f, 0, this.boardMac, 0, this.mac, EtherType.Ipv4)
-        let len = ETHERNET_HEADER_LEN + IPV4_HEADER_LEN + tl
-        if (len < 60) {
-            f.fillAt(len, 60 - len, 0)
-            len = 60
-        }
-        this.segment.transmit(this, f, 0, len)
+        setU16(f, 16, finish(onesSum(f, 0, tl, pseudoHeaderSum(this.address, this.boardIp, 6, tl))))
+        this.host.sendIpTo(this.boardMac, this.boardIp, 6, f, 0, tl)
     }
 }
