@@ -25,7 +25,6 @@ import { BOARD_MAC, COLLECTOR_MAC } from "../support/rig"
 import { NetStack } from "../../src/stack"
 import { Segment } from "../../src/sim/lan"
 import { tcpTable, TcpConfig, TcpTable } from "../../src/tcp/table"
-import { TcpMib } from "../../src/tcp/mib"
 import { ByteStream, StreamStatus } from "../../src/tcp/stream"
 import { MqttClient, MqttMib } from "../../src/mqtt/client"
 
@@ -126,6 +125,7 @@ class MqttSoak {
         }
     }
 
+    /** The broker's retransmission timer, until the program ends (it allocates nothing). */
     async ticker(): Promise<void> {
         while (true) {
             this.broker.tick()
