@@ -103,6 +103,17 @@ export class DnsResolver extends UdpRequester {
         return -1
     }
 
+    /** Forget every cached answer (a new lease, a new network). */
+    flush(): void {
+        // popped, not `length = 0`: in DeviceScript 2.16's VM a push after that corrupts the heap
+        while (this.cName.length > 0) {
+            this.cName.pop()
+            this.cAddr.pop()
+            this.cExpires.pop()
+            this.cUsed.pop()
+        }
+    }
+
     /** Keep an answer (an address, or -outcome) for `ttlMs`: in that name's entry, a new one, else the expired or least recently used one. */
     private store(key: string, addr: number, ttlMs: number, now: number): void {
         let slot = this.cName.indexOf(key)

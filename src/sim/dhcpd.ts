@@ -39,7 +39,8 @@ export class DhcpServer implements LanPort {
     offers = 0
     acks = 0
     naks = 0
-    private readonly reply = Buffer.alloc(300)
+    /** RFC 2131 §2: a client accepts 312 bytes of options, a 548-byte message; replies are at least 300 (RFC 1542 §2.1). */
+    private readonly reply = Buffer.alloc(548)
 
     constructor(readonly segment: Segment, readonly host: VirtualHost, public opts: DhcpServerOptions) {
         segment.attach(this)
@@ -115,14 +116,15 @@ export class DhcpServer implements LanPort {
             }
         }
         b[at] = 255
+        const n = Math.max(300, at + 1)
         if (type === 2) this.offers++
         else if (type === 5) this.acks++
         else this.naks++
         const mac = f.slice(m + 28, m + 34)
         const bcast = hex`ff ff ff ff ff ff`
-        if (type === 6 || (f[m + 10] & 0x80) !== 0) this.host.sendUdpTo(bcast, 0xffffffff, 67, 68, b, 0, 300)
-        else if (ciaddr !== 0) this.host.sendUdpTo(mac, ciaddr, 67, 68, b, 0, 300)
-        else this.host.sendUdpTo(mac, o.pool, 67, 68, b, 0, 300)
+        if (type === 6 || (f[m + 10] & 0x80) !== 0) this.host.sendUdpTo(bcast, 0xffffffff, 67, 68, b, 0, n)
+        else if (ciaddr !== 0) this.host.sendUdpTo(mac, ciaddr, 67, 68, b, 0, n)
+        else this.host.sendUdpTo(mac, o.pool, 67, 68, b, 0, n)
     }
 }
 

@@ -351,6 +351,14 @@ export class VirtualHost implements LanPort {
         return true
     }
 
+    /** Send `len` bytes of `payload` (a transport header and data, checksum done) in an IPv4 packet of `proto` to `dst` at `dstMac`; false when it does not fit. */
+    sendIpTo(dstMac: Buffer, dst: number, proto: number, payload: Buffer, off: number, len: number): boolean {
+        if (ETHERNET_HEADER_LEN + IPV4_HEADER_LEN + len > this.out.length) return false
+        this.out.blitAt(ETHERNET_HEADER_LEN + IPV4_HEADER_LEN, payload, off, len)
+        this.emitIp(dstMac, 0, dst, proto, len)
+        return true
+    }
+
     /** Send an ICMP echo request with `dataLen` bytes of pattern data; false (and an ARP request) when unresolved. */
     ping(dst: number, ident: number, seq: number, dataLen: number): boolean {
         if (!this.peerKnown || this.peerIp !== dst) {

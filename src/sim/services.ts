@@ -4,6 +4,8 @@
 // server (RFC 5905 server mode, stratum 2) whose clock is the host's time when the entry was written
 // plus the simulator's milliseconds. Each is a VirtualHost (host.ts) at the configured server address.
 // Only an entry that calls simulateNamed() links them (host/sim/start.ts writes one for a name).
+// The protocol soak (test/robust/soak-lan.ts) turns on their faults: a DNS server that stops
+// answering, an NTP server whose clock is wrong by `ntpSkewMs`, or that answers Kiss-o'-Death.
 
 import * as ds from "@devicescript/core"
 import { StackConfig } from "../config/types"
@@ -29,10 +31,18 @@ function peerMac(ip: number): Buffer {
 export class VirtualServices {
     readonly name = Buffer.alloc(DNS_MAX_NAME)
     private readonly reply = Buffer.alloc(512)
+    readonly dnsHost: VirtualHost
+    readonly ntpHost: VirtualHost
     queries = 0
     answered = 0
     nxdomain = 0
     ntpRequests = 0
+    /** Faults: no DNS answers; NTP time off by this many ms; a Kiss-o'-Death code instead of the time (RFC 5905 §7.4: "RATE", "DENY"), "" none. */
+    dnsSilent = false
+    ntpSkewMs = 0
+    ntpKiss = ""
+    /** The skew of the last NTP answer with a time in it. */
+    lastSkewMs = 0
 
     /** `baseUnixMs`: the wall-clock time at ds.millis() 0. */
     constructor(
@@ -46,10 +56,12 @@ export class VirtualServices {
         encodeName(this.name, 0, name)
         const self = this
         const dns = new VirtualHost(segment, peerMac(dnsServer), dnsServer, 600)
+        this.dnsHost = dns
         dns.onUdp = (src, sport, dport, buf, off, len) => {
             if (dport === 53) self.dnsQuery(dns, src, sport, buf, off, len)
         }
         const ntp = ntpServer === dnsServer ? dns : new VirtualHost(segment, peerMac(ntpServer), ntpServer, 128)
+        this.ntpHost = ntp
         const prev = ntp.onUdp
         ntp.onUdp = (src, sport, dport, buf, off, len) => {
             if (dport === 123) self.ntpRequest(ntp, src, sport, buf, off, len)
@@ -59,6 +71,7 @@ export class VirtualServices {
 
     private dnsQuery(h: VirtualHost, src: number, sport: number, buf: Buffer, off: number, len: number): void {
         this.queries++
+        if (this.dnsSilent) return
         const q = nameEnd(buf, off + 12, off + len)
         if (len < 12 || q < 0 || q + 4 > off + len || q - off > 512) return
         const n = q + 4 - off
@@ -83,7 +96,7 @@ export class VirtualServices {
     private ntpRequest(h: VirtualHost, src: number, sport: number, buf: Buffer, off: number, len: number): void {
         if (len < NTP_PACKET_LEN || (buf[off] & 7) !== 3) return
         this.ntpRequests++
-        const ms = this.baseUnixMs + ds.millis()
+        const ms = this.baseUnixMs + ds.millis() + this.ntpSkewMs
         const whole = Math.floor(ms / 1000)
         const sec = whole + NTP_UNIX_OFFSET_S
         // (not ms % 1000: DeviceScript's % is off for numbers past 2^31)
@@ -92,6 +105,11 @@ export class VirtualServices {
         r.fillAt(0, NTP_PACKET_LEN, 0)
         // LI 0, VN 4, mode 4 (server); stratum 2; poll 6; precision 2^-20; reference ID 192.0.2.1
         r.blitAt(0, hex`24 02 06 ec 00 00 00 00 00 00 00 00 c0 00 02 01`, 0, 16)
+        if (this.ntpKiss.length === 4) {
+            // stratum 0, the code as four ASCII letters in the reference ID
+            r[1] = 0
+            r.blitAt(12, Buffer.from(this.ntpKiss), 0, 4)
+        } else this.lastSkewMs = this.ntpSkewMs
         // origin = the request's transmit timestamp (RFC 5905 §8); reference, receive, transmit = now
         r.blitAt(24, buf, off + 40, 8)
         for (let t = 16; t < 48; t += 8) {

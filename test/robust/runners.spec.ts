@@ -1,14 +1,15 @@
 /**
- * The short soak of `npm test` (host/soak/run.ts, the same runner as `npm run soak`, a few seconds
- * per chip, both chips: every check including the heap), and the fuzz runner's bookkeeping
- * (host/fuzz/run.ts: arguments, saving failing inputs as regressions). The short fuzz itself runs
+ * The short soak of `npm test` (host/soak/run.ts, the same runner as `npm run soak`, its udp part a
+ * few seconds per chip, both chips: every check including the heap; the lan and mqtt parts take
+ * over a minute even when short, builds and warm-ups, and run in `npm run soak` only), and the fuzz
+ * runner's bookkeeping (host/fuzz/run.ts: arguments, saving failing inputs as regressions). The short fuzz itself runs
  * as DeviceScript tests (test/fuzz/*.test.ts).
  */
 import * as assert from "node:assert/strict"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { main as soakMain } from "../../host/soak/run"
+import { main as soakMain, parseArgs as soakArgs } from "../../host/soak/run"
 import { parseArgs as fuzzArgs, saveRegressions } from "../../host/fuzz/run"
 import { cleanup } from "../../host/fuzz/devs"
 
@@ -16,7 +17,7 @@ describe("robustness runners", function () {
     this.timeout(240000)
     after(() => cleanup())
 
-    it("npm run soak -- --seconds 2 --chip both: every datagram accounted for, no panic, no neighbour violation, recovery, no heap growth", async () => {
+    it("npm run soak -- --part udp --seconds 2 --chip both: every datagram accounted for, no panic, no neighbour violation, recovery, no heap growth", async () => {
         const lines: string[] = []
         const log = console.log
         console.log = (...a: unknown[]) => {
@@ -24,7 +25,7 @@ describe("robustness runners", function () {
         }
         let code: number
         try {
-            code = await soakMain(["--seconds", "2", "--chip", "both", "--seed", "20261121", "--quiet"])
+            code = await soakMain(["--part", "udp", "--seconds", "2", "--chip", "both", "--seed", "20261121", "--quiet"])
         } finally {
             console.log = log
         }
@@ -33,6 +34,13 @@ describe("robustness runners", function () {
         assert.equal(lines.filter(l => l.includes("FAILED")).join("\n"), "")
         assert.equal(code, 0)
         assert.equal(lines.filter(l => /^soak (w5500|enc28j60):/.test(l)).length, 2)
+    })
+
+    it("the soak runner reads --part: all three by default, a comma-separated subset in their order", () => {
+        assert.deepEqual(soakArgs([]).parts, ["udp", "lan", "mqtt"])
+        assert.deepEqual(soakArgs(["--part", "all"]).parts, ["udp", "lan", "mqtt"])
+        assert.deepEqual(soakArgs(["--part", "mqtt,lan"]).parts, ["lan", "mqtt"])
+        assert.deepEqual(soakArgs(["--part", "udp", "--chip", "w5500", "--seconds", "5"]).parts, ["udp"])
     })
 
     it("the fuzz runner reads its arguments and appends a failing input to regressions.ts between the markers", () => {

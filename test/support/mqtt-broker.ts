@@ -171,25 +171,12 @@ export class ScriptedBroker {
         this.acc.blitAt(this.accLen, b, off, len)
         this.accLen += len
         while (this.accLen >= 2) {
-            // 2.2.3, decoded here independently of the client's code
-            let rem = 0
-            let mult = 1
-            let i = 1
-            let complete = false
-            while (i < this.accLen && i <= 4) {
-                const d = this.acc[i]
-                rem += (d & 127) * mult
-                mult *= 128
-                i++
-                if ((d & 128) === 0) {
-                    complete = true
-                    break
-                }
-            }
-            if (!complete || this.accLen < i + rem) return
-            const pkt = this.acc.slice(0, i + rem)
-            this.acc.blitAt(0, this.acc, i + rem, this.accLen - i - rem)
-            this.accLen -= i + rem
+            const total = packetLength(this.acc, this.accLen)
+            if (total < 0 || this.accLen < total) return
+            const i = headerLength()
+            const pkt = this.acc.slice(0, total)
+            this.acc.blitAt(0, this.acc, total, this.accLen - total)
+            this.accLen -= total
             this.typeCount[pkt[0] >> 4]++
             // an idle client pings every keep-alive period as fast as virtual time runs: keep 16
             if ((pkt[0] !== 0xc0 || ++this.pings <= 16) && this.packets.length < this.maxRecorded) this.packets.push(new BrokerPacket(pkt, this.clock.t, this.conns))
@@ -220,6 +207,34 @@ export class ScriptedBroker {
         } else if (type === 10) s.push(Buffer.from([0xb0, 2, p[hdr], p[hdr + 1]]))
         else if (type === 12 && this.answerPings) s.push(hex`d0 00`)
     }
+}
+
+let lastHeader = 0
+
+/**
+ * The length of the MQTT packet at the start of `acc` (of which `n` bytes are there) from its fixed
+ * header (2.2.3, decoded here independently of the client's code): -1 while the header is
+ * incomplete, -2 when the remaining length runs past four bytes. headerLength() is then the fixed
+ * header's length. (Also the soak's broker, test/robust/broker.ts.)
+ */
+export function packetLength(acc: Buffer, n: number): number {
+    let rem = 0
+    let mult = 1
+    let i = 1
+    while (i < n && i <= 4) {
+        const d = acc[i++]
+        rem += (d & 127) * mult
+        mult *= 128
+        if ((d & 128) === 0) {
+            lastHeader = i
+            return i + rem
+        }
+    }
+    return i > 4 ? -2 : -1
+}
+
+export function headerLength(): number {
+    return lastHeader
 }
 
 /** Poll (real time) until `cond` or `iters` polls. */
