@@ -34,11 +34,13 @@ import { VirtualHost } from "../../src/sim/host"
 import { HostilePeer } from "../../src/sim/faults"
 import { DhcpServer } from "../../src/sim/dhcpd"
 import { VirtualServices, VIRTUAL_COLLECTOR } from "../../src/sim/services"
-import { DhcpClient, DhcpMib, DhcpState, dhcpStateName } from "../../src/dhcp/client"
-import { DnsResolver } from "../../src/dns/resolver"
+import { DhcpClient, DhcpMib, DhcpState, dhcpStateName, formatDhcp } from "../../src/dhcp/client"
+import { DnsResolver, formatDnsStats } from "../../src/dns/resolver"
 import { DnsOutcome } from "../../src/dns/message"
-import { SntpClient, SntpOutcome } from "../../src/ntp/client"
+import { SntpClient, SntpOutcome, formatSntpStats } from "../../src/ntp/client"
 import { TelemetryClient } from "../../src/telemetry/client"
+import { StatsdEncoder } from "../../src/telemetry/statsd"
+import { formatDeviceStats } from "../../src/dev/netdev"
 
 const NS_IP = 0xc0000235 // 192.0.2.53: DNS and NTP
 const ROGUE_MAC = hex`02 66 66 66 66 66`
@@ -142,7 +144,7 @@ class LanSoak {
             self.dns.setServers(lease.dns)
             self.clock.setServers(lease.ntp)
         }
-        this.telemetry = new TelemetryClient(this.stack, { collector: COLLECTOR_IP, port: 8125, format: "statsd", intervalMs: 100, prefix: "soak" })
+        this.telemetry = new TelemetryClient(this.stack, { collector: COLLECTOR_IP, port: 8125, encoder: new StatsdEncoder("soak"), intervalMs: 100 })
         this.telemetry.add("dhcp_state", () => self.dhcp.state)
         this.telemetry.addCounter("leases", () => self.dhcp.stats[DhcpMib.leases])
         this.telemetry.onDatagram = (buf, len, res) => {
@@ -327,11 +329,11 @@ class LanSoak {
         const s = this.ntpOut
         let sl = "@@soak sntp ok " + s[SntpOutcome.Ok] + " timeout " + s[SntpOutcome.Timeout] + " kiss " + s[SntpOutcome.Kiss] + " no_servers " + s[SntpOutcome.NoServers]
         console.log(sl + " other " + (s[SntpOutcome.Unsynchronized] + s[SntpOutcome.NoSocket]) + " skewed_syncs " + this.ntpSkewSyncs + " bad " + this.ntpBad + " worst_ms " + this.ntpWorst)
-        console.log("@@soak stat " + this.device.formatStats())
+        console.log("@@soak stat " + formatDeviceStats(this.device))
         for (let i = 0; i < this.failures.length; i++) console.log("@@soak fail " + this.failures[i])
-        console.log("@@soak stat " + this.dhcp.format())
-        console.log("@@soak stat " + this.dns.format())
-        console.log("@@soak stat " + this.clock.format())
+        console.log("@@soak stat " + formatDhcp(this.dhcp))
+        console.log("@@soak stat " + formatDnsStats(this.dns.stats))
+        console.log("@@soak stat " + formatSntpStats(this.clock.stats))
     }
 }
 

@@ -27,6 +27,8 @@ import { Segment } from "../../src/sim/lan"
 import { tcpTable, TcpConfig, TcpTable } from "../../src/tcp/table"
 import { ByteStream, StreamStatus } from "../../src/tcp/stream"
 import { MqttClient, MqttMib } from "../../src/mqtt/client"
+import { formatTcpStats } from "../../src/tcp/mib"
+import { formatDeviceStats } from "../../src/dev/netdev"
 
 /** Message numbers the bitmaps hold (a publish every 40 ms: 5 minutes' worth). */
 const MAX_MESSAGES = 8192
@@ -207,8 +209,8 @@ class MqttSoak {
         let bl = "@@soak broker connections " + b.connections + " restarts " + b.restarts + " rst_sent " + b.resetsSent + " rst_received " + b.resetsReceived + " refused " + b.refused
         console.log(bl + " retransmits " + b.retransmits + " out_of_order " + b.outOfOrder + " frames_lost " + (b.framesLost + this.device.rxLost + this.device.txLost) + " pings " + b.pings)
         for (let i = 0; i < this.failures.length; i++) console.log("@@soak fail " + this.failures[i])
-        console.log("@@soak stat " + this.tcp.format())
-        console.log("@@soak stat " + this.device.formatStats())
+        console.log("@@soak stat " + formatTcpStats(this.tcp.stats))
+        console.log("@@soak stat " + formatDeviceStats(this.device))
     }
 }
 

@@ -93,7 +93,8 @@ export class WireDevice implements NetDevice, LanPort {
         }
     }
 
-    formatStats(): string {
-        return "wire: tx " + this.txFrames + " rx " + this.rxFrames + " lost tx " + this.txLost + " rx " + this.rxLost + " rx_overflows " + this.rxOverflows
+    readonly counterNames = "tx rx lost_tx lost_rx rx_overflows"
+    counters(): number[] {
+        return [this.txFrames, this.rxFrames, this.txLost, this.rxLost, this.rxOverflows]
     }
 }
