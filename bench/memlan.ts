@@ -45,7 +45,8 @@ export function memLan(dhcp: boolean, dns: boolean, clock: boolean): Lan {
     }
     if (dns) r = new DnsResolver(stack.udp, { servers: [GATEWAY_IP] })
     if (clock) {
-        c = new SntpClient(stack.udp, { servers: [GATEWAY_IP] })
+        // on the resolver's socket when there is one, as startNamedTelemetry starts them
+        c = new SntpClient(stack.udp, { servers: [GATEWAY_IP], shareWith: r })
         c.start()
     }
     return new Lan(stack, d, r, c)

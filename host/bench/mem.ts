@@ -419,7 +419,7 @@ export function printMem(m: MemResult) {
             ["DHCP client, started (its socket, 300-byte message, lease, fiber)", String(f.dhcp), ob("dhcp", "stackDhcp")],
             ["DNS resolver, empty cache (its socket)", String(f.dns), ob("dns", "stackDhcp")],
             ["SNTP clock, started (its socket, fiber)", String(f.sntp), ob("sntp", "stackDhcp")],
-            ["the three on one stack", String(f.lanObjects), ob("lan3", "stackDhcp")],
+            ["the three on one stack (the clock on the resolver's socket)", String(f.lanObjects), ob("lan3", "stackDhcp")],
             ["= DHCP + DNS + SNTP: statics + the three", String(f.lanTotal), ""],
             ["statics of TCP's and the MQTT client's code", String(f.tcpStatics), ob("tcpLib", "stackLib")],
             ["TCP table (default TcpConfig, no connection)", String(f.tcpTable), ob("tcp", "tcpStack")],
