@@ -632,7 +632,8 @@ export class TcpConn implements ByteStream {
             this.ssthresh = Math.max(((this.sndMax - this.sndUna) | 0) >> 1, 2 * m)
             this.recover = this.sndMax
             this.inRecovery = true
-            if (this.txLen > 0) this.sendData(this.sndUna, Math.min(m, this.txLen), 0, now)
+            // SND.UNA's byte is the ring's head: the segment stops at the ring's end, as push() cuts them
+            if (this.txLen > 0) this.sendData(this.sndUna, Math.min(Math.min(m, this.txLen), this.tx.length - this.txHead), 0, now)
             this.cwnd = this.ssthresh + 3 * m
         }
     }

@@ -170,6 +170,33 @@ describe("TCP data", () => {
         expect(c.rtxAt).toBe(0)
     })
 
+    test("fast retransmit with SND.UNA near the send ring's end: the segment stops at the end, its data and checksum right", async () => {
+        const rig = tcpRig()
+        const t = tcpOf(rig, k => { k.sndBuf = 1000 })
+        const c = await established(rig, t, 536, 8000, 30)
+        c.noDelay = true
+        const una0 = add32(c.iss, 1)
+        c.write(pattern(800, 5), 0, 800)
+        expect((await sent(rig)).length).toBe(2)
+        rig.dev.inject(peerSeg(c, PEER_ISS + 1, add32(una0, 800), ACK, 8000, null))
+        // the ring's head is now at byte 800 of 1,000: 200 bytes to its end, 400 after the wrap
+        const p = pattern(600, 11)
+        c.write(p, 0, 600)
+        const s0 = await sent(rig)
+        expect(s0.map(x => x.dataLen()).join()).toBe("200,400")
+        const una = add32(una0, 800)
+        for (let k = 0; k < 3; k++) rig.dev.inject(peerSeg(c, PEER_ISS + 1, una, ACK, 8000, null))
+        const s = await sent(rig)
+        expect(s.length).toBe(1)
+        expect(t.stats[TcpMib.TCPFastRetrans]).toBe(1)
+        expect(s[0].seq()).toBe(una)
+        expect(s[0].dataLen()).toBe(200)
+        let same = true
+        for (let i = 0; i < 200; i++) if (s[0].data(i) !== p[i]) same = false
+        expect(same).toBe(true)
+        expect(s[0].csumOk()).toBe(true)
+    })
+
     test("zero window: persist probes of one byte, backed off, not timing out while answered; data when it opens", async () => {
         const rig = tcpRig()
         const t = tcpOf(rig, k => { k.retries = 2; k.maxRtoMs = 1600 })
