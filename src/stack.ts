@@ -83,15 +83,7 @@ export class NetStack implements NetDeviceOwner {
         this.fib = new Fib(c.fibCapacity)
         this.qdisc = new FifoQdisc(packetPoolSize(c.qdiscLimitPackets, c.qdiscLimitBytes, c.neighPendingPackets, c.neighPendingBytes), c.qdiscLimitPackets, c.qdiscLimitBytes)
         this.drain = new TxDrain(this.qdisc, dev, this.link)
-        const neighParams = {
-            capacity: c.neighCapacity,
-            retransMs: c.neighRetransMs,
-            probes: c.neighProbes,
-            reachableMs: c.neighReachableMs,
-            pendingPackets: c.neighPendingPackets,
-            pendingBytes: c.neighPendingBytes,
-        }
-        this.arp = new Arp(this.ifa, dev.mac, this.qdisc, neighParams, c.icmpRatePerSec)
+        this.arp = new Arp(this.ifa, dev.mac, this.qdisc, c, c.icmpRatePerSec)
         this.neigh = this.arp.neigh
         this.ip = new Ipv4Output(this.ifa, this.fib, this.neigh, this.drain, {
             mtu: dev.mtu,

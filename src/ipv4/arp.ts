@@ -14,7 +14,7 @@ import { ETHERNET_HEADER_LEN, EtherType, ethernetEmit } from "../wire/ethernet"
 import { WireError } from "../wire/error"
 import { takeToken, tokenBucket } from "../util/tokenbucket"
 import { ipv4IsMartian, macEqual, macIsGroup } from "../wire/addr"
-import { NeighParams, NeighTable, NO_NEIGH, Solicitor } from "../neigh/neighbour"
+import { NEIGH_ENTRY_LEN, neighIp, NeighParams, NeighTable, NO_NEIGH, Solicitor } from "../neigh/neighbour"
 import { reserveQueued } from "../neigh/output"
 import { InDevice } from "./ifaddr"
 import { inc } from "../util/mib"
@@ -100,10 +100,8 @@ export class Arp implements Solicitor {
     /** arp_solicit: who-has the neighbour's address, broadcast or (PROBE) unicast to the cached address. */
     solicit(n: number, unicast: boolean): void {
         const t = this.neigh
-        const sent = unicast
-            ? this.send(ArpOperation.Request, t.buf, t.hhOffset(n), t.ip(n), ZERO_MAC, 0, this.ifa.address)
-            : this.send(ArpOperation.Request, BROADCAST, 0, t.ip(n), ZERO_MAC, 0, this.ifa.address)
-        if (sent)
+        // the cached MAC is the first 6 bytes of the entry
+        if (this.send(ArpOperation.Request, unicast ? t.buf : BROADCAST, unicast ? n * NEIGH_ENTRY_LEN : 0, neighIp(t, n), ZERO_MAC, 0, this.ifa.address))
             inc(this.stats, ArpMib.requests_sent)
     }
 

@@ -7,7 +7,7 @@
 // transport header and the caller's buffer. Nothing is allocated per datagram.
 
 import { TxDrain } from "../dev/drain"
-import { NeighTable, NO_NEIGH, NudState } from "../neigh/neighbour"
+import { neighState, NeighTable, NO_NEIGH, NudState } from "../neigh/neighbour"
 import { neighFor, NEIGH_TABLE_FULL, reserveFrame, writeHeader } from "../neigh/output"
 import { ETHERNET_HEADER_LEN } from "../wire/ethernet"
 import { IPV4_DF, IPV4_HEADER_LEN, IPV4_MF, ipv4HeaderLenFor, ipv4OptionsForFragment } from "../wire/ipv4"
@@ -442,7 +442,7 @@ export function startResolution(out: Ipv4Output, dst: number, now: number): numb
 
 /** Is the wait for neighbour `n` (from startResolution) over: resolved, or failed? */
 export function resolutionOver(out: Ipv4Output, n: number): boolean {
-    return n === NO_NEIGH || out.neigh.valid(n) || out.neigh.state(n) === NudState.Failed
+    return n === NO_NEIGH || out.neigh.valid(n) || neighState(out.neigh, n) === NudState.Failed
 }
 
 /** A blocking send: enqueue the fragments of `pkt` that fit now. Sent when the last one is in. */

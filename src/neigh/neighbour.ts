@@ -106,23 +106,8 @@ function setState(b: Buffer, n: number, s: NudState): void {
     b[at + E_STATE] = s
     b[at + E_GEN]++
 }
-function timer(b: Buffer, n: number): number {
-    return b.getAt(n * NEIGH_ENTRY_LEN + E_TIMER, "f64")
-}
 function setTimer(b: Buffer, n: number, t: number): void {
     b.setAt(n * NEIGH_ENTRY_LEN + E_TIMER, "f64", t)
-}
-function confirmed(b: Buffer, n: number): number {
-    return b.getAt(n * NEIGH_ENTRY_LEN + E_CONFIRMED, "f64")
-}
-function setConfirmed(b: Buffer, n: number, t: number): void {
-    b.setAt(n * NEIGH_ENTRY_LEN + E_CONFIRMED, "f64", t)
-}
-function probes(b: Buffer, n: number): number {
-    return b[n * NEIGH_ENTRY_LEN + E_PROBES]
-}
-function setProbes(b: Buffer, n: number, p: number): void {
-    b[n * NEIGH_ENTRY_LEN + E_PROBES] = p
 }
 /** The cached header: `mac` (at macOff), then ours, then EtherType IPv4. */
 function setMac(b: Buffer, n: number, ourMac: Buffer, mac: Buffer, macOff: number): void {
@@ -139,13 +124,14 @@ export interface Solicitor {
     solicit(n: number, unicast: boolean): void
 }
 
+/** The table's settings, as StackConfig names them (the stack passes its configuration). */
 export interface NeighParams {
-    capacity: number
-    retransMs: number
-    probes: number
-    reachableMs: number
-    pendingPackets: number
-    pendingBytes: number
+    neighCapacity: number
+    neighRetransMs: number
+    neighProbes: number
+    neighReachableMs: number
+    neighPendingPackets: number
+    neighPendingBytes: number
 }
 
 export class NeighTable implements PendingSink {
@@ -166,23 +152,15 @@ export class NeighTable implements PendingSink {
         readonly qdisc: FifoQdisc,
         readonly solicitor: Solicitor
     ) {
-        this.capacity = params.capacity
-        this.retransMs = params.retransMs
-        this.maxProbes = params.probes
-        this.reachableMs = params.reachableMs
-        this.buf = Buffer.alloc(params.capacity * NEIGH_ENTRY_LEN)
-        this.pending = new PendingQueue(qdisc.pool, params.capacity, params.pendingPackets, params.pendingBytes)
+        this.capacity = params.neighCapacity
+        this.retransMs = params.neighRetransMs
+        this.maxProbes = params.neighProbes
+        this.reachableMs = params.neighReachableMs
+        this.buf = Buffer.alloc(params.neighCapacity * NEIGH_ENTRY_LEN)
+        this.pending = new PendingQueue(qdisc.pool, params.neighCapacity, params.neighPendingPackets, params.neighPendingBytes)
     }
 
     // ---- the entries' fields
-
-    state(n: number): NudState {
-        return this.buf[n * NEIGH_ENTRY_LEN + E_STATE]
-    }
-
-    ip(n: number): number {
-        return this.buf.getAt(n * NEIGH_ENTRY_LEN + E_IP, "u32")
-    }
 
     /** Changes with every change of `n`'s state or MAC (a cached header of n is valid while it is equal). */
     gen(n: number): number {
@@ -201,14 +179,9 @@ export class NeighTable implements PendingSink {
         return true
     }
 
-    /** Offset in `buf` of neighbour `n`'s cached Ethernet header; its MAC is the first 6 bytes. */
-    hhOffset(n: number): number {
-        return n * NEIGH_ENTRY_LEN
-    }
-
     /** True when frames may be sent with the cached header (NUD_VALID). */
     valid(n: number): boolean {
-        const s = this.state(n)
+        const s = this.buf[n * NEIGH_ENTRY_LEN + E_STATE]
         return s === NudState.Reachable || s === NudState.Stale || s === NudState.Delay ||
             s === NudState.Probe || s === NudState.Permanent
     }
@@ -275,16 +248,16 @@ export class NeighTable implements PendingSink {
             inc(this.stats, NeighMib.table_fulls)
             return NO_NEIGH
         }
-        if (this.state(victim) !== NudState.None) {
+        if (b[victim * NEIGH_ENTRY_LEN + E_STATE] !== NudState.None) {
             inc(this.stats, NeighMib.forced_gc_runs)
             this.destroy(victim)
         }
         const at = victim * NEIGH_ENTRY_LEN
-        const gen = this.buf[at + E_GEN]
-        this.buf.fillAt(at, NEIGH_ENTRY_LEN, 0)
-        this.buf[at + E_GEN] = gen + 1
-        this.buf.setAt(at + E_IP, "u32", ip)
-        this.buf.setAt(at + E_USED, "f64", now)
+        const gen = b[at + E_GEN]
+        b.fillAt(at, NEIGH_ENTRY_LEN, 0)
+        b[at + E_GEN] = gen + 1
+        b.setAt(at + E_IP, "u32", ip)
+        b.setAt(at + E_USED, "f64", now)
         inc(this.stats, NeighMib.allocs)
         return victim
     }
@@ -292,7 +265,7 @@ export class NeighTable implements PendingSink {
     /** A static entry from configuration (ip neigh add ... nud permanent). */
     addPermanent(ip: number, mac: Buffer, now: number): NeighError {
         let n = this.lookup(ip)
-        if (n !== NO_NEIGH && this.state(n) === NudState.Permanent) return NeighError.Exists
+        if (n !== NO_NEIGH && neighState(this, n) === NudState.Permanent) return NeighError.Exists
         if (n === NO_NEIGH) n = this.create(ip, now)
         if (n === NO_NEIGH) return NeighError.TableFull
         setMac(this.buf, n, this.ourMac, mac, 0)
@@ -326,16 +299,16 @@ export class NeighTable implements PendingSink {
             case NudState.Probe:
                 return true
             case NudState.Stale:
-                setState(this.buf, n, NudState.Delay)
-                setTimer(this.buf, n, now + DELAY_FIRST_PROBE_MS)
+                setState(b, n, NudState.Delay)
+                setTimer(b, n, now + DELAY_FIRST_PROBE_MS)
                 return true
             case NudState.Incomplete:
                 return false
         }
         // NONE or FAILED: start resolving (first request now, then every retransMs)
-        setState(this.buf, n, NudState.Incomplete)
-        setProbes(this.buf, n, 1)
-        setTimer(this.buf, n, now + this.retransMs)
+        setState(b, n, NudState.Incomplete)
+        b[at + E_PROBES] = 1
+        setTimer(b, n, now + this.retransMs)
         this.solicitor.solicit(n, false)
         return false
     }
@@ -346,19 +319,20 @@ export class NeighTable implements PendingSink {
      * unchanged and the entry already confirmed. PERMANENT entries are never changed by the wire.
      */
     update(n: number, mac: Buffer, macOff: number, solicited: boolean, now: number): void {
-        if (this.state(n) === NudState.Permanent) return
-        const wasValid = this.valid(n)
+        const b = this.buf
         const at = n * NEIGH_ENTRY_LEN
-        const same = wasValid && macEqual(this.buf, at, mac, macOff)
-        if (!same) setMac(this.buf, n, this.ourMac, mac, macOff)
+        if (b[at + E_STATE] === NudState.Permanent) return
+        const wasValid = this.valid(n)
+        const same = wasValid && macEqual(b, at, mac, macOff)
+        if (!same) setMac(b, n, this.ourMac, mac, macOff)
         if (solicited) {
-            setState(this.buf, n, NudState.Reachable)
-            setConfirmed(this.buf, n, now)
-            setTimer(this.buf, n, 0)
+            setState(b, n, NudState.Reachable)
+            b.setAt(at + E_CONFIRMED, "f64", now)
+            setTimer(b, n, 0)
         } else if (!same) {
             // a new or changed address is not yet confirmed
-            setState(this.buf, n, NudState.Stale)
-            setTimer(this.buf, n, 0)
+            setState(b, n, NudState.Stale)
+            setTimer(b, n, 0)
         }
         if (!wasValid) this.flush(n)
     }
@@ -385,32 +359,36 @@ export class NeighTable implements PendingSink {
      * REACHABLE -> STALE after the reachable time, DELAY -> PROBE.
      */
     tick(now: number): void {
+        const b = this.buf
         for (let n = 0; n < this.capacity; n++) {
-            switch (this.state(n)) {
+            const at = n * NEIGH_ENTRY_LEN
+            const s = b[at + E_STATE]
+            const timer = b.getAt(at + E_TIMER, "f64")
+            switch (s) {
                 case NudState.Reachable:
-                    if (now - confirmed(this.buf, n) >= this.reachableMs) setState(this.buf, n, NudState.Stale)
+                    if (now - b.getAt(at + E_CONFIRMED, "f64") >= this.reachableMs) setState(b, n, NudState.Stale)
                     break
                 case NudState.Delay:
-                    if (now >= timer(this.buf, n)) {
-                        if (confirmed(this.buf, n) >= timer(this.buf, n) - DELAY_FIRST_PROBE_MS) {
-                            setState(this.buf, n, NudState.Reachable)
-                            setTimer(this.buf, n, 0)
+                    if (now >= timer) {
+                        if (b.getAt(at + E_CONFIRMED, "f64") >= timer - DELAY_FIRST_PROBE_MS) {
+                            setState(b, n, NudState.Reachable)
+                            setTimer(b, n, 0)
                         } else {
-                            setState(this.buf, n, NudState.Probe)
-                            setProbes(this.buf, n, 1)
-                            setTimer(this.buf, n, now + this.retransMs)
+                            setState(b, n, NudState.Probe)
+                            b[at + E_PROBES] = 1
+                            setTimer(b, n, now + this.retransMs)
                             this.solicitor.solicit(n, true)
                         }
                     }
                     break
                 case NudState.Incomplete:
                 case NudState.Probe:
-                    if (now >= timer(this.buf, n)) {
-                        if (probes(this.buf, n) >= this.maxProbes) this.fail(n)
+                    if (now >= timer) {
+                        if (b[at + E_PROBES] >= this.maxProbes) this.fail(n)
                         else {
-                            setProbes(this.buf, n, probes(this.buf, n) + 1)
-                            setTimer(this.buf, n, now + this.retransMs)
-                            this.solicitor.solicit(n, this.state(n) === NudState.Probe)
+                            b[at + E_PROBES]++
+                            setTimer(b, n, now + this.retransMs)
+                            this.solicitor.solicit(n, s === NudState.Probe)
                         }
                     }
                     break
@@ -429,7 +407,7 @@ export class NeighTable implements PendingSink {
     /** Carrier lost: learnt entries must be confirmed again before they are trusted (STALE). */
     markStale(): void {
         for (let n = 0; n < this.capacity; n++) {
-            const s = this.state(n)
+            const s = this.buf[n * NEIGH_ENTRY_LEN + E_STATE]
             if (s === NudState.Reachable || s === NudState.Delay || s === NudState.Probe) setState(this.buf, n, NudState.Stale)
         }
     }
@@ -439,17 +417,27 @@ export class NeighTable implements PendingSink {
 
 /** A frame from `n` proves it is there (neigh_confirm: a transport that hears from it). */
 export function neighConfirm(t: NeighTable, n: number, now: number): void {
-    const s = t.state(n)
+    const s = neighState(t, n)
     if (s === NudState.Delay || s === NudState.Probe || s === NudState.Stale) {
         setState(t.buf, n, NudState.Reachable)
         setTimer(t.buf, n, 0)
     }
-    if (t.state(n) === NudState.Reachable) setConfirmed(t.buf, n, now)
+    if (neighState(t, n) === NudState.Reachable) t.buf.setAt(n * NEIGH_ENTRY_LEN + E_CONFIRMED, "f64", now)
+}
+
+/** Neighbour `n`'s NUD state. */
+export function neighState(t: NeighTable, n: number): NudState {
+    return t.buf[n * NEIGH_ENTRY_LEN + E_STATE]
+}
+
+/** Neighbour `n`'s IPv4 address. */
+export function neighIp(t: NeighTable, n: number): number {
+    return t.buf.getAt(n * NEIGH_ENTRY_LEN + E_IP, "u32")
 }
 
 /** Entries of `t` in `state`. */
 export function neighCount(t: NeighTable, state: NudState): number {
     let c = 0
-    for (let n = 0; n < t.capacity; n++) if (t.state(n) === state) c++
+    for (let n = 0; n < t.capacity; n++) if (neighState(t, n) === state) c++
     return c
 }

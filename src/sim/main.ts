@@ -18,7 +18,7 @@ import { startDhcp } from "../dhcpstart"
 import { DhcpClient } from "../dhcp/client"
 import { TelemetryClient } from "../telemetry/client"
 import { formatIpv4, formatMac } from "../wire/addr"
-import { nudStateName, NudState } from "../neigh/neighbour"
+import { NEIGH_ENTRY_LEN, neighIp, neighState, nudStateName, NudState } from "../neigh/neighbour"
 import { sendResultName } from "../ipv4/output"
 import { Segment, SegmentLink } from "./lan"
 import { formatStack } from "../stackformat"
@@ -101,11 +101,11 @@ export async function simulate(config: StackConfig, makeBoard: BoardFactory, opt
         // neighbour state changes
         const nt = stack.neigh
         for (let n = 0; n < nt.capacity; n++) {
-            const st = nt.state(n)
+            const st = neighState(nt, n)
             if (states[n] !== st) {
                 states[n] = st
                 if (st !== NudState.None)
-                    console.log("@@neigh " + formatIpv4(nt.ip(n)) + " " + nudStateName(st) + (nt.valid(n) ? " " + formatMac(nt.buf, nt.hhOffset(n)) : ""))
+                    console.log("@@neigh " + formatIpv4(neighIp(nt, n)) + " " + nudStateName(st) + (nt.valid(n) ? " " + formatMac(nt.buf, n * NEIGH_ENTRY_LEN) : ""))
             }
         }
         // what the collector received since last time (it keeps the last few)

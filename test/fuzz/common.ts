@@ -3,7 +3,7 @@
 // DeviceScript image holds at most 64 KB of function code).
 
 import { NetStack } from "../../src/stack"
-import { NudState } from "../../src/neigh/neighbour"
+import { neighState, NudState } from "../../src/neigh/neighbour"
 import { QdiscMib } from "../../src/dev/counters"
 import { ringLiveBytes, ringLiveCount } from "../../src/dev/ring"
 
@@ -43,7 +43,7 @@ export function poolFault(s: NetStack): string {
         // u32 counts: an underflow shows as a huge number
         if (packets > 0xffff || bytes > 0xffffff) return "negative pending counts"
         if (packets > lim.limitPackets || bytes > lim.limitBytes) return "a neighbour over its pending limits"
-        if (packets > 0 && t.state(n) !== NudState.Incomplete) return "frames pending on a neighbour that is not INCOMPLETE"
+        if (packets > 0 && neighState(t, n) !== NudState.Incomplete) return "frames pending on a neighbour that is not INCOMPLETE"
         pp += packets
         pb += bytes
     }

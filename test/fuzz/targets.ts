@@ -55,7 +55,7 @@ import {
     be32,
 } from "./reference"
 import { NetStack } from "../../src/stack"
-import { NudState, NeighMib, neighCount } from "../../src/neigh/neighbour"
+import { NEIGH_ENTRY_LEN, neighCount, neighIp, NeighMib, neighState, NudState } from "../../src/neigh/neighbour"
 import { pendingTotal } from "../../src/neigh/pending"
 import { ethernetCheck } from "../../src/wire/ethernet"
 import { arpCheck, ArpRepr } from "../../src/wire/arp"
@@ -279,9 +279,9 @@ export class StackTarget {
     private snapshotNeigh(): void {
         const t = this.rig.stack.neigh
         for (let i = 0; i < t.capacity; i++) {
-            this.nIp[i] = t.ip(i)
-            this.nState[i] = t.state(i)
-            this.nMac.blitAt(i * 6, t.buf, t.hhOffset(i), 6)
+            this.nIp[i] = neighIp(t, i)
+            this.nState[i] = neighState(t, i)
+            this.nMac.blitAt(i * 6, t.buf, i * NEIGH_ENTRY_LEN, 6)
         }
     }
 
@@ -290,9 +290,9 @@ export class StackTarget {
         const b = t.buf
         let permanent = 0
         for (let i = 0; i < t.capacity; i++) {
-            const state = t.state(i)
-            const ip = t.ip(i)
-            const mac = t.hhOffset(i)
+            const state = neighState(t, i)
+            const ip = neighIp(t, i)
+            const mac = i * NEIGH_ENTRY_LEN
             if (state === NudState.None) continue
             if (state === NudState.Permanent) {
                 permanent++

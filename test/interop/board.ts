@@ -18,7 +18,7 @@ import { Segment } from "../../src/sim/lan"
 import { joinBridge } from "./board-link"
 import { startStack, startTelemetry } from "../../src/start"
 import { formatMac, parseIpv4 } from "../../src/wire/addr"
-import { nudStateName, NO_NEIGH } from "../../src/neigh/neighbour"
+import { NEIGH_ENTRY_LEN, neighState, NO_NEIGH, nudStateName } from "../../src/neigh/neighbour"
 import { sendResultName } from "../../src/ipv4/output"
 import { sendToWait } from "../../src/udp/socket"
 import { formatStack } from "../../src/stackformat"
@@ -61,7 +61,7 @@ export async function runInteropBoard(
         } else if (w[0] === "neigh") {
             const nt = stack.neigh
             const n = nt.lookup(parseIpv4(w[1]))
-            reply("neigh " + w[1] + " " + (n === NO_NEIGH ? "NONE" : nudStateName(nt.state(n)) + " " + formatMac(nt.buf, nt.hhOffset(n))))
+            reply("neigh " + w[1] + " " + (n === NO_NEIGH ? "NONE" : nudStateName(neighState(nt, n)) + " " + formatMac(nt.buf, n * NEIGH_ENTRY_LEN)))
         } else if (w[0] === "stats") {
             let t = "stats\n" + formatStack(stack) + "\ntelemetry: sent " + telemetry.stats.datagrams_sent
             t += " dropped " + telemetry.stats.datagrams_dropped + " metrics_dropped " + telemetry.stats.metrics_dropped

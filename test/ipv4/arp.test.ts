@@ -3,7 +3,7 @@ import { yieldToScheduler, makeRig, arpFrame, arpReplyToBoard, GATEWAY_MAC, BOAR
 import { BOARD_IP, GATEWAY_IP } from "../support/config"
 import { be16, be32 } from "../support/ref"
 import { ArpOperation } from "../../src/wire/arp"
-import { NudState, NeighMib, NO_NEIGH } from "../../src/neigh/neighbour"
+import { NEIGH_ENTRY_LEN, NeighMib, neighState, NO_NEIGH, NudState } from "../../src/neigh/neighbour"
 import { parseIpv4 } from "../../src/wire/addr"
 import { LinkMib } from "../../src/dev/counters"
 import { ArpMib } from "../../src/ipv4/arp"
@@ -27,7 +27,7 @@ describe("arp receive (arp_process)", () => {
         expect(be32(r, 28)).toBe(BOARD_IP)
         expect(macAt(r, 32)).toBe("02:00:00:00:00:33")
         expect(be32(r, 38)).toBe(PEER_IP)
-        expect(rig.stack.neigh.state(rig.stack.neigh.lookup(PEER_IP))).toBe(NudState.Stale)
+        expect(neighState(rig.stack.neigh, rig.stack.neigh.lookup(PEER_IP))).toBe(NudState.Stale)
         expect(rig.stack.arp.stats[ArpMib.replies_sent]).toBe(1)
     })
 
@@ -61,8 +61,8 @@ describe("arp receive (arp_process)", () => {
         rig.dev.inject(arpFrame(ArpOperation.Request, evil, GATEWAY_IP, BOARD_IP))
         rig.dev.inject(arpFrame(ArpOperation.Request, evil, GATEWAY_IP, GATEWAY_IP))
         const n = rig.stack.neigh.lookup(GATEWAY_IP)
-        expect(rig.stack.neigh.state(n)).toBe(NudState.Permanent)
-        expect(macAt(rig.stack.neigh.buf, rig.stack.neigh.hhOffset(n))).toBe("02:00:5e:10:00:01")
+        expect(neighState(rig.stack.neigh, n)).toBe(NudState.Permanent)
+        expect(macAt(rig.stack.neigh.buf, n * NEIGH_ENTRY_LEN)).toBe("02:00:5e:10:00:01")
     })
 
     test("a gratuitous ARP updates an existing entry to the new address, STALE", () => {
@@ -71,8 +71,8 @@ describe("arp receive (arp_process)", () => {
         const n = rig.stack.neigh.lookup(PEER_IP)
         const moved = hex`02 00 00 00 00 44`
         rig.dev.inject(arpFrame(ArpOperation.Request, moved, PEER_IP, PEER_IP))
-        expect(macAt(rig.stack.neigh.buf, rig.stack.neigh.hhOffset(n))).toBe("02:00:00:00:00:44")
-        expect(rig.stack.neigh.state(n)).toBe(NudState.Stale)
+        expect(macAt(rig.stack.neigh.buf, n * NEIGH_ENTRY_LEN)).toBe("02:00:00:00:00:44")
+        expect(neighState(rig.stack.neigh, n)).toBe(NudState.Stale)
     })
 
     test("someone claiming our address is counted as a conflict and learnt nowhere", () => {

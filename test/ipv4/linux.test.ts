@@ -18,7 +18,7 @@ import { testConfig } from "../support/config"
 import { refChecksum, be16 } from "../support/ref"
 import { SendResult } from "../../src/ipv4/output"
 import { PmtuDisc, setIpOptions } from "../../src/udp/socket"
-import { NudState } from "../../src/neigh/neighbour"
+import { neighState, NudState } from "../../src/neigh/neighbour"
 import { parseIpv4 } from "../../src/wire/addr"
 import { bytesEqual } from "../../src/wire/bytes"
 import { IpMib, IcmpMib } from "../../src/ipv4/mib"
@@ -58,7 +58,7 @@ describe("the stack as Linux host A", () => {
         expect(req.length).toBe(ARP_REQUEST.length)
         expect(bytesEqual(req, 0, ARP_REQUEST, 0, ARP_REQUEST.length)).toBe(true)
         rig.dev.inject(ARP_REPLY)
-        expect(rig.stack.neigh.state(rig.stack.neigh.lookup(B_IP))).toBe(NudState.Reachable)
+        expect(neighState(rig.stack.neigh, rig.stack.neigh.lookup(B_IP))).toBe(NudState.Reachable)
         await rig.flush()
         const f = rig.take()[0]
         expect(sameAsLinux(f, UDP_STATSD)).toBe(true)
@@ -124,7 +124,7 @@ describe("the stack as Linux host B", () => {
         const r = rig.take()[0]
         expect(bytesEqual(r, 0, ARP_REPLY, 0, ARP_REPLY.length)).toBe(true)
         expect(r.length).toBe(ARP_REPLY.length)
-        expect(rig.stack.neigh.state(rig.stack.neigh.lookup(A_IP))).toBe(NudState.Stale)
+        expect(neighState(rig.stack.neigh, rig.stack.neigh.lookup(A_IP))).toBe(NudState.Stale)
     })
 
     test("answers Linux's ping with the same echo reply", async () => {

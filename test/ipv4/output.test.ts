@@ -4,7 +4,7 @@ import { refChecksum, refUdpChecksumOk, be16, be32, pattern } from "../support/r
 import { BOARD_IP, GATEWAY_IP, COLLECTOR_IP } from "../support/config"
 import { SendResult } from "../../src/ipv4/output"
 import { PmtuDisc } from "../../src/udp/socket"
-import { NudState, NeighMib, NO_NEIGH } from "../../src/neigh/neighbour"
+import { NeighMib, neighState, NO_NEIGH, NudState } from "../../src/neigh/neighbour"
 import { fibDelete, RouteType } from "../../src/ipv4/fib"
 import { addCallback, addRule, Verdict } from "../../src/ipv4/hooks"
 import { parseIpv4 } from "../../src/wire/addr"
@@ -240,9 +240,9 @@ describe("neighbour resolution", () => {
         expect(be32(req[0], 28)).toBe(BOARD_IP)
         expect(be32(req[0], 38)).toBe(COLLECTOR_IP)
         const n = rig.stack.neigh.lookup(COLLECTOR_IP)
-        expect(rig.stack.neigh.state(n)).toBe(NudState.Incomplete)
+        expect(neighState(rig.stack.neigh, n)).toBe(NudState.Incomplete)
         rig.dev.inject(arpReplyToBoard(COLLECTOR_MAC, COLLECTOR_IP))
-        expect(rig.stack.neigh.state(n)).toBe(NudState.Reachable)
+        expect(neighState(rig.stack.neigh, n)).toBe(NudState.Reachable)
         await rig.flush()
         const out = rig.take()
         expect(out.length).toBe(1)
@@ -264,9 +264,9 @@ describe("neighbour resolution", () => {
         await rig.flush()
         expect(rig.take().length).toBe(2)
         const n = rig.stack.neigh.lookup(COLLECTOR_IP)
-        expect(rig.stack.neigh.state(n)).toBe(NudState.Incomplete)
+        expect(neighState(rig.stack.neigh, n)).toBe(NudState.Incomplete)
         rig.advance(1000)
-        expect(rig.stack.neigh.state(n)).toBe(NudState.Failed)
+        expect(neighState(rig.stack.neigh, n)).toBe(NudState.Failed)
         const ns = rig.stack.neigh.stats
         expect(ns[NeighMib.res_failed]).toBe(1)
         expect(ns[NeighMib.unresolved_discards]).toBe(2)
@@ -274,7 +274,7 @@ describe("neighbour resolution", () => {
         expect(ringLiveCount(rig.stack.qdisc.pool)).toBe(0)
         // the next datagram starts a new resolution
         expect(s.sendTo(COLLECTOR_IP, 9, Buffer.from("c"))).toBe(SendResult.Queued)
-        expect(rig.stack.neigh.state(n)).toBe(NudState.Incomplete)
+        expect(neighState(rig.stack.neigh, n)).toBe(NudState.Incomplete)
     })
 
     test("the fragments of a 4,000-byte datagram fit the pending queue and all go out on the reply", async () => {
@@ -299,11 +299,11 @@ describe("neighbour resolution", () => {
         rig.take()
         const n = rig.stack.neigh.lookup(COLLECTOR_IP)
         rig.advance(30000)
-        expect(rig.stack.neigh.state(n)).toBe(NudState.Stale)
+        expect(neighState(rig.stack.neigh, n)).toBe(NudState.Stale)
         expect(s.sendTo(COLLECTOR_IP, 9, Buffer.from("b"))).toBe(SendResult.Sent)
-        expect(rig.stack.neigh.state(n)).toBe(NudState.Delay)
+        expect(neighState(rig.stack.neigh, n)).toBe(NudState.Delay)
         rig.advance(5000)
-        expect(rig.stack.neigh.state(n)).toBe(NudState.Probe)
+        expect(neighState(rig.stack.neigh, n)).toBe(NudState.Probe)
         await rig.flush()
         const fs = rig.take()
         // the datagram (sent with the cached address) and a unicast probe
@@ -311,7 +311,7 @@ describe("neighbour resolution", () => {
         expect(be16(fs[1], 12)).toBe(0x0806)
         expect(macAt(fs[1], 0)).toBe("02:00:5e:10:00:14")
         rig.dev.inject(arpReplyToBoard(COLLECTOR_MAC, COLLECTOR_IP))
-        expect(rig.stack.neigh.state(n)).toBe(NudState.Reachable)
+        expect(neighState(rig.stack.neigh, n)).toBe(NudState.Reachable)
     })
 
     test("a table full of PERMANENT entries gives a typed error, not a crash", () => {
@@ -347,6 +347,6 @@ describe("neighbour resolution", () => {
         s.sendTo(parseIpv4("192.0.2.32"), 9, Buffer.from("c"))
         expect(rig.stack.neigh.lookup(b) === NO_NEIGH).toBe(true)
         expect(rig.stack.neigh.lookup(a) === NO_NEIGH).toBe(false)
-        expect(rig.stack.neigh.state(rig.stack.neigh.lookup(GATEWAY_IP))).toBe(NudState.Permanent)
+        expect(neighState(rig.stack.neigh, rig.stack.neigh.lookup(GATEWAY_IP))).toBe(NudState.Permanent)
     })
 })

@@ -8,7 +8,7 @@ import { yieldToScheduler, makeRig, arpFrame, arpReplyToBoard, BOARD_MAC, GATEWA
 import { BOARD_IP, GATEWAY_IP, COLLECTOR_IP } from "../support/config"
 import { be16, be32 } from "../support/ref"
 import { ArpOperation } from "../../src/wire/arp"
-import { NudState, NeighMib, neighCount } from "../../src/neigh/neighbour"
+import { NEIGH_ENTRY_LEN, neighCount, neighIp, NeighMib, neighState, NudState } from "../../src/neigh/neighbour"
 import { pendingTotal } from "../../src/neigh/pending"
 import { parseIpv4 } from "../../src/wire/addr"
 import { ethernetEmit, EtherType } from "../../src/wire/ethernet"
@@ -160,9 +160,9 @@ describe("posture: a PERMANENT entry never changes", () => {
         rig.dev.setCarrier(true)
         rig.advance(60000)
         await rig.flush()
-        expect(rig.stack.neigh.state(n)).toBe(NudState.Permanent)
-        expect(rig.stack.neigh.ip(n)).toBe(GATEWAY_IP)
-        expect(macAt(rig.stack.neigh.buf, rig.stack.neigh.hhOffset(n))).toBe("02:00:5e:10:00:01")
+        expect(neighState(rig.stack.neigh, n)).toBe(NudState.Permanent)
+        expect(neighIp(rig.stack.neigh, n)).toBe(GATEWAY_IP)
+        expect(macAt(rig.stack.neigh.buf, n * NEIGH_ENTRY_LEN)).toBe("02:00:5e:10:00:01")
         expect(rig.stack.neigh.lookup(GATEWAY_IP) === n).toBe(true)
     })
 })

@@ -45,7 +45,7 @@ import { NetDevice, XmitStatus } from "../../src/dev/netdev"
 import { RECORD_HEADER } from "../../src/dev/ring"
 import { QDISC_TAG } from "../../src/dev/qdisc"
 import { SendResult, sendResultName } from "../../src/ipv4/output"
-import { NudState, NeighMib, neighCount } from "../../src/neigh/neighbour"
+import { NEIGH_ENTRY_LEN, neighCount, neighIp, NeighMib, neighState, NudState } from "../../src/neigh/neighbour"
 import { pendingTotal } from "../../src/neigh/pending"
 import { UdpSocket, PmtuDisc } from "../../src/udp/socket"
 import { Segment } from "../../src/sim/lan"
@@ -328,11 +328,11 @@ class Soak {
         const b = t.buf
         let gw = 0
         for (let i = 0; i < t.capacity; i++) {
-            const state = t.state(i)
+            const state = neighState(t, i)
             if (state === NudState.None) continue
             let bad = ""
-            const ip = t.ip(i)
-            const mac = t.hhOffset(i)
+            const ip = neighIp(t, i)
+            const mac = i * NEIGH_ENTRY_LEN
             if (ip === GATEWAY_IP) {
                 gw++
                 if (state !== NudState.Permanent || b.getAt(mac, "u32") !== GATEWAY_MAC.getAt(0, "u32") || b.getAt(mac + 4, "u16") !== GATEWAY_MAC.getAt(4, "u16"))

@@ -5,7 +5,7 @@ import { BOARD_IP, COLLECTOR_IP } from "../support/config"
 import { SendResult } from "../../src/ipv4/output"
 import { Kept } from "../../src/ipv4/packet"
 import { PmtuDisc, setIpOptions, UdpSocket } from "../../src/udp/socket"
-import { NudState } from "../../src/neigh/neighbour"
+import { neighState, NudState } from "../../src/neigh/neighbour"
 import { addRule, Verdict } from "../../src/ipv4/hooks"
 import { fibDelete, RouteType } from "../../src/ipv4/fib"
 import { IpMib } from "../../src/ipv4/mib"
@@ -151,9 +151,9 @@ describe("connected-socket fast path", () => {
         checkFrame(await sendOne(rig, s, 20, 3, SendResult.Sent), 20, 3, "02:00:5e:10:00:99", 0, 64, true)
         // REACHABLE -> STALE after the reachable time: the next send moves it to DELAY as the slow path does
         rig.advance(31000)
-        expect(rig.stack.neigh.state(n)).toBe(NudState.Stale)
+        expect(neighState(rig.stack.neigh, n)).toBe(NudState.Stale)
         checkFrame(await sendOne(rig, s, 20, 4, SendResult.Sent), 20, 4, "02:00:5e:10:00:99", 0, 64, true)
-        expect(rig.stack.neigh.state(n)).toBe(NudState.Delay)
+        expect(neighState(rig.stack.neigh, n)).toBe(NudState.Delay)
     })
 
     test("a hook rule added after the headers were kept still filters", async () => {
