@@ -178,7 +178,7 @@ export class NetStack implements NetDeviceOwner {
      */
     carrierChanged(up: boolean): void {
         this.drain.carrierChanged(up)
-        this.fib.flushCache()
+        this.fib.genid++
         if (up) this.arp.announce()
         else this.neigh.markStale()
     }

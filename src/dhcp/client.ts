@@ -498,7 +498,7 @@ export class DhcpClient {
         fibDeleteConnected(st.fib, (this.installed & prefixMask(this.installedPrefix)) >>> 0, this.installedPrefix)
         st.ifa.set(0, 32)
         st.ip.mtu = st.dev.mtu
-        st.fib.flushCache()
+        st.fib.genid++
         this.installed = 0
         if (this.fallback === 0 && this.onLease !== null) this.onLease(null)
     }

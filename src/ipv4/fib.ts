@@ -48,16 +48,15 @@ const CONNECTED = 2
 export class Fib {
     /** Every route slot, ROUTE_LEN bytes each (read and written here only). */
     readonly buf: Buffer
-    /** Bumped on every change; cached routes compare it (rt_genid / __sk_dst_check). */
+    /**
+     * Bumped on every change; cached routes compare it (rt_genid / __sk_dst_check). Bumping it is
+     * rt_cache_flush: every cached route is checked again (on a carrier change, as Linux's
+     * fib_netdev_event).
+     */
     genid = 1
 
     constructor(readonly capacity: number) {
         this.buf = Buffer.alloc(capacity * ROUTE_LEN)
-    }
-
-    /** rt_cache_flush: every cached route is checked again (a carrier change, as Linux's fib_netdev_event). */
-    flushCache(): void {
-        this.genid++
     }
 
     /** Longest-prefix match; NO_ROUTE when nothing matches (the caller reports "no route"). */
@@ -78,20 +77,6 @@ export class Fib {
             }
         }
         return best
-    }
-
-    /** The route's next hop, 0 when the destination is on-link. */
-    gateway(r: number): number {
-        return this.buf.getAt(r * ROUTE_LEN + R_GATEWAY, "u32")
-    }
-
-    type(r: number): RouteType {
-        return this.buf[r * ROUTE_LEN + R_TYPE]
-    }
-
-    /** The route's TTL, 0 = the interface default. */
-    ttl(r: number): number {
-        return this.buf[r * ROUTE_LEN + R_TTL]
     }
 
     /**
@@ -147,6 +132,22 @@ export class Fib {
     }
 }
 
+// A route's fields (functions, not methods: no prototype entries)
+
+/** Route `r`'s next hop, 0 when the destination is on-link. */
+export function fibGateway(fib: Fib, r: number): number {
+    return fib.buf.getAt(r * ROUTE_LEN + R_GATEWAY, "u32")
+}
+
+export function fibType(fib: Fib, r: number): RouteType {
+    return fib.buf[r * ROUTE_LEN + R_TYPE]
+}
+
+/** Route `r`'s TTL, 0 = the interface default. */
+export function fibTtl(fib: Fib, r: number): number {
+    return fib.buf[r * ROUTE_LEN + R_TTL]
+}
+
 /**
  * Delete the route of `fib` with this destination, prefix and metric (ip route del). A function:
  * a firmware that never deletes routes links none of it.
@@ -158,7 +159,7 @@ export function fibDelete(fib: Fib, dest: number, prefix: number, metric: number
         if (b[at + R_FLAGS] === IN_USE && b.getAt(at + R_DEST, "u32") === dest >>> 0 && b[at + R_PREFIX] === prefix &&
             b.getAt(at + R_METRIC, "u32") === metric) {
             b[at + R_FLAGS] = 0
-            fib.flushCache()
+            fib.genid++
             return FibError.Ok
         }
     }
@@ -193,7 +194,7 @@ export function fibDeleteConnected(fib: Fib, dest: number, prefix: number): FibE
         const at = r * ROUTE_LEN
         if (b[at + R_FLAGS] === (IN_USE | CONNECTED) && b.getAt(at + R_DEST, "u32") === dest >>> 0 && b[at + R_PREFIX] === prefix) {
             b[at + R_FLAGS] = 0
-            fib.flushCache()
+            fib.genid++
             return FibError.Ok
         }
     }

@@ -7,19 +7,12 @@ import { IcmpStats, IpMib, IcmpMib, IpStats } from "./mib"
 import { Ipv4Output, SendResult } from "./output"
 import { OutPacket } from "./packet"
 import { newMib } from "../dev/counters"
-import { IpProtocol } from "../wire/ipv4"
+import { IpProtocol, Ipv4Field } from "../wire/ipv4"
 import { takeToken, tokenBucket } from "../util/tokenbucket"
-import {
-    ipv4Check,
-    ipv4Dst,
-    ipv4HeaderLen,
-    ipv4IsFragment,
-    ipv4Protocol,
-    ipv4Src,
-    ipv4TotalLength,
-} from "../wire/ipv4"
+import { ipv4Check, ipv4IsFragment } from "../wire/ipv4"
+import { getU16, getU32 } from "../wire/bytes"
 import { WireError } from "../wire/error"
-import { icmpCheck, icmpType, IcmpType, ICMP_HEADER_LEN } from "../wire/icmp"
+import { icmpCheck, IcmpField, IcmpType, ICMP_HEADER_LEN } from "../wire/icmp"
 import { ipv4IsMartian, ipv4IsMulticast } from "../wire/addr"
 import { NO_ROUTE } from "./fib"
 import { InDevice } from "./ifaddr"
@@ -33,8 +26,9 @@ export interface UdpReceiver {
 
 export class Ipv4Input {
     /** Token bucket of echo replies (tokenbucket.ts). */
-    private readonly echoLimit: Buffer
-    private readonly reply = new OutPacket(ICMP_HEADER_LEN)
+    readonly echoLimit: Buffer
+    /** The echo reply being sent (icmpReceive). */
+    readonly reply = new OutPacket(ICMP_HEADER_LEN)
     /** The IP group (the interface's: output writes it too). */
     readonly stats: IpStats
     /** The ICMP group (/proc/net/snmp Icmp:), indexed by IcmpMib. */
@@ -67,14 +61,16 @@ export class Ipv4Input {
             inc(st, IpMib.InHdrErrors)
             return
         }
-        const dst = ipv4Dst(buf, off)
+        // the header's fields read in place (ipv4Check passed: they are there)
+        const dst = getU32(buf, off + Ipv4Field.Dst)
         if (dst !== this.ifa.address && dst !== 0xffffffff && dst !== this.ifa.broadcast && !(this.ifa.acceptUnconfigured !== null && this.ifa.acceptUnconfigured(this.ifa, buf, off))) {
             inc(st, IpMib.InAddrErrors)
             return
         }
         // RFC 1122 §3.2.1.3: a source no host can have is silently discarded (answering it would
         // reflect to a whole subnet, to a group, or to ourselves)
-        if (ipv4IsMartian(ipv4Src(buf, off), this.ifa.address, this.ifa.prefix)) {
+        const src = getU32(buf, off + Ipv4Field.Src)
+        if (ipv4IsMartian(src, this.ifa.address, this.ifa.prefix)) {
             inc(st, IpMib.InAddrErrors)
             return
         }
@@ -82,61 +78,61 @@ export class Ipv4Input {
             inc(st, IpMib.ReasmFails)
             return
         }
-        const hlen = ipv4HeaderLen(buf, off)
-        const plen = ipv4TotalLength(buf, off) - hlen
-        const proto = ipv4Protocol(buf, off)
+        const hlen = (buf[off] & 15) * 4
+        const plen = getU16(buf, off + Ipv4Field.TotalLength) - hlen
+        const proto = buf[off + Ipv4Field.Protocol]
         if (proto === IpProtocol.Icmp) {
             st[IpMib.InDelivers]++
-            this.icmpReceive(buf, off + hlen, plen, ipv4Src(buf, off), dst, now)
+            icmpReceive(this, buf, off + hlen, plen, src, dst, now)
         } else if (proto === IpProtocol.Udp) {
             st[IpMib.InDelivers]++
-            this.udp.receive(buf, off + hlen, plen, ipv4Src(buf, off), dst)
+            this.udp.receive(buf, off + hlen, plen, src, dst)
         } else if (proto === IpProtocol.Tcp && this.tcp !== null) {
             st[IpMib.InDelivers]++
-            this.tcp.receive(buf, off + hlen, plen, ipv4Src(buf, off), dst)
+            this.tcp.receive(buf, off + hlen, plen, src, dst)
         } else inc(st, IpMib.InUnknownProtos)
     }
+}
 
-    /** icmp_rcv -> icmp_echo. */
-    private icmpReceive(buf: Buffer, off: number, len: number, src: number, dst: number, now: number): void {
-        const s = this.icmp
-        inc(s, IcmpMib.InMsgs)
-        if (icmpCheck(buf, off, len) !== WireError.Ok) {
-            inc(s, IcmpMib.InErrors)
-            return
-        }
-        const type = icmpType(buf, off)
-        if (type === IcmpType.EchoReply) inc(s, IcmpMib.InEchoReps)
-        if (type !== IcmpType.EchoRequest) return
-        inc(s, IcmpMib.InEchos)
-        // RFC 1122 §3.2.2.6: no reply to an echo sent to a broadcast address (smurf amplification);
-        // Linux (icmp_echo_ignore_broadcasts) counts it in InErrors
-        if (dst !== this.ifa.address) {
-            inc(s, IcmpMib.InErrors)
-            return
-        }
-        if (!takeToken(this.echoLimit, now)) {
-            inc(s, IcmpMib.OutRateLimited)
-            return
-        }
-        const p = this.reply
-        p.head.blitAt(0, buf, off, ICMP_HEADER_LEN)
-        p.head[0] = IcmpType.EchoReply
-        p.dst = src
-        p.route = NO_ROUTE
-        p.ttl = 0
-        p.tos = 0
-        p.dontFragment = false
-        p.payload = buf
-        p.payloadOff = off + ICMP_HEADER_LEN
-        p.payloadLen = len - ICMP_HEADER_LEN
-        const r = this.out.queueXmit(p, now)
-        if (r === SendResult.Sent || r === SendResult.Queued) {
-            inc(s, IcmpMib.OutMsgs)
-            inc(s, IcmpMib.OutEchoReps)
-        } else inc(s, IcmpMib.OutErrors)
-        p.payload = null
+/** icmp_rcv -> icmp_echo. */
+function icmpReceive(inp: Ipv4Input, buf: Buffer, off: number, len: number, src: number, dst: number, now: number): void {
+    const s = inp.icmp
+    inc(s, IcmpMib.InMsgs)
+    if (icmpCheck(buf, off, len) !== WireError.Ok) {
+        inc(s, IcmpMib.InErrors)
+        return
     }
+    const type = buf[off + IcmpField.Type]
+    if (type === IcmpType.EchoReply) inc(s, IcmpMib.InEchoReps)
+    if (type !== IcmpType.EchoRequest) return
+    inc(s, IcmpMib.InEchos)
+    // RFC 1122 §3.2.2.6: no reply to an echo sent to a broadcast address (smurf amplification);
+    // Linux (icmp_echo_ignore_broadcasts) counts it in InErrors
+    if (dst !== inp.ifa.address) {
+        inc(s, IcmpMib.InErrors)
+        return
+    }
+    if (!takeToken(inp.echoLimit, now)) {
+        inc(s, IcmpMib.OutRateLimited)
+        return
+    }
+    const p = inp.reply
+    p.head.blitAt(0, buf, off, ICMP_HEADER_LEN)
+    p.head[0] = IcmpType.EchoReply
+    p.dst = src
+    p.route = NO_ROUTE
+    p.ttl = 0
+    p.tos = 0
+    p.dontFragment = false
+    p.payload = buf
+    p.payloadOff = off + ICMP_HEADER_LEN
+    p.payloadLen = len - ICMP_HEADER_LEN
+    const r = inp.out.queueXmit(p, now)
+    if (r === SendResult.Sent || r === SendResult.Queued) {
+        inc(s, IcmpMib.OutMsgs)
+        inc(s, IcmpMib.OutEchoReps)
+    } else inc(s, IcmpMib.OutErrors)
+    p.payload = null
 }
 
 /**
@@ -147,7 +143,7 @@ export class Ipv4Input {
  */
 export function acceptedUnconfigured(ifa: InDevice, buf: Buffer, off: number): boolean {
     const port = ifa.acceptPort
-    if (port === 0 || ipv4Protocol(buf, off) !== IpProtocol.Udp || ipv4IsFragment(buf, off)) return false
-    const u = off + ipv4HeaderLen(buf, off)
-    return u + 8 <= off + ipv4TotalLength(buf, off) && ((buf[u + 2] << 8) | buf[u + 3]) === port && !ipv4IsMulticast(ipv4Dst(buf, off))
+    if (port === 0 || buf[off + Ipv4Field.Protocol] !== IpProtocol.Udp || ipv4IsFragment(buf, off)) return false
+    const u = off + (buf[off] & 15) * 4
+    return u + 8 <= off + getU16(buf, off + Ipv4Field.TotalLength) && getU16(buf, u + 2) === port && !ipv4IsMulticast(getU32(buf, off + Ipv4Field.Dst))
 }

@@ -13,7 +13,7 @@ import { ETHERNET_HEADER_LEN } from "../wire/ethernet"
 import { IPV4_DF, IPV4_HEADER_LEN, IPV4_MF, ipv4HeaderLenFor, ipv4OptionsForFragment } from "../wire/ipv4"
 import { onesSum } from "../wire/checksum"
 import { ipv4IsMulticast } from "../wire/addr"
-import { Fib, NO_ROUTE, RouteType } from "./fib"
+import { Fib, fibGateway, fibTtl, fibType, NO_ROUTE, RouteType } from "./fib"
 import { HookChain, Verdict } from "./hooks"
 import { Csum, Kept, OutPacket } from "./packet"
 import { IpStats, IpMib } from "./mib"
@@ -139,7 +139,7 @@ export class Ipv4Output {
      */
     nextHop(dst: number, rt: number): number {
         if (dst === 0xffffffff || dst === this.ifa.broadcast || ipv4IsMulticast(dst)) return 0
-        const gw = this.fib.gateway(rt)
+        const gw = fibGateway(this.fib, rt)
         return gw !== 0 ? gw : dst
     }
 
@@ -161,7 +161,7 @@ export class Ipv4Output {
             inc(this.stats, IpMib.OutNoRoutes)
             return SendResult.NoRoute
         }
-        return routeVerdict(this.fib.type(rt), this.stats)
+        return routeVerdict(fibType(this.fib, rt), this.stats)
     }
 
     /**
@@ -180,11 +180,11 @@ export class Ipv4Output {
             return SendResult.LinkDown
         }
         const hlen = ipv4HeaderLenFor(pkt.optionsLen)
-        const total = hlen + pkt.ipPayloadLen()
+        const total = hlen + pkt.headLen + pkt.payloadLen
         // the configured maximum (the heap is 64 KB) and the 16-bit total length field
         if (pkt.payloadLen > this.maxDatagram || total > 0xffff) return SendResult.MessageTooBig
         pkt.src = this.ifa.address
-        pkt.ttl = (pkt.route >= 0 ? this.fib.ttl(pkt.route) : 0) || pkt.ttl || this.defaultTtl
+        pkt.ttl = (pkt.route >= 0 ? fibTtl(this.fib, pkt.route) : 0) || pkt.ttl || this.defaultTtl
         this.stats[IpMib.OutRequests]++
 
         // LOCAL_OUT (ip_local_out -> nf_hook); a changed destination is routed again
@@ -433,7 +433,7 @@ export class Ipv4Output {
  */
 export function startResolution(out: Ipv4Output, dst: number, now: number): number {
     const rt = out.fib.lookup(dst === 0xffffffff ? out.ifa.address : dst)
-    if (rt === NO_ROUTE || out.fib.type(rt) !== RouteType.Unicast) return NO_NEIGH
+    if (rt === NO_ROUTE || fibType(out.fib, rt) !== RouteType.Unicast) return NO_NEIGH
     const n = neighFor(out.neigh, out.nextHop(dst, rt), NO_NEIGH, now)
     if (n < 0) return NO_NEIGH
     if (!out.neigh.valid(n)) out.neigh.eventSend(n, now)
@@ -448,7 +448,7 @@ export function resolutionOver(out: Ipv4Output, n: number): boolean {
 /** A blocking send: enqueue the fragments of `pkt` that fit now. Sent when the last one is in. */
 export function continueOutput(out: Ipv4Output, pkt: OutPacket): SendResult {
     const hlen = ipv4HeaderLenFor(pkt.optionsLen)
-    const dataLen = pkt.ipPayloadLen()
+    const dataLen = pkt.headLen + pkt.payloadLen
     const fragData = (out.mtu - hlen) & ~7
     // as finishOutput: one frame when the datagram fits the MTU (fragData may be below it)
     const frames = hlen + dataLen > out.mtu ? Math.ceil(dataLen / fragData) : 1
@@ -496,7 +496,7 @@ function finishTransport(pkt: OutPacket): void {
     if (flags & Csum.Pseudo) {
         const src = pkt.src
         const dst = pkt.dst
-        sum += pkt.ipPayloadLen() + pkt.protocol + (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff)
+        sum += pkt.headLen + pkt.payloadLen + pkt.protocol + (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff)
     }
     let c = ~onesSum(pkt.payload, pkt.payloadOff, pkt.payloadLen, (sum & 0xffff) + (sum >>> 16)) & 0xffff
     if (c === 0 && flags & Csum.ZeroAsOnes) c = 0xffff

@@ -79,9 +79,4 @@ export class OutPacket {
     constructor(headRoom: number) {
         this.head = Buffer.alloc(headRoom)
     }
-
-    /** IP payload length: transport header + data. */
-    ipPayloadLen(): number {
-        return this.headLen + this.payloadLen
-    }
 }

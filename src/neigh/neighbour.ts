@@ -249,8 +249,10 @@ export class NeighTable implements PendingSink {
             return NO_NEIGH
         }
         if (b[victim * NEIGH_ENTRY_LEN + E_STATE] !== NudState.None) {
+            // forced gc (neigh_forced_gc -> neigh_destroy): frames waiting on the victim are dropped
             inc(this.stats, NeighMib.forced_gc_runs)
-            this.destroy(victim)
+            this.stats[NeighMib.unresolved_discards] += this.pending.drain(victim, null)
+            inc(this.stats, NeighMib.destroys)
         }
         const at = victim * NEIGH_ENTRY_LEN
         const gen = b[at + E_GEN]
@@ -271,16 +273,8 @@ export class NeighTable implements PendingSink {
         setMac(this.buf, n, this.ourMac, mac, 0)
         setState(this.buf, n, NudState.Permanent)
         setTimer(this.buf, n, 0)
-        this.flush(n)
+        flushPending(this, n)
         return NeighError.Ok
-    }
-
-    private destroy(n: number): void {
-        const dropped = this.pending.drain(n, null)
-        this.stats[NeighMib.unresolved_discards] += dropped
-        setState(this.buf, n, NudState.None)
-        setTimer(this.buf, n, 0)
-        inc(this.stats, NeighMib.destroys)
     }
 
     /**
@@ -334,19 +328,12 @@ export class NeighTable implements PendingSink {
             setState(b, n, NudState.Stale)
             setTimer(b, n, 0)
         }
-        if (!wasValid) this.flush(n)
+        if (!wasValid) flushPending(this, n)
     }
 
-    /** Send every frame waiting on `n`, now resolved, through the qdisc. */
-    private flush(n: number): void {
-        if (this.pending.packets(n) === 0) return
-        this.flushing = n
-        this.pending.drain(n, this)
-        this.flushing = NO_NEIGH
-    }
-
+    /** The neighbour flushPending() is sending the frames of (take() gives them its header). */
+    flushing = NO_NEIGH
     /** PendingSink: a resolved frame gets the neighbour's header and joins the qdisc in place. */
-    private flushing = NO_NEIGH
     take(rec: number): void {
         const q = this.qdisc
         q.pool.buf.blitAt(rec + RECORD_HEADER, this.buf, this.flushing * NEIGH_ENTRY_LEN, ETHERNET_HEADER_LEN)
@@ -384,8 +371,13 @@ export class NeighTable implements PendingSink {
                 case NudState.Incomplete:
                 case NudState.Probe:
                     if (now >= timer) {
-                        if (b[at + E_PROBES] >= this.maxProbes) this.fail(n)
-                        else {
+                        if (b[at + E_PROBES] >= this.maxProbes) {
+                            // resolution failed: FAILED, every waiting frame dropped and counted (neigh_invalidate)
+                            setState(b, n, NudState.Failed)
+                            setTimer(b, n, 0)
+                            inc(this.stats, NeighMib.res_failed)
+                            this.stats[NeighMib.unresolved_discards] += this.pending.drain(n, null)
+                        } else {
                             b[at + E_PROBES]++
                             setTimer(b, n, now + this.retransMs)
                             this.solicitor.solicit(n, s === NudState.Probe)
@@ -396,14 +388,6 @@ export class NeighTable implements PendingSink {
         }
     }
 
-    /** Resolution failed: FAILED, every waiting frame dropped and counted (neigh_invalidate). */
-    private fail(n: number): void {
-        setState(this.buf, n, NudState.Failed)
-        setTimer(this.buf, n, 0)
-        inc(this.stats, NeighMib.res_failed)
-        this.stats[NeighMib.unresolved_discards] += this.pending.drain(n, null)
-    }
-
     /** Carrier lost: learnt entries must be confirmed again before they are trusted (STALE). */
     markStale(): void {
         for (let n = 0; n < this.capacity; n++) {
@@ -411,6 +395,14 @@ export class NeighTable implements PendingSink {
             if (s === NudState.Reachable || s === NudState.Delay || s === NudState.Probe) setState(this.buf, n, NudState.Stale)
         }
     }
+}
+
+/** Send every frame waiting on `n`, now resolved, through the qdisc. */
+function flushPending(t: NeighTable, n: number): void {
+    if (t.pending.packets(n) === 0) return
+    t.flushing = n
+    t.pending.drain(n, t)
+    t.flushing = NO_NEIGH
 }
 
 // Rarely needed outside the packet path: functions, linked only where used.

@@ -10,7 +10,7 @@ export interface PendingSink {
     take(rec: number): void
 }
 
-/** Per neighbour: frames (u32) and their bytes (u32). */
+/** Per neighbour: frames (u32) and their bytes (u32, at +4). */
 const COUNTS_STRIDE = 8
 
 export class PendingQueue {
@@ -33,18 +33,6 @@ export class PendingQueue {
         return this.counts.getAt(n * COUNTS_STRIDE, "u32")
     }
 
-    /** Bytes of the frames waiting for neighbour `n`. */
-    bytes(n: number): number {
-        return this.counts.getAt(n * COUNTS_STRIDE + 4, "u32")
-    }
-
-    private count(n: number, frames: number, bytes: number): void {
-        const c = this.counts
-        const at = n * COUNTS_STRIDE
-        c.setAt(at, "u32", c.getAt(at, "u32") + frames)
-        c.setAt(at + 4, "u32", c.getAt(at + 4, "u32") + bytes)
-    }
-
     /**
      * A `len`-byte frame parked for neighbour `n`, to be written before the caller yields. Over the
      * per-neighbour limits the oldest frames of `n` are dropped first (unresolved discards), as
@@ -54,29 +42,19 @@ export class PendingQueue {
     reserve(n: number, len: number): number {
         this.dropped = 0
         if (len > this.limitBytes) return -1
-        while (this.packets(n) > 0 && (this.packets(n) + 1 > this.limitPackets || this.bytes(n) + len > this.limitBytes)) {
-            this.dropOldest(n)
+        while (this.packets(n) > 0 && (this.packets(n) + 1 > this.limitPackets || this.counts.getAt(n * COUNTS_STRIDE + 4, "u32") + len > this.limitBytes)) {
+            dropOldest(this, n)
             this.dropped++
         }
         const at = this.pool.alloc(len, n)
-        if (at >= 0) this.count(n, 1, len)
+        if (at >= 0) addCounts(this, n, 1, len)
         return at
     }
 
     /** Release record `rec`, a frame of neighbour `n` (NeighTable.giveWay). */
     dropRecord(n: number, rec: number): void {
-        this.count(n, -1, -this.pool.frameLen(rec))
+        addCounts(this, n, -1, -this.pool.frameLen(rec))
         this.pool.release(rec)
-    }
-
-    private dropOldest(n: number): void {
-        const p = this.pool
-        for (let rec = p.oldest(); rec >= 0; rec = p.next(rec)) {
-            if (p.tag(rec) === n) {
-                this.dropRecord(n, rec)
-                return
-            }
-        }
     }
 
     /**
@@ -90,7 +68,7 @@ export class PendingQueue {
         while (rec >= 0 && this.packets(n) > 0) {
             const nxt = p.next(rec)
             if (p.tag(rec) === n) {
-                this.count(n, -1, -p.frameLen(rec))
+                addCounts(this, n, -1, -p.frameLen(rec))
                 if (sink !== null) sink.take(rec)
                 else p.release(rec)
                 count++
@@ -101,9 +79,33 @@ export class PendingQueue {
     }
 }
 
+// Module functions, not methods: no prototype entries
+
+function addCounts(q: PendingQueue, n: number, frames: number, bytes: number): void {
+    const c = q.counts
+    const at = n * COUNTS_STRIDE
+    c.setAt(at, "u32", c.getAt(at, "u32") + frames)
+    c.setAt(at + 4, "u32", c.getAt(at + 4, "u32") + bytes)
+}
+
+function dropOldest(q: PendingQueue, n: number): void {
+    const p = q.pool
+    for (let rec = p.oldest(); rec >= 0; rec = p.next(rec)) {
+        if (p.tag(rec) === n) {
+            q.dropRecord(n, rec)
+            return
+        }
+    }
+}
+
 /** Frames waiting in `q`, all neighbours together (for checks: a function, linked only where used). */
 export function pendingTotal(q: PendingQueue): number {
     let t = 0
     for (let n = 0; n * COUNTS_STRIDE < q.counts.length; n++) t += q.packets(n)
     return t
+}
+
+/** Bytes of the frames waiting for neighbour `n` of `q` (for checks). */
+export function pendingBytes(q: PendingQueue, n: number): number {
+    return q.counts.getAt(n * COUNTS_STRIDE + 4, "u32")
 }

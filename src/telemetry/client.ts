@@ -57,8 +57,9 @@ export class TelemetryClient {
     readonly stats = new TelemetryStats()
     readonly metrics: Metric[] = []
     readonly socket: UdpSocket
-    private readonly out: DatagramWriter
-    private pendingInDatagram = 0
+    /** The datagram being filled, and how many metrics it holds (flushDatagram sends it). */
+    readonly out: DatagramWriter
+    pendingInDatagram = 0
     private running = false
     /** Wall-clock Unix ms for the encoder (Influx timestamps): an SNTP clock (-1 while not synchronised), or null. */
     clock: { now(): number } = null
@@ -66,7 +67,7 @@ export class TelemetryClient {
     onDatagram: (buf: Buffer, len: number, result: SendResult) => void = null
 
     constructor(readonly stack: NetStack, readonly opts: TelemetryOptions) {
-        this.socket = stack.udpSocket(0)
+        this.socket = stack.udp.bind(0)
         this.socket.connect(opts.collector, opts.port)
         // path MTU minus the IPv4 and UDP headers: one datagram is one frame
         this.out = new DatagramWriter(stack.dev.mtu - 28)
@@ -80,22 +81,6 @@ export class TelemetryClient {
     /** Register a counter (StatsD `|c`: the value sent is the increase since the last round). */
     addCounter(name: string, sample: Sampler): void {
         this.metrics.push(new Metric(name, this.opts.encoder.wireName(name), MetricKind.Counter, sample))
-    }
-
-    private flush(): void {
-        const w = this.out
-        if (w.len === 0) return
-        // a collector by name not resolved yet: no route to it
-        const r = this.socket.remoteAddr === 0 ? SendResult.NoRoute : this.socket.send(w.buf, 0, w.len)
-        if (r === SendResult.Sent || r === SendResult.Queued) this.stats.datagrams_sent++
-        else {
-            this.stats.datagrams_dropped++
-            this.stats.metrics_dropped += this.pendingInDatagram
-            this.stats.last_error = r
-        }
-        if (this.onDatagram !== null) this.onDatagram(w.buf, w.len, r)
-        w.reset()
-        this.pendingInDatagram = 0
     }
 
     private readonly lastCounter: number[] = []
@@ -113,10 +98,9 @@ export class TelemetryClient {
             try {
                 v = await m.sample()
             } catch (e) {
-                this.stats.sample_errors++
-                this.stats.metrics_dropped++
-                continue
+                v = NaN
             }
+            // the sampler threw, or gave no finite number
             if (typeof v !== "number" || isNaN(v) || v === Infinity || v === -Infinity) {
                 this.stats.sample_errors++
                 this.stats.metrics_dropped++
@@ -131,7 +115,7 @@ export class TelemetryClient {
             const line = this.opts.encoder.line(m.wireName, m.kind, v, this.clock === null ? -1 : this.clock.now())
             const sep = w.len > 0 ? "\n" : ""
             if (!w.append(sep + line)) {
-                this.flush()
+                flushDatagram(this)
                 if (!w.append(line)) {
                     // a single line longer than a datagram: cannot be sent
                     this.stats.metrics_dropped++
@@ -140,7 +124,7 @@ export class TelemetryClient {
             }
             this.pendingInDatagram++
         }
-        this.flush()
+        flushDatagram(this)
     }
 
     /** Sample every intervalMs in a fiber of its own until stop(). */
@@ -161,4 +145,21 @@ export class TelemetryClient {
             await ds.sleep(Math.max(1, this.opts.intervalMs - spent))
         }
     }
+}
+
+/** Send the datagram being filled (a dropped one is counted with its metrics). */
+function flushDatagram(c: TelemetryClient): void {
+    const w = c.out
+    if (w.len === 0) return
+    // a collector by name not resolved yet: no route to it
+    const r = c.socket.remoteAddr === 0 ? SendResult.NoRoute : c.socket.send(w.buf, 0, w.len)
+    if (r === SendResult.Sent || r === SendResult.Queued) c.stats.datagrams_sent++
+    else {
+        c.stats.datagrams_dropped++
+        c.stats.metrics_dropped += c.pendingInDatagram
+        c.stats.last_error = r
+    }
+    if (c.onDatagram !== null) c.onDatagram(w.buf, w.len, r)
+    w.reset()
+    c.pendingInDatagram = 0
 }

@@ -5,7 +5,7 @@ import { refChecksum, refUdpChecksumOk, be16, be32 } from "../support/ref"
 import { DhcpRig, OFFERED, SERVER_IP, BOARD_MAC } from "./support"
 import { DhcpLease, DhcpMib, DhcpState, dhcpRelease } from "../../src/dhcp/client"
 import { SendResult } from "../../src/ipv4/output"
-import { NO_ROUTE } from "../../src/ipv4/fib"
+import { fibGateway, NO_ROUTE } from "../../src/ipv4/fib"
 import { IpMib } from "../../src/ipv4/mib"
 import { VirtualHost } from "../../src/sim/host"
 import { setU32 } from "../../src/wire/bytes"
@@ -196,9 +196,9 @@ describe("dhcp client", () => {
         expect(st.fib.genid > gen0).toBe(true)
         // connected route and default route via the router
         const c = st.fib.lookup(0xc0000263)
-        expect(c !== NO_ROUTE && st.fib.gateway(c) === 0).toBe(true)
+        expect(c !== NO_ROUTE && fibGateway(st.fib, c) === 0).toBe(true)
         const dr = st.fib.lookup(0x08080808)
-        expect(st.fib.gateway(dr)).toBe(SERVER_IP)
+        expect(fibGateway(st.fib, dr)).toBe(SERVER_IP)
         expect(calls).toBe(1)
         expect(got.leaseSec).toBe(600)
         expect(got.dns.join(",")).toBe([0xc0000202, 0xc0000203].join(","))
@@ -380,7 +380,7 @@ describe("dhcp client", () => {
         d.client.begin(d.now())
         await d.run(11000)
         expect(d.rig.stack.ifa.address).toBe(0xc000020a)
-        expect(d.rig.stack.fib.gateway(d.rig.stack.fib.lookup(0x08080808))).toBe(SERVER_IP)
+        expect(fibGateway(d.rig.stack.fib, d.rig.stack.fib.lookup(0x08080808))).toBe(SERVER_IP)
     })
 
     test("input before an address: only UDP to port 68 for another unicast address is taken; malformed replies counted", async () => {
