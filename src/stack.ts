@@ -11,7 +11,7 @@ import { TxDrain } from "./dev/drain"
 import { Fib, FibError, fibErrorName, RouteType } from "./ipv4/fib"
 import { Ipv4Output } from "./ipv4/output"
 import { Ipv4Input } from "./ipv4/input"
-import { NeighTable } from "./neigh/neighbour"
+import { neighMarkStale, NeighTable } from "./neigh/neighbour"
 import { Arp } from "./ipv4/arp"
 import { UdpSocket, UdpTable } from "./udp/socket"
 import { ETHERNET_HEADER_LEN, EtherType } from "./wire/ethernet"
@@ -180,6 +180,6 @@ export class NetStack implements NetDeviceOwner {
         this.drain.carrierChanged(up)
         this.fib.genid++
         if (up) this.arp.announce()
-        else this.neigh.markStale()
+        else neighMarkStale(this.neigh)
     }
 }

@@ -113,8 +113,9 @@ export class Arp implements Solicitor {
 
     /** arp_process: `len` bytes of ARP payload at `off` (after the Ethernet header). */
     receive(buf: Buffer, off: number, len: number, now: number): void {
+        const st = this.stats
         if (arpCheck(buf, off, len) !== WireError.Ok) {
-            inc(this.stats, ArpMib.errors)
+            inc(st, ArpMib.errors)
             return
         }
         // read in place: the sender's MAC stays in the received frame
@@ -122,42 +123,44 @@ export class Arp implements Solicitor {
         const senderIp = getU32(buf, off + ArpField.SenderIp)
         const targetIp = getU32(buf, off + ArpField.TargetIp)
         const isRequest = getU16(buf, off + ArpField.Operation) === ArpOperation.Request
-        if (isRequest) inc(this.stats, ArpMib.requests_received)
-        else inc(this.stats, ArpMib.replies_received)
+        if (isRequest) inc(st, ArpMib.requests_received)
+        else inc(st, ArpMib.replies_received)
         // our own frame looped back, or an RFC 5227 probe (sender 0.0.0.0): nothing to learn
         if (macEqual(buf, mac, this.ourMac, 0))
             return
+        const ours = this.ifa.address
+        const t = this.neigh
         const p = this.probeIp
         if (p !== 0 && (senderIp === p || (isRequest && senderIp === 0 && targetIp === p))) this.probeConflicts++
-        if (senderIp === this.ifa.address && this.ifa.address !== 0) {
-            inc(this.stats, ArpMib.conflicts)
+        if (senderIp === ours && ours !== 0) {
+            inc(st, ArpMib.conflicts)
             return
         }
         // a sender no host can be (a group MAC; broadcast, multicast, loopback, this network) is neither
         // answered nor learnt; 0.0.0.0 is an RFC 5227 probe: answered below (we defend our address),
         // not learnt
-        if (macIsGroup(buf, mac) || (senderIp !== 0 && ipv4IsMartian(senderIp, this.ifa.address, this.ifa.prefix))) {
-            inc(this.stats, ArpMib.martians)
+        if (macIsGroup(buf, mac) || (senderIp !== 0 && ipv4IsMartian(senderIp, ours, this.ifa.prefix))) {
+            inc(st, ArpMib.martians)
             return
         }
-        const forUs = targetIp === this.ifa.address && this.ifa.address !== 0
-        let n = senderIp === 0 ? NO_NEIGH : this.neigh.lookup(senderIp)
+        const forUs = targetIp === ours && ours !== 0
+        let n = senderIp === 0 ? NO_NEIGH : t.lookup(senderIp)
         if (isRequest && forUs) {
             // the asker will talk to us: learn it (neigh_event_ns creates a STALE entry)
-            if (n === NO_NEIGH && senderIp !== 0) n = this.neigh.create(senderIp, now)
-            if (n !== NO_NEIGH) this.neigh.update(n, buf, mac, false, now)
+            if (n === NO_NEIGH && senderIp !== 0) n = t.create(senderIp, now)
+            if (n !== NO_NEIGH) t.update(n, buf, mac, false, now)
             if (takeToken(this.replyLimit, now)) {
-                if (this.send(ArpOperation.Reply, buf, mac, senderIp, buf, mac, this.ifa.address))
-                    inc(this.stats, ArpMib.replies_sent)
-            } else inc(this.stats, ArpMib.rate_limited)
+                if (this.send(ArpOperation.Reply, buf, mac, senderIp, buf, mac, ours))
+                    inc(st, ArpMib.replies_sent)
+            } else inc(st, ArpMib.rate_limited)
             return
         }
         if (n === NO_NEIGH) {
-            if (isRequest) inc(this.stats, ArpMib.not_for_us)
-            else inc(this.stats, ArpMib.unsolicited_ignored)
+            if (isRequest) inc(st, ArpMib.not_for_us)
+            else inc(st, ArpMib.unsolicited_ignored)
             return
         }
         // an entry exists: refresh it; a reply to us confirms it (REACHABLE), anything else is STALE
-        this.neigh.update(n, buf, mac, !isRequest && forUs, now)
+        t.update(n, buf, mac, !isRequest && forUs, now)
     }
 }

@@ -80,8 +80,8 @@ export class Fib {
     }
 
     /**
-     * Add a route (ip route add). `onLink(gw)` tells whether a gateway is reachable directly; a
-     * unicast gateway must be (fib_check_nh).
+     * Add a route (ip route add). A unicast gateway must be on-link: covered by a connected route
+     * (fib_check_nh).
      */
     add(
         dest: number,
@@ -95,9 +95,14 @@ export class Fib {
         if (prefix < 0 || prefix > 32) return FibError.BadPrefix
         const mask = prefixMask(prefix)
         if (((dest & mask) >>> 0) !== dest >>> 0) return FibError.BadPrefix
-        if (gateway !== 0 && type === RouteType.Unicast && !connected && !this.onLink(gateway))
-            return FibError.BadGateway
         const b = this.buf
+        if (gateway !== 0 && type === RouteType.Unicast && !connected) {
+            // fib_check_nh: a unicast gateway must be covered by a connected route
+            let onLink = false
+            for (let at = 0; at < this.capacity * ROUTE_LEN; at += ROUTE_LEN)
+                if (b[at + R_FLAGS] === (IN_USE | CONNECTED) && ((gateway & b.getAt(at + R_MASK, "u32")) >>> 0) === b.getAt(at + R_DEST, "u32")) onLink = true
+            if (!onLink) return FibError.BadGateway
+        }
         let free = NO_ROUTE
         for (let r = 0; r < this.capacity; r++) {
             const at = r * ROUTE_LEN
@@ -118,17 +123,6 @@ export class Fib {
         b[at + R_FLAGS] = IN_USE | (connected ? CONNECTED : 0)
         this.genid++
         return FibError.Ok
-    }
-
-    /** A gateway is usable when a connected route covers it. */
-    onLink(addr: number): boolean {
-        const b = this.buf
-        for (let r = 0; r < this.capacity; r++) {
-            const at = r * ROUTE_LEN
-            if (b[at + R_FLAGS] === (IN_USE | CONNECTED) && ((addr & b.getAt(at + R_MASK, "u32")) >>> 0) === b.getAt(at + R_DEST, "u32"))
-                return true
-        }
-        return false
     }
 }
 

@@ -55,6 +55,7 @@ export class Ipv4Input {
     /** ip_rcv: `len` bytes of IPv4 at `off` (after the Ethernet header). */
     receive(buf: Buffer, off: number, len: number, now: number): void {
         const st = this.stats
+        const ifa = this.ifa
         st[IpMib.InReceives]++
         const e = ipv4Check(buf, off, len)
         if (e !== WireError.Ok) {
@@ -63,14 +64,14 @@ export class Ipv4Input {
         }
         // the header's fields read in place (ipv4Check passed: they are there)
         const dst = getU32(buf, off + Ipv4Field.Dst)
-        if (dst !== this.ifa.address && dst !== 0xffffffff && dst !== this.ifa.broadcast && !(this.ifa.acceptUnconfigured !== null && this.ifa.acceptUnconfigured(this.ifa, buf, off))) {
+        if (dst !== ifa.address && dst !== 0xffffffff && dst !== ifa.broadcast && !(ifa.acceptUnconfigured !== null && ifa.acceptUnconfigured(ifa, buf, off))) {
             inc(st, IpMib.InAddrErrors)
             return
         }
         // RFC 1122 §3.2.1.3: a source no host can have is silently discarded (answering it would
         // reflect to a whole subnet, to a group, or to ourselves)
         const src = getU32(buf, off + Ipv4Field.Src)
-        if (ipv4IsMartian(src, this.ifa.address, this.ifa.prefix)) {
+        if (ipv4IsMartian(src, ifa.address, ifa.prefix)) {
             inc(st, IpMib.InAddrErrors)
             return
         }

@@ -7,7 +7,7 @@
 // transport header and the caller's buffer. Nothing is allocated per datagram.
 
 import { TxDrain } from "../dev/drain"
-import { neighState, NeighTable, NO_NEIGH, NudState } from "../neigh/neighbour"
+import { neighGen, neighState, NeighTable, neighUseCached, NO_NEIGH, NudState } from "../neigh/neighbour"
 import { neighFor, NEIGH_TABLE_FULL, reserveFrame, writeHeader } from "../neigh/output"
 import { ETHERNET_HEADER_LEN } from "../wire/ethernet"
 import { IPV4_DF, IPV4_HEADER_LEN, IPV4_MF, ipv4HeaderLenFor, ipv4OptionsForFragment } from "../wire/ipv4"
@@ -266,7 +266,7 @@ export class Ipv4Output {
         if (!pkt.dontFragment) sum += ~((buf[ip + 4] << 8) | buf[ip + 5]) & 0xffff
         h.setAt(Kept.Sum, "u32", sum)
         h.setAt(Kept.Fib, "u32", this.fib.genid)
-        h[Kept.Neigh] = this.neigh.gen(pkt.hhNeigh)
+        h[Kept.Neigh] = neighGen(this.neigh, pkt.hhNeigh)
         h[Kept.Len] = len
     }
 
@@ -288,7 +288,7 @@ export class Ipv4Output {
         if (total > this.mtu) return -1
         if (h.getAt(Kept.Fib, "u32") !== this.fib.genid) return -1
         if (this.localOut.used + this.postRouting.used > 0) return -1
-        if (!this.neigh.useCached(pkt.hhNeigh, h[Kept.Neigh], now)) return -1
+        if (!neighUseCached(this.neigh, pkt.hhNeigh, h[Kept.Neigh], now)) return -1
         const q = this.neigh.qdisc
         const at = q.reserve(ETHERNET_HEADER_LEN + total)
         if (at < 0) return -1

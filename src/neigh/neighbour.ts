@@ -162,23 +162,6 @@ export class NeighTable implements PendingSink {
 
     // ---- the entries' fields
 
-    /** Changes with every change of `n`'s state or MAC (a cached header of n is valid while it is equal). */
-    gen(n: number): number {
-        return this.buf[n * NEIGH_ENTRY_LEN + E_GEN]
-    }
-
-    /**
-     * The fast path's __neigh_event_send: `n` is used again with a header cached while its
-     * generation was `gen`. True (and the use recorded) when nothing changed since: the state is the
-     * valid, non-STALE one it was then, where eventSend() would only have recorded the time.
-     */
-    useCached(n: number, gen: number, now: number): boolean {
-        const at = n * NEIGH_ENTRY_LEN
-        if (this.buf[at + E_GEN] !== gen) return false
-        this.buf.setAt(at + E_USED, "f64", now)
-        return true
-    }
-
     /** True when frames may be sent with the cached header (NUD_VALID). */
     valid(n: number): boolean {
         const s = this.buf[n * NEIGH_ENTRY_LEN + E_STATE]
@@ -186,31 +169,7 @@ export class NeighTable implements PendingSink {
             s === NudState.Probe || s === NudState.Permanent
     }
 
-    /** Is `n` still the entry for `ip` (a cached index, ip_finish_output2's dst neighbour)? */
-    holds(n: number, ip: number): boolean {
-        const at = n * NEIGH_ENTRY_LEN
-        return n >= 0 && this.buf[at + E_STATE] !== NudState.None && this.buf.getAt(at + E_IP, "u32") === ip
-    }
-
     // ---- the table
-
-    /**
-     * The shared pool is full and a frame that can go now needs room (neigh/output.ts): the oldest
-     * frame waiting for ARP gives way, if it is the oldest record of the pool (only then is its space
-     * free at once). Dropped and counted. Without this, frames waiting for neighbours that never
-     * answer (a silent peer, echo replies to spoofed sources) could fill the pool and stop all
-     * transmission until their resolution fails.
-     */
-    giveWay(): boolean {
-        const p = this.qdisc.pool
-        const rec = p.oldest()
-        if (rec < 0) return false
-        const tag = p.tag(rec)
-        if (tag === QDISC_TAG || tag >= this.capacity) return false
-        this.pending.dropRecord(tag, rec)
-        inc(this.stats, NeighMib.unresolved_discards)
-        return true
-    }
 
     /** __ipv4_neigh_lookup_noref: the entry for `ip`, or NO_NEIGH. */
     lookup(ip: number): number {
@@ -387,14 +346,6 @@ export class NeighTable implements PendingSink {
             }
         }
     }
-
-    /** Carrier lost: learnt entries must be confirmed again before they are trusted (STALE). */
-    markStale(): void {
-        for (let n = 0; n < this.capacity; n++) {
-            const s = this.buf[n * NEIGH_ENTRY_LEN + E_STATE]
-            if (s === NudState.Reachable || s === NudState.Delay || s === NudState.Probe) setState(this.buf, n, NudState.Stale)
-        }
-    }
 }
 
 /** Send every frame waiting on `n`, now resolved, through the qdisc. */
@@ -405,7 +356,56 @@ function flushPending(t: NeighTable, n: number): void {
     t.flushing = NO_NEIGH
 }
 
-// Rarely needed outside the packet path: functions, linked only where used.
+// The table's operations as functions, not methods: no prototype entries, linked only where used.
+
+/** Is `n` still the entry for `ip` (a cached index, ip_finish_output2's dst neighbour)? */
+export function neighHolds(t: NeighTable, n: number, ip: number): boolean {
+    const at = n * NEIGH_ENTRY_LEN
+    return n >= 0 && t.buf[at + E_STATE] !== NudState.None && t.buf.getAt(at + E_IP, "u32") === ip
+}
+
+/**
+ * The shared pool is full and a frame that can go now needs room (neigh/output.ts): the oldest
+ * frame waiting for ARP gives way, if it is the oldest record of the pool (only then is its space
+ * free at once). Dropped and counted. Without this, frames waiting for neighbours that never
+ * answer (a silent peer, echo replies to spoofed sources) could fill the pool and stop all
+ * transmission until their resolution fails.
+ */
+export function neighGiveWay(t: NeighTable): boolean {
+    const p = t.qdisc.pool
+    const rec = p.oldest()
+    if (rec < 0) return false
+    const tag = p.tag(rec)
+    if (tag === QDISC_TAG || tag >= t.capacity) return false
+    t.pending.dropRecord(tag, rec)
+    inc(t.stats, NeighMib.unresolved_discards)
+    return true
+}
+
+/** Carrier lost: learnt entries must be confirmed again before they are trusted (STALE). */
+export function neighMarkStale(t: NeighTable): void {
+    for (let n = 0; n < t.capacity; n++) {
+        const s = t.buf[n * NEIGH_ENTRY_LEN + E_STATE]
+        if (s === NudState.Reachable || s === NudState.Delay || s === NudState.Probe) setState(t.buf, n, NudState.Stale)
+    }
+}
+
+/** Changes with every change of `n`'s state or MAC (a cached header of n is valid while it is equal). */
+export function neighGen(t: NeighTable, n: number): number {
+    return t.buf[n * NEIGH_ENTRY_LEN + E_GEN]
+}
+
+/**
+ * The fast path's __neigh_event_send: `n` is used again with a header cached while its
+ * generation was `gen`. True (and the use recorded) when nothing changed since: the state is the
+ * valid, non-STALE one it was then, where eventSend() would only have recorded the time.
+ */
+export function neighUseCached(t: NeighTable, n: number, gen: number, now: number): boolean {
+    const at = n * NEIGH_ENTRY_LEN
+    if (t.buf[at + E_GEN] !== gen) return false
+    t.buf.setAt(at + E_USED, "f64", now)
+    return true
+}
 
 /** A frame from `n` proves it is there (neigh_confirm: a transport that hears from it). */
 export function neighConfirm(t: NeighTable, n: number, now: number): void {

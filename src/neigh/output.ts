@@ -7,7 +7,7 @@
 import { ETHERNET_HEADER_LEN, EtherType } from "../wire/ethernet"
 import { setU16 } from "../wire/bytes"
 import { ipv4IsMulticast, ipv4MulticastMac } from "../wire/addr"
-import { NeighMib, NeighTable, NEIGH_ENTRY_LEN, NO_NEIGH } from "./neighbour"
+import { neighGiveWay, neighHolds, NeighMib, NeighTable, NEIGH_ENTRY_LEN, NO_NEIGH } from "./neighbour"
 
 /** neighFor(): no entry could be made (every entry is PERMANENT or INCOMPLETE). */
 export const NEIGH_TABLE_FULL = -2
@@ -20,7 +20,7 @@ export const NEIGH_TABLE_FULL = -2
 export function neighFor(t: NeighTable, nexthop: number, cached: number, now: number): number {
     if (nexthop === 0) return NO_NEIGH
     let n = cached
-    if (!t.holds(n, nexthop)) n = t.lookup(nexthop)
+    if (!neighHolds(t, n, nexthop)) n = t.lookup(nexthop)
     if (n === NO_NEIGH) {
         n = t.create(nexthop, now)
         if (n === NO_NEIGH) return NEIGH_TABLE_FULL
@@ -30,14 +30,14 @@ export function neighFor(t: NeighTable, nexthop: number, cached: number, now: nu
 
 /**
  * Room in the qdisc for a `len`-byte frame: when the pool is what refuses it (not the queue's
- * limits), parked frames give way, oldest first (NeighTable.giveWay). Offset, or -1: counted as a
+ * limits), parked frames give way, oldest first (neighGiveWay). Offset, or -1: counted as a
  * tail drop unless the caller will `wait` and try again (a blocking send).
  */
 export function reserveQueued(t: NeighTable, len: number, wait: boolean): number {
     const q = t.qdisc
     let at = q.reserve(len)
     if (at >= 0) return at
-    if (q.hasRoom(1, len)) while (at < 0 && t.giveWay()) at = q.reserve(len)
+    if (q.hasRoom(1, len)) while (at < 0 && neighGiveWay(t)) at = q.reserve(len)
     if (at < 0 && !wait) q.drop(1)
     return at
 }

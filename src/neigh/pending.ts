@@ -51,7 +51,7 @@ export class PendingQueue {
         return at
     }
 
-    /** Release record `rec`, a frame of neighbour `n` (NeighTable.giveWay). */
+    /** Release record `rec`, a frame of neighbour `n` (neighGiveWay). */
     dropRecord(n: number, rec: number): void {
         addCounts(this, n, -1, -this.pool.frameLen(rec))
         this.pool.release(rec)

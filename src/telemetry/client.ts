@@ -87,7 +87,8 @@ export class TelemetryClient {
 
     /** Sample every metric once and send them (as many datagrams as needed). */
     async sampleOnce(): Promise<void> {
-        this.stats.rounds++
+        const st = this.stats
+        st.rounds++
         const w = this.out
         for (let i = 0; i < this.metrics.length; i++) {
             // encoding is script work (~1-2 k steps a metric): yield so a long list never trips the
@@ -100,25 +101,26 @@ export class TelemetryClient {
             } catch (e) {
                 v = NaN
             }
-            // the sampler threw, or gave no finite number
-            if (typeof v !== "number" || isNaN(v) || v === Infinity || v === -Infinity) {
-                this.stats.sample_errors++
-                this.stats.metrics_dropped++
+            // the sampler threw, or gave no finite number (v - v is NaN for NaN and ±Infinity)
+            if (typeof v !== "number" || v - v !== 0) {
+                st.sample_errors++
+                st.metrics_dropped++
                 continue
             }
             if (m.kind === MetricKind.Counter) {
-                const prev = this.lastCounter[i] === undefined ? 0 : this.lastCounter[i]
+                // the first round sends the whole count
+                const prev = this.lastCounter[i] || 0
                 this.lastCounter[i] = v
                 v = v - prev
             }
-            this.stats.samples++
+            st.samples++
             const line = this.opts.encoder.line(m.wireName, m.kind, v, this.clock === null ? -1 : this.clock.now())
             const sep = w.len > 0 ? "\n" : ""
             if (!w.append(sep + line)) {
                 flushDatagram(this)
                 if (!w.append(line)) {
                     // a single line longer than a datagram: cannot be sent
-                    this.stats.metrics_dropped++
+                    st.metrics_dropped++
                     continue
                 }
             }
