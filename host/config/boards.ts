@@ -18,7 +18,7 @@
 
 import * as fs from "node:fs"
 import * as path from "node:path"
-import type { BoardPins, ChipKind, StackConfig } from "../../src/config/types"
+import type { BoardPins, ChipKind, PinRoleNames } from "../../src/config/types"
 
 export const BOARD_SUFFIX = ".board.json"
 
@@ -30,7 +30,7 @@ export interface BoardError {
     message: string
 }
 
-export type PinRoles = StackConfig["pins"]
+export type PinRoles = PinRoleNames
 export type Role = keyof PinRoles
 
 export const ROLE_NAMES: Record<Role, string> = {

@@ -8,7 +8,7 @@
 
 import * as fs from "node:fs"
 import * as path from "node:path"
-import type { BoardPins, StackConfig } from "../../src/config/types"
+import type { BoardPins, PinRoleNames, StackConfig } from "../../src/config/types"
 import { ConfigError, REPO_ROOT, StackConfigHost, ValidateResult, formatError, formatIpv4, validateConfig } from "./validate"
 import { readArgs } from "../cli"
 
@@ -69,9 +69,6 @@ export function renderConfigModule(c: StackConfigHost, opts: RenderOptions = {})
     const fields: { [K in keyof StackConfig]: string } = {
         board: `${str(c.board)},`,
         chip: `${str(c.chip)},`,
-        pins: `{ ${(Object.keys(c.pins) as (keyof StackConfig["pins"])[])
-            .map(k => `${k}: ${str(c.pins[k]!)}`)
-            .join(", ")} },`,
         spiHz: `${c.spiHz},`,
         mac: `${macLiteral(c.mac)},`,
         address: addr(c.address),
@@ -117,7 +114,7 @@ export function renderConfigModule(c: StackConfigHost, opts: RenderOptions = {})
 
     const p = opts.pins
     const pins = p
-        ? `/** GPIO numbers of CONFIG.pins on boards/${c.board}.board.json; -1 = not connected. */\n` +
+        ? `/** GPIO numbers of devicescript.json's pins (${(Object.keys(c.pins) as (keyof PinRoleNames)[]).map(k => `${k} ${c.pins[k]}`).join(", ")}) on boards/${c.board}.board.json; -1 = not connected. */\n` +
           `export const PINS: BoardPins = { sck: ${p.sck}, mosi: ${p.mosi}, miso: ${p.miso}, cs: ${p.cs}, int: ${p.int}, reset: ${p.reset} }\n`
         : `/** No board file was read: the firmware runs in the simulator only. */\n` +
           `export const PINS: BoardPins | undefined = undefined\n`

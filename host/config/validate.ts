@@ -6,7 +6,7 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import Ajv, { ErrorObject, ValidateFunction } from "ajv"
-import type { BoardPins, ChipKind, MqttTelemetryConfig, RouteKind, StackConfig } from "../../src/config/types"
+import type { BoardPins, ChipKind, MqttTelemetryConfig, PinRoleNames, RouteKind, StackConfig } from "../../src/config/types"
 import { BOARD_SUFFIX, PinRoles, Role, boardChip, checkBoardJson } from "./boards"
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..")
@@ -21,10 +21,14 @@ export interface StaticNeighbourHost {
     mac: MacBytes
 }
 
-/** `StackConfig` as the host holds it: MACs are byte arrays (a DeviceScript `Buffer` in the firmware). */
+/**
+ * `StackConfig` as the host holds it: MACs are byte arrays (a DeviceScript `Buffer` in the firmware),
+ * and the pin role names (the generator turns them into PINS; the firmware does not carry them).
+ */
 export type StackConfigHost = Omit<StackConfig, "mac" | "arp"> & {
     mac: MacBytes
     arp: StaticNeighbourHost[]
+    pins: PinRoleNames
 }
 
 export interface ConfigError {
@@ -59,7 +63,7 @@ export interface ValidateResult {
 interface UserConfig {
     board: string
     chip: ChipKind
-    pins: StackConfig["pins"]
+    pins: PinRoleNames
     spi: { hz: number }
     interface: { mac: string; address: string; prefix: number; gateway?: string; mtu: number }
     dhcp: { hostName: string; retransmitMs: number; fallbackMs: number; fallbackAddress?: string }
@@ -445,7 +449,7 @@ function semanticErrors(c: UserConfig, opts: ValidateOptions): ValidateResult {
         err("spi.hz", c.spi.hz, `${c.spi.hz} is over the ENC28J60's SPI clock limit of ${ENC28J60_MAX_SPI_HZ} Hz`)
 
     // --- pins: one pin per role
-    const roles = Object.keys(c.pins) as (keyof StackConfig["pins"])[]
+    const roles = Object.keys(c.pins) as (keyof PinRoleNames)[]
     const usedBy = new Map<string, string>()
     for (const role of roles) {
         const pin = c.pins[role]!

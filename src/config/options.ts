@@ -175,7 +175,6 @@ export function stackConfig(o: StackOptions): StackConfig {
     return {
         board: o.board || (o.chip === "w5500" ? "esp32_devkit_w5500" : "esp32_devkit_enc28j60"),
         chip: o.chip,
-        pins: { sck: "SPI_SCK", mosi: "SPI_MOSI", miso: "SPI_MISO", cs: "ETH_CS", int: "ETH_INT", reset: "ETH_RST" },
         spiHz,
         mac,
         address: byDhcp ? 0 : address,

@@ -26,7 +26,21 @@ export interface StaticNeighbourConfig {
 }
 
 /**
- * GPIO numbers of the roles in `StackConfig.pins` on the selected board, read from its board file by
+ * Names of the board pins the driver uses (keys of the board file's `pins`), devicescript.json
+ * `pins`; `int` and `reset` are left out when the board does not connect them. Host side only: the
+ * generator turns them into BoardPins (`PINS`), which is what the firmware reads.
+ */
+export interface PinRoleNames {
+    sck: string
+    mosi: string
+    miso: string
+    cs: string
+    int?: string
+    reset?: string
+}
+
+/**
+ * GPIO numbers of the roles in PinRoleNames on the selected board, read from its board file by
  * the generator (`PINS` in generated.ts); -1 for a role the board does not connect (int, reset).
  */
 export interface BoardPins {
@@ -72,11 +86,6 @@ export interface StackConfig {
     /** Board id (a `boards/<id>.board.json`). */
     board: string
     chip: ChipKind
-    /**
-     * Names of the board pins the driver uses (keys of the board file's `pins`). `int` and `reset`
-     * are left out when the board does not connect them.
-     */
-    pins: { sck: string; mosi: string; miso: string; cs: string; int?: string; reset?: string }
     spiHz: number
 
     mac: Buffer
