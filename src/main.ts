@@ -34,15 +34,12 @@ if (ds.isSimulator()) console.log("src/main.ts is the board firmware (the simula
 else if (MQTT) await startBoardStack(CONFIG, PINS, chipDevice, DHCP ? startDhcpClient : undefined, COLLECTOR_BY_NAME ? startNamedMqttTelemetry : startMqttTelemetry)
 else await startBoardStack(CONFIG, PINS, chipDevice, DHCP ? startDhcpClient : undefined, COLLECTOR_BY_NAME ? startNamedUdp : startUdp)
 
-// INFLUX is a constant as well: a UDP telemetry firmware links one line encoder
-function encoder(c: StackConfig) {
-    return INFLUX ? new InfluxEncoder(c.telemetryPrefix) : new StatsdEncoder(c.telemetryPrefix)
-}
-
+// INFLUX is a constant as well: a UDP telemetry firmware links one line encoder (the expression is
+// repeated, not a function: only one of these two is linked)
 function startUdp(stack: NetStack, c: StackConfig) {
-    return startTelemetryWith(stack, c, encoder(c))
+    return startTelemetryWith(stack, c, INFLUX ? new InfluxEncoder(c.telemetryPrefix) : new StatsdEncoder(c.telemetryPrefix))
 }
 
 function startNamedUdp(stack: NetStack, c: StackConfig, dhcp: DhcpClient) {
-    return startNamedTelemetry(stack, c, encoder(c), dhcp)
+    return startNamedTelemetry(stack, c, INFLUX ? new InfluxEncoder(c.telemetryPrefix) : new StatsdEncoder(c.telemetryPrefix), dhcp)
 }

@@ -13,7 +13,7 @@ import { getU16, getU32 } from "../wire/bytes"
 import { ETHERNET_HEADER_LEN, EtherType, ethernetEmit } from "../wire/ethernet"
 import { WireError } from "../wire/error"
 import { takeToken, tokenBucket } from "../util/tokenbucket"
-import { ipv4IsMartian, macEqual, macIsGroup } from "../wire/addr"
+import { ipv4IsMartian, macEqual } from "../wire/addr"
 import { NEIGH_ENTRY_LEN, neighIp, NeighParams, NeighTable, NO_NEIGH, Solicitor } from "../neigh/neighbour"
 import { reserveQueued } from "../neigh/output"
 import { InDevice } from "./ifaddr"
@@ -139,7 +139,8 @@ export class Arp implements Solicitor {
         // a sender no host can be (a group MAC; broadcast, multicast, loopback, this network) is neither
         // answered nor learnt; 0.0.0.0 is an RFC 5227 probe: answered below (we defend our address),
         // not learnt
-        if (macIsGroup(buf, mac) || (senderIp !== 0 && ipv4IsMartian(senderIp, ours, this.ifa.prefix))) {
+        // (a group MAC: the IEEE 802 I/G bit, bit 0 of the first byte, is set)
+        if ((buf[mac] & 1) !== 0 || (senderIp !== 0 && ipv4IsMartian(senderIp, ours, this.ifa.prefix))) {
             inc(st, ArpMib.martians)
             return
         }

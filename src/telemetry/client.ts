@@ -162,6 +162,6 @@ function flushDatagram(c: TelemetryClient): void {
         c.stats.last_error = r
     }
     if (c.onDatagram !== null) c.onDatagram(w.buf, w.len, r)
-    w.reset()
+    w.len = 0
     c.pendingInDatagram = 0
 }

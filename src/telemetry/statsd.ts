@@ -16,22 +16,15 @@ function statsdNameChar(c: number): boolean {
     return (c >= 45 && c <= 57 && c !== 47) || (lower >= 97 && lower <= 122) || c === 95
 }
 
-export function statsdName(prefix: string, name: string): string {
-    return sanitize(prefix.length > 0 ? prefix + "." + name : name, statsdNameChar)
-}
-
-/** One line without the newline. */
-export function statsdLine(fullName: string, value: number, kind: MetricKind): string {
-    return fullName + ":" + formatNumber(value) + (kind === MetricKind.Counter ? "|c" : "|g")
-}
-
 /** TelemetryClient's encoder for StatsD: `prefix.name:value|g`. */
 export class StatsdEncoder {
     constructor(readonly prefix: string) {}
+    /** `prefix.name`, sanitised. */
     wireName(name: string): string {
-        return statsdName(this.prefix, name)
+        return sanitize(this.prefix.length > 0 ? this.prefix + "." + name : name, statsdNameChar)
     }
+    /** One line without the newline (StatsD has no timestamp: `t` is not used). */
     line(wireName: string, kind: MetricKind, value: number, t: number): string {
-        return statsdLine(wireName, value, kind)
+        return wireName + ":" + formatNumber(value) + (kind === MetricKind.Counter ? "|c" : "|g")
     }
 }

@@ -9,9 +9,9 @@ import { UdpStats, UdpMib } from "./mib"
 import * as ds from "@devicescript/core"
 import { newMib } from "../dev/counters"
 import { NO_ROUTE } from "../ipv4/fib"
-import { setU16 } from "../wire/bytes"
+import { getU16, setU16 } from "../wire/bytes"
 import { onesSum } from "../wire/checksum"
-import { udpCheck, udpDstPort, udpSrcPort, udpLength, UDP_HEADER_LEN } from "../wire/udp"
+import { udpCheck, UdpField, UDP_HEADER_LEN } from "../wire/udp"
 import { WireError } from "../wire/error"
 import { IpProtocol, IPV4_MAX_OPTIONS_LEN, ipv4HeaderLenFor, ipv4OptionsCheck } from "../wire/ipv4"
 import { inc } from "../util/mib"
@@ -284,12 +284,12 @@ export class UdpTable implements UdpReceiver {
             inc(this.stats, UdpMib.InErrors)
             return
         }
-        const s = this.find(udpDstPort(buf, off))
+        const s = this.find(getU16(buf, off + UdpField.DstPort))
         if (s === null || s.onMessage === null) {
             inc(this.stats, UdpMib.NoPorts)
             return
         }
         this.stats[UdpMib.InDatagrams]++
-        s.onMessage(buf, off + UDP_HEADER_LEN, udpLength(buf, off) - UDP_HEADER_LEN, src, udpSrcPort(buf, off))
+        s.onMessage(buf, off + UDP_HEADER_LEN, getU16(buf, off + UdpField.Length) - UDP_HEADER_LEN, src, getU16(buf, off + UdpField.SrcPort))
     }
 }

@@ -11,7 +11,6 @@ export function testConfig(): StackConfig {
     return {
         board: "test",
         chip: "w5500",
-        pins: { sck: "SPI_SCK", mosi: "SPI_MOSI", miso: "SPI_MISO", cs: "ETH_CS", int: "ETH_INT", reset: "ETH_RST" },
         spiHz: 20000000,
         mac: hex`02 00 5e 10 00 0a`,
         address: BOARD_IP,

@@ -2,7 +2,7 @@ import { describe, test, expect, beforeEach } from "@devicescript/test"
 import { yieldToScheduler, makeRig, COLLECTOR_MAC } from "../support/rig"
 import { COLLECTOR_IP } from "../support/config"
 import { be16, be32 } from "../support/ref"
-import { statsdLine, statsdName, MetricKind } from "../../src/telemetry/statsd"
+import { MetricKind } from "../../src/telemetry/statsd"
 import { influxLine, influxMeasurement, influxKey } from "../../src/telemetry/influx"
 import { formatNumber } from "../../src/telemetry/writer"
 import { TelemetryClient } from "../../src/telemetry/client"
@@ -14,6 +14,8 @@ import { InfluxEncoder } from "../../src/telemetry/influx"
 describe("encoders", () => {
     beforeEach(yieldToScheduler)
     test("StatsD lines and name sanitising", () => {
+        const statsdName = (prefix: string, name: string) => new StatsdEncoder(prefix).wireName(name)
+        const statsdLine = (name: string, value: number, kind: MetricKind) => new StatsdEncoder("").line(name, kind, value, -1)
         expect(statsdLine(statsdName("board", "uptime"), 42, MetricKind.Gauge)).toBe("board.uptime:42|g")
         expect(statsdLine(statsdName("board", "tx packets"), 7, MetricKind.Counter)).toBe("board.tx_packets:7|c")
         expect(statsdName("b", "a:b|c@d")).toBe("b.a_b_c_d")
