@@ -99,6 +99,17 @@ const E_USED = 36 // f64
 const E_GEN = 44
 export const NEIGH_ENTRY_LEN = 45
 
+/**
+ * The eviction order above, indexed by NudState: NONE 0, FAILED 1, STALE 2, REACHABLE/DELAY/PROBE 3,
+ * INCOMPLETE and PERMANENT 99 (never). A table, not a chain of comparisons (data costs no code).
+ */
+const EVICT_RANK = hex`00 63 03 02 03 03 01 63`
+
+/** Linux's NUD_VALID as a mask of 1 << NudState: REACHABLE, STALE, DELAY, PROBE, PERMANENT. */
+const NUD_VALID = 0xbc
+/** Learnt and confirmed, or being confirmed again (1 << NudState): REACHABLE, DELAY, PROBE. */
+const NUD_CONFIRMED_OR_PROBING = 0x34
+
 // The entries' private fields (module functions: a method costs heap in its class, a function not)
 function setState(b: Buffer, n: number, s: NudState): void {
     const at = n * NEIGH_ENTRY_LEN
@@ -164,9 +175,7 @@ export class NeighTable implements PendingSink {
 
     /** True when frames may be sent with the cached header (NUD_VALID). */
     valid(n: number): boolean {
-        const s = this.buf[n * NEIGH_ENTRY_LEN + E_STATE]
-        return s === NudState.Reachable || s === NudState.Stale || s === NudState.Delay ||
-            s === NudState.Probe || s === NudState.Permanent
+        return ((NUD_VALID >> this.buf[n * NEIGH_ENTRY_LEN + E_STATE]) & 1) !== 0
     }
 
     // ---- the table
@@ -191,12 +200,7 @@ export class NeighTable implements PendingSink {
         let rank = 99
         const b = this.buf
         for (let n = 0; n < this.capacity; n++) {
-            const s = b[n * NEIGH_ENTRY_LEN + E_STATE]
-            let r = 99
-            if (s === NudState.None) r = 0
-            else if (s === NudState.Failed) r = 1
-            else if (s === NudState.Stale) r = 2
-            else if (s === NudState.Reachable || s === NudState.Delay || s === NudState.Probe) r = 3
+            const r = EVICT_RANK[b[n * NEIGH_ENTRY_LEN + E_STATE]]
             if (r === 99) continue
             if (r < rank || (r === rank && r >= 2 && b.getAt(n * NEIGH_ENTRY_LEN + E_USED, "f64") < b.getAt(victim * NEIGH_ENTRY_LEN + E_USED, "f64"))) {
                 victim = n
@@ -385,8 +389,7 @@ export function neighGiveWay(t: NeighTable): boolean {
 /** Carrier lost: learnt entries must be confirmed again before they are trusted (STALE). */
 export function neighMarkStale(t: NeighTable): void {
     for (let n = 0; n < t.capacity; n++) {
-        const s = t.buf[n * NEIGH_ENTRY_LEN + E_STATE]
-        if (s === NudState.Reachable || s === NudState.Delay || s === NudState.Probe) setState(t.buf, n, NudState.Stale)
+        if (((NUD_CONFIRMED_OR_PROBING >> t.buf[n * NEIGH_ENTRY_LEN + E_STATE]) & 1) !== 0) setState(t.buf, n, NudState.Stale)
     }
 }
 
