@@ -74,13 +74,13 @@ export class TelemetryClient {
     }
 
     /** Register a gauge: `telemetry.add("temperature", async () => await thermometer.reading.read())`. */
-    add(name: string, sample: Sampler): void {
-        this.metrics.push(new Metric(name, this.opts.encoder.wireName(name), MetricKind.Gauge, sample))
+    add(name: string, sample: Sampler, kind = MetricKind.Gauge): void {
+        this.metrics.push(new Metric(name, this.opts.encoder.wireName(name), kind, sample))
     }
 
     /** Register a counter (StatsD `|c`: the value sent is the increase since the last round). */
     addCounter(name: string, sample: Sampler): void {
-        this.metrics.push(new Metric(name, this.opts.encoder.wireName(name), MetricKind.Counter, sample))
+        this.add(name, sample, MetricKind.Counter)
     }
 
     private readonly lastCounter: number[] = []

@@ -15,23 +15,23 @@ export interface MetricSink {
     readonly stats: { metrics_dropped: number }
 }
 
-/** Samples counter `i` of a counter group (one function for every counter, not a closure each). */
-function mibSample(mib: number[], i: number): Sampler {
-    return () => mib[i]
+/** Registers counter `i` of a counter group (one function for every counter, not a closure each). */
+function addMibCounter(t: MetricSink, name: string, mib: number[], i: number): void {
+    t.addCounter(name, () => mib[i])
 }
 
 export function addStackMetrics(t: MetricSink, s: NetStack): void {
     const start = ds.millis()
     t.add("uptime_s", () => Math.floor((ds.millis() - start) / 1000))
     t.add("link_up", () => (s.dev.carrier() ? 1 : 0))
-    t.addCounter("tx_packets", mibSample(s.link, LinkMib.tx_packets))
-    t.addCounter("tx_bytes", mibSample(s.link, LinkMib.tx_bytes))
-    t.addCounter("tx_dropped", mibSample(s.link, LinkMib.tx_dropped))
-    t.addCounter("rx_packets", mibSample(s.link, LinkMib.rx_packets))
-    t.addCounter("qdisc_drops", mibSample(s.qdisc.stats, QdiscMib.drops))
-    t.add("qdisc_backlog", mibSample(s.qdisc.stats, QdiscMib.backlog))
-    t.addCounter("ip_out_requests", mibSample(s.ip.stats, IpMib.OutRequests))
-    t.addCounter("ip_out_discards", mibSample(s.ip.stats, IpMib.OutDiscards))
-    t.addCounter("neigh_res_failed", mibSample(s.neigh.stats, NeighMib.res_failed))
+    addMibCounter(t, "tx_packets", s.link, LinkMib.tx_packets)
+    addMibCounter(t, "tx_bytes", s.link, LinkMib.tx_bytes)
+    addMibCounter(t, "tx_dropped", s.link, LinkMib.tx_dropped)
+    addMibCounter(t, "rx_packets", s.link, LinkMib.rx_packets)
+    addMibCounter(t, "qdisc_drops", s.qdisc.stats, QdiscMib.drops)
+    t.add("qdisc_backlog", () => s.qdisc.stats[QdiscMib.backlog])
+    addMibCounter(t, "ip_out_requests", s.ip.stats, IpMib.OutRequests)
+    addMibCounter(t, "ip_out_discards", s.ip.stats, IpMib.OutDiscards)
+    addMibCounter(t, "neigh_res_failed", s.neigh.stats, NeighMib.res_failed)
     t.addCounter("telemetry_dropped", () => t.stats.metrics_dropped)
 }
