@@ -142,24 +142,6 @@ export function fibTtl(fib: Fib, r: number): number {
     return fib.buf[r * ROUTE_LEN + R_TTL]
 }
 
-/**
- * Delete the route of `fib` with this destination, prefix and metric (ip route del). A function:
- * a firmware that never deletes routes links none of it.
- */
-export function fibDelete(fib: Fib, dest: number, prefix: number, metric: number): FibError {
-    const b = fib.buf
-    for (let r = 0; r < fib.capacity; r++) {
-        const at = r * ROUTE_LEN
-        if (b[at + R_FLAGS] === IN_USE && b.getAt(at + R_DEST, "u32") === dest >>> 0 && b[at + R_PREFIX] === prefix &&
-            b.getAt(at + R_METRIC, "u32") === metric) {
-            b[at + R_FLAGS] = 0
-            fib.genid++
-            return FibError.Ok
-        }
-    }
-    return FibError.NotFound
-}
-
 export function fibErrorName(e: FibError): string {
     switch (e) {
         case FibError.Ok:
@@ -178,19 +160,34 @@ export function fibErrorName(e: FibError): string {
     return "unknown"
 }
 
-/**
- * Delete the connected route `dest`/`prefix` (the kernel's own route of an address that goes away:
- * ip addr del). A function, linked only by code that removes addresses (src/dhcp).
- */
-export function fibDeleteConnected(fib: Fib, dest: number, prefix: number): FibError {
+/** The route of `fib` whose flags are `flags` with this destination, prefix and metric removed. */
+function deleteRoute(fib: Fib, flags: number, dest: number, prefix: number, metric: number): FibError {
     const b = fib.buf
     for (let r = 0; r < fib.capacity; r++) {
         const at = r * ROUTE_LEN
-        if (b[at + R_FLAGS] === (IN_USE | CONNECTED) && b.getAt(at + R_DEST, "u32") === dest >>> 0 && b[at + R_PREFIX] === prefix) {
+        if (b[at + R_FLAGS] === flags && b.getAt(at + R_DEST, "u32") === dest >>> 0 && b[at + R_PREFIX] === prefix &&
+            b.getAt(at + R_METRIC, "u32") === metric) {
             b[at + R_FLAGS] = 0
             fib.genid++
             return FibError.Ok
         }
     }
     return FibError.NotFound
+}
+
+/**
+ * Delete the route of `fib` with this destination, prefix and metric (ip route del). A function:
+ * a firmware that never deletes routes links none of it.
+ */
+export function fibDelete(fib: Fib, dest: number, prefix: number, metric: number): FibError {
+    return deleteRoute(fib, IN_USE, dest, prefix, metric)
+}
+
+/**
+ * Delete the connected route `dest`/`prefix` (the kernel's own route of an address that goes away:
+ * ip addr del; connected routes have metric 0). A function, linked only by code that removes
+ * addresses (src/dhcp).
+ */
+export function fibDeleteConnected(fib: Fib, dest: number, prefix: number): FibError {
+    return deleteRoute(fib, IN_USE | CONNECTED, dest, prefix, 0)
 }
