@@ -269,6 +269,8 @@ export class Ipv4Output {
         // the ID of a datagram that may be fragmented (an atomic one keeps ID 0, RFC 6864 §4)
         let sum = (~((buf[ip + 10] << 8) | buf[ip + 11]) & 0xffff) + (~((buf[ip + 2] << 8) | buf[ip + 3]) & 0xffff)
         if (!pkt.dontFragment) sum += ~((buf[ip + 4] << 8) | buf[ip + 5]) & 0xffff
+        // folded once: two parts fit 16 bits, and a new length alone then needs one fold at each send
+        sum = (sum & 0xffff) + (sum >>> 16)
         h.setAt(Kept.Sum, "u32", sum)
         h.setAt(Kept.Fib, "u32", this.fib.genid)
         h[Kept.Neigh] = this.neigh.gen(pkt.hhNeigh)
@@ -308,8 +310,8 @@ export class Ipv4Output {
             buf[at + FRAME_IDENT] = id >> 8
             buf[at + (FRAME_IDENT + 1)] = id
             sum += id
+            sum = (sum & 0xffff) + (sum >>> 16)
         }
-        sum = (sum & 0xffff) + (sum >>> 16)
         sum = ~((sum & 0xffff) + (sum >>> 16))
         buf[at + FRAME_CHECKSUM] = sum >> 8
         buf[at + (FRAME_CHECKSUM + 1)] = sum

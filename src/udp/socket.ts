@@ -73,12 +73,13 @@ export class UdpSocket {
         if (off === undefined) off = 0
         if (len === undefined) len = payload.length - off
         const p = this.pkt
-        // the fast path: the headers the last datagram to this destination left (Ipv4Output.fastReserve).
+        // the fast path: the headers the last datagram to this destination left (Ipv4Output.fastReserve;
+        // hdr[Kept.Len], their length, is 0 when there are none).
         // Nested ifs, not &&: the compiler keeps each && operand in a temporary, steps on every datagram.
         // No maxDatagram check: the MTU bounds a fast datagram and maxDatagram is at least the MTU.
         // An address given as a negative int32 (p.dst is unsigned) takes the slow path.
         // ((off | len) >= 0: neither is negative)
-        if (p.hdr[Kept.Len] !== 0) if (addr === p.dst) if ((off | len) >= 0) if (off + len <= payload.length)
+        if (p.hdr[Kept.Len]) if (addr === p.dst) if ((off | len) >= 0) if (off + len <= payload.length)
             if (port + this.tos * 0x10000 + this.ttl * 0x1000000 + this.pmtudisc * 0x100000000 === this.hdrKey) {
                 const t = this.table
                 const ulen = UDP_HEADER_LEN + len
@@ -93,7 +94,7 @@ export class UdpSocket {
                     buf[at + 4] = ulen >> 8
                     buf[at + 5] = ulen
                     let c = ~onesSum(payload, off, len, this.udpSum + ulen + ulen) & 0xffff
-                    if (c === 0) c = 0xffff // RFC 768: zero is sent as all ones
+                    if (!c) c = 0xffff // RFC 768: zero is sent as all ones
                     buf[at + 6] = c >> 8
                     buf[at + 7] = c
                     buf.blitAt(at + UDP_HEADER_LEN, payload, off, len)
