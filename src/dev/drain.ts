@@ -3,7 +3,7 @@
 // refuses (NETDEV_TX_BUSY) stays at the head (dev_requeue_skb) until the driver wakes the queue.
 // It writes the transmit half of the link group.
 
-import { FifoQdisc } from "./qdisc"
+import { FifoQdisc, QDISC_TAG } from "./qdisc"
 import { LinkStats, LinkMib, QdiscMib } from "./counters"
 import { NetDevice, XmitStatus } from "./netdev"
 import { RECORD_HEADER } from "./ring"
@@ -56,12 +56,19 @@ export class TxDrain {
      */
     async run(): Promise<number> {
         const q = this.qdisc
-        const buf = q.pool.buf
+        const pool = q.pool
+        const buf = pool.buf
+        const s = q.stats
+        const link = this.link
         let sent = 0
-        let bytes = 0
         while (!this.stopped) {
-            const rec = q.peek()
-            if (rec < 0) break
+            if (!s[QdiscMib.qlen]) break
+            // the oldest record is the queue's head, unless parked frames sit in front of it
+            let rec = pool.tail
+            if (buf.getAt(rec + 2, "u16") !== QDISC_TAG) {
+                rec = q.peek()
+                if (rec < 0) break
+            }
             const len = buf.getAt(rec, "u16")
             let st = XmitStatus.Error
             try {
@@ -72,26 +79,28 @@ export class TxDrain {
                 this.lastError = e as Error
             }
             if (st === XmitStatus.Ok) {
-                q.dequeueSent(rec, len)
+                // sent: out of the queue, counted by the qdisc and the device (`s[i] = s[i] + 1`:
+                // a compound assignment copies `s` into a temporary first)
+                pool.release(rec)
+                s[QdiscMib.qlen] = s[QdiscMib.qlen] - 1
+                s[QdiscMib.backlog] = s[QdiscMib.backlog] - len
+                s[QdiscMib.packets] = s[QdiscMib.packets] + 1
+                s[QdiscMib.bytes] = s[QdiscMib.bytes] + len
+                link[LinkMib.tx_packets] = link[LinkMib.tx_packets] + 1
+                link[LinkMib.tx_bytes] = link[LinkMib.tx_bytes] + len
                 sent++
-                bytes += len
-                // the queue is empty: done without another peek()
-                if (q.stats[QdiscMib.qlen] === 0) break
+                // the queue is empty: done without another test of the loop's
+                if (!s[QdiscMib.qlen]) break
             } else if (st === XmitStatus.Busy) {
                 q.requeue()
                 this.stopped = true
                 break
             } else {
                 q.dequeueDropped(rec)
-                inc(this.link, LinkMib.tx_dropped)
-                if (st === XmitStatus.LinkDown) inc(this.link, LinkMib.tx_carrier_errors)
-                else inc(this.link, LinkMib.tx_errors)
+                inc(link, LinkMib.tx_dropped)
+                if (st === XmitStatus.LinkDown) inc(link, LinkMib.tx_carrier_errors)
+                else inc(link, LinkMib.tx_errors)
             }
-        }
-        if (sent > 0) {
-            const link = this.link
-            link[LinkMib.tx_packets] = link[LinkMib.tx_packets] + sent
-            link[LinkMib.tx_bytes] = link[LinkMib.tx_bytes] + bytes
         }
         return sent
     }

@@ -110,17 +110,6 @@ export class FifoQdisc {
         return rec
     }
 
-    /** The peeked frame (`len` bytes) was sent. */
-    dequeueSent(rec: number, len: number): void {
-        this.pool.release(rec)
-        const s = this.stats
-        // `s[i] = s[i] + 1`, not `s[i]++`: a compound assignment copies `s` into a temporary first
-        s[QdiscMib.qlen] = s[QdiscMib.qlen] - 1
-        s[QdiscMib.backlog] = s[QdiscMib.backlog] - len
-        s[QdiscMib.packets] = s[QdiscMib.packets] + 1
-        s[QdiscMib.bytes] = s[QdiscMib.bytes] + len
-    }
-
     /** The peeked frame was lost below us (device error, no carrier). */
     dequeueDropped(rec: number): void {
         const len = this.pool.frameLen(rec)

@@ -13,9 +13,9 @@ export const DEAD_TAG = 0xffff
 
 export class FrameRing {
     readonly buf: Buffer
-    /** Offset of the oldest record (a live one, when the ring is not empty). */
+    /** Offset of the oldest record, a live one (tail and head mean nothing while the ring is empty). */
     tail = 0
-    /** Offset where the next record goes. */
+    /** Offset where the next record goes: the end of the newest (up to the ring's length). */
     private head = 0
     /** Bytes between tail and head, wrap waste included (0: empty). */
     private used = 0
@@ -32,12 +32,17 @@ export class FrameRing {
     alloc(len: number, tag: number): number {
         const need = RECORD_HEADER + len
         const b = this.buf
-        let at = this.head
+        // empty: the record at 0
         if (this.used === 0) {
             if (need > b.length) return -1
-            at = 0
+            b.setAt(0, "u32", len + tag * 0x10000)
             this.tail = 0
-        } else if (at > this.tail) {
+            this.head = need
+            this.used = need
+            return RECORD_HEADER
+        }
+        let at = this.head
+        if (at > this.tail) {
             if (at + need > b.length) {
                 if (need > this.tail) return -1
                 // wrap: mark the tail end unusable
@@ -47,7 +52,7 @@ export class FrameRing {
             }
         } else if (at + need > this.tail) return -1
         b.setAt(at, "u32", len + tag * 0x10000)
-        this.head = at + need >= b.length ? 0 : at + need
+        this.head = at + need
         this.used += need
         return at + RECORD_HEADER
     }
@@ -72,40 +77,44 @@ export class FrameRing {
     /** The record after `rec` (live or dead), or -1 at the newest. */
     next(rec: number): number {
         let n = rec + RECORD_HEADER + this.buf.getAt(rec, "u16")
-        if (n >= this.buf.length) n = 0
         if (n === this.head) return -1
+        // the end of the ring, or a wrap marker: the next record is at 0
         if (n + 2 > this.buf.length || this.buf.getAt(n, "u16") === WRAP) n = 0
         return n === this.head ? -1 : n
     }
 
     /** Release any record; out of order it is marked dead and reclaimed later. */
     release(rec: number): void {
+        // the only record (the common case: the one frame the drain just sent): the ring is empty
+        if (this.used === RECORD_HEADER + this.buf.getAt(rec, "u16")) {
+            this.used = 0
+            return
+        }
         const b = this.buf
         if (rec !== this.tail) {
             b.setAt(rec + 2, "u16", DEAD_TAG)
             return
         }
-        // the oldest: free it, then any dead records behind it
-        let t = rec
+        // the oldest: free it, then any dead records behind it (rec walks on to the new tail)
         let used = this.used
-        while (true) {
-            const size = RECORD_HEADER + b.getAt(t, "u16")
+        for (;;) {
+            const size = RECORD_HEADER + b.getAt(rec, "u16")
             used -= size
-            t += size
+            if (used <= 0) break
+            rec += size
             // the end of the ring, or a wrap marker: the next record is at 0
-            if (used > 0) if (t + 2 > b.length || b.getAt(t, "u16") === WRAP) {
-                used -= b.length - t
-                t = 0
+            if (rec + 2 > b.length || b.getAt(rec, "u16") === WRAP) {
+                used -= b.length - rec
+                if (used <= 0) break
+                rec = 0
             }
-            if (used <= 0) {
-                this.used = 0
-                this.tail = this.head = 0
+            if (b.getAt(rec + 2, "u16") !== DEAD_TAG) {
+                this.used = used
+                this.tail = rec
                 return
             }
-            if (b.getAt(t + 2, "u16") !== DEAD_TAG) break
         }
-        this.used = used
-        this.tail = t
+        this.used = 0
     }
 }
 

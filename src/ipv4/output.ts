@@ -10,7 +10,7 @@ import { TxDrain } from "../dev/drain"
 import { neighGen, neighState, NeighTable, neighUseCached, NO_NEIGH, NudState } from "../neigh/neighbour"
 import { neighFor, NEIGH_TABLE_FULL, reserveFrame, writeHeader } from "../neigh/output"
 import { ETHERNET_HEADER_LEN } from "../wire/ethernet"
-import { IPV4_DF, IPV4_HEADER_LEN, IPV4_MF, ipv4HeaderLenFor, ipv4OptionsForFragment } from "../wire/ipv4"
+import { IPV4_DF, IPV4_HEADER_LEN, Ipv4Field, IPV4_MF, ipv4HeaderLenFor, ipv4OptionsForFragment } from "../wire/ipv4"
 import { onesSum } from "../wire/checksum"
 import { ipv4IsMulticast } from "../wire/addr"
 import { Fib, fibGateway, fibTtl, fibType, NO_ROUTE, RouteType } from "./fib"
@@ -19,6 +19,11 @@ import { Csum, Kept, OutPacket } from "./packet"
 import { IpStats, IpMib } from "./mib"
 import { InDevice } from "./ifaddr"
 import { inc } from "../util/mib"
+
+// The IPv4 fields the fast path writes, as offsets in the frame (RFC 791 §3.1)
+const FRAME_TOTAL_LENGTH = ETHERNET_HEADER_LEN + Ipv4Field.TotalLength
+const FRAME_IDENT = ETHERNET_HEADER_LEN + Ipv4Field.Ident
+const FRAME_CHECKSUM = ETHERNET_HEADER_LEN + Ipv4Field.Checksum
 
 /** What happened to a datagram handed to the output path. */
 export const enum SendResult {
@@ -264,6 +269,8 @@ export class Ipv4Output {
         // the ID of a datagram that may be fragmented (an atomic one keeps ID 0, RFC 6864 §4)
         let sum = (~((buf[ip + 10] << 8) | buf[ip + 11]) & 0xffff) + (~((buf[ip + 2] << 8) | buf[ip + 3]) & 0xffff)
         if (!pkt.dontFragment) sum += ~((buf[ip + 4] << 8) | buf[ip + 5]) & 0xffff
+        // folded once: two parts fit 16 bits, and a new length alone then needs one fold at each send
+        sum = (sum & 0xffff) + (sum >>> 16)
         h.setAt(Kept.Sum, "u32", sum)
         h.setAt(Kept.Fib, "u32", this.fib.genid)
         h[Kept.Neigh] = neighGen(this.neigh, pkt.hhNeigh)
@@ -276,7 +283,7 @@ export class Ipv4Output {
      * updated (RFC 1624), counted as queueXmit counts: the frame is in the queue once the caller has
      * written the transport header and data there (before it yields). Returns where the transport
      * header goes, or -1 when the kept headers cannot be used (changed route or neighbour, a hook
-     * rule, no carrier, too big, no room now): then queueXmit() does the whole work and says why.
+     * rule, too big, no room now): then queueXmit() does the whole work and says why.
      * `pkt` has kept headers (hdr[Kept.Len] !== 0: the caller checks).
      */
     fastReserve(pkt: OutPacket, ipPayloadLen: number, now: number): number {
@@ -287,27 +294,27 @@ export class Ipv4Output {
         // One test a statement, not ||: see UdpSocket.sendTo
         if (total > this.mtu) return -1
         if (h.getAt(Kept.Fib, "u32") !== this.fib.genid) return -1
-        if (this.localOut.used + this.postRouting.used > 0) return -1
+        // any hook rule (a count)
+        if (this.localOut.used + this.postRouting.used) return -1
         if (!neighUseCached(this.neigh, pkt.hhNeigh, h[Kept.Neigh], now)) return -1
         const q = this.neigh.qdisc
         const at = q.reserve(ETHERNET_HEADER_LEN + total)
         if (at < 0) return -1
         const buf = q.pool.buf
         buf.blitAt(at, h, 0, hdrLen)
-        const ip = at + ETHERNET_HEADER_LEN
-        buf[ip + 2] = total >> 8
-        buf[ip + 3] = total
+        buf[at + FRAME_TOTAL_LENGTH] = total >> 8
+        buf[at + (FRAME_TOTAL_LENGTH + 1)] = total
         let sum = h.getAt(Kept.Sum, "u32") + total
         if (!pkt.dontFragment) {
             const id = this.selectIdent()
-            buf[ip + 4] = id >> 8
-            buf[ip + 5] = id
+            buf[at + FRAME_IDENT] = id >> 8
+            buf[at + (FRAME_IDENT + 1)] = id
             sum += id
+            sum = (sum & 0xffff) + (sum >>> 16)
         }
-        sum = (sum & 0xffff) + (sum >>> 16)
         sum = ~((sum & 0xffff) + (sum >>> 16))
-        buf[ip + 10] = sum >> 8
-        buf[ip + 11] = sum
+        buf[at + FRAME_CHECKSUM] = sum >> 8
+        buf[at + (FRAME_CHECKSUM + 1)] = sum
         this.stats[IpMib.OutRequests]++
         return at + hdrLen
     }

@@ -70,16 +70,19 @@ export class UdpSocket {
      * enqueued (or held for ARP) before this returns; the drain task sends it.
      */
     sendTo(addr: number, port: number, payload: Buffer, off?: number, len?: number): SendResult {
-        const o = off || 0
-        const n = len === undefined ? payload.length - o : len
+        if (off === undefined) off = 0
+        if (len === undefined) len = payload.length - off
         const p = this.pkt
-        // the fast path: the headers the last datagram to this destination left (Ipv4Output.fastReserve).
+        // the fast path: the headers the last datagram to this destination left (Ipv4Output.fastReserve;
+        // hdr[Kept.Len], their length, is 0 when there are none).
         // Nested ifs, not &&: the compiler keeps each && operand in a temporary, steps on every datagram.
         // No maxDatagram check: the MTU bounds a fast datagram and maxDatagram is at least the MTU.
-        if (p.hdr[Kept.Len] !== 0) if (addr >>> 0 === p.dst) if (o >= 0) if (n >= 0) if (o + n <= payload.length)
+        // An address given as a negative int32 (p.dst is unsigned) takes the slow path.
+        // ((off | len) >= 0: neither is negative)
+        if (p.hdr[Kept.Len]) if (addr === p.dst) if ((off | len) >= 0) if (off + len <= payload.length)
             if (port + this.tos * 0x10000 + this.ttl * 0x1000000 + this.pmtudisc * 0x100000000 === this.hdrKey) {
                 const t = this.table
-                const ulen = UDP_HEADER_LEN + n
+                const ulen = UDP_HEADER_LEN + len
                 // (a call among the arguments costs a temporary for each argument before it)
                 const now = t.clock.now()
                 const at = t.out.fastReserve(p, ulen, now)
@@ -90,16 +93,16 @@ export class UdpSocket {
                     buf.blitAt(at, p.head, 0, 4)
                     buf[at + 4] = ulen >> 8
                     buf[at + 5] = ulen
-                    let c = ~onesSum(payload, o, n, this.udpSum + ulen + ulen) & 0xffff
-                    if (c === 0) c = 0xffff // RFC 768: zero is sent as all ones
+                    let c = ~onesSum(payload, off, len, this.udpSum + ulen + ulen) & 0xffff
+                    if (!c) c = 0xffff // RFC 768: zero is sent as all ones
                     buf[at + 6] = c >> 8
                     buf[at + 7] = c
-                    buf.blitAt(at + UDP_HEADER_LEN, payload, o, n)
+                    buf.blitAt(at + UDP_HEADER_LEN, payload, off, len)
                     t.stats[UdpMib.OutDatagrams]++
                     return SendResult.Sent
                 }
             }
-        const r = this.output(addr, port, payload, o, n)
+        const r = this.output(addr, port, payload, off, len)
         p.payload = null
         return r
     }

@@ -26,17 +26,19 @@ export function onesSum(buf: Buffer, off: number, len: number, initial: number):
     let sum = 0
     let i = off
     // 32 little-endian words an iteration: the loop's own steps are a twentieth of the work
-    const end128 = off + (len & ~127)
-    while (i < end128) {
-        sum += buf.getAt(i, "u32") + buf.getAt(i + 4, "u32") + buf.getAt(i + 8, "u32") + buf.getAt(i + 12, "u32") +
-            buf.getAt(i + 16, "u32") + buf.getAt(i + 20, "u32") + buf.getAt(i + 24, "u32") + buf.getAt(i + 28, "u32") +
-            buf.getAt(i + 32, "u32") + buf.getAt(i + 36, "u32") + buf.getAt(i + 40, "u32") + buf.getAt(i + 44, "u32") +
-            buf.getAt(i + 48, "u32") + buf.getAt(i + 52, "u32") + buf.getAt(i + 56, "u32") + buf.getAt(i + 60, "u32") +
-            buf.getAt(i + 64, "u32") + buf.getAt(i + 68, "u32") + buf.getAt(i + 72, "u32") + buf.getAt(i + 76, "u32") +
-            buf.getAt(i + 80, "u32") + buf.getAt(i + 84, "u32") + buf.getAt(i + 88, "u32") + buf.getAt(i + 92, "u32") +
-            buf.getAt(i + 96, "u32") + buf.getAt(i + 100, "u32") + buf.getAt(i + 104, "u32") + buf.getAt(i + 108, "u32") +
-            buf.getAt(i + 112, "u32") + buf.getAt(i + 116, "u32") + buf.getAt(i + 120, "u32") + buf.getAt(i + 124, "u32")
-        i += 128
+    if (len >= 128) {
+        const end128 = off + (len & ~127)
+        while (i < end128) {
+            sum += buf.getAt(i, "u32") + buf.getAt(i + 4, "u32") + buf.getAt(i + 8, "u32") + buf.getAt(i + 12, "u32") +
+                buf.getAt(i + 16, "u32") + buf.getAt(i + 20, "u32") + buf.getAt(i + 24, "u32") + buf.getAt(i + 28, "u32") +
+                buf.getAt(i + 32, "u32") + buf.getAt(i + 36, "u32") + buf.getAt(i + 40, "u32") + buf.getAt(i + 44, "u32") +
+                buf.getAt(i + 48, "u32") + buf.getAt(i + 52, "u32") + buf.getAt(i + 56, "u32") + buf.getAt(i + 60, "u32") +
+                buf.getAt(i + 64, "u32") + buf.getAt(i + 68, "u32") + buf.getAt(i + 72, "u32") + buf.getAt(i + 76, "u32") +
+                buf.getAt(i + 80, "u32") + buf.getAt(i + 84, "u32") + buf.getAt(i + 88, "u32") + buf.getAt(i + 92, "u32") +
+                buf.getAt(i + 96, "u32") + buf.getAt(i + 100, "u32") + buf.getAt(i + 104, "u32") + buf.getAt(i + 108, "u32") +
+                buf.getAt(i + 112, "u32") + buf.getAt(i + 116, "u32") + buf.getAt(i + 120, "u32") + buf.getAt(i + 124, "u32")
+            i += 128
+        }
     }
     const end16 = off + (len & ~15)
     while (i < end16) {
@@ -57,10 +59,11 @@ export function onesSum(buf: Buffer, off: number, len: number, initial: number):
     // fold: the low half survives `&` (ToInt32 keeps the value mod 2^32), the high half is divided
     // out (the sum may pass 2^32, where `>>>` truncates; under 2^47 the quotient fits `| 0`)
     sum = (sum & 0xffff) + ((sum / 0x10000) | 0)
+    sum = (sum & 0xffff) + (sum >>> 16)
     // to network order and `initial` added in one: modulo 0xffff, which a one's-complement sum is
-    // (2^16 = 1), swapping the bytes of x is x * 256; the folds below bring it back to 16 bits
+    // (2^16 = 1), swapping the bytes of x is x * 256 (under 2^25 here, `initial` under 2^31: `>>>`
+    // holds); the folds below bring it back to 16 bits
     sum = sum * 256 + initial
-    sum = (sum & 0xffff) + ((sum / 0x10000) | 0)
     sum = (sum & 0xffff) + (sum >>> 16)
     return (sum & 0xffff) + (sum >>> 16)
 }
