@@ -310,7 +310,7 @@ export class Enc28j60Device implements NetDevice {
         await this.mutex.take(LOCK_TIMEOUT_MS)
         try {
             if (this.txPending) await this.txFinish()
-            await this.bfc(Reg.ECON1, Econ1.RXEN)
+            await this.op(Op.BFC | Reg.ECON1, Econ1.RXEN)
         } finally {
             this.opened = false
             this.mutex.give()
@@ -333,8 +333,8 @@ export class Enc28j60Device implements NetDevice {
         try {
             if (this.txPending) await this.txFinish()
             await this.writeFrame(frame, off, len)
-            await this.bfc(Reg.EIR, Eir.TXIF | Eir.TXERIF)
-            await this.bfs(Reg.ECON1, Econ1.TXRTS)
+            await this.op(Op.BFC | Reg.EIR, Eir.TXIF | Eir.TXERIF)
+            await this.op(Op.BFS | Reg.ECON1, Econ1.TXRTS)
             this.txPending = true
             this.stats[Enc28j60Mib.tx_frames]++
             return XmitStatus.Ok
@@ -381,7 +381,7 @@ export class Enc28j60Device implements NetDevice {
                 // the ring (or EPKTCNT) was full and the chip dropped frames; it never writes over
                 // unread data, so emptying the ring is the whole recovery: no reset
                 inc(this.stats, Enc28j60Mib.rx_over_errors)
-                await this.bfc(Reg.EIR, Eir.RXERIF)
+                await this.op(Op.BFC | Reg.EIR, Eir.RXERIF)
             }
             if (eir & Eir.LINKIF || due) await this.checkLink((eir & Eir.LINKIF) !== 0)
             return await this.receive()
@@ -456,11 +456,11 @@ export class Enc28j60Device implements NetDevice {
         // INT: a packet pending, a link change, a receive error (with an INT line to read)
         await this.wr(Reg.EIE, this.interrupt ? Eie.INTIE | Eie.PKTIE | Eie.LINKIE | Eie.RXERIE : 0)
         await this.phyRead(Phy.PHIR)
-        await this.bfc(Reg.EIR, Eir.DMAIF | Eir.TXIF | Eir.TXERIF | Eir.RXERIF)
+        await this.op(Op.BFC | Reg.EIR, Eir.DMAIF | Eir.TXIF | Eir.TXERIF | Eir.RXERIF)
         this.link = ((await this.phyRead(Phy.PHSTAT2)) & Phstat2.LSTAT) !== 0
         this.lastLinkCheck = this.clock()
         this.lastResetCheck = this.lastLinkCheck
-        await this.bfs(Reg.ECON1, Econ1.RXEN)
+        await this.op(Op.BFS | Reg.ECON1, Econ1.RXEN)
         this.bringUp = bringUpReport("enc28j60", "EREVID " + formatHex8(rev) + " (" + revisionName(rev) + ")", this.spiHz, this.link, full ? " 10M full duplex" : " 10M half duplex")
     }
 
@@ -530,7 +530,7 @@ export class Enc28j60Device implements NetDevice {
             if (eir < 0) {
                 inc(this.stats, Enc28j60Mib.tx_timeouts)
                 // give up the request (clearing TXRTS aborts it)
-                await this.bfc(Reg.ECON1, Econ1.TXRTS)
+                await this.op(Op.BFC | Reg.ECON1, Econ1.TXRTS)
                 if (this.workarounds & Erratum.TxReset12) {
                     // errata #12: TXRTS stuck set means the TX logic stalled: reset it and retry once
                     await this.txLogicReset()
@@ -572,15 +572,15 @@ export class Enc28j60Device implements NetDevice {
 
     /** Set TXRTS again for the frame still in the TX buffer (ETXST/ETXND unchanged). */
     private async retransmit(): Promise<void> {
-        await this.bfc(Reg.EIR, Eir.TXIF | Eir.TXERIF)
-        await this.bfs(Reg.ECON1, Econ1.TXRTS)
+        await this.op(Op.BFC | Reg.EIR, Eir.TXIF | Eir.TXERIF)
+        await this.op(Op.BFS | Reg.ECON1, Econ1.TXRTS)
     }
 
     /** As Linux after TXERIF: TXRTS cleared, TXRST pulsed, ETXST and ETXND written again. */
     private async txLogicReset(): Promise<void> {
-        await this.bfc(Reg.ECON1, Econ1.TXRTS)
-        await this.bfs(Reg.ECON1, Econ1.TXRST)
-        await this.bfc(Reg.ECON1, Econ1.TXRST)
+        await this.op(Op.BFC | Reg.ECON1, Econ1.TXRTS)
+        await this.op(Op.BFS | Reg.ECON1, Econ1.TXRST)
+        await this.op(Op.BFC | Reg.ECON1, Econ1.TXRST)
         await this.wr16(Reg.ETXSTL, TX_START)
         if (this.etxnd >= 0) {
             await this.wr16(Reg.ETXNDL, this.etxnd)
@@ -657,7 +657,7 @@ export class Enc28j60Device implements NetDevice {
             bus.deselect()
         }
         this.rxNext = next
-        await this.bfs(Reg.ECON2, Econ2.PKTDEC)
+        await this.op(Op.BFS | Reg.ECON2, Econ2.PKTDEC)
         if (!(h[4] & Rsv.RX_OK)) {
             inc(this.stats, Enc28j60Mib.rx_errors)
             return 0
@@ -687,12 +687,12 @@ export class Enc28j60Device implements NetDevice {
     /** A corrupt ring: reset the receive logic and start the ring again (Linux enc28j60_rxreset). */
     private async rxReset(): Promise<void> {
         inc(this.stats, Enc28j60Mib.rx_resets)
-        await this.bfc(Reg.ECON1, Econ1.RXEN)
-        await this.bfs(Reg.ECON1, Econ1.RXRST)
-        await this.bfc(Reg.ECON1, Econ1.RXRST)
+        await this.op(Op.BFC | Reg.ECON1, Econ1.RXEN)
+        await this.op(Op.BFS | Reg.ECON1, Econ1.RXRST)
+        await this.op(Op.BFC | Reg.ECON1, Econ1.RXRST)
         await this.initRxRing()
-        await this.bfc(Reg.EIR, Eir.RXERIF)
-        await this.bfs(Reg.ECON1, Econ1.RXEN)
+        await this.op(Op.BFC | Reg.EIR, Eir.RXERIF)
+        await this.op(Op.BFS | Reg.ECON1, Econ1.RXEN)
     }
 
     // ------------------------------------------------------------------ link and PHY
@@ -782,6 +782,11 @@ export class Enc28j60Device implements NetDevice {
         }
     }
 
+    /**
+     * A two-byte instruction: the opcode with a register address, then its argument. BFS/BFC (bit
+     * set/clear) are used on the common registers only (EIR, ECON1, ECON2: in every bank, no bank
+     * to select); the chip ignores them on MAC/MII registers.
+     */
     private async op(opcode: number, arg: number): Promise<void> {
         this.tx[0] = opcode
         this.tx[1] = arg
@@ -825,16 +830,6 @@ export class Enc28j60Device implements NetDevice {
         await this.wr(rl + 1, v >> 8)
     }
 
-    /** BFS/BFC: ETH registers only (the chip ignores them on MAC/MII registers). */
-    private async bfs(r: number, bits: number): Promise<void> {
-        await this.selectBank(r)
-        await this.op(Op.BFS | (r & ADDR_MASK), bits)
-    }
-
-    private async bfc(r: number, bits: number): Promise<void> {
-        await this.selectBank(r)
-        await this.op(Op.BFC | (r & ADDR_MASK), bits)
-    }
 
 }
 
