@@ -250,7 +250,6 @@ export class Enc28j60Device implements NetDevice {
     private readonly mutex = new FiberLock("ENC28J60 driver lock")
     private readonly tx = Buffer.alloc(1 + RSV_LEN)
     private readonly rx = Buffer.alloc(1 + RSV_LEN)
-    private readonly hdr = Buffer.alloc(RSV_LEN)
     private readonly rxBuf = Buffer.alloc(MAX_FRAME_FCS + 2)
     private readonly wait: RegisterPoll
     private readonly interrupt: () => boolean
@@ -339,10 +338,8 @@ export class Enc28j60Device implements NetDevice {
             this.stats[Enc28j60Mib.tx_frames]++
             return XmitStatus.Ok
         } catch (e) {
-            // never thrown to the drain: a bus timeout is a bus fault, anything else a poll error
-            if (e instanceof SpiTimeoutError) this.busFault()
-            else inc(this.stats, Enc28j60Mib.poll_errors)
-            this.lastError = e as Error
+            // never thrown to the drain
+            this.fault(e as Error)
             return XmitStatus.Error
         } finally {
             this.mutex.give()
@@ -387,9 +384,7 @@ export class Enc28j60Device implements NetDevice {
             return await this.receive()
         } catch (e) {
             // never thrown to the poll task: it must keep running
-            if (e instanceof SpiTimeoutError) this.busFault()
-            else inc(this.stats, Enc28j60Mib.poll_errors)
-            this.lastError = e as Error
+            this.fault(e as Error)
             return 0
         } finally {
             this.mutex.give()
@@ -632,19 +627,20 @@ export class Enc28j60Device implements NetDevice {
      */
     private async readFrame(): Promise<number> {
         const bus = this.bus
-        const h = this.hdr
         const t = this.tx
+        const h = this.rx
         t[0] = Op.RBM
         let next = 0
         let count = 0
+        let ok = false
         await bus.select()
         try {
-            // opcode and header in one full-duplex transfer
+            // opcode and header in one full-duplex transfer: the header lands at rx[1..]
             t.fillAt(1, RSV_LEN, 0)
-            await bus.xfer(t, 0, this.rx, 0, 1 + RSV_LEN)
-            h.blitAt(0, this.rx, 1, RSV_LEN)
-            next = h.getAt(Rsv.NEXT, "u16")
-            count = h.getAt(Rsv.BYTE_COUNT, "u16")
+            await bus.xfer(t, 0, h, 0, 1 + RSV_LEN)
+            next = h.getAt(1 + Rsv.NEXT, "u16")
+            count = h.getAt(1 + Rsv.BYTE_COUNT, "u16")
+            ok = (h[1 + Rsv.STATUS] & Rsv.RX_OK) !== 0
             // sanity checks (Linux, embassy): the next pointer must be where this packet ends
             let expect = this.rxNext + RSV_LEN + count + (count & 1)
             if (expect > RX_END) expect -= RX_SIZE
@@ -658,7 +654,7 @@ export class Enc28j60Device implements NetDevice {
         }
         this.rxNext = next
         await this.op(Op.BFS | Reg.ECON2, Econ2.PKTDEC)
-        if (!(h[4] & Rsv.RX_OK)) {
+        if (!ok) {
             inc(this.stats, Enc28j60Mib.rx_errors)
             return 0
         }
@@ -766,9 +762,13 @@ export class Enc28j60Device implements NetDevice {
         this.erdptValid = false
     }
 
-    private busFault(): void {
-        inc(this.stats, Enc28j60Mib.bus_errors)
-        this.invalidate()
+    /** An error caught by poll() or startXmit(): a bus timeout is a bus fault, anything else a poll error. */
+    private fault(e: Error): void {
+        if (e instanceof SpiTimeoutError) {
+            inc(this.stats, Enc28j60Mib.bus_errors)
+            this.invalidate()
+        } else inc(this.stats, Enc28j60Mib.poll_errors)
+        this.lastError = e
     }
 
     /** One transaction of `n` bytes from this.tx into this.rx. */
