@@ -303,8 +303,9 @@ export class W5500Device implements NetDevice {
         // §4.2: the sizes of all sockets add up to at most 16 KB per direction. Sockets 7..1 go to 0
         // first (they reset to 2 KB each, 16 KB in all), then socket 0 takes the whole 16 KB.
         for (let n = SOCKETS - 1; n >= 0; n--) {
-            this.io[FRAME_HEADER_LEN] = n === 0 ? BUF_KB : 0
-            this.io[FRAME_HEADER_LEN + 1] = n === 0 ? BUF_KB : 0
+            const kb = n === 0 ? BUF_KB : 0
+            this.io[FRAME_HEADER_LEN] = kb
+            this.io[FRAME_HEADER_LEN + 1] = kb
             await this.regs(4 * n + 1, Sn.RXBUF_SIZE, 2, true)
         }
         this.cmdPending = false
@@ -315,10 +316,7 @@ export class W5500Device implements NetDevice {
         await this.write8(Block.S0Reg, Sn.IMR, this.interrupt ? SnIr.RECV : 0)
         await this.write8(Block.Common, Common.SIMR, this.interrupt ? 0x01 : 0)
         this.rxPending = false
-        const phy = await this.read8(Block.Common, Common.PHYCFGR)
-        this.lastLinkPoll = this.clock()
-        this.setPhy(phy)
-        this.link = (phy & Phy.LNK) !== 0
+        this.link = await this.readPhy()
         this.bringUp = bringUpReport("w5500", "VERSIONR " + formatHex8(v), this.spiHz, this.link, (this.speed100 ? " 100M" : " 10M") + (this.fullDuplex ? " full duplex" : " half duplex"))
     }
 
@@ -385,21 +383,18 @@ export class W5500Device implements NetDevice {
             inc(this.stats, W5500Mib.txErrors)
             return XmitStatus.Error
         }
+        // the lock not coming in time and a bus error are both a lost frame
+        let locked = false
         try {
             await this.mutex.take(this.lockTimeoutMs)
-        } catch (e) {
-            inc(this.stats, W5500Mib.txErrors)
-            this.lastError = e as Error
-            return XmitStatus.Error
-        }
-        try {
+            locked = true
             return await this.xmit(frame, off, len)
         } catch (e) {
             inc(this.stats, W5500Mib.txErrors)
             this.lastError = e as Error
             return XmitStatus.Error
         } finally {
-            this.mutex.give()
+            if (locked) this.mutex.give()
         }
     }
 
@@ -490,14 +485,10 @@ export class W5500Device implements NetDevice {
      * are counted in pollErrors and kept in lastError.
      */
     async poll(): Promise<number> {
+        let locked = false
         try {
             await this.mutex.take(this.lockTimeoutMs)
-        } catch (e) {
-            inc(this.stats, W5500Mib.pollErrors)
-            this.lastError = e as Error
-            return 0
-        }
-        try {
+            locked = true
             let n = 0
             const intr = this.interrupt
             if (this.link && (intr === null || this.rxPending || intr())) {
@@ -513,7 +504,7 @@ export class W5500Device implements NetDevice {
             this.lastError = e as Error
             return 0
         } finally {
-            this.mutex.give()
+            if (locked) this.mutex.give()
         }
     }
 
@@ -603,9 +594,13 @@ export class W5500Device implements NetDevice {
         await this.issue(SnCr.RECV)
     }
 
-    private setPhy(v: number): void {
+    /** §4.1 PHYCFGR: speed and duplex kept, the link (LNK) returned. */
+    private async readPhy(): Promise<boolean> {
+        const v = await this.read8(Block.Common, Common.PHYCFGR)
+        this.lastLinkPoll = this.clock()
         this.speed100 = (v & Phy.SPD) !== 0
         this.fullDuplex = (v & Phy.DPX) !== 0
+        return (v & Phy.LNK) !== 0
     }
 
     /**
@@ -630,10 +625,7 @@ export class W5500Device implements NetDevice {
             await this.reinit()
             return
         }
-        const v = await this.read8(Block.Common, Common.PHYCFGR)
-        this.lastLinkPoll = this.clock()
-        this.setPhy(v)
-        const up = (v & Phy.LNK) !== 0
+        const up = await this.readPhy()
         if (up === this.link) return
         inc(this.stats, W5500Mib.linkChanges)
         if (!up) {
@@ -688,17 +680,7 @@ export class W5500Device implements NetDevice {
 
     /** One frame of `n` register bytes at `addr` of `block`: written from io[3..], or read into rsp[3..]. */
     private async regs(block: number, addr: number, n: number, write: boolean): Promise<void> {
-        const io = this.io
-        io[0] = addr >> 8
-        io[1] = addr & 0xff
-        io[2] = control(block, write)
-        const bus = this.bus
-        await bus.select()
-        try {
-            await bus.xfer(io, 0, write ? null : this.rsp, 0, FRAME_HEADER_LEN + n)
-        } finally {
-            bus.deselect()
-        }
+        await this.buf(block, addr, write, write ? this.io : this.rsp, FRAME_HEADER_LEN, n, 0)
     }
 
     private async write8(block: number, addr: number, v: number): Promise<void> {
