@@ -58,7 +58,6 @@ export class HardwareSpiBus implements SpiBus {
     /** select() calls that timed out waiting for the bus. */
     lockTimeouts = 0
     readonly hz: number
-    private readonly resetPin: OutputLine
     private readonly lockTimeoutMs: number
     /** Exact buffers: exactTx[n], exactRx[n] are n bytes (1..EXACT_MAX). */
     private readonly exactTx: Buffer[] = [null]
@@ -66,14 +65,13 @@ export class HardwareSpiBus implements SpiBus {
     /** Chunks: chunkTx[k], chunkRx[k] are FIRST_CHUNK << k bytes. */
     private readonly chunkTx: Buffer[] = []
     private readonly chunkRx: Buffer[] = []
-    /** The transaction's stream (see stream()) and the size of the last piece() transfer. */
+    /** The transaction's stream (see stream()). */
     private sHead: Buffer = null
     private sHeadLen = 0
     private sTx: Buffer = null
     private sTxOff = 0
     private sRx: Buffer = null
     private sRxOff = 0
-    private pieceSize = 0
     /** Two fibers never interleave a transaction. */
     private readonly lock = new FiberLock("SPI bus lock")
 
@@ -83,11 +81,11 @@ export class HardwareSpiBus implements SpiBus {
         opts?: HardwareSpiOptions
     ) {
         const o = opts || {}
-        this.resetPin = o.reset || null
         this.lockTimeoutMs = o.lockTimeoutMs || 1000
         this.hz = o.hz || DEFAULT_SPI_HZ
         cs.setMode(ds.GPIOMode.OutputHigh)
-        if (this.resetPin) this.resetPin.setMode(ds.GPIOMode.OutputHigh)
+        // the chip's reset line held inactive
+        if (o.reset) o.reset.setMode(ds.GPIOMode.OutputHigh)
         for (let n = 1; n <= EXACT_MAX; n++) {
             this.exactTx.push(Buffer.alloc(n))
             this.exactRx.push(Buffer.alloc(n))
@@ -99,15 +97,6 @@ export class HardwareSpiBus implements SpiBus {
             this.chunkRx.push(Buffer.alloc(size))
         }
         native.configure(o.mode || 0, this.hz)
-    }
-
-    /** Pulse the chip's reset line: low for `lowMs`, then wait `settleMs` (W5500: PLL lock). */
-    async resetChip(lowMs: number, settleMs: number): Promise<void> {
-        if (!this.resetPin) return
-        this.resetPin.setMode(ds.GPIOMode.OutputLow)
-        await ds.sleep(lowMs)
-        this.resetPin.setMode(ds.GPIOMode.OutputHigh)
-        await ds.sleep(settleMs)
     }
 
     async select(): Promise<void> {
@@ -137,26 +126,24 @@ export class HardwareSpiBus implements SpiBus {
     async xfer(tx: Buffer, txOff: number, rx: Buffer, rxOff: number, len: number): Promise<void> {
         this.bytes += len
         this.stream(null, 0, tx, txOff, rx, rxOff)
+        // with no spare bytes every piece is exact
         let done = 0
         while (done < len) done += await this.piece(done, len, 0)
     }
 
     async window(head: Buffer, headLen: number, data: Buffer, off: number, len: number, write: boolean, spare: number): Promise<number> {
         const n = headLen + len
-        let clocked = 0
+        // bytes clocked: n, or more when the last piece was rounded up into `spare`
+        let done = 0
         await this.select()
         try {
             this.stream(head, headLen, write ? data : null, off - headLen, write ? null : data, off - headLen)
-            let done = 0
-            while (done < n) {
-                done += await this.piece(done, n, spare)
-                clocked += this.pieceSize
-            }
+            while (done < n) done += await this.piece(done, n, spare)
         } finally {
             this.deselect()
         }
-        this.bytes += clocked
-        return clocked
+        this.bytes += done
+        return done
     }
 
     /**
@@ -172,7 +159,10 @@ export class HardwareSpiBus implements SpiBus {
         this.sRxOff = rxOff
     }
 
-    /** One native transfer of the stream's bytes from `at` (of `n`); returns how many it covered. */
+    /**
+     * One native transfer of the stream's bytes from `at` (of `n`); returns how many it clocked:
+     * the bytes it covered, and past `n` only when rounded up into `spare`.
+     */
     private async piece(at: number, n: number, spare: number): Promise<number> {
         const head = this.sHead
         const headLen = this.sHeadLen
@@ -203,7 +193,6 @@ export class HardwareSpiBus implements SpiBus {
             }
         }
         const size = t.length
-        this.pieceSize = size
         const cover = size < left ? size : left
         // tx: the head's part, the data's part, zeros for the rest (reads, padding)
         let fill = 0
@@ -222,6 +211,6 @@ export class HardwareSpiBus implements SpiBus {
             const skip = at < headLen ? headLen - at : 0
             if (skip < cover) rx.blitAt(this.sRxOff + at + skip, r, skip, cover - skip)
         }
-        return cover
+        return size
     }
 }

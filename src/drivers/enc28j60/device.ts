@@ -80,7 +80,9 @@ const RX_SIZE = RX_END - RX_START + 1
 const MAX_FRAME = ETHERNET_MAX_FRAME
 /** Late-collision retransmissions per frame (Linux MAX_TX_RETRYCOUNT). */
 export const MAX_TX_RETRIES = 16
+/** MISTAT.BUSY lasts 10.24 us: a couple of reads normally see it clear. */
 const MII_TIMEOUT_MS = 10
+const MII_BUSY = "ENC28J60 MII (MISTAT.BUSY)"
 const CLKRDY_TIMEOUT_MS = 10
 /** Register reads before a wait starts sleeping 1 ms between reads. */
 const FAST_POLLS = 3
@@ -248,7 +250,6 @@ export class Enc28j60Device implements NetDevice {
     private readonly mutex = new FiberLock("ENC28J60 driver lock")
     private readonly tx = Buffer.alloc(1 + RSV_LEN)
     private readonly rx = Buffer.alloc(1 + RSV_LEN)
-    private readonly hdr = Buffer.alloc(RSV_LEN)
     private readonly rxBuf = Buffer.alloc(MAX_FRAME_FCS + 2)
     private readonly wait: RegisterPoll
     private readonly interrupt: () => boolean
@@ -289,11 +290,11 @@ export class Enc28j60Device implements NetDevice {
     /** Reset and program the chip (enc28j60_hw_init + hw_enable); starts the poll task if pollMs > 0. */
     async open(owner: NetDeviceOwner): Promise<void> {
         this.owner = owner
-        await this.lock()
+        await this.mutex.take(LOCK_TIMEOUT_MS)
         try {
             await this.init()
         } finally {
-            this.unlock()
+            this.mutex.give()
         }
         this.opened = true
         if (this.pollMs > 0 && !this.running) {
@@ -305,13 +306,13 @@ export class Enc28j60Device implements NetDevice {
     async stop(): Promise<void> {
         this.running = false
         if (!this.opened) return
-        await this.lock()
+        await this.mutex.take(LOCK_TIMEOUT_MS)
         try {
             if (this.txPending) await this.txFinish()
-            await this.bfc(Reg.ECON1, Econ1.RXEN)
+            await this.op(Op.BFC | Reg.ECON1, Econ1.RXEN)
         } finally {
             this.opened = false
-            this.unlock()
+            this.mutex.give()
         }
     }
 
@@ -324,26 +325,24 @@ export class Enc28j60Device implements NetDevice {
         if (!this.link) return XmitStatus.LinkDown
         if (len < 14 || len > MAX_FRAME) return XmitStatus.Error
         try {
-            await this.lock()
+            await this.mutex.take(LOCK_TIMEOUT_MS)
         } catch (e) {
             return XmitStatus.Busy
         }
         try {
             if (this.txPending) await this.txFinish()
             await this.writeFrame(frame, off, len)
-            await this.bfc(Reg.EIR, Eir.TXIF | Eir.TXERIF)
-            await this.bfs(Reg.ECON1, Econ1.TXRTS)
+            await this.op(Op.BFC | Reg.EIR, Eir.TXIF | Eir.TXERIF)
+            await this.op(Op.BFS | Reg.ECON1, Econ1.TXRTS)
             this.txPending = true
             this.stats[Enc28j60Mib.tx_frames]++
             return XmitStatus.Ok
         } catch (e) {
-            // never thrown to the drain: a bus timeout is a bus fault, anything else a poll error
-            if (e instanceof SpiTimeoutError) this.busFault()
-            else inc(this.stats, Enc28j60Mib.poll_errors)
-            this.lastError = e as Error
+            // never thrown to the drain
+            this.fault(e as Error)
             return XmitStatus.Error
         } finally {
-            this.unlock()
+            this.mutex.give()
         }
     }
 
@@ -355,7 +354,7 @@ export class Enc28j60Device implements NetDevice {
     async poll(): Promise<number> {
         if (!this.opened) return 0
         try {
-            await this.lock()
+            await this.mutex.take(LOCK_TIMEOUT_MS)
         } catch (e) {
             inc(this.stats, Enc28j60Mib.bus_errors)
             return 0
@@ -379,18 +378,16 @@ export class Enc28j60Device implements NetDevice {
                 // the ring (or EPKTCNT) was full and the chip dropped frames; it never writes over
                 // unread data, so emptying the ring is the whole recovery: no reset
                 inc(this.stats, Enc28j60Mib.rx_over_errors)
-                await this.bfc(Reg.EIR, Eir.RXERIF)
+                await this.op(Op.BFC | Reg.EIR, Eir.RXERIF)
             }
             if (eir & Eir.LINKIF || due) await this.checkLink((eir & Eir.LINKIF) !== 0)
             return await this.receive()
         } catch (e) {
             // never thrown to the poll task: it must keep running
-            if (e instanceof SpiTimeoutError) this.busFault()
-            else inc(this.stats, Enc28j60Mib.poll_errors)
-            this.lastError = e as Error
+            this.fault(e as Error)
             return 0
         } finally {
-            this.unlock()
+            this.mutex.give()
         }
     }
 
@@ -413,7 +410,8 @@ export class Enc28j60Device implements NetDevice {
             // errata #2: after SRC, CLKRDY may read 1 before the chip is ready: wait >= 1 ms instead
             await ds.sleep(this.resetDelayMs)
         } else {
-            await this.waitClkRdy()
+            // without the workaround: trust ESTAT.CLKRDY, as the datasheet alone suggests
+            await this.waitReg(Reg.ESTAT, Estat.CLKRDY, true, CLKRDY_TIMEOUT_MS, "ENC28J60 ESTAT.CLKRDY")
         }
         // SRC cleared ECON1, so bank 0 is selected
         this.bank = 0
@@ -427,8 +425,7 @@ export class Enc28j60Device implements NetDevice {
         await this.selfTest()
 
         await this.initRxRing()
-        await this.wr(Reg.ETXSTL, TX_START & 0xff)
-        await this.wr(Reg.ETXSTH, TX_START >> 8)
+        await this.wr16(Reg.ETXSTL, TX_START)
         // unicast to us, broadcast, and a valid CRC (0xA1, the reset value, written anyway)
         await this.wr(Reg.ERXFCON, Erxfcon.UCEN | Erxfcon.CRCEN | Erxfcon.BCEN)
 
@@ -437,8 +434,7 @@ export class Enc28j60Device implements NetDevice {
         // pad short frames to 60 bytes and append the CRC; check length fields; duplex as the PHY
         await this.wr(Reg.MACON3, Macon3.PADCFG_60 | Macon3.TXCRCEN | Macon3.FRMLNEN | (full ? Macon3.FULDPX : 0))
         await this.wr(Reg.MACON4, full ? 0 : Macon4.DEFER)
-        await this.wr(Reg.MAMXFLL, MAX_FRAME_FCS & 0xff)
-        await this.wr(Reg.MAMXFLH, MAX_FRAME_FCS >> 8)
+        await this.wr16(Reg.MAMXFLL, MAX_FRAME_FCS)
         await this.wr(Reg.MABBIPG, full ? 0x15 : 0x12)
         await this.wr(Reg.MAIPGL, 0x12)
         if (!full) await this.wr(Reg.MAIPGH, 0x0c)
@@ -455,11 +451,11 @@ export class Enc28j60Device implements NetDevice {
         // INT: a packet pending, a link change, a receive error (with an INT line to read)
         await this.wr(Reg.EIE, this.interrupt ? Eie.INTIE | Eie.PKTIE | Eie.LINKIE | Eie.RXERIE : 0)
         await this.phyRead(Phy.PHIR)
-        await this.bfc(Reg.EIR, Eir.DMAIF | Eir.TXIF | Eir.TXERIF | Eir.RXERIF)
+        await this.op(Op.BFC | Reg.EIR, Eir.DMAIF | Eir.TXIF | Eir.TXERIF | Eir.RXERIF)
         this.link = ((await this.phyRead(Phy.PHSTAT2)) & Phstat2.LSTAT) !== 0
         this.lastLinkCheck = this.clock()
         this.lastResetCheck = this.lastLinkCheck
-        await this.bfs(Reg.ECON1, Econ1.RXEN)
+        await this.op(Op.BFS | Reg.ECON1, Econ1.RXEN)
         this.bringUp = bringUpReport("enc28j60", "EREVID " + formatHex8(rev) + " (" + revisionName(rev) + ")", this.spiHz, this.link, full ? " 10M full duplex" : " 10M half duplex")
     }
 
@@ -469,12 +465,10 @@ export class Enc28j60Device implements NetDevice {
      */
     private async selfTest(): Promise<void> {
         const n = SELF_TEST_PATTERN.length
-        await this.wr(Reg.EWRPTL, TX_START & 0xff)
-        await this.wr(Reg.EWRPTH, TX_START >> 8)
+        await this.wr16(Reg.EWRPTL, TX_START)
         this.tx[0] = Op.WBM
         await this.bus.window(this.tx, 1, SELF_TEST_PATTERN, 0, n, true, 0)
-        await this.wr(Reg.ERDPTL, TX_START & 0xff)
-        await this.wr(Reg.ERDPTH, TX_START >> 8)
+        await this.wr16(Reg.ERDPTL, TX_START)
         this.tx[0] = Op.RBM
         await this.bus.window(this.tx, 1, this.rxBuf, 0, n, false, 0)
         this.ewrpt = -1
@@ -482,25 +476,14 @@ export class Enc28j60Device implements NetDevice {
         checkReadBack("enc28j60", this.rxBuf, 0, this.spiHz)
     }
 
-    /** Without the errata #2 workaround: trust ESTAT.CLKRDY, as the datasheet alone suggests. */
-    private async waitClkRdy(): Promise<void> {
-        const w = this.wait
-        w.start(CLKRDY_TIMEOUT_MS)
-        while (await w.next()) if ((await this.rd(Reg.ESTAT)) & Estat.CLKRDY) return
-        throw new SpiTimeoutError("ENC28J60 ESTAT.CLKRDY", CLKRDY_TIMEOUT_MS)
-    }
-
     /** RX ring at RX_START..RX_END, everything read; ERDPT on the first packet. */
     private async initRxRing(): Promise<void> {
         // errata #5: writing ERXST/ERXND may zero the internal write pointer, so the ring starts at 0
-        await this.wr(Reg.ERXSTL, RX_START & 0xff)
-        await this.wr(Reg.ERXSTH, RX_START >> 8)
-        await this.wr(Reg.ERXNDL, RX_END & 0xff)
-        await this.wr(Reg.ERXNDH, RX_END >> 8)
+        await this.wr16(Reg.ERXSTL, RX_START)
+        await this.wr16(Reg.ERXNDL, RX_END)
         this.rxNext = RX_START
         await this.setRxReadPointer()
-        await this.wr(Reg.ERDPTL, RX_START & 0xff)
-        await this.wr(Reg.ERDPTH, RX_START >> 8)
+        await this.wr16(Reg.ERDPTL, RX_START)
         this.erdptValid = true
     }
 
@@ -537,11 +520,12 @@ export class Enc28j60Device implements NetDevice {
         let resent = false
         // bounded: at most MAX_TX_RETRIES late-collision retries plus one stall retry
         for (let pass = 0; pass < MAX_TX_RETRIES + 2; pass++) {
-            const eir = await this.waitTx()
+            // EIR once TXIF or TXERIF is set (10BASE-T: a full-size frame takes 1.2 ms on the wire)
+            const eir = await this.waitReg(Reg.EIR, Eir.TXIF | Eir.TXERIF, true, this.txTimeoutMs, null)
             if (eir < 0) {
                 inc(this.stats, Enc28j60Mib.tx_timeouts)
                 // give up the request (clearing TXRTS aborts it)
-                await this.bfc(Reg.ECON1, Econ1.TXRTS)
+                await this.op(Op.BFC | Reg.ECON1, Econ1.TXRTS)
                 if (this.workarounds & Erratum.TxReset12) {
                     // errata #12: TXRTS stuck set means the TX logic stalled: reset it and retry once
                     await this.txLogicReset()
@@ -583,32 +567,18 @@ export class Enc28j60Device implements NetDevice {
 
     /** Set TXRTS again for the frame still in the TX buffer (ETXST/ETXND unchanged). */
     private async retransmit(): Promise<void> {
-        await this.bfc(Reg.EIR, Eir.TXIF | Eir.TXERIF)
-        await this.bfs(Reg.ECON1, Econ1.TXRTS)
-    }
-
-    /** EIR once TXIF or TXERIF is set, or -1 at the deadline. */
-    private async waitTx(): Promise<number> {
-        // 10BASE-T: a full-size frame takes 1.2 ms on the wire
-        const w = this.wait
-        w.start(this.txTimeoutMs)
-        while (await w.next()) {
-            const eir = await this.rd(Reg.EIR)
-            if (eir & (Eir.TXIF | Eir.TXERIF)) return eir
-        }
-        return -1
+        await this.op(Op.BFC | Reg.EIR, Eir.TXIF | Eir.TXERIF)
+        await this.op(Op.BFS | Reg.ECON1, Econ1.TXRTS)
     }
 
     /** As Linux after TXERIF: TXRTS cleared, TXRST pulsed, ETXST and ETXND written again. */
     private async txLogicReset(): Promise<void> {
-        await this.bfc(Reg.ECON1, Econ1.TXRTS)
-        await this.bfs(Reg.ECON1, Econ1.TXRST)
-        await this.bfc(Reg.ECON1, Econ1.TXRST)
-        await this.wr(Reg.ETXSTL, TX_START & 0xff)
-        await this.wr(Reg.ETXSTH, TX_START >> 8)
+        await this.op(Op.BFC | Reg.ECON1, Econ1.TXRTS)
+        await this.op(Op.BFS | Reg.ECON1, Econ1.TXRST)
+        await this.op(Op.BFC | Reg.ECON1, Econ1.TXRST)
+        await this.wr16(Reg.ETXSTL, TX_START)
         if (this.etxnd >= 0) {
-            await this.wr(Reg.ETXNDL, this.etxnd & 0xff)
-            await this.wr(Reg.ETXNDH, this.etxnd >> 8)
+            await this.wr16(Reg.ETXNDL, this.etxnd)
         }
         inc(this.stats, Enc28j60Mib.tx_logic_resets)
     }
@@ -617,8 +587,7 @@ export class Enc28j60Device implements NetDevice {
     private async readTsvByte(i: number): Promise<number> {
         const at = (this.etxnd + 1 + i) & 0x1fff
         this.erdptValid = false
-        await this.wr(Reg.ERDPTL, at & 0xff)
-        await this.wr(Reg.ERDPTH, at >> 8)
+        await this.wr16(Reg.ERDPTL, at)
         const t = this.tx
         t[0] = Op.RBM
         t[1] = 0
@@ -634,8 +603,7 @@ export class Enc28j60Device implements NetDevice {
         this.rxPending = count > this.rxBatch
         if (count === 0) return 0
         if (!this.erdptValid) {
-            await this.wr(Reg.ERDPTL, this.rxNext & 0xff)
-            await this.wr(Reg.ERDPTH, this.rxNext >> 8)
+            await this.wr16(Reg.ERDPTL, this.rxNext)
             this.erdptValid = true
         }
         const n = Math.min(count, this.rxBatch)
@@ -659,19 +627,20 @@ export class Enc28j60Device implements NetDevice {
      */
     private async readFrame(): Promise<number> {
         const bus = this.bus
-        const h = this.hdr
         const t = this.tx
+        const h = this.rx
         t[0] = Op.RBM
         let next = 0
         let count = 0
+        let ok = false
         await bus.select()
         try {
-            // opcode and header in one full-duplex transfer
+            // opcode and header in one full-duplex transfer: the header lands at rx[1..]
             t.fillAt(1, RSV_LEN, 0)
-            await bus.xfer(t, 0, this.rx, 0, 1 + RSV_LEN)
-            h.blitAt(0, this.rx, 1, RSV_LEN)
-            next = h.getAt(Rsv.NEXT, "u16")
-            count = h.getAt(Rsv.BYTE_COUNT, "u16")
+            await bus.xfer(t, 0, h, 0, 1 + RSV_LEN)
+            next = h.getAt(1 + Rsv.NEXT, "u16")
+            count = h.getAt(1 + Rsv.BYTE_COUNT, "u16")
+            ok = (h[1 + Rsv.STATUS] & Rsv.RX_OK) !== 0
             // sanity checks (Linux, embassy): the next pointer must be where this packet ends
             let expect = this.rxNext + RSV_LEN + count + (count & 1)
             if (expect > RX_END) expect -= RX_SIZE
@@ -684,8 +653,8 @@ export class Enc28j60Device implements NetDevice {
             bus.deselect()
         }
         this.rxNext = next
-        await this.bfs(Reg.ECON2, Econ2.PKTDEC)
-        if (!(h[4] & Rsv.RX_OK)) {
+        await this.op(Op.BFS | Reg.ECON2, Econ2.PKTDEC)
+        if (!ok) {
             inc(this.stats, Enc28j60Mib.rx_errors)
             return 0
         }
@@ -708,19 +677,18 @@ export class Enc28j60Device implements NetDevice {
         let rd = this.rxNext
         // errata #14: an even ERXRDPT can corrupt the ring: use next - 1, or RX_END when next is RX_START
         if (this.workarounds & Erratum.OddRxReadPointer14) rd = rd === RX_START ? RX_END : rd - 1
-        await this.wr(Reg.ERXRDPTL, rd & 0xff)
-        await this.wr(Reg.ERXRDPTH, rd >> 8)
+        await this.wr16(Reg.ERXRDPTL, rd)
     }
 
     /** A corrupt ring: reset the receive logic and start the ring again (Linux enc28j60_rxreset). */
     private async rxReset(): Promise<void> {
         inc(this.stats, Enc28j60Mib.rx_resets)
-        await this.bfc(Reg.ECON1, Econ1.RXEN)
-        await this.bfs(Reg.ECON1, Econ1.RXRST)
-        await this.bfc(Reg.ECON1, Econ1.RXRST)
+        await this.op(Op.BFC | Reg.ECON1, Econ1.RXEN)
+        await this.op(Op.BFS | Reg.ECON1, Econ1.RXRST)
+        await this.op(Op.BFC | Reg.ECON1, Econ1.RXRST)
         await this.initRxRing()
-        await this.bfc(Reg.EIR, Eir.RXERIF)
-        await this.bfs(Reg.ECON1, Econ1.RXEN)
+        await this.op(Op.BFC | Reg.EIR, Eir.RXERIF)
+        await this.op(Op.BFS | Reg.ECON1, Econ1.RXEN)
     }
 
     // ------------------------------------------------------------------ link and PHY
@@ -755,7 +723,7 @@ export class Enc28j60Device implements NetDevice {
     async phyRead(r: number): Promise<number> {
         await this.wr(Reg.MIREGADR, r)
         await this.wr(Reg.MICMD, Micmd.MIIRD)
-        await this.miiWait()
+        await this.waitReg(Reg.MISTAT, Mistat.BUSY, false, MII_TIMEOUT_MS, MII_BUSY)
         await this.wr(Reg.MICMD, 0)
         const lo = await this.rd(Reg.MIRDL)
         return lo | ((await this.rd(Reg.MIRDH)) << 8)
@@ -764,17 +732,24 @@ export class Enc28j60Device implements NetDevice {
     /** MIREGADR, MIWRL, MIWRH (starts the write), wait BUSY (DS39662E 3.3.2). */
     async phyWrite(r: number, v: number): Promise<void> {
         await this.wr(Reg.MIREGADR, r)
-        await this.wr(Reg.MIWRL, v & 0xff)
-        await this.wr(Reg.MIWRH, (v >> 8) & 0xff)
-        await this.miiWait()
+        await this.wr16(Reg.MIWRL, v)
+        await this.waitReg(Reg.MISTAT, Mistat.BUSY, false, MII_TIMEOUT_MS, MII_BUSY)
     }
 
-    private async miiWait(): Promise<void> {
-        // BUSY lasts 10.24 us: a couple of reads normally see it clear
+    /**
+     * Read `r` until its `mask` bits are all clear (`set` false) or one is set (`set` true): a few
+     * reads back to back, then one a millisecond (RegisterPoll). Returns the value read; at the
+     * deadline throws SpiTimeoutError(`what`), or returns -1 when `what` is null.
+     */
+    private async waitReg(r: number, mask: number, set: boolean, timeoutMs: number, what: string): Promise<number> {
         const w = this.wait
-        w.start(MII_TIMEOUT_MS)
-        while (await w.next()) if (!((await this.rd(Reg.MISTAT)) & Mistat.BUSY)) return
-        throw new SpiTimeoutError("ENC28J60 MII (MISTAT.BUSY)", MII_TIMEOUT_MS)
+        w.start(timeoutMs)
+        while (await w.next()) {
+            const v = await this.rd(r)
+            if (((v & mask) !== 0) === set) return v
+        }
+        if (what === null) return -1
+        throw new SpiTimeoutError(what, timeoutMs)
     }
 
     // ------------------------------------------------------------------ registers and SPI
@@ -787,9 +762,13 @@ export class Enc28j60Device implements NetDevice {
         this.erdptValid = false
     }
 
-    private busFault(): void {
-        inc(this.stats, Enc28j60Mib.bus_errors)
-        this.invalidate()
+    /** An error caught by poll() or startXmit(): a bus timeout is a bus fault, anything else a poll error. */
+    private fault(e: Error): void {
+        if (e instanceof SpiTimeoutError) {
+            inc(this.stats, Enc28j60Mib.bus_errors)
+            this.invalidate()
+        } else inc(this.stats, Enc28j60Mib.poll_errors)
+        this.lastError = e
     }
 
     /** One transaction of `n` bytes from this.tx into this.rx. */
@@ -803,6 +782,11 @@ export class Enc28j60Device implements NetDevice {
         }
     }
 
+    /**
+     * A two-byte instruction: the opcode with a register address, then its argument. BFS/BFC (bit
+     * set/clear) are used on the common registers only (EIR, ECON1, ECON2: in every bank, no bank
+     * to select); the chip ignores them on MAC/MII registers.
+     */
     private async op(opcode: number, arg: number): Promise<void> {
         this.tx[0] = opcode
         this.tx[1] = arg
@@ -840,24 +824,13 @@ export class Enc28j60Device implements NetDevice {
         await this.op(Op.WCR | (r & ADDR_MASK), v)
     }
 
-    /** BFS/BFC: ETH registers only (the chip ignores them on MAC/MII registers). */
-    private async bfs(r: number, bits: number): Promise<void> {
-        await this.selectBank(r)
-        await this.op(Op.BFS | (r & ADDR_MASK), bits)
+    /** A 16-bit pair: `v`'s low byte to `rl`, then its high byte to the H register at rl + 1. */
+    private async wr16(rl: number, v: number): Promise<void> {
+        await this.wr(rl, v & 0xff)
+        await this.wr(rl + 1, v >> 8)
     }
 
-    private async bfc(r: number, bits: number): Promise<void> {
-        await this.selectBank(r)
-        await this.op(Op.BFC | (r & ADDR_MASK), bits)
-    }
 
-    private async lock(): Promise<void> {
-        await this.mutex.take(LOCK_TIMEOUT_MS)
-    }
-
-    private unlock(): void {
-        this.mutex.give()
-    }
 }
 
 function revisionName(rev: number): string {

@@ -178,6 +178,8 @@ export class W5500Device implements NetDevice {
     private readonly sendTimeoutMs: number
     private readonly partialTimeoutMs: number
     private readonly rxBatch: number
+    /** The mutex's deadline: longer than any sequence that holds it (a SEND, a few commands). */
+    private readonly lockTimeoutMs: number
     private readonly useTask: boolean
 
     private link = false
@@ -187,9 +189,8 @@ export class W5500Device implements NetDevice {
     /** Socket 0 TX_WR and RX_RD, kept here so they are never read back. */
     private txWr = 0
     private rxRd = 0
-    /** A SEND not yet seen complete: its frame is TX_WR - txInFlightLen .. TX_WR. */
+    /** A SEND not yet seen complete: its frame ends at TX_WR. */
     private txInFlight = false
-    private txInFlightLen = 0
     private txSentAt = 0
     /** A command (RECV, CLOSE) written and Sn_CR not yet seen back at 0. */
     private cmdPending = false
@@ -227,6 +228,7 @@ export class W5500Device implements NetDevice {
         this.sendTimeoutMs = o.sendTimeoutMs || 20
         this.partialTimeoutMs = o.partialTimeoutMs || 50
         this.rxBatch = o.rxBatch || 8
+        this.lockTimeoutMs = this.sendTimeoutMs + 4 * this.cmdTimeoutMs + 100
         this.useTask = o.task !== false
         this.clock = o.clock || ds.millis
         this.spiHz = o.spiHz || DEFAULT_SPI_HZ
@@ -244,7 +246,7 @@ export class W5500Device implements NetDevice {
      */
     async open(owner: NetDeviceOwner): Promise<void> {
         this.owner = owner
-        await this.mutex.take(this.lockTimeout())
+        await this.mutex.take(this.lockTimeoutMs)
         try {
             await this.init()
             this.isOpen = true
@@ -263,7 +265,7 @@ export class W5500Device implements NetDevice {
     async stop(): Promise<void> {
         this.running = false
         this.isOpen = false
-        await this.mutex.take(this.lockTimeout())
+        await this.mutex.take(this.lockTimeoutMs)
         try {
             await this.issue(SnCr.CLOSE)
         } catch (e) {
@@ -297,13 +299,14 @@ export class W5500Device implements NetDevice {
         if (v !== CHIP_VERSION) throw new ChipVersionError(CHIP_VERSION, v, this.spiHz)
         await this.selfTest()
         this.io.blitAt(FRAME_HEADER_LEN, this.mac, 0, 6)
-        await this.writeRegs(Block.Common, Common.SHAR, 6)
+        await this.regs(Block.Common, Common.SHAR, 6, true)
         // §4.2: the sizes of all sockets add up to at most 16 KB per direction. Sockets 7..1 go to 0
         // first (they reset to 2 KB each, 16 KB in all), then socket 0 takes the whole 16 KB.
         for (let n = SOCKETS - 1; n >= 0; n--) {
-            this.io[FRAME_HEADER_LEN] = n === 0 ? BUF_KB : 0
-            this.io[FRAME_HEADER_LEN + 1] = n === 0 ? BUF_KB : 0
-            await this.writeRegs(4 * n + 1, Sn.RXBUF_SIZE, 2)
+            const kb = n === 0 ? BUF_KB : 0
+            this.io[FRAME_HEADER_LEN] = kb
+            this.io[FRAME_HEADER_LEN + 1] = kb
+            await this.regs(4 * n + 1, Sn.RXBUF_SIZE, 2, true)
         }
         this.cmdPending = false
         this.txInFlight = false
@@ -313,10 +316,7 @@ export class W5500Device implements NetDevice {
         await this.write8(Block.S0Reg, Sn.IMR, this.interrupt ? SnIr.RECV : 0)
         await this.write8(Block.Common, Common.SIMR, this.interrupt ? 0x01 : 0)
         this.rxPending = false
-        const phy = await this.read8(Block.Common, Common.PHYCFGR)
-        this.lastLinkPoll = this.clock()
-        this.setPhy(phy)
-        this.link = (phy & Phy.LNK) !== 0
+        this.link = await this.readPhy()
         this.bringUp = bringUpReport("w5500", "VERSIONR " + formatHex8(v), this.spiHz, this.link, (this.speed100 ? " 100M" : " 10M") + (this.fullDuplex ? " full duplex" : " half duplex"))
     }
 
@@ -327,8 +327,8 @@ export class W5500Device implements NetDevice {
     private async selfTest(): Promise<void> {
         const n = SELF_TEST_PATTERN.length
         this.io.blitAt(FRAME_HEADER_LEN, SELF_TEST_PATTERN, 0, n)
-        await this.writeRegs(Block.S1Reg, Sn.DHAR, n)
-        await this.readRegs(Block.S1Reg, Sn.DHAR, n)
+        await this.regs(Block.S1Reg, Sn.DHAR, n, true)
+        await this.regs(Block.S1Reg, Sn.DHAR, n, false)
         checkReadBack("w5500", this.rsp, FRAME_HEADER_LEN, this.spiHz)
     }
 
@@ -347,7 +347,7 @@ export class W5500Device implements NetDevice {
         }
         if (sr !== SnSr.MACRAW) throw new ChipStateError("Sn_SR after OPEN", SnSr.MACRAW, sr)
         // TX_FSR, TX_RD, TX_WR, RX_RSR, RX_RD in one frame; nothing moves them right after OPEN
-        await this.readRegs(Block.S0Reg, Sn.TX_FSR, 10)
+        await this.regs(Block.S0Reg, Sn.TX_FSR, 10, false)
         const r = this.rsp
         const fsr = getU16(r, FRAME_HEADER_LEN)
         if (fsr !== BUF_SIZE) throw new ChipStateError("Sn_TX_FSR after OPEN", BUF_SIZE, fsr)
@@ -383,21 +383,18 @@ export class W5500Device implements NetDevice {
             inc(this.stats, W5500Mib.txErrors)
             return XmitStatus.Error
         }
+        // the lock not coming in time and a bus error are both a lost frame
+        let locked = false
         try {
-            await this.mutex.take(this.lockTimeout())
-        } catch (e) {
-            inc(this.stats, W5500Mib.txErrors)
-            this.lastError = e as Error
-            return XmitStatus.Error
-        }
-        try {
+            await this.mutex.take(this.lockTimeoutMs)
+            locked = true
             return await this.xmit(frame, off, len)
         } catch (e) {
             inc(this.stats, W5500Mib.txErrors)
             this.lastError = e as Error
             return XmitStatus.Error
         } finally {
-            this.mutex.give()
+            if (locked) this.mutex.give()
         }
     }
 
@@ -409,26 +406,22 @@ export class W5500Device implements NetDevice {
         }
         // no free-space check: the 16 KB buffer holds at most the frame in flight and this one
         // 1. stage the frame; the chip wraps the offset inside socket 0's 16 KB buffer (§3.3)
-        await this.writeBuf(Block.S0Tx, this.txWr, frame, off, len, BUF_SIZE - MAX_FRAME - len)
+        await this.buf(Block.S0Tx, this.txWr, true, frame, off, len, BUF_SIZE - MAX_FRAME - len)
         // 2. the previous SEND must be complete before the next one (and a RECV accepted)
         if (this.txInFlight || this.cmdPending) {
             if (!(await this.finishSend())) {
                 // timed out: the socket was re-opened, TX_WR moved; stage again
                 if (!this.link) return XmitStatus.LinkDown
-                await this.writeBuf(Block.S0Tx, this.txWr, frame, off, len, BUF_SIZE - MAX_FRAME - len)
+                await this.buf(Block.S0Tx, this.txWr, true, frame, off, len, BUF_SIZE - MAX_FRAME - len)
             }
         }
         // 3. TX_WR += len, 16-bit, the carry dropped (§4.2 Sn_TX_WR)
         const wr = (this.txWr + len) & 0xffff
-        this.io[FRAME_HEADER_LEN] = wr >> 8
-        this.io[FRAME_HEADER_LEN + 1] = wr & 0xff
-        await this.writeRegs(Block.S0Reg, Sn.TX_WR, 2)
+        await this.write16(Block.S0Reg, Sn.TX_WR, wr)
         // 4. SEND
-        this.io[FRAME_HEADER_LEN] = SnCr.SEND
-        await this.writeRegs(Block.S0Reg, Sn.CR, 1)
+        await this.write8(Block.S0Reg, Sn.CR, SnCr.SEND)
         this.txWr = wr
         this.txInFlight = true
-        this.txInFlightLen = len
         this.txSentAt = this.clock()
         this.stats[W5500Mib.txFrames]++
         this.stats[W5500Mib.txBytes] += len
@@ -492,14 +485,10 @@ export class W5500Device implements NetDevice {
      * are counted in pollErrors and kept in lastError.
      */
     async poll(): Promise<number> {
+        let locked = false
         try {
-            await this.mutex.take(this.lockTimeout())
-        } catch (e) {
-            inc(this.stats, W5500Mib.pollErrors)
-            this.lastError = e as Error
-            return 0
-        }
-        try {
+            await this.mutex.take(this.lockTimeoutMs)
+            locked = true
             let n = 0
             const intr = this.interrupt
             if (this.link && (intr === null || this.rxPending || intr())) {
@@ -515,7 +504,7 @@ export class W5500Device implements NetDevice {
             this.lastError = e as Error
             return 0
         } finally {
-            this.mutex.give()
+            if (locked) this.mutex.give()
         }
     }
 
@@ -547,7 +536,7 @@ export class W5500Device implements NetDevice {
         this.rxPending = false
         while (frames < this.rxBatch && rsr - used >= RX_LEN_HEADER) {
             const at = (this.rxRd + used) & 0xffff
-            await this.readBuf(Block.S0Rx, at, this.rsp, 0, RX_LEN_HEADER, 0)
+            await this.buf(Block.S0Rx, at, false, this.rsp, 0, RX_LEN_HEADER, 0)
             const total = getU16(this.rsp, 0)
             if (total < MIN_FRAME + RX_LEN_HEADER || total > MAX_FRAME + RX_LEN_HEADER) {
                 inc(this.stats, W5500Mib.rxLengthErrors)
@@ -566,7 +555,7 @@ export class W5500Device implements NetDevice {
             }
             this.partialSince = -1
             const len = total - RX_LEN_HEADER
-            await this.readBuf(Block.S0Rx, (at + RX_LEN_HEADER) & 0xffff, this.rxBuf, 0, len, BUF_SIZE)
+            await this.buf(Block.S0Rx, (at + RX_LEN_HEADER) & 0xffff, false, this.rxBuf, 0, len, BUF_SIZE)
             used += total
             frames++
             this.stats[W5500Mib.rxFrames]++
@@ -605,9 +594,13 @@ export class W5500Device implements NetDevice {
         await this.issue(SnCr.RECV)
     }
 
-    private setPhy(v: number): void {
+    /** §4.1 PHYCFGR: speed and duplex kept, the link (LNK) returned. */
+    private async readPhy(): Promise<boolean> {
+        const v = await this.read8(Block.Common, Common.PHYCFGR)
+        this.lastLinkPoll = this.clock()
         this.speed100 = (v & Phy.SPD) !== 0
         this.fullDuplex = (v & Phy.DPX) !== 0
+        return (v & Phy.LNK) !== 0
     }
 
     /**
@@ -632,10 +625,7 @@ export class W5500Device implements NetDevice {
             await this.reinit()
             return
         }
-        const v = await this.read8(Block.Common, Common.PHYCFGR)
-        this.lastLinkPoll = this.clock()
-        this.setPhy(v)
-        const up = (v & Phy.LNK) !== 0
+        const up = await this.readPhy()
         if (up === this.link) return
         inc(this.stats, W5500Mib.linkChanges)
         if (!up) {
@@ -686,80 +676,44 @@ export class W5500Device implements NetDevice {
         throw new SpiTimeoutError(what, timeoutMs)
     }
 
-    private lockTimeout(): number {
-        return this.sendTimeoutMs + 4 * this.cmdTimeoutMs + 100
-    }
-
     // ---- SPI frames (§2.2): CS low, 16-bit offset, control byte, data, CS high
 
-    /** Write `n` bytes already in io[3..] to `addr` of `block`. */
-    private async writeRegs(block: number, addr: number, n: number): Promise<void> {
-        const io = this.io
-        io[0] = addr >> 8
-        io[1] = addr & 0xff
-        io[2] = control(block, true)
-        const bus = this.bus
-        await bus.select()
-        try {
-            await bus.xfer(io, 0, null, 0, FRAME_HEADER_LEN + n)
-        } finally {
-            bus.deselect()
-        }
-    }
-
-    /** Read `n` bytes from `addr` of `block` into rsp[3..]. */
-    private async readRegs(block: number, addr: number, n: number): Promise<void> {
-        const io = this.io
-        io[0] = addr >> 8
-        io[1] = addr & 0xff
-        io[2] = control(block, false)
-        const bus = this.bus
-        await bus.select()
-        try {
-            await bus.xfer(io, 0, this.rsp, 0, FRAME_HEADER_LEN + n)
-        } finally {
-            bus.deselect()
-        }
+    /** One frame of `n` register bytes at `addr` of `block`: written from io[3..], or read into rsp[3..]. */
+    private async regs(block: number, addr: number, n: number, write: boolean): Promise<void> {
+        await this.buf(block, addr, write, write ? this.io : this.rsp, FRAME_HEADER_LEN, n, 0)
     }
 
     private async write8(block: number, addr: number, v: number): Promise<void> {
         this.io[FRAME_HEADER_LEN] = v
-        await this.writeRegs(block, addr, 1)
+        await this.regs(block, addr, 1, true)
     }
 
     private async write16(block: number, addr: number, v: number): Promise<void> {
         this.io[FRAME_HEADER_LEN] = v >> 8
         this.io[FRAME_HEADER_LEN + 1] = v & 0xff
-        await this.writeRegs(block, addr, 2)
+        await this.regs(block, addr, 2, true)
     }
 
     private async read8(block: number, addr: number): Promise<number> {
-        await this.readRegs(block, addr, 1)
+        await this.regs(block, addr, 1, false)
         return this.rsp[FRAME_HEADER_LEN]
     }
 
     private async read16(block: number, addr: number): Promise<number> {
-        await this.readRegs(block, addr, 2)
+        await this.regs(block, addr, 2, false)
         return getU16(this.rsp, FRAME_HEADER_LEN)
     }
 
     /**
-     * Header and data in one transaction. `spare`: the bytes after the window the bus may clock
-     * too (TX: free buffer space past the frame; RX: reading ahead moves no pointer, RX_RD is ours).
+     * Header and data in one transaction, `buf[off..off+len)` written or read. `spare`: the bytes
+     * after the window the bus may clock too (TX: free buffer space past the frame; RX: reading
+     * ahead moves no pointer, RX_RD is ours).
      */
-    private async writeBuf(block: number, addr: number, buf: Buffer, off: number, len: number, spare: number): Promise<void> {
+    private async buf(block: number, addr: number, write: boolean, buf: Buffer, off: number, len: number, spare: number): Promise<void> {
         const h = this.io
         h[0] = addr >> 8
         h[1] = addr & 0xff
-        h[2] = control(block, true)
-        await this.bus.window(h, FRAME_HEADER_LEN, buf, off, len, true, spare)
-    }
-
-    private async readBuf(block: number, addr: number, buf: Buffer, off: number, len: number, spare: number): Promise<void> {
-        const h = this.io
-        h[0] = addr >> 8
-        h[1] = addr & 0xff
-        h[2] = control(block, false)
-        await this.bus.window(h, FRAME_HEADER_LEN, buf, off, len, false, spare)
+        h[2] = control(block, write)
+        await this.bus.window(h, FRAME_HEADER_LEN, buf, off, len, write, spare)
     }
 }
