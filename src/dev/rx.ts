@@ -2,7 +2,8 @@
 // before anything parses them, and counted in the link group (ip -s link).
 
 import { LinkMib, LinkStats } from "./counters"
-import { ETHERNET_HEADER_LEN, EtherType, ethernetEtherType } from "../wire/ethernet"
+import { ETHERNET_HEADER_LEN, EthernetField, EtherType } from "../wire/ethernet"
+import { getU16 } from "../wire/bytes"
 import { macEqual, macIsBroadcast } from "../wire/addr"
 import { inc } from "../util/mib"
 
@@ -22,7 +23,7 @@ export function linkReceive(link: LinkStats, mac: Buffer, frame: Buffer, off: nu
         inc(link, LinkMib.rx_otherhost_dropped)
         return -1
     }
-    const type = ethernetEtherType(frame, off)
+    const type = getU16(frame, off + EthernetField.EtherType)
     if (type === EtherType.Arp || type === EtherType.Ipv4) return type
     inc(link, LinkMib.rx_dropped)
     return -1

@@ -119,7 +119,7 @@ export class Ipv4Output {
     /** The IP group (the interface's: input writes it too). */
     readonly stats: IpStats
     /** Global IP ID counter (RFC 6864 §4.2: must not repeat quickly for fragmentable datagrams). */
-    private nextIdent = 1
+    nextIdent = 1
 
     constructor(
         /** The interface address (source of what we send; RFC 919/922 directed broadcast). */
@@ -136,16 +136,6 @@ export class Ipv4Output {
         this.maxDatagram = params.maxDatagram
         this.localOut = new HookChain(params.hookCapacity)
         this.postRouting = new HookChain(params.hookCapacity)
-    }
-
-    /**
-     * ip_finish_output2's next hop for `dst` on route `rt`: the route's gateway, or `dst` on-link;
-     * 0 for a broadcast or multicast destination, which maps straight to a MAC (no neighbour).
-     */
-    nextHop(dst: number, rt: number): number {
-        if (dst === 0xffffffff || dst === this.ifa.broadcast || ipv4IsMulticast(dst)) return 0
-        const gw = fibGateway(this.fib, rt)
-        return gw !== 0 ? gw : dst
     }
 
     /** ip_route_output for `pkt.dst`: sets pkt.route, or says why not. */
@@ -166,7 +156,19 @@ export class Ipv4Output {
             inc(this.stats, IpMib.OutNoRoutes)
             return SendResult.NoRoute
         }
-        return routeVerdict(fibType(this.fib, rt), this.stats)
+        // a route's type as an outcome (Sent = usable unicast), counting what Linux counts
+        switch (fibType(this.fib, rt)) {
+            case RouteType.Unicast:
+                return SendResult.Sent
+            case RouteType.Unreachable:
+                inc(this.stats, IpMib.OutNoRoutes)
+                return SendResult.Unreachable
+            case RouteType.Prohibit:
+                inc(this.stats, IpMib.OutNoRoutes)
+                return SendResult.Prohibited
+        }
+        inc(this.stats, IpMib.OutDiscards)
+        return SendResult.Blackhole
     }
 
     /**
@@ -212,11 +214,7 @@ export class Ipv4Output {
             return SendResult.Filtered
         }
         finishTransport(pkt)
-        return this.finishOutput(pkt, hlen, total, now)
-    }
-
-    /** ip_finish_output + ip_finish_output2: MTU check, fragmentation, neighbour, enqueue. */
-    private finishOutput(pkt: OutPacket, hlen: number, total: number, now: number): SendResult {
+        // ip_finish_output + ip_finish_output2: MTU check, fragmentation, neighbour, enqueue
         const mtu = this.mtu
         // ip_fragment: every fragment but the last carries a multiple of 8 bytes
         const fragData = (mtu - hlen) & ~7
@@ -232,11 +230,11 @@ export class Ipv4Output {
             frameBytes = frames * (ETHERNET_HEADER_LEN + hlen) + dataLen
         }
         // RFC 6864 §4: an atomic datagram (DF, unfragmented) may carry any ID
-        pkt.ident = pkt.dontFragment ? 0 : this.selectIdent()
+        pkt.ident = pkt.dontFragment ? 0 : selectIdent(this)
 
         // ip_finish_output2: the neighbour of the next hop (none for a group address)
         const t = this.neigh
-        const n = neighFor(t, this.nextHop(pkt.dst, pkt.route), pkt.neigh, now)
+        const n = neighFor(t, nextHop(this, pkt.dst, pkt.route), pkt.neigh, now)
         if (n === NEIGH_TABLE_FULL) {
             inc(this.stats, IpMib.OutDiscards)
             return SendResult.NeighbourTableFull
@@ -252,29 +250,7 @@ export class Ipv4Output {
             inc(this.stats, IpMib.OutDiscards)
             return SendResult.QueueFull
         }
-        return this.emitFrames(pkt, parkFor, hlen, total - hlen, fragData, frames)
-    }
-
-    /**
-     * The Ethernet and IPv4 headers of the frame at `at`, just built for `pkt`, kept for the fast
-     * path while nothing they depend on changes (the hooks are checked at each send).
-     */
-    private keepHeaders(pkt: OutPacket, buf: Buffer, at: number, hlen: number): void {
-        if (this.localOut.used + this.postRouting.used > 0) return
-        const h = pkt.hdr
-        const len = ETHERNET_HEADER_LEN + hlen
-        h.blitAt(0, buf, at, len)
-        const ip = at + ETHERNET_HEADER_LEN
-        // RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m') for the fields that change: total length, and
-        // the ID of a datagram that may be fragmented (an atomic one keeps ID 0, RFC 6864 §4)
-        let sum = (~((buf[ip + 10] << 8) | buf[ip + 11]) & 0xffff) + (~((buf[ip + 2] << 8) | buf[ip + 3]) & 0xffff)
-        if (!pkt.dontFragment) sum += ~((buf[ip + 4] << 8) | buf[ip + 5]) & 0xffff
-        // folded once: two parts fit 16 bits, and a new length alone then needs one fold at each send
-        sum = (sum & 0xffff) + (sum >>> 16)
-        h.setAt(Kept.Sum, "u32", sum)
-        h.setAt(Kept.Fib, "u32", this.fib.genid)
-        h[Kept.Neigh] = neighGen(this.neigh, pkt.hhNeigh)
-        h[Kept.Len] = len
+        return emitFrames(this, pkt, parkFor, hlen, total - hlen, fragData, frames)
     }
 
     /**
@@ -306,7 +282,7 @@ export class Ipv4Output {
         buf[at + (FRAME_TOTAL_LENGTH + 1)] = total
         let sum = h.getAt(Kept.Sum, "u32") + total
         if (!pkt.dontFragment) {
-            const id = this.selectIdent()
+            const id = selectIdent(this)
             buf[at + FRAME_IDENT] = id >> 8
             buf[at + (FRAME_IDENT + 1)] = id
             sum += id
@@ -319,115 +295,116 @@ export class Ipv4Output {
         return at + hdrLen
     }
 
-    /**
-     * Build frames from pkt.fragNext on, in place, into the qdisc (parkFor = NO_NEIGH: with the
-     * header of pkt.hhNeigh, or to a group address) or the pending queue of `parkFor`: one frame
-     * when the datagram fits the MTU, else the fragments (ip_fragment).
-     */
-    emitFrames(pkt: OutPacket, parkFor: number, hlen: number, dataLen: number, fragData: number, frames: number): SendResult {
-        const t = this.neigh
-        const buf = t.qdisc.pool.buf
-        const wait = pkt.partialOk && parkFor === NO_NEIGH
-        let offset = pkt.fragNext
-        while (offset < dataLen) {
-            const last = frames === 1 || offset + fragData >= dataLen
-            const len = last ? dataLen - offset : fragData
-            const frameLen = ETHERNET_HEADER_LEN + hlen + len
-            // a blocking send waits for the drain: for the queue's limits, and for the pool when the
-            // space left at its end is too short for this frame (ring.ts: records never wrap)
-            const at = reserveFrame(t, parkFor, frameLen, wait)
-            if (at < 0) {
-                if (wait) {
-                    pkt.fragNext = offset
-                    return SendResult.InProgress
-                }
-                // the pool is shared: the pending queue, or a pool taken by pending frames, may refuse
-                // (a send-time failure, counted here and by the caller: the frame never waited)
-                inc(this.stats, IpMib.OutDiscards)
-                if (frames > 1) inc(this.stats, IpMib.FragFails)
-                return SendResult.QueueFull
+}
+
+/**
+ * Build frames from pkt.fragNext on, in place, into the qdisc (parkFor = NO_NEIGH: with the
+ * header of pkt.hhNeigh, or to a group address) or the pending queue of `parkFor`: one frame
+ * when the datagram fits the MTU, else the fragments (ip_fragment: offset in 8-byte units, MF,
+ * options per their copy flag).
+ */
+function emitFrames(out: Ipv4Output, pkt: OutPacket, parkFor: number, hlen: number, dataLen: number, fragData: number, frames: number): SendResult {
+    const t = out.neigh
+    const buf = t.qdisc.pool.buf
+    const wait = pkt.partialOk && parkFor === NO_NEIGH
+    let offset = pkt.fragNext
+    while (offset < dataLen) {
+        const last = frames === 1 || offset + fragData >= dataLen
+        const len = last ? dataLen - offset : fragData
+        // a blocking send waits for the drain: for the queue's limits, and for the pool when the
+        // space left at its end is too short for this frame (ring.ts: records never wrap)
+        const at = reserveFrame(t, parkFor, ETHERNET_HEADER_LEN + hlen + len, wait)
+        if (at < 0) {
+            if (wait) {
+                pkt.fragNext = offset
+                return SendResult.InProgress
             }
-            writeHeader(t, buf, at, pkt.hhNeigh, parkFor !== NO_NEIGH, pkt.dst)
-            this.emitFragment(buf, at + ETHERNET_HEADER_LEN, pkt, hlen, offset, len, !last && frames > 1)
-            if (frames === 1) if (pkt.hdr !== null && pkt.hhNeigh !== NO_NEIGH && !pkt.partialOk) this.keepHeaders(pkt, buf, at, hlen)
-            offset += len
+            // the pool is shared: the pending queue, or a pool taken by pending frames, may refuse
+            // (a send-time failure, counted here and by the caller: the frame never waited)
+            inc(out.stats, IpMib.OutDiscards)
+            if (frames > 1) inc(out.stats, IpMib.FragFails)
+            return SendResult.QueueFull
         }
-        pkt.fragNext = offset
-        if (frames > 1) {
-            this.stats[IpMib.FragOKs]++
-            this.stats[IpMib.FragCreates] += frames
-        }
-        return parkFor === NO_NEIGH ? SendResult.Sent : SendResult.Queued
-    }
-
-    /** ip_select_ident: a global counter, wrapping at 16 bits and skipping 0. */
-    private selectIdent(): number {
-        const id = this.nextIdent
-        this.nextIdent = id >= 0xffff ? 1 : id + 1
-        return id
-    }
-
-    /**
-     * One IPv4 header + `len` bytes of the IP payload starting at `offset`, at `off` in `buf`
-     * (ip_fragment's per-fragment work: offset in 8-byte units, MF, options per their copy flag).
-     */
-    private emitFragment(buf: Buffer, off: number, pkt: OutPacket, hlen: number, offset: number, len: number, mf: boolean): void {
-        // fields written byte by byte and the checksum summed from the values (RFC 1071 §2: a sum
-        // of the header's 16-bit words): no helper calls on the per-packet path
+        writeHeader(t, buf, at, pkt.hhNeigh, parkFor !== NO_NEIGH, pkt.dst)
+        // the IPv4 header: fields written byte by byte and the checksum summed from the values
+        // (RFC 1071 §2: a sum of the header's 16-bit words): no helper calls on the per-packet path
+        const ip = at + ETHERNET_HEADER_LEN
         const total = hlen + len
         const vihlTos = ((0x40 | (hlen >> 2)) << 8) | pkt.tos
-        const flags = (pkt.dontFragment ? IPV4_DF : 0) | (mf ? IPV4_MF : 0) | (offset >> 3)
+        const flags = (pkt.dontFragment ? IPV4_DF : 0) | (last ? 0 : IPV4_MF) | (offset >> 3)
         const ttlProto = (pkt.ttl << 8) | pkt.protocol
         const id = pkt.ident
         const src = pkt.src
         const dst = pkt.dst
-        buf[off] = vihlTos >> 8
-        buf[off + 1] = vihlTos
-        buf[off + 2] = total >> 8
-        buf[off + 3] = total
-        buf[off + 4] = id >> 8
-        buf[off + 5] = id
-        buf[off + 6] = flags >> 8
-        buf[off + 7] = flags
-        buf[off + 8] = pkt.ttl
-        buf[off + 9] = pkt.protocol
-        buf[off + 12] = src >>> 24
-        buf[off + 13] = src >>> 16
-        buf[off + 14] = src >>> 8
-        buf[off + 15] = src
-        buf[off + 16] = dst >>> 24
-        buf[off + 17] = dst >>> 16
-        buf[off + 18] = dst >>> 8
-        buf[off + 19] = dst
+        buf[ip] = vihlTos >> 8
+        buf[ip + 1] = vihlTos
+        buf[ip + 2] = total >> 8
+        buf[ip + 3] = total
+        buf[ip + 4] = id >> 8
+        buf[ip + 5] = id
+        buf[ip + 6] = flags >> 8
+        buf[ip + 7] = flags
+        buf[ip + 8] = pkt.ttl
+        buf[ip + 9] = pkt.protocol
+        buf[ip + 12] = src >>> 24
+        buf[ip + 13] = src >>> 16
+        buf[ip + 14] = src >>> 8
+        buf[ip + 15] = src
+        buf[ip + 16] = dst >>> 24
+        buf[ip + 17] = dst >>> 16
+        buf[ip + 18] = dst >>> 8
+        buf[ip + 19] = dst
         let sum = vihlTos + total + id + flags + ttlProto + (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff)
         if (hlen > IPV4_HEADER_LEN) {
             const olen = hlen - IPV4_HEADER_LEN
-            buf.fillAt(off + IPV4_HEADER_LEN, olen, 0)
-            buf.blitAt(off + IPV4_HEADER_LEN, pkt.options, 0, pkt.optionsLen)
+            buf.fillAt(ip + IPV4_HEADER_LEN, olen, 0)
+            buf.blitAt(ip + IPV4_HEADER_LEN, pkt.options, 0, pkt.optionsLen)
             // RFC 791 §3.2: later fragments keep only options with the copy flag
-            if (offset > 0) ipv4OptionsForFragment(buf, off + IPV4_HEADER_LEN, olen)
-            sum += onesSum(buf, off + IPV4_HEADER_LEN, olen, 0)
+            if (offset > 0) ipv4OptionsForFragment(buf, ip + IPV4_HEADER_LEN, olen)
+            sum += onesSum(buf, ip + IPV4_HEADER_LEN, olen, 0)
         }
         // nine words and the options: at most two end-around carries
         sum = (sum & 0xffff) + (sum >>> 16)
         sum = (sum & 0xffff) + (sum >>> 16)
         const c = ~sum & 0xffff
-        buf[off + 10] = c >> 8
-        buf[off + 11] = c
+        buf[ip + 10] = c >> 8
+        buf[ip + 11] = c
         // payload bytes [offset, offset+len) of head ++ payload
-        let at = off + hlen
+        let to = ip + hlen
         let from = offset
         let left = len
         if (from < pkt.headLen) {
             const n = Math.min(left, pkt.headLen - from)
-            buf.blitAt(at, pkt.head, from, n)
-            at += n
+            buf.blitAt(to, pkt.head, from, n)
+            to += n
             from += n
             left -= n
         }
-        if (left > 0) buf.blitAt(at, pkt.payload, pkt.payloadOff + from - pkt.headLen, left)
+        if (left > 0) buf.blitAt(to, pkt.payload, pkt.payloadOff + from - pkt.headLen, left)
+        // a whole datagram to a resolved neighbour: its Ethernet and IPv4 headers kept for the fast
+        // path while nothing they depend on changes (the hooks are checked at each send)
+        const h = pkt.hdr
+        if (frames === 1) if (h !== null && pkt.hhNeigh !== NO_NEIGH && !pkt.partialOk && out.localOut.used + out.postRouting.used === 0) {
+            const hdrLen = ETHERNET_HEADER_LEN + hlen
+            h.blitAt(0, buf, at, hdrLen)
+            // RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m') for the fields that change: total length, and
+            // the ID of a datagram that may be fragmented (an atomic one keeps ID 0, RFC 6864 §4);
+            // folded once: two parts fit 16 bits, and a new length alone then needs one fold at each send
+            let kept = (c ^ 0xffff) + (total ^ 0xffff)
+            if (!pkt.dontFragment) kept += id ^ 0xffff
+            h.setAt(Kept.Sum, "u32", (kept & 0xffff) + (kept >>> 16))
+            h.setAt(Kept.Fib, "u32", out.fib.genid)
+            h[Kept.Neigh] = neighGen(t, pkt.hhNeigh)
+            h[Kept.Len] = hdrLen
+        }
+        offset += len
     }
-
+    pkt.fragNext = offset
+    if (frames > 1) {
+        out.stats[IpMib.FragOKs]++
+        out.stats[IpMib.FragCreates] += frames
+    }
+    return parkFor === NO_NEIGH ? SendResult.Sent : SendResult.Queued
 }
 
 // Blocking sends (udp/socket.ts sendToWait) are functions, not methods: a firmware that does not
@@ -441,7 +418,7 @@ export class Ipv4Output {
 export function startResolution(out: Ipv4Output, dst: number, now: number): number {
     const rt = out.fib.lookup(dst === 0xffffffff ? out.ifa.address : dst)
     if (rt === NO_ROUTE || fibType(out.fib, rt) !== RouteType.Unicast) return NO_NEIGH
-    const n = neighFor(out.neigh, out.nextHop(dst, rt), NO_NEIGH, now)
+    const n = neighFor(out.neigh, nextHop(out, dst, rt), NO_NEIGH, now)
     if (n < 0) return NO_NEIGH
     if (!out.neigh.valid(n)) out.neigh.eventSend(n, now)
     return n
@@ -459,7 +436,7 @@ export function continueOutput(out: Ipv4Output, pkt: OutPacket): SendResult {
     const fragData = (out.mtu - hlen) & ~7
     // as finishOutput: one frame when the datagram fits the MTU (fragData may be below it)
     const frames = hlen + dataLen > out.mtu ? Math.ceil(dataLen / fragData) : 1
-    return out.emitFrames(pkt, NO_NEIGH, hlen, dataLen, fragData, frames)
+    return emitFrames(out, pkt, NO_NEIGH, hlen, dataLen, fragData, frames)
 }
 
 /** A blocking send gives up on `pkt` with fragments left (its deadline passed): a failed fragmentation. */
@@ -469,20 +446,21 @@ export function abandonOutput(out: Ipv4Output, pkt: OutPacket): void {
     inc(out.stats, IpMib.FragFails)
 }
 
-/** A route's type as an outcome (Sent = usable unicast), counting what Linux counts. */
-export function routeVerdict(type: RouteType, stats: IpStats): SendResult {
-    switch (type) {
-        case RouteType.Unicast:
-            return SendResult.Sent
-        case RouteType.Unreachable:
-            inc(stats, IpMib.OutNoRoutes)
-            return SendResult.Unreachable
-        case RouteType.Prohibit:
-            inc(stats, IpMib.OutNoRoutes)
-            return SendResult.Prohibited
-    }
-    inc(stats, IpMib.OutDiscards)
-    return SendResult.Blackhole
+/**
+ * ip_finish_output2's next hop for `dst` on route `rt`: the route's gateway, or `dst` on-link;
+ * 0 for a broadcast or multicast destination, which maps straight to a MAC (no neighbour).
+ */
+function nextHop(out: Ipv4Output, dst: number, rt: number): number {
+    if (dst === 0xffffffff || dst === out.ifa.broadcast || ipv4IsMulticast(dst)) return 0
+    const gw = fibGateway(out.fib, rt)
+    return gw !== 0 ? gw : dst
+}
+
+/** ip_select_ident: a global counter, wrapping at 16 bits and skipping 0. */
+function selectIdent(out: Ipv4Output): number {
+    const id = out.nextIdent
+    out.nextIdent = id >= 0xffff ? 1 : id + 1
+    return id
 }
 
 /**

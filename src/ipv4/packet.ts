@@ -33,13 +33,14 @@ export function keptHeaders(): Buffer {
 }
 
 export class OutPacket {
-    src = 0
+    // src, ident, hhNeigh and fragNext are written by IPv4 output (queueXmit) before it reads them
+    src: number
     dst = 0
     protocol = 0
     tos = 0
     ttl = 0
     dontFragment = false
-    ident = 0
+    ident: number
     /** Transport header bytes. */
     readonly head: Buffer
     headLen = 0
@@ -65,8 +66,8 @@ export class OutPacket {
      * the neighbour whose header it goes out with (NO_NEIGH: a group address).
      */
     partialOk = false
-    fragNext = 0
-    hhNeigh = NO_NEIGH
+    fragNext: number
+    hhNeigh: number
     /**
      * The fast path of a connected socket (Ipv4Output.fastReserve; Linux: a valid sk_dst_cache and
      * the neighbour's hh_cache): when a transport gives a packet this buffer (keptHeaders()), a

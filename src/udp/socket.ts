@@ -220,6 +220,12 @@ export const enum UdpBindError {
     BadPort = 3,
 }
 
+/** The socket bound to `port`, or null. */
+function findSocket(t: UdpTable, port: number): UdpSocket {
+    for (let i = 0; i < t.sockets.length; i++) if (t.sockets[i].localPort === port) return t.sockets[i]
+    return null
+}
+
 /** Ephemeral ports, RFC 6335 §6. */
 const EPHEMERAL_FIRST = 49152
 
@@ -245,11 +251,6 @@ export class UdpTable implements UdpReceiver {
         this.frames = out.neigh.qdisc.pool.buf
     }
 
-    private find(port: number): UdpSocket {
-        for (let i = 0; i < this.sockets.length; i++) if (this.sockets[i].localPort === port) return this.sockets[i]
-        return null
-    }
-
     /** bind(2): a socket on `port` (0 = an ephemeral port); null with lastError set on failure. */
     bind(port: number): UdpSocket {
         if (this.sockets.length >= this.capacity) {
@@ -264,9 +265,9 @@ export class UdpTable implements UdpReceiver {
             for (let k = 0; k < 16384 && port === 0; k++) {
                 const c = this.nextEphemeral
                 this.nextEphemeral = c >= 0xffff ? EPHEMERAL_FIRST : c + 1
-                if (this.find(c) === null) port = c
+                if (findSocket(this, c) === null) port = c
             }
-        } else if (this.find(port) !== null) {
+        } else if (findSocket(this, port) !== null) {
             this.lastError = UdpBindError.InUse
             return null
         }
@@ -287,7 +288,7 @@ export class UdpTable implements UdpReceiver {
             inc(this.stats, UdpMib.InErrors)
             return
         }
-        const s = this.find(getU16(buf, off + UdpField.DstPort))
+        const s = findSocket(this, getU16(buf, off + UdpField.DstPort))
         if (s === null || s.onMessage === null) {
             inc(this.stats, UdpMib.NoPorts)
             return
