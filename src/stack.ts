@@ -11,7 +11,7 @@ import { TxDrain } from "./dev/drain"
 import { Fib, FibError, fibErrorName, RouteType } from "./ipv4/fib"
 import { Ipv4Output } from "./ipv4/output"
 import { Ipv4Input } from "./ipv4/input"
-import { neighMarkStale, NeighTable } from "./neigh/neighbour"
+import { neighAddPermanent, neighMarkStale, NeighTable } from "./neigh/neighbour"
 import { Arp } from "./ipv4/arp"
 import { UdpSocket, UdpTable } from "./udp/socket"
 import { ETHERNET_HEADER_LEN, EtherType } from "./wire/ethernet"
@@ -85,12 +85,7 @@ export class NetStack implements NetDeviceOwner {
         this.drain = new TxDrain(this.qdisc, dev, this.link)
         this.arp = new Arp(this.ifa, dev.mac, this.qdisc, c, c.icmpRatePerSec)
         this.neigh = this.arp.neigh
-        this.ip = new Ipv4Output(this.ifa, this.fib, this.neigh, this.drain, {
-            mtu: dev.mtu,
-            hookCapacity: c.hookRuleCapacity,
-            defaultTtl: c.defaultTtl,
-            maxDatagram: c.maxDatagram,
-        })
+        this.ip = new Ipv4Output(this.ifa, this.fib, this.neigh, this.drain, dev.mtu, c)
         this.udp = new UdpTable(this.ip, UDP_SOCKETS, this)
         this.input = new Ipv4Input(this.ifa, this.ip, this.udp, c.icmpRatePerSec)
         // address 0: acquired at run time (src/dhcp); until then sends give SendResult.NoAddress
@@ -101,7 +96,7 @@ export class NetStack implements NetDeviceOwner {
             if (e !== FibError.Ok) throw new StackConfigError("routes[" + i + "]: cannot add route: " + fibErrorName(e))
         }
         for (let i = 0; i < c.arp.length; i++) {
-            if (this.neigh.addPermanent(c.arp[i].ip, c.arp[i].mac, 0) !== 0)
+            if (neighAddPermanent(this.neigh, c.arp[i].ip, c.arp[i].mac, 0) !== 0)
                 throw new StackConfigError("arp[" + i + "]: cannot add static entry")
         }
     }

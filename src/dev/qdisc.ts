@@ -9,7 +9,7 @@
 
 import * as ds from "@devicescript/core"
 import { QdiscStats, QdiscMib, newMib } from "./counters"
-import { FrameRing, RECORD_HEADER } from "./ring"
+import { FrameRing, RECORD_HEADER, recordLen, setRecordTag } from "./ring"
 import { inc } from "../util/mib"
 
 /** The record tag of a queued frame; parked frames carry their neighbour's index. */
@@ -62,13 +62,13 @@ export class FifoQdisc {
 
     /** A parked frame (record `rec`) joins the queue; over the limits it is dropped (false). */
     adopt(rec: number): boolean {
-        const len = this.pool.frameLen(rec)
+        const len = recordLen(this.pool, rec)
         if (!this.hasRoom(1, len)) {
             this.pool.release(rec)
             this.drop(1)
             return false
         }
-        this.pool.setTag(rec, QDISC_TAG)
+        setRecordTag(this.pool, rec, QDISC_TAG)
         const s = this.stats
         s[QdiscMib.qlen]++
         s[QdiscMib.backlog] += len
@@ -112,7 +112,7 @@ export class FifoQdisc {
 
     /** The peeked frame was lost below us (device error, no carrier). */
     dequeueDropped(rec: number): void {
-        const len = this.pool.frameLen(rec)
+        const len = recordLen(this.pool, rec)
         this.pool.release(rec)
         const s = this.stats
         s[QdiscMib.qlen]--

@@ -11,6 +11,19 @@ export const RECORD_HEADER = 4
 const WRAP = 0xffff
 export const DEAD_TAG = 0xffff
 
+/** Record accessors (offsets as returned by oldest()/next()): module functions, no method per accessor. */
+export function recordLen(r: FrameRing, rec: number): number {
+    return r.buf.getAt(rec, "u16")
+}
+
+export function recordTag(r: FrameRing, rec: number): number {
+    return r.buf.getAt(rec + 2, "u16")
+}
+
+export function setRecordTag(r: FrameRing, rec: number, tag: number): void {
+    r.buf.setAt(rec + 2, "u16", tag)
+}
+
 export class FrameRing {
     readonly buf: Buffer
     /** Offset of the oldest record, a live one (tail and head mean nothing while the ring is empty). */
@@ -62,18 +75,6 @@ export class FrameRing {
         return this.used > 0 ? this.tail : -1
     }
 
-    /** Record accessors (offsets as returned by oldest()/next()). */
-    frameLen(rec: number): number {
-        return this.buf.getAt(rec, "u16")
-    }
-    tag(rec: number): number {
-        return this.buf.getAt(rec + 2, "u16")
-    }
-
-    setTag(rec: number, tag: number): void {
-        this.buf.setAt(rec + 2, "u16", tag)
-    }
-
     /** The record after `rec` (live or dead), or -1 at the newest. */
     next(rec: number): number {
         let n = rec + RECORD_HEADER + this.buf.getAt(rec, "u16")
@@ -121,13 +122,13 @@ export class FrameRing {
 /** Live records of `r` (walks the ring: for checks, not for the packet path). */
 export function ringLiveCount(r: FrameRing): number {
     let n = 0
-    for (let rec = r.oldest(); rec >= 0; rec = r.next(rec)) if (r.tag(rec) !== DEAD_TAG) n++
+    for (let rec = r.oldest(); rec >= 0; rec = r.next(rec)) if (recordTag(r, rec) !== DEAD_TAG) n++
     return n
 }
 
 /** Frame bytes of the live records of `r` (walks the ring, as ringLiveCount). */
 export function ringLiveBytes(r: FrameRing): number {
     let n = 0
-    for (let rec = r.oldest(); rec >= 0; rec = r.next(rec)) if (r.tag(rec) !== DEAD_TAG) n += r.frameLen(rec)
+    for (let rec = r.oldest(); rec >= 0; rec = r.next(rec)) if (recordTag(r, rec) !== DEAD_TAG) n += recordLen(r, rec)
     return n
 }

@@ -98,12 +98,10 @@ export function sendResultName(r: SendResult): string {
  */
 export const LBCAST_ROUTE = -2
 
-/** What IPv4 output is built with (devicescript.json's ip and tables.hookRules). */
+/** What IPv4 output is built with (devicescript.json's ip and tables.hookRules: a StackConfig). */
 export interface Ipv4OutputParams {
-    /** The device's MTU: the largest IPv4 packet a frame carries. */
-    mtu: number
     /** Entries per hook chain. */
-    hookCapacity: number
+    hookRuleCapacity: number
     defaultTtl: number
     /** Largest datagram accepted (the heap is 64 KB). */
     maxDatagram: number
@@ -128,47 +126,16 @@ export class Ipv4Output {
         readonly neigh: NeighTable,
         /** The device layer: carrier, and where queued frames go. */
         readonly drain: TxDrain,
+        /** The device's MTU: the largest IPv4 packet a frame carries. */
+        mtu: number,
         params: Ipv4OutputParams
     ) {
         this.stats = ifa.stats
-        this.mtu = params.mtu
+        this.mtu = mtu
         this.defaultTtl = params.defaultTtl
         this.maxDatagram = params.maxDatagram
-        this.localOut = new HookChain(params.hookCapacity)
-        this.postRouting = new HookChain(params.hookCapacity)
-    }
-
-    /** ip_route_output for `pkt.dst`: sets pkt.route, or says why not. */
-    route(pkt: OutPacket): SendResult {
-        // the limited broadcast leaves through the interface's connected route (Linux: RTN_BROADCAST)
-        const rt = this.fib.lookup(pkt.dst === 0xffffffff ? this.ifa.address : pkt.dst)
-        pkt.route = rt
-        if (this.ifa.address === 0) {
-            // no address yet: only the limited broadcast leaves (from 0.0.0.0, RFC 2131 §4.1)
-            if (pkt.dst === 0xffffffff) {
-                pkt.route = LBCAST_ROUTE
-                return SendResult.Sent
-            }
-            inc(this.stats, IpMib.OutNoRoutes)
-            return SendResult.NoAddress
-        }
-        if (rt === NO_ROUTE) {
-            inc(this.stats, IpMib.OutNoRoutes)
-            return SendResult.NoRoute
-        }
-        // a route's type as an outcome (Sent = usable unicast), counting what Linux counts
-        switch (fibType(this.fib, rt)) {
-            case RouteType.Unicast:
-                return SendResult.Sent
-            case RouteType.Unreachable:
-                inc(this.stats, IpMib.OutNoRoutes)
-                return SendResult.Unreachable
-            case RouteType.Prohibit:
-                inc(this.stats, IpMib.OutNoRoutes)
-                return SendResult.Prohibited
-        }
-        inc(this.stats, IpMib.OutDiscards)
-        return SendResult.Blackhole
+        this.localOut = new HookChain(params.hookRuleCapacity)
+        this.postRouting = new HookChain(params.hookRuleCapacity)
     }
 
     /**
@@ -179,7 +146,7 @@ export class Ipv4Output {
         if (pkt.hdr !== null) pkt.hdr[Kept.Len] = 0
         let r: SendResult
         if (pkt.route === NO_ROUTE) {
-            r = this.route(pkt)
+            r = route(this, pkt)
             if (r !== SendResult.Sent) return r
         }
         if (!this.drain.carrierOk()) {
@@ -203,7 +170,7 @@ export class Ipv4Output {
                 return SendResult.Filtered
             }
             if (pkt.dst !== dst) {
-                r = this.route(pkt)
+                r = route(this, pkt)
                 if (r !== SendResult.Sent) return r
             }
         }
@@ -444,6 +411,39 @@ export function abandonOutput(out: Ipv4Output, pkt: OutPacket): void {
     pkt.fragNext = 0
     inc(out.stats, IpMib.OutDiscards)
     inc(out.stats, IpMib.FragFails)
+}
+
+/** ip_route_output for `pkt.dst`: sets pkt.route, or says why not. */
+function route(out: Ipv4Output, pkt: OutPacket): SendResult {
+    // the limited broadcast leaves through the interface's connected route (Linux: RTN_BROADCAST)
+    const rt = out.fib.lookup(pkt.dst === 0xffffffff ? out.ifa.address : pkt.dst)
+    pkt.route = rt
+    if (out.ifa.address === 0) {
+        // no address yet: only the limited broadcast leaves (from 0.0.0.0, RFC 2131 §4.1)
+        if (pkt.dst === 0xffffffff) {
+            pkt.route = LBCAST_ROUTE
+            return SendResult.Sent
+        }
+        inc(out.stats, IpMib.OutNoRoutes)
+        return SendResult.NoAddress
+    }
+    if (rt === NO_ROUTE) {
+        inc(out.stats, IpMib.OutNoRoutes)
+        return SendResult.NoRoute
+    }
+    // a route's type as an outcome (Sent = usable unicast), counting what Linux counts
+    switch (fibType(out.fib, rt)) {
+        case RouteType.Unicast:
+            return SendResult.Sent
+        case RouteType.Unreachable:
+            inc(out.stats, IpMib.OutNoRoutes)
+            return SendResult.Unreachable
+        case RouteType.Prohibit:
+            inc(out.stats, IpMib.OutNoRoutes)
+            return SendResult.Prohibited
+    }
+    inc(out.stats, IpMib.OutDiscards)
+    return SendResult.Blackhole
 }
 
 /**

@@ -9,8 +9,8 @@
 
 import { formatCounters, newMib } from "../dev/counters"
 import { FifoQdisc, QDISC_TAG } from "../dev/qdisc"
-import { PendingQueue, PendingSink } from "./pending"
-import { RECORD_HEADER } from "../dev/ring"
+import { PendingQueue, pendingPackets, PendingSink } from "./pending"
+import { RECORD_HEADER, recordTag } from "../dev/ring"
 import { ETHERNET_HEADER_LEN, EtherType } from "../wire/ethernet"
 import { setU16 } from "../wire/bytes"
 import { macEqual } from "../wire/addr"
@@ -227,18 +227,6 @@ export class NeighTable implements PendingSink {
         return victim
     }
 
-    /** A static entry from configuration (ip neigh add ... nud permanent). */
-    addPermanent(ip: number, mac: Buffer, now: number): NeighError {
-        let n = this.lookup(ip)
-        if (n !== NO_NEIGH && neighState(this, n) === NudState.Permanent) return NeighError.Exists
-        if (n === NO_NEIGH) n = this.create(ip, now)
-        if (n === NO_NEIGH) return NeighError.TableFull
-        setMac(this.buf, n, this.ourMac, mac, 0)
-        setState(this.buf, n, NudState.Permanent)
-        setTimer(this.buf, n, 0)
-        flushPending(this, n)
-        return NeighError.Ok
-    }
 
     /**
      * __neigh_event_send: the output path is about to use `n`. Returns true when the frame can go
@@ -354,7 +342,7 @@ export class NeighTable implements PendingSink {
 
 /** Send every frame waiting on `n`, now resolved, through the qdisc. */
 function flushPending(t: NeighTable, n: number): void {
-    if (t.pending.packets(n) === 0) return
+    if (pendingPackets(t.pending, n) === 0) return
     t.flushing = n
     t.pending.drain(n, t)
     t.flushing = NO_NEIGH
@@ -379,7 +367,7 @@ export function neighGiveWay(t: NeighTable): boolean {
     const p = t.qdisc.pool
     const rec = p.oldest()
     if (rec < 0) return false
-    const tag = p.tag(rec)
+    const tag = recordTag(p, rec)
     if (tag === QDISC_TAG || tag >= t.capacity) return false
     t.pending.dropRecord(tag, rec)
     inc(t.stats, NeighMib.unresolved_discards)
@@ -435,4 +423,17 @@ export function neighCount(t: NeighTable, state: NudState): number {
     let c = 0
     for (let n = 0; n < t.capacity; n++) if (neighState(t, n) === state) c++
     return c
+}
+
+/** A static entry from configuration (ip neigh add ... nud permanent). */
+export function neighAddPermanent(t: NeighTable, ip: number, mac: Buffer, now: number): NeighError {
+    let n = t.lookup(ip)
+    if (n !== NO_NEIGH && neighState(t, n) === NudState.Permanent) return NeighError.Exists
+    if (n === NO_NEIGH) n = t.create(ip, now)
+    if (n === NO_NEIGH) return NeighError.TableFull
+    setMac(t.buf, n, t.ourMac, mac, 0)
+    setState(t.buf, n, NudState.Permanent)
+    setTimer(t.buf, n, 0)
+    flushPending(t, n)
+    return NeighError.Ok
 }

@@ -3,7 +3,7 @@
 // pool (shared with the qdisc), tagged with their neighbour's index, the Ethernet destination left
 // to fill in; when the neighbour resolves they join the qdisc where they are, without a copy.
 
-import { FrameRing } from "../dev/ring"
+import { FrameRing, recordLen, recordTag } from "../dev/ring"
 
 export interface PendingSink {
     /** The frame at record `rec` of the pool is resolved. */
@@ -28,11 +28,6 @@ export class PendingQueue {
         this.counts = Buffer.alloc(neighbours * COUNTS_STRIDE)
     }
 
-    /** Frames waiting for neighbour `n`. */
-    packets(n: number): number {
-        return this.counts.getAt(n * COUNTS_STRIDE, "u32")
-    }
-
     /**
      * A `len`-byte frame parked for neighbour `n`, to be written before the caller yields. Over the
      * per-neighbour limits the oldest frames of `n` are dropped first (unresolved discards), as
@@ -42,7 +37,7 @@ export class PendingQueue {
     reserve(n: number, len: number): number {
         this.dropped = 0
         if (len > this.limitBytes) return -1
-        while (this.packets(n) > 0 && (this.packets(n) + 1 > this.limitPackets || this.counts.getAt(n * COUNTS_STRIDE + 4, "u32") + len > this.limitBytes)) {
+        while (pendingPackets(this, n) > 0 && (pendingPackets(this, n) + 1 > this.limitPackets || this.counts.getAt(n * COUNTS_STRIDE + 4, "u32") + len > this.limitBytes)) {
             dropOldest(this, n)
             this.dropped++
         }
@@ -53,7 +48,7 @@ export class PendingQueue {
 
     /** Release record `rec`, a frame of neighbour `n` (neighGiveWay). */
     dropRecord(n: number, rec: number): void {
-        addCounts(this, n, -1, -this.pool.frameLen(rec))
+        addCounts(this, n, -1, -recordLen(this.pool, rec))
         this.pool.release(rec)
     }
 
@@ -65,10 +60,10 @@ export class PendingQueue {
         const p = this.pool
         let count = 0
         let rec = p.oldest()
-        while (rec >= 0 && this.packets(n) > 0) {
+        while (rec >= 0 && pendingPackets(this, n) > 0) {
             const nxt = p.next(rec)
-            if (p.tag(rec) === n) {
-                addCounts(this, n, -1, -p.frameLen(rec))
+            if (recordTag(p, rec) === n) {
+                addCounts(this, n, -1, -recordLen(p, rec))
                 if (sink !== null) sink.take(rec)
                 else p.release(rec)
                 count++
@@ -91,7 +86,7 @@ function addCounts(q: PendingQueue, n: number, frames: number, bytes: number): v
 function dropOldest(q: PendingQueue, n: number): void {
     const p = q.pool
     for (let rec = p.oldest(); rec >= 0; rec = p.next(rec)) {
-        if (p.tag(rec) === n) {
+        if (recordTag(p, rec) === n) {
             q.dropRecord(n, rec)
             return
         }
@@ -101,8 +96,13 @@ function dropOldest(q: PendingQueue, n: number): void {
 /** Frames waiting in `q`, all neighbours together (for checks: a function, linked only where used). */
 export function pendingTotal(q: PendingQueue): number {
     let t = 0
-    for (let n = 0; n * COUNTS_STRIDE < q.counts.length; n++) t += q.packets(n)
+    for (let n = 0; n * COUNTS_STRIDE < q.counts.length; n++) t += pendingPackets(q, n)
     return t
+}
+
+/** Frames waiting for neighbour `n` of `q`. */
+export function pendingPackets(q: PendingQueue, n: number): number {
+    return q.counts.getAt(n * COUNTS_STRIDE, "u32")
 }
 
 /** Bytes of the frames waiting for neighbour `n` of `q` (for checks). */

@@ -39,12 +39,12 @@ export class UdpSocket {
     onMessage: UdpHandler = null
     readonly pkt = new OutPacket(UDP_HEADER_LEN)
     /** The FIB generation pkt.route was found in, for pkt.dst (0: no route cached). */
-    private routeGen = 0
+    routeGen = 0
     open = true
     /** The destination port and the socket options (tos, ttl, pmtudisc) the kept headers were made with. */
-    private hdrKey = -1
+    hdrKey = -1
     /** The pseudo-header and ports part of the UDP checksum for pkt's kept headers. */
-    private udpSum = 0
+    udpSum = 0
 
     constructor(
         readonly table: UdpTable,
@@ -102,57 +102,59 @@ export class UdpSocket {
                     return SendResult.Sent
                 }
             }
-        const r = this.output(addr, port, payload, off, len)
+        const r = udpOutput(this, addr, port, payload, off, len)
         p.payload = null
-        return r
-    }
-
-    /** The slow path of a send (udp_sendmsg -> ip_queue_xmit); headers kept for the fast path when they can be. */
-    output(addr: number, port: number, payload: Buffer, off?: number, len?: number): SendResult {
-        const t = this.table
-        const o = off || 0
-        const n = len === undefined ? payload.length - o : len
-        if (!this.open || port <= 0 || port > 0xffff || o < 0 || n < 0 || o + n > payload.length) return SendResult.MessageTooBig
-        const p = this.pkt
-        // __sk_dst_check: the route of the last datagram holds for the same destination while the FIB is unchanged
-        const fib = t.out.fib
-        if (p.dst !== addr >>> 0 || this.routeGen !== fib.genid) p.route = NO_ROUTE
-        p.dst = addr >>> 0
-        setU16(p.head, 2, port)
-        setU16(p.head, 4, UDP_HEADER_LEN + n)
-        p.payload = payload
-        p.payloadOff = o
-        p.payloadLen = n
-        p.tos = this.tos
-        p.ttl = this.ttl
-        const mtu = t.out.mtu
-        p.dontFragment = this.pmtudisc === PmtuDisc.Do ||
-            (this.pmtudisc === PmtuDisc.Want && ipv4HeaderLenFor(p.optionsLen) + UDP_HEADER_LEN + n <= mtu)
-        const r = t.out.queueXmit(p, t.clock.now())
-        if (p.hdr[Kept.Len] !== 0) {
-            // headers kept: the fast path's key, and the pseudo-header and ports part of its checksum
-            this.hdrKey = port + this.tos * 0x10000 + this.ttl * 0x1000000 + this.pmtudisc * 0x100000000
-            this.udpSum = (p.src >>> 16) + (p.src & 0xffff) + (p.dst >>> 16) + (p.dst & 0xffff) + IpProtocol.Udp + this.localPort + port
-        }
-        if (r === SendResult.Sent || r === SendResult.Queued || r === SendResult.InProgress) {
-            t.stats[UdpMib.OutDatagrams]++
-            // a hook may have sent it elsewhere: then the route is not this destination's
-            this.routeGen = p.dst === addr >>> 0 ? fib.genid : 0
-        } else {
-            this.routeGen = 0
-            if (r === SendResult.QueueFull) inc(t.stats, UdpMib.SndbufErrors)
-        }
         return r
     }
 
     close(): void {
         this.open = false
         this.pkt.hdr[Kept.Len] = 0
-        this.table.unbind(this)
+        const sockets = this.table.sockets
+        const i = sockets.indexOf(this)
+        if (i >= 0) sockets.insert(i, -1)
     }
 }
 
-// Options and blocking sends are functions, not methods: a firmware that does not use them links
+/** The slow path of a send (udp_sendmsg -> ip_queue_xmit); headers kept for the fast path when they can be. */
+function udpOutput(s: UdpSocket, addr: number, port: number, payload: Buffer, off?: number, len?: number): SendResult {
+    const t = s.table
+    const o = off || 0
+    const n = len === undefined ? payload.length - o : len
+    if (!s.open || port <= 0 || port > 0xffff || o < 0 || n < 0 || o + n > payload.length) return SendResult.MessageTooBig
+    const p = s.pkt
+    // __sk_dst_check: the route of the last datagram holds for the same destination while the FIB is unchanged
+    const fib = t.out.fib
+    if (p.dst !== addr >>> 0 || s.routeGen !== fib.genid) p.route = NO_ROUTE
+    p.dst = addr >>> 0
+    setU16(p.head, 2, port)
+    setU16(p.head, 4, UDP_HEADER_LEN + n)
+    p.payload = payload
+    p.payloadOff = o
+    p.payloadLen = n
+    p.tos = s.tos
+    p.ttl = s.ttl
+    const mtu = t.out.mtu
+    p.dontFragment = s.pmtudisc === PmtuDisc.Do ||
+        (s.pmtudisc === PmtuDisc.Want && ipv4HeaderLenFor(p.optionsLen) + UDP_HEADER_LEN + n <= mtu)
+    const r = t.out.queueXmit(p, t.clock.now())
+    if (p.hdr[Kept.Len] !== 0) {
+        // headers kept: the fast path's key, and the pseudo-header and ports part of its checksum
+        s.hdrKey = port + s.tos * 0x10000 + s.ttl * 0x1000000 + s.pmtudisc * 0x100000000
+        s.udpSum = (p.src >>> 16) + (p.src & 0xffff) + (p.dst >>> 16) + (p.dst & 0xffff) + IpProtocol.Udp + s.localPort + port
+    }
+    if (r === SendResult.Sent || r === SendResult.Queued || r === SendResult.InProgress) {
+        t.stats[UdpMib.OutDatagrams]++
+        // a hook may have sent it elsewhere: then the route is not this destination's
+        s.routeGen = p.dst === addr >>> 0 ? fib.genid : 0
+    } else {
+        s.routeGen = 0
+        if (r === SendResult.QueueFull) inc(t.stats, UdpMib.SndbufErrors)
+    }
+    return r
+}
+
+// The slow path, options and blocking sends are functions, not methods: a firmware that does not use them links
 // none of their code (DeviceScript keeps every method of a class it uses).
 
 /**
@@ -183,7 +185,7 @@ export async function sendToWait(s: UdpSocket, addr: number, port: number, paylo
     const n = startResolution(out, addr >>> 0, t.clock.now())
     while (!resolutionOver(out, n) && t.clock.now() < deadline) await ds.sleep(10)
     p.partialOk = true
-    let r = s.output(addr, port, payload, off, len)
+    let r = udpOutput(s, addr, port, payload, off, len)
     while (r === SendResult.InProgress) {
         if (t.clock.now() >= deadline) {
             abandonOutput(out, p)
@@ -275,11 +277,6 @@ export class UdpTable implements UdpReceiver {
         this.sockets.push(s)
         this.lastError = UdpBindError.Ok
         return s
-    }
-
-    unbind(s: UdpSocket): void {
-        const i = this.sockets.indexOf(s)
-        if (i >= 0) this.sockets.insert(i, -1)
     }
 
     /** udp_rcv: checksum, port lookup, delivery; NoPorts when nobody listens. */

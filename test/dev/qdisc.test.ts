@@ -5,7 +5,7 @@ import { COLLECTOR_IP } from "../support/config"
 import { be16, pattern } from "../support/ref"
 import { continueOutput, SendResult } from "../../src/ipv4/output"
 import { PmtuDisc, sendToWait, setIpOptions, udpPacket } from "../../src/udp/socket"
-import { FrameRing, ringLiveCount } from "../../src/dev/ring"
+import { FrameRing, recordLen, recordTag, ringLiveCount } from "../../src/dev/ring"
 import { LinkMib, QdiscMib } from "../../src/dev/counters"
 import { IpMib } from "../../src/ipv4/mib"
 import { UdpMib } from "../../src/udp/mib"
@@ -36,8 +36,8 @@ describe("frame ring", () => {
         expect(r.alloc(90, 3)).toBe(4)
         // 6 bytes left: a 2-byte frame (+4 header) fits, a 3-byte one does not
         expect(r.alloc(3, 9)).toBe(-1)
-        expect(r.frameLen(r.oldest())).toBe(90)
-        expect(r.tag(r.oldest())).toBe(3)
+        expect(recordLen(r, r.oldest())).toBe(90)
+        expect(recordTag(r, r.oldest())).toBe(3)
         expect(r.alloc(2, 4)).toBe(98)
     })
     test("a thousand records of varying size go through in order", async () => {
@@ -50,7 +50,7 @@ describe("frame ring", () => {
             let at = r.alloc(len, next)
             while (at < 0) {
                 const rec = r.oldest()
-                expect(r.tag(rec)).toBe(expectNext & 0xffff)
+                expect(recordTag(r, rec)).toBe(expectNext & 0xffff)
                 expect(r.buf[rec + 4]).toBe(expectNext & 0xff)
                 expectNext++
                 r.release(rec)

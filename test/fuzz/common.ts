@@ -4,7 +4,7 @@
 
 import { NetStack } from "../../src/stack"
 import { neighState, NudState } from "../../src/neigh/neighbour"
-import { pendingBytes } from "../../src/neigh/pending"
+import { pendingBytes, pendingPackets } from "../../src/neigh/pending"
 import { QdiscMib } from "../../src/dev/counters"
 import { ringLiveBytes, ringLiveCount } from "../../src/dev/ring"
 
@@ -39,7 +39,7 @@ export function poolFault(s: NetStack): string {
     let pb = 0
     const lim = t.pending
     for (let n = 0; n < t.capacity; n++) {
-        const packets = lim.packets(n)
+        const packets = pendingPackets(lim, n)
         const bytes = pendingBytes(lim, n)
         // u32 counts: an underflow shows as a huge number
         if (packets > 0xffff || bytes > 0xffffff) return "negative pending counts"

@@ -42,7 +42,7 @@ import { BOARD_MAC, GATEWAY_MAC, COLLECTOR_MAC } from "../support/rig"
 import { StackConfig } from "../../src/config/types"
 import { NetStack } from "../../src/stack"
 import { NetDevice, XmitStatus } from "../../src/dev/netdev"
-import { RECORD_HEADER } from "../../src/dev/ring"
+import { RECORD_HEADER, recordLen, recordTag } from "../../src/dev/ring"
 import { QDISC_TAG } from "../../src/dev/qdisc"
 import { SendResult, sendResultName } from "../../src/ipv4/output"
 import { NEIGH_ENTRY_LEN, neighCount, neighIp, NeighMib, neighState, NudState } from "../../src/neigh/neighbour"
@@ -359,10 +359,10 @@ class Soak {
         const p = this.stack.qdisc.pool
         let n = 0
         for (let rec = p.oldest(); rec >= 0; rec = p.next(rec)) {
-            if (p.tag(rec) === 0xffff) continue
+            if (recordTag(p, rec) === 0xffff) continue
             const f = p.buf
             const at = rec + RECORD_HEADER
-            const len = p.frameLen(rec)
+            const len = recordLen(p, rec)
             const type = (f[at + 12] << 8) | f[at + 13]
             const c = type === 0x0806 ? Cls.Arp : type !== 0x0800 ? Cls.Other : f[at + 23] === 17 ? Cls.Udp : f[at + 23] === 1 ? Cls.Icmp : Cls.Other
             if (c === cls && len > 0) n++
