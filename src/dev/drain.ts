@@ -26,13 +26,6 @@ export class TxDrain {
         readonly link: LinkStats
     ) {}
 
-    /** No carrier for a frame the stack was about to queue (counted as a carrier error). */
-    carrierOk(): boolean {
-        if (this.dev.carrier()) return true
-        inc(this.link, LinkMib.tx_carrier_errors)
-        return false
-    }
-
     /** netif_carrier_on / off: the queue wakes or stops with the carrier. */
     carrierChanged(up: boolean): void {
         inc(this.link, LinkMib.carrier_changes)
@@ -92,11 +85,16 @@ export class TxDrain {
                 // the queue is empty: done without another test of the loop's
                 if (!s[QdiscMib.qlen]) break
             } else if (st === XmitStatus.Busy) {
-                q.requeue()
+                // it stays at the head (dev_requeue_skb)
+                inc(s, QdiscMib.requeues)
                 this.stopped = true
                 break
             } else {
-                q.dequeueDropped(rec)
+                // lost below us (device error, no carrier): out of the queue, a drop
+                pool.release(rec)
+                s[QdiscMib.qlen]--
+                s[QdiscMib.backlog] -= len
+                inc(s, QdiscMib.drops)
                 inc(link, LinkMib.tx_dropped)
                 if (st === XmitStatus.LinkDown) inc(link, LinkMib.tx_carrier_errors)
                 else inc(link, LinkMib.tx_errors)
@@ -122,4 +120,11 @@ export class TxDrain {
         this.running = false
         this.qdisc.kick()
     }
+}
+
+/** No carrier for a frame the stack was about to queue (counted as a carrier error). */
+export function carrierOk(d: TxDrain): boolean {
+    if (d.dev.carrier()) return true
+    inc(d.link, LinkMib.tx_carrier_errors)
+    return false
 }

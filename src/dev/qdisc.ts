@@ -20,7 +20,7 @@ export class FifoQdisc {
     readonly stats: QdiscStats = newMib(QdiscMib.Count)
     /** The drain task while it waits for work, and a wake-up that came while it did not (never lost). */
     private sleeper: ds.Fiber = null
-    private woken = false
+    woken = false
 
     constructor(
         poolBytes: number,
@@ -28,11 +28,6 @@ export class FifoQdisc {
         readonly limitBytes: number
     ) {
         this.pool = new FrameRing(poolBytes)
-    }
-
-    /** Room under both limits for `frames` more frames of `bytes` bytes in all. */
-    hasRoom(frames: number, bytes: number): boolean {
-        return this.stats[QdiscMib.qlen] + frames <= this.limitPackets && this.stats[QdiscMib.backlog] + bytes <= this.limitBytes
     }
 
     /**
@@ -58,22 +53,6 @@ export class FifoQdisc {
     drop(frames: number): void {
         this.stats[QdiscMib.drops] += frames
         inc(this.stats, QdiscMib.overlimits)
-    }
-
-    /** A parked frame (record `rec`) joins the queue; over the limits it is dropped (false). */
-    adopt(rec: number): boolean {
-        const len = recordLen(this.pool, rec)
-        if (!this.hasRoom(1, len)) {
-            this.pool.release(rec)
-            this.drop(1)
-            return false
-        }
-        setRecordTag(this.pool, rec, QDISC_TAG)
-        const s = this.stats
-        s[QdiscMib.qlen]++
-        s[QdiscMib.backlog] += len
-        if (!this.woken) this.kick()
-        return true
     }
 
     /** Wake the drain (an enqueue, the driver's wake_queue, a stop). */
@@ -110,21 +89,27 @@ export class FifoQdisc {
         return rec
     }
 
-    /** The peeked frame was lost below us (device error, no carrier). */
-    dequeueDropped(rec: number): void {
-        const len = recordLen(this.pool, rec)
-        this.pool.release(rec)
-        const s = this.stats
-        s[QdiscMib.qlen]--
-        s[QdiscMib.backlog] -= len
-        inc(s, QdiscMib.drops)
-    }
+}
 
-    /** The device refused the peeked frame (Busy): it stays at the head (dev_requeue_skb). */
-    requeue(): void {
-        inc(this.stats, QdiscMib.requeues)
-    }
+/** Room under both limits for `frames` more frames of `bytes` bytes in all. */
+export function qdiscHasRoom(q: FifoQdisc, frames: number, bytes: number): boolean {
+    return q.stats[QdiscMib.qlen] + frames <= q.limitPackets && q.stats[QdiscMib.backlog] + bytes <= q.limitBytes
+}
 
+/** A parked frame (record `rec`) joins the queue; over the limits it is dropped (false). */
+export function qdiscAdopt(q: FifoQdisc, rec: number): boolean {
+    const len = recordLen(q.pool, rec)
+    if (!qdiscHasRoom(q, 1, len)) {
+        q.pool.release(rec)
+        q.drop(1)
+        return false
+    }
+    setRecordTag(q.pool, rec, QDISC_TAG)
+    const s = q.stats
+    s[QdiscMib.qlen]++
+    s[QdiscMib.backlog] += len
+    if (!q.woken) q.kick()
+    return true
 }
 
 /**

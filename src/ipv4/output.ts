@@ -6,7 +6,8 @@
 // Ethernet header, this file the IPv4 header, then the bytes of the IP payload cut from the
 // transport header and the caller's buffer. Nothing is allocated per datagram.
 
-import { TxDrain } from "../dev/drain"
+import { carrierOk, TxDrain } from "../dev/drain"
+import { qdiscHasRoom } from "../dev/qdisc"
 import { neighGen, neighState, NeighTable, neighUseCached, NO_NEIGH, NudState } from "../neigh/neighbour"
 import { neighFor, NEIGH_TABLE_FULL, reserveFrame, writeHeader } from "../neigh/output"
 import { ETHERNET_HEADER_LEN } from "../wire/ethernet"
@@ -149,7 +150,7 @@ export class Ipv4Output {
             r = route(this, pkt)
             if (r !== SendResult.Sent) return r
         }
-        if (!this.drain.carrierOk()) {
+        if (!carrierOk(this.drain)) {
             inc(this.stats, IpMib.OutDiscards)
             return SendResult.LinkDown
         }
@@ -212,7 +213,7 @@ export class Ipv4Output {
         const parkFor = n === NO_NEIGH || resolved ? NO_NEIGH : n
         pkt.hhNeigh = resolved ? n : NO_NEIGH
         pkt.fragNext = 0
-        if (parkFor === NO_NEIGH && !pkt.partialOk && !t.qdisc.hasRoom(frames, frameBytes)) {
+        if (parkFor === NO_NEIGH && !pkt.partialOk && !qdiscHasRoom(t.qdisc, frames, frameBytes)) {
             t.qdisc.drop(frames)
             inc(this.stats, IpMib.OutDiscards)
             return SendResult.QueueFull

@@ -8,7 +8,7 @@
 // error and the datagram is dropped and counted (table_fulls).
 
 import { formatCounters, newMib } from "../dev/counters"
-import { FifoQdisc, QDISC_TAG } from "../dev/qdisc"
+import { FifoQdisc, QDISC_TAG, qdiscAdopt } from "../dev/qdisc"
 import { PendingQueue, pendingPackets, PendingSink } from "./pending"
 import { RECORD_HEADER, recordTag } from "../dev/ring"
 import { ETHERNET_HEADER_LEN, EtherType } from "../wire/ethernet"
@@ -289,7 +289,7 @@ export class NeighTable implements PendingSink {
         const q = this.qdisc
         q.pool.buf.blitAt(rec + RECORD_HEADER, this.buf, this.flushing * NEIGH_ENTRY_LEN, ETHERNET_HEADER_LEN)
         // no room in the queue (a qdisc drop): it waited for resolution and is lost, count it here too
-        if (!q.adopt(rec)) inc(this.stats, NeighMib.unresolved_discards)
+        if (!qdiscAdopt(q, rec)) inc(this.stats, NeighMib.unresolved_discards)
     }
 
     /**

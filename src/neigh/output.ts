@@ -4,6 +4,7 @@
 // shared packet pool: a frame that can go now takes the place of the oldest parked frame.
 // IPv4 output asks here where a frame goes and writes the IP part of it in place.
 
+import { qdiscHasRoom } from "../dev/qdisc"
 import { ETHERNET_HEADER_LEN, EtherType } from "../wire/ethernet"
 import { setU16 } from "../wire/bytes"
 import { ipv4IsMulticast, ipv4MulticastMac } from "../wire/addr"
@@ -37,7 +38,7 @@ export function reserveQueued(t: NeighTable, len: number, wait: boolean): number
     const q = t.qdisc
     let at = q.reserve(len)
     if (at >= 0) return at
-    if (q.hasRoom(1, len)) while (at < 0 && neighGiveWay(t)) at = q.reserve(len)
+    if (qdiscHasRoom(q, 1, len)) while (at < 0 && neighGiveWay(t)) at = q.reserve(len)
     if (at < 0 && !wait) q.drop(1)
     return at
 }
