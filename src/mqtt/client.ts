@@ -514,7 +514,7 @@ export class MqttClient {
         let delivered = 0
         let deadline = this.now() + (this.opt.timeout || 10000)
         // wait for the stream to open
-        while (s.status() === StreamStatus.Connecting && this.now() < deadline) await s.wait(deadline - this.now())
+        while (s.status() === StreamStatus.Connecting && this.now() < deadline) await s.waitEvent(deadline - this.now())
         this.lastConnect = MqttConnectResult.NoConnection
         if (s.status() === StreamStatus.Open) {
             this.txLen = serializeConnect(this.tx, 0, this.opt)
@@ -570,7 +570,7 @@ export class MqttClient {
                 if ((++delivered & 7) === 0) await this.sleep(0)
                 continue
             }
-            await s.wait(Math.max(1, Math.min(deadline - t, 60000)))
+            await s.waitEvent(Math.max(1, Math.min(deadline - t, 60000)))
         }
         if (this.phase === Phase.Connected) inc(stats, MqttMib.Disconnects)
         this.phase = Phase.Idle

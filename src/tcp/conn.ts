@@ -214,8 +214,8 @@ export class TcpConn implements ByteStream {
         return n
     }
 
-    async wait(timeoutMs: number): Promise<void> {
-        await this.table.wait(timeoutMs)
+    async waitEvent(timeoutMs: number): Promise<void> {
+        await this.table.waitEvent(timeoutMs)
     }
 
     status(): StreamStatus {

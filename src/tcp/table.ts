@@ -73,7 +73,7 @@ export class TcpTable {
     readonly conns: TcpConn[] = []
     /** The Tcp group and TcpExt counters, indexed by TcpMib. */
     readonly stats: TcpStats = newMib(TcpMib.Count)
-    /** Counts connection events; ByteStream.wait polls it. */
+    /** Counts connection events; ByteStream.waitEvent polls it. */
     events = 0
     lastError = TcpConnectError.Ok
     /** RFC 6528's secret key (random at start-up) and RFC 6056's port offset. */
@@ -101,7 +101,7 @@ export class TcpTable {
     }
 
     /** Until the next connection event or `timeoutMs` (polled: an emitter costs 1.3 KB of bytecode). */
-    async wait(timeoutMs: number): Promise<void> {
+    async waitEvent(timeoutMs: number): Promise<void> {
         const v = this.events
         const end = ds.millis() + timeoutMs
         while (this.events === v && ds.millis() < end) await ds.sleep(5)
