@@ -15,8 +15,8 @@ import { WireError } from "../wire/error"
 import { Ipv4Input } from "../ipv4/input"
 import { TcpConn, TcpListener } from "./conn"
 import { TcpMib, TcpStats } from "./mib"
-import { tcpAck, tcpCheck, tcpCtlLen, tcpEmit, TcpFlag, tcpHeaderLen, tcpSeq, TCP_HEADER_LEN } from "./wire"
-import { setU16 } from "../wire/bytes"
+import { tcpCheck, tcpEmit, TcpField, TcpFlag, tcpHeaderLen, tcpSegLen, TCP_HEADER_LEN } from "./wire"
+import { getU32, setU16 } from "../wire/bytes"
 import { inc } from "../util/mib"
 
 /**
@@ -178,10 +178,10 @@ export class TcpTable {
         // RFC 9293 §3.10.7.1: CLOSED — a RST answers anything but a RST
         const flags = buf[off + 13]
         if (flags & TcpFlag.Rst) return
-        if (flags & TcpFlag.Ack) this.reset(src, sport, dport, tcpAck(buf, off), 0, TcpFlag.Rst, now)
+        if (flags & TcpFlag.Ack) this.reset(src, sport, dport, getU32(buf, off + TcpField.Ack), 0, TcpFlag.Rst, now)
         else {
-            const segLen = len - tcpHeaderLen(buf, off) + tcpCtlLen(flags)
-            this.reset(src, sport, dport, 0, (tcpSeq(buf, off) + segLen) >>> 0, TcpFlag.Rst | TcpFlag.Ack, now)
+            const segLen = tcpSegLen(len - tcpHeaderLen(buf, off), flags)
+            this.reset(src, sport, dport, 0, (getU32(buf, off + TcpField.Seq) + segLen) >>> 0, TcpFlag.Rst | TcpFlag.Ack, now)
         }
     }
 
