@@ -66,8 +66,8 @@ async function writeLastLease(addr: number): Promise<void> {
  */
 export async function readLastLease(ms: number): Promise<number> {
     if (store === null) store = new ds.Settings()
-    const handlers = { get: ds.Fiber.self() }
-    ;(store as any)._reportHandlers = handlers
+    const role = store as any
+    role._reportHandlers = { get: ds.Fiber.self() }
     const ask = async () => {
         try {
             await store.get(LAST_LEASE_KEY)
@@ -75,10 +75,12 @@ export async function readLastLease(ms: number): Promise<number> {
     }
     ask.start()
     const pkt = await ds.suspend<ds.Packet>(ms)
-    if ((store as any)._reportHandlers === handlers) (store as any)._reportHandlers = null
+    // a report after the deadline must not resume this fiber elsewhere
+    role._reportHandlers = null
     if (!pkt) return 0
-    const [key, b] = pkt.decode() as [string, Buffer]
-    const v = key === LAST_LEASE_KEY && b && b.length > 0 ? parseInt(b.toString()) : 0
+    // the report: key, value (empty when none is stored: NaN, so 0)
+    const r = pkt.decode()
+    const v = r[0] === LAST_LEASE_KEY && r[1] ? parseInt(r[1].toString()) : 0
     return v > 0 ? v : 0
 }
 

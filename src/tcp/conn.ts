@@ -96,10 +96,12 @@ export class TcpConn implements ByteStream {
     kaProbeAt = 0
 
     // the send sequence space (RFC 9293 §3.3.1), and SND.MAX: the highest sequence number sent
-    iss = 0
-    sndUna = 0
-    sndNxt = 0
-    sndMax = 0
+    // (these four, recover, rttSeq, rttAt and rtxAt are first set by open(), which connect() calls
+    // right after the constructor)
+    iss: number
+    sndUna: number
+    sndNxt: number
+    sndMax: number
     sndWnd = 0
     maxSndWnd = 0
     sndWl1 = 0
@@ -127,8 +129,8 @@ export class TcpConn implements ByteStream {
     srtt = 0
     rttvar = 0
     rto: number
-    rttSeq = 0
-    rttAt = 0
+    rttSeq: number
+    rttAt: number
     /** Consecutive retransmission timeouts, persist probes or keepalive probes without an answer. */
     retries = 0
     // RFC 5681
@@ -137,14 +139,14 @@ export class TcpConn implements ByteStream {
     dupAcks = 0
     /** Fast recovery until SND.UNA passes `recover` (RFC 6582). */
     inRecovery = false
-    recover = 0
+    recover: number
     /** Bytes received and not acknowledged yet, and the largest segment seen (Linux's rcv_mss). */
     unacked = 0
     rcvMss = 0
 
     // deadlines (stack clock, ms; 0 = not armed): retransmit / persist / SYN / FIN-WAIT-2 / TIME-WAIT,
     // the delayed ACK
-    rtxAt = 0
+    rtxAt: number
     ackAt = 0
 
     readonly pkt: OutPacket
