@@ -194,13 +194,14 @@ export class DhcpClient {
     readonly socket: UdpSocket
     private readonly msg = Buffer.alloc(DHCP_MSG_LEN)
     private readonly base: number
-    private xid = 0
+    // xid, began, acquiring, deadline and tries are first set by begin() (nothing reads them while STOPPED)
+    private xid: number
     /** When the current exchange began (secs), and when the acquisition began (fallback). */
-    private began = 0
-    private acquiring = 0
+    private began: number
+    private acquiring: number
     /** Next retransmission or timer; tries so far of the current message or probe. */
-    private deadline = 0
-    private tries = 0
+    private deadline: number
+    private tries: number
     /** The offer being requested or checked: address and server. */
     private offered = 0
     private offerServer = 0

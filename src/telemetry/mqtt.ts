@@ -74,7 +74,8 @@ export class MqttTelemetry {
             } catch (e) {
                 v = NaN
             }
-            if (typeof v !== "number" || isNaN(v) || v === Infinity || v === -Infinity) {
+            // not a number, NaN or ±Infinity (v - v is NaN for the last three)
+            if (typeof v !== "number" || isNaN(v - v)) {
                 st.sample_errors++
                 st.metrics_dropped++
                 continue
