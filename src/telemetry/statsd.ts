@@ -25,7 +25,10 @@ export function statsdLine(fullName: string, value: number, kind: MetricKind): s
     return fullName + ":" + formatNumber(value) + (kind === MetricKind.Counter ? "|c" : "|g")
 }
 
-/** TelemetryClient's encoder for StatsD: `prefix.name:value|g`. */
+/**
+ * TelemetryClient's encoder for StatsD: `prefix.name:value|g`.
+ * @devsWhenUsed
+ */
 export class StatsdEncoder {
     constructor(readonly prefix: string) {}
     wireName(name: string): string {
