@@ -11,6 +11,7 @@ export const RECORD_HEADER = 4
 const WRAP = 0xffff
 export const DEAD_TAG = 0xffff
 
+/** @devsWhenUsed */
 export class FrameRing {
     readonly buf: Buffer
     /** Offset of the oldest record, a live one (tail and head mean nothing while the ring is empty). */

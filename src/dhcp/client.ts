@@ -94,7 +94,10 @@ export const enum DhcpMib {
 
 export type DhcpStats = number[]
 
-/** What the server gave (RFC 2132 options), the lease the stack runs on. Times in ms of the stack's clock. */
+/**
+ * What the server gave (RFC 2132 options), the lease the stack runs on. Times in ms of the stack's clock.
+ * @devsWhenUsed
+ */
 export class DhcpLease {
     address = 0
     prefix = 24
@@ -181,6 +184,7 @@ export interface DhcpStack {
     now(): number
 }
 
+/** @devsWhenUsed */
 export class DhcpClient {
     state = DhcpState.Stopped
     readonly lease = new DhcpLease()

@@ -19,7 +19,10 @@ function hexBytes(b: Buffer, off: number, n: number): string {
     return s
 }
 
-/** The bring-up self-test failed: `message` says what was seen and what to check. */
+/**
+ * The bring-up self-test failed: `message` says what was seen and what to check.
+ * @devsWhenUsed
+ */
 export class SelfTestError extends Error {
     constructor(message: string) {
         super(message)

@@ -50,6 +50,7 @@ export const DEFAULT_SPI_HZ = 16000000
 const EXACT_MAX = 16
 const FIRST_CHUNK = 32
 
+/** @devsWhenUsed */
 export class HardwareSpiBus implements SpiBus {
     transactions = 0
     bytes = 0

@@ -32,6 +32,7 @@ export function keptHeaders(): Buffer {
     return Buffer.alloc(Kept.Size)
 }
 
+/** @devsWhenUsed */
 export class OutPacket {
     src = 0
     dst = 0

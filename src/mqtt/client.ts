@@ -190,7 +190,10 @@ export interface MQTTConnectOptions {
     sleep?: (ms: number) => Promise<void>
 }
 
-/** A subscription: kept across reconnects and sent again when the broker has no session (3.2.2.2). */
+/**
+ * A subscription: kept across reconnects and sent again when the broker has no session (3.2.2.2).
+ * @devsWhenUsed
+ */
 export class MQTTSubscription {
     /** Granted QoS from SUBACK (3.9.3), 0x80 failure, -1 not yet answered. */
     granted = -1
@@ -219,6 +222,7 @@ const enum Rx {
 /** Bytes per outbox slot in `om`: offset u16, length u16, packet id u16, acked u8. */
 const SLOT = 8
 
+/** @devsWhenUsed */
 export class MqttClient {
     readonly stats: number[] = []
     readonly opt: MQTTConnectOptions
@@ -699,6 +703,7 @@ export class MqttClient {
 /**
  * The client with subscriptions, as @devicescript/net's MQTTClient: subscribe (3.8) with a handler,
  * unsubscribe (3.10), incoming messages to the handlers whose filter matches (4.7) or `onmessage`.
+ * @devsWhenUsed
  */
 export class MQTTClient extends MqttClient {
     /** Called for a message no subscription's handler took. */

@@ -81,6 +81,7 @@ export interface TcpListener {
     tcpEvent(c: TcpConn): void
 }
 
+/** @devsWhenUsed */
 export class TcpConn implements ByteStream {
     state = TcpState.Closed
     error = TcpError.None

@@ -27,7 +27,10 @@ export function tcpErrorName(e: TcpError): string {
     return "closed"
 }
 
-/** A failed connect, send or receive; `error` is the connection's outcome. */
+/**
+ * A failed connect, send or receive; `error` is the connection's outcome.
+ * @devsWhenUsed
+ */
 export class TcpSocketError extends Error {
     constructor(
         message: string,
@@ -55,6 +58,7 @@ const CR = 13
 /** readLine's longest line. */
 const MAX_LINE = 1024
 
+/** @devsWhenUsed */
 export class TcpSocket implements TcpListener {
     readonly onopen = ds.emitter<void>()
     readonly onclose = ds.emitter<void>()

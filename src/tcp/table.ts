@@ -22,6 +22,7 @@ import { inc } from "../util/mib"
 /**
  * What the table and its connections are built with, defaults sized for MQTT telemetry (a few
  * hundred bytes a message, one or two connections): `new TcpConfig()`, change fields, tcpTable().
+ * @devsWhenUsed
  */
 export class TcpConfig {
     /** Connections open at once (TIME-WAIT included); connect() beyond it is refused (TableFull). */
@@ -69,6 +70,7 @@ function random32(): number {
     return Math.floor(Math.random() * 0x100000000) >>> 0
 }
 
+/** @devsWhenUsed */
 export class TcpTable {
     readonly conns: TcpConn[] = []
     /** The Tcp group and TcpExt counters, indexed by TcpMib. */

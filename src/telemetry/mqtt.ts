@@ -25,6 +25,7 @@ export interface MqttTelemetryOptions {
     maxBytes?: number
 }
 
+/** @devsWhenUsed */
 export class MqttTelemetryStats {
     rounds = 0
     samples = 0
@@ -37,6 +38,7 @@ export class MqttTelemetryStats {
     sample_errors = 0
 }
 
+/** @devsWhenUsed */
 export class MqttTelemetry {
     readonly stats = new MqttTelemetryStats()
     private readonly names: string[] = []

@@ -115,6 +115,7 @@ export const MIN_HZ_B1_B4 = 8000000
 /**
  * EREVID read 0x00 or 0xFF: no chip answered (as Linux, which refuses only these); `absent`. Named
  * apart from the W5500 driver's ChipVersionError so both can be exported.
+ * @devsWhenUsed
  */
 export class Enc28j60VersionError extends Error {
     readonly absent: boolean
@@ -208,6 +209,7 @@ export interface Enc28j60Options {
     clock?: () => number
 }
 
+/** @devsWhenUsed */
 export class Enc28j60Device implements NetDevice {
     readonly name = "enc28j60"
     readonly mtu: number

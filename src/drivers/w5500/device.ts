@@ -59,7 +59,10 @@ const BUF_SIZE = BUF_KB * 1024
 /** Back-to-back register polls before a wait starts sleeping 1 ms between polls. */
 const FAST_POLLS = 4
 
-/** VERSIONR did not read 0x04: no W5500 on the bus, or another chip. */
+/**
+ * VERSIONR did not read 0x04: no W5500 on the bus, or another chip.
+ * @devsWhenUsed
+ */
 export class ChipVersionError extends Error {
     constructor(
         readonly expected: number,
@@ -71,7 +74,10 @@ export class ChipVersionError extends Error {
     }
 }
 
-/** A register did not reach the state the sequence requires (Sn_SR after OPEN, TX_FSR after sizing). */
+/**
+ * A register did not reach the state the sequence requires (Sn_SR after OPEN, TX_FSR after sizing).
+ * @devsWhenUsed
+ */
 export class ChipStateError extends Error {
     constructor(
         readonly what: string,
@@ -150,6 +156,7 @@ export interface W5500Options {
     spiHz?: number
 }
 
+/** @devsWhenUsed */
 export class W5500Device implements NetDevice {
     readonly name = "w5500"
     readonly mtu: number
