@@ -53,8 +53,6 @@ const FIRST_CHUNK = 32
 export class HardwareSpiBus implements SpiBus {
     transactions = 0
     bytes = 0
-    /** Native spiXfer calls made. */
-    nativeXfers = 0
     /** select() calls that timed out waiting for the bus. */
     lockTimeouts = 0
     readonly hz: number
@@ -114,13 +112,6 @@ export class HardwareSpiBus implements SpiBus {
         if (!this.lock.held) return
         this.cs.setMode(ds.GPIOMode.OutputHigh)
         this.lock.give()
-    }
-
-    /** Reset the counters (benchmarks measure a steady-state window). */
-    resetCounters(): void {
-        this.transactions = 0
-        this.bytes = 0
-        this.nativeXfers = 0
     }
 
     async xfer(tx: Buffer, txOff: number, rx: Buffer, rxOff: number, len: number): Promise<void> {
@@ -205,7 +196,6 @@ export class HardwareSpiBus implements SpiBus {
             fill = cover
         }
         if (fill < size) t.fillAt(fill, size - fill, 0)
-        this.nativeXfers++
         await this.native.xfer(t, r)
         if (rx) {
             const skip = at < headLen ? headLen - at : 0

@@ -113,8 +113,7 @@ export const enum Revision {
 export const MIN_HZ_B1_B4 = 8000000
 
 /**
- * EREVID read 0x00 or 0xFF: no chip answered (as Linux, which refuses only these); `absent`. Named
- * apart from the W5500 driver's ChipVersionError so both can be exported.
+ * EREVID read 0x00 or 0xFF: no chip answered (as Linux, which refuses only these); `absent`.
  */
 export class Enc28j60VersionError extends Error {
     readonly absent: boolean
@@ -332,8 +331,7 @@ export class Enc28j60Device implements NetDevice {
         try {
             if (this.txPending) await this.txFinish()
             await this.writeFrame(frame, off, len)
-            await this.op(Op.BFC | Reg.EIR, Eir.TXIF | Eir.TXERIF)
-            await this.op(Op.BFS | Reg.ECON1, Econ1.TXRTS)
+            await this.requestSend()
             this.txPending = true
             this.stats[Enc28j60Mib.tx_frames]++
             return XmitStatus.Ok
@@ -531,7 +529,7 @@ export class Enc28j60Device implements NetDevice {
                     await this.txLogicReset()
                     if (!resent) {
                         resent = true
-                        await this.retransmit()
+                        await this.requestSend()
                         continue
                     }
                 }
@@ -560,13 +558,13 @@ export class Enc28j60Device implements NetDevice {
             // errata #13: the late collision may be false (half duplex): send the same buffer again
             retries++
             inc(this.stats, Enc28j60Mib.tx_retries)
-            await this.retransmit()
+            await this.requestSend()
         }
         this.txPending = false
     }
 
-    /** Set TXRTS again for the frame still in the TX buffer (ETXST/ETXND unchanged). */
-    private async retransmit(): Promise<void> {
+    /** Clear TXIF/TXERIF and set TXRTS: send the frame in the TX buffer (again: ETXST/ETXND unchanged). */
+    private async requestSend(): Promise<void> {
         await this.op(Op.BFC | Reg.EIR, Eir.TXIF | Eir.TXERIF)
         await this.op(Op.BFS | Reg.ECON1, Econ1.TXRTS)
     }
