@@ -59,24 +59,29 @@ async function writeLastLease(addr: number): Promise<void> {
 
 /**
  * The last lease's address from the settings service, 0 when none was stored or the service did not
- * answer within `ms` (the wait is bounded; the reader fiber is left to finish on its own).
+ * answer within `ms`. The report is taken the way core's Role._onPacket (jacdac.ts) hands an
+ * action's report to the fiber in `_reportHandlers[action]`, not by ds.actionReport: its
+ * `.subscribe(` would link every library's subscribe (gpio's pin watcher and all of timeouts.ts,
+ * 2 KB). One reader at a time; the request is sent from its own fiber so the wait stays bounded.
  */
 export async function readLastLease(ms: number): Promise<number> {
-    let last = -1
     if (store === null) store = new ds.Settings()
-    const reader = async () => {
+    const role = store as any
+    role._reportHandlers = { get: ds.Fiber.self() }
+    const ask = async () => {
         try {
-            const pkt = await ds.actionReport(store, "get", async () => await store.get(LAST_LEASE_KEY), p => p.decode()[0] === LAST_LEASE_KEY)
-            const b: Buffer = pkt.decode()[1]
-            const v = b && b.length > 0 ? parseInt(b.toString()) : 0
-            last = isNaN(v) ? 0 : v
-        } catch (e) {
-            last = 0
-        }
+            await store.get(LAST_LEASE_KEY)
+        } catch (e) {}
     }
-    reader.start()
-    for (let k = 0; k < ms / 20 && last < 0; k++) await ds.sleep(20)
-    return last > 0 ? last : 0
+    ask.start()
+    const pkt = await ds.suspend<ds.Packet>(ms)
+    // a report after the deadline must not resume this fiber elsewhere
+    role._reportHandlers = null
+    if (!pkt) return 0
+    // the report: key, value (empty when none is stored: NaN, so 0)
+    const r = pkt.decode()
+    const v = r[0] === LAST_LEASE_KEY && r[1] ? parseInt(r[1].toString()) : 0
+    return v > 0 ? v : 0
 }
 
 async function dhcpBoot(c: DhcpClient): Promise<void> {

@@ -36,7 +36,10 @@ export function routeType(kind: RouteKind): RouteType {
     return RouteType.Unicast
 }
 
-/** The configuration could not be applied (the validator should have caught it first). */
+/**
+ * The configuration could not be applied (the validator should have caught it first).
+ * @devsWhenUsed
+ */
 export class StackConfigError extends Error {
     constructor(message: string) {
         super(message)
@@ -50,6 +53,7 @@ export interface StackProtocol {
     readonly stats: number[]
 }
 
+/** @devsWhenUsed */
 export class NetStack implements NetDeviceOwner {
     /** The link group (ip -s link): the receive side here, the transmit side in the drain. */
     readonly link: LinkStats = newMib(LinkMib.Count)

@@ -37,7 +37,10 @@ export interface StackOptions {
     telemetry?: { collector: string; port?: number; format?: "statsd" | "influx"; intervalMs?: number; prefix?: string }
 }
 
-/** A configuration the stack cannot run with: `field` names it as devicescript.json does. */
+/**
+ * A configuration the stack cannot run with: `field` names it as devicescript.json does.
+ * @devsWhenUsed
+ */
 export class ConfigError extends Error {
     constructor(
         readonly field: string,

@@ -12,6 +12,7 @@ import { inc } from "../util/mib"
 /** How long the drain sleeps when nothing wakes it (a stopped queue is re-tried after this). */
 const IDLE_POLL_MS = 50
 
+/** @devsWhenUsed */
 export class TxDrain {
     /** netif_stop_queue state. */
     stopped = false

@@ -54,7 +54,10 @@ export interface NetDevice {
     readonly bringUp: string
 }
 
-/** An owner that only counts what a device reports: a device opened on its own (tests, benchmarks). */
+/**
+ * An owner that only counts what a device reports: a device opened on its own (tests, benchmarks).
+ * @devsWhenUsed
+ */
 export class CountingOwner implements NetDeviceOwner {
     frames = 0
     bytes = 0

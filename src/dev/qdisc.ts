@@ -15,6 +15,7 @@ import { inc } from "../util/mib"
 /** The record tag of a queued frame; parked frames carry their neighbour's index. */
 export const QDISC_TAG = 0xfffe
 
+/** @devsWhenUsed */
 export class FifoQdisc {
     readonly pool: FrameRing
     readonly stats: QdiscStats = newMib(QdiscMib.Count)

@@ -24,6 +24,7 @@ export function setRecordTag(r: FrameRing, rec: number, tag: number): void {
     r.buf.setAt(rec + 2, "u16", tag)
 }
 
+/** @devsWhenUsed */
 export class FrameRing {
     readonly buf: Buffer
     /** Offset of the oldest record, a live one (tail and head mean nothing while the ring is empty). */

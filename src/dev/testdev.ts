@@ -3,6 +3,7 @@
 
 import { NetDevice, NetDeviceOwner, XmitStatus } from "./netdev"
 
+/** @devsWhenUsed */
 export class TestDevice implements NetDevice {
     readonly name = "test"
     readonly bringUp = "test device: no chip, no bus"

@@ -94,7 +94,10 @@ export const enum DhcpMib {
 
 export type DhcpStats = number[]
 
-/** What the server gave (RFC 2132 options), the lease the stack runs on. Times in ms of the stack's clock. */
+/**
+ * What the server gave (RFC 2132 options), the lease the stack runs on. Times in ms of the stack's clock.
+ * @devsWhenUsed
+ */
 export class DhcpLease {
     address = 0
     prefix = 24
@@ -181,6 +184,7 @@ export interface DhcpStack {
     now(): number
 }
 
+/** @devsWhenUsed */
 export class DhcpClient {
     state = DhcpState.Stopped
     readonly lease = new DhcpLease()
@@ -194,13 +198,14 @@ export class DhcpClient {
     readonly socket: UdpSocket
     private readonly msg = Buffer.alloc(DHCP_MSG_LEN)
     private readonly base: number
-    private xid = 0
+    // xid, began, acquiring, deadline and tries are first set by begin() (nothing reads them while STOPPED)
+    private xid: number
     /** When the current exchange began (secs), and when the acquisition began (fallback). */
-    private began = 0
-    private acquiring = 0
+    private began: number
+    private acquiring: number
     /** Next retransmission or timer; tries so far of the current message or probe. */
-    private deadline = 0
-    private tries = 0
+    private deadline: number
+    private tries: number
     /** The offer being requested or checked: address and server. */
     private offered = 0
     private offerServer = 0

@@ -188,7 +188,10 @@ function ttlAt(m: Buffer, o: number): number {
     return t >= 0x80000000 ? 0 : t
 }
 
-/** What parseReply found besides its outcome. */
+/**
+ * What parseReply found besides its outcome.
+ * @devsWhenUsed
+ */
 export class DnsAnswer {
     /** The A record's address (Ok). */
     address = 0

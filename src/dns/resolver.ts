@@ -61,7 +61,10 @@ export function formatDnsStats(s: DnsStats): string {
     return formatCounters("Dns", "OutQueries Timeouts BadSource Queries CacheHits NegativeHits Mismatches Malformed NxDomain ServFail Truncated Evictions", s)
 }
 
-/** The end of one resolve(). */
+/**
+ * The end of one resolve().
+ * @devsWhenUsed
+ */
 export class DnsResult {
     constructor(
         readonly outcome: DnsOutcome,
@@ -72,6 +75,7 @@ export class DnsResult {
     ) {}
 }
 
+/** @devsWhenUsed */
 export class DnsResolver extends UdpRequester {
     readonly timeoutMs: number
     readonly attempts: number

@@ -6,6 +6,7 @@
 
 import * as ds from "@devicescript/core"
 
+/** @devsWhenUsed */
 export class RegisterPoll {
     private t0 = 0
     private timeoutMs = 0
@@ -41,6 +42,7 @@ export class RegisterPoll {
  * the line's level (a native call, no SPI) until it is asserted, so it keeps the fast period. Without
  * it every poll is SPI traffic: after FAST_IDLE_POLLS polls with nothing to do the period doubles up
  * to `idleMaxMs`, and any traffic brings it back to `pollMs`.
+ * @devsWhenUsed
  */
 export class PollPacer {
     private idle = 0

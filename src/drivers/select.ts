@@ -8,7 +8,10 @@ import { SpiBus } from "./spi"
 import { W5500Device } from "./w5500/device"
 import { Enc28j60Device } from "./enc28j60/device"
 
-/** The configured chip is not one this build has a driver for. */
+/**
+ * The configured chip is not one this build has a driver for.
+ * @devsWhenUsed
+ */
 export class UnknownChipError extends Error {
     constructor(readonly chip: string) {
         super("no driver for chip '" + chip + "'")

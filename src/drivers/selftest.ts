@@ -8,18 +8,17 @@ import { formatHex8 } from "../wire/addr"
  * swapped MISO/MOSI bit, a byte shifted by a late-sampled clock and a missing chip all show.
  */
 export const SELF_TEST_PATTERN = hex`55 aa 00 ff 01 02 04 08 10 20 40 80`
+/** SELF_TEST_PATTERN as the read-back error prints it. */
+const PATTERN_TEXT = "55 aa 00 ff 01 02 04 08 10 20 40 80"
 
 function mhz(hz: number): string {
     return Math.round(hz / 100000) / 10 + " MHz"
 }
 
-function hexBytes(b: Buffer, off: number, n: number): string {
-    let s = ""
-    for (let i = 0; i < n; i++) s += (i > 0 ? " " : "") + formatHex8(b[off + i]).slice(2)
-    return s
-}
-
-/** The bring-up self-test failed: `message` says what was seen and what to check. */
+/**
+ * The bring-up self-test failed: `message` says what was seen and what to check.
+ * @devsWhenUsed
+ */
 export class SelfTestError extends Error {
     constructor(message: string) {
         super(message)
@@ -43,10 +42,11 @@ export function identityHint(v: number, hz: number): string {
 export function checkReadBack(chip: string, got: Buffer, off: number, hz: number): void {
     const p = SELF_TEST_PATTERN
     for (let i = 0; i < p.length; i++) {
-        if (got[off + i] !== p[i])
-            throw new SelfTestError(
-                chip + ": SPI read-back mismatch at " + mhz(hz) + ": wrote " + hexBytes(p, 0, p.length) + ", read " + hexBytes(got, off, p.length) + ": " + wiringHint(hz)
-            )
+        if (got[off + i] !== p[i]) {
+            let read = ""
+            for (let j = 0; j < p.length; j++) read += (j > 0 ? " " : "") + formatHex8(got[off + j]).slice(2)
+            throw new SelfTestError(chip + ": SPI read-back mismatch at " + mhz(hz) + ": wrote " + PATTERN_TEXT + ", read " + read + ": " + wiringHint(hz))
+        }
     }
 }
 

@@ -50,11 +50,10 @@ export const DEFAULT_SPI_HZ = 16000000
 const EXACT_MAX = 16
 const FIRST_CHUNK = 32
 
+/** @devsWhenUsed */
 export class HardwareSpiBus implements SpiBus {
     transactions = 0
     bytes = 0
-    /** Native spiXfer calls made. */
-    nativeXfers = 0
     /** select() calls that timed out waiting for the bus. */
     lockTimeouts = 0
     readonly hz: number
@@ -65,13 +64,6 @@ export class HardwareSpiBus implements SpiBus {
     /** Chunks: chunkTx[k], chunkRx[k] are FIRST_CHUNK << k bytes. */
     private readonly chunkTx: Buffer[] = []
     private readonly chunkRx: Buffer[] = []
-    /** The transaction's stream (see stream()). */
-    private sHead: Buffer = null
-    private sHeadLen = 0
-    private sTx: Buffer = null
-    private sTxOff = 0
-    private sRx: Buffer = null
-    private sRxOff = 0
     /** Two fibers never interleave a transaction. */
     private readonly lock = new FiberLock("SPI bus lock")
 
@@ -116,29 +108,17 @@ export class HardwareSpiBus implements SpiBus {
         this.lock.give()
     }
 
-    /** Reset the counters (benchmarks measure a steady-state window). */
-    resetCounters(): void {
-        this.transactions = 0
-        this.bytes = 0
-        this.nativeXfers = 0
-    }
-
     async xfer(tx: Buffer, txOff: number, rx: Buffer, rxOff: number, len: number): Promise<void> {
         this.bytes += len
-        this.stream(null, 0, tx, txOff, rx, rxOff)
         // with no spare bytes every piece is exact
-        let done = 0
-        while (done < len) done += await this.piece(done, len, 0)
+        await this.stream(null, 0, tx, txOff, rx, rxOff, len, 0)
     }
 
     async window(head: Buffer, headLen: number, data: Buffer, off: number, len: number, write: boolean, spare: number): Promise<number> {
-        const n = headLen + len
-        // bytes clocked: n, or more when the last piece was rounded up into `spare`
         let done = 0
         await this.select()
         try {
-            this.stream(head, headLen, write ? data : null, off - headLen, write ? null : data, off - headLen)
-            while (done < n) done += await this.piece(done, n, spare)
+            done = await this.stream(head, headLen, write ? data : null, off - headLen, write ? null : data, off - headLen, headLen + len, spare)
         } finally {
             this.deselect()
         }
@@ -147,70 +127,58 @@ export class HardwareSpiBus implements SpiBus {
     }
 
     /**
-     * The transaction's byte stream: byte i is head[i] for i < headLen, then tx[txOff + i] (zeros
-     * when tx is null); the reply to byte i >= headLen goes to rx[rxOff + i] (nowhere when null).
+     * Clock `n` bytes of a transaction in as few native transfers as the buffers allow: byte i is
+     * head[i] for i < headLen, then tx[txOff + i] (zeros when tx is null); the reply to byte
+     * i >= headLen goes to rx[rxOff + i] (nowhere when null). Returns the bytes clocked: `n`, or more
+     * when the last transfer was rounded up into `spare`.
      */
-    private stream(head: Buffer, headLen: number, tx: Buffer, txOff: number, rx: Buffer, rxOff: number): void {
-        this.sHead = head
-        this.sHeadLen = headLen
-        this.sTx = tx
-        this.sTxOff = txOff
-        this.sRx = rx
-        this.sRxOff = rxOff
-    }
-
-    /**
-     * One native transfer of the stream's bytes from `at` (of `n`); returns how many it clocked:
-     * the bytes it covered, and past `n` only when rounded up into `spare`.
-     */
-    private async piece(at: number, n: number, spare: number): Promise<number> {
-        const head = this.sHead
-        const headLen = this.sHeadLen
-        const tx = this.sTx
-        const rx = this.sRx
-        const left = n - at
-        let t: Buffer
-        let r: Buffer
-        if (left <= EXACT_MAX) {
-            t = this.exactTx[left]
-            r = this.exactRx[left]
-        } else {
-            // the smallest chunk that covers the rest within `spare`, else the largest that fits in it
-            let k = 0
-            while (k < this.chunkTx.length - 1 && FIRST_CHUNK << k < left) k++
-            let size = FIRST_CHUNK << k
-            if (size < left || size - left > spare) {
-                while (k > 0 && FIRST_CHUNK << k > left) k--
-                size = FIRST_CHUNK << k
-                if (size > left) {
-                    t = this.exactTx[EXACT_MAX]
-                    r = this.exactRx[EXACT_MAX]
+    private async stream(head: Buffer, headLen: number, tx: Buffer, txOff: number, rx: Buffer, rxOff: number, n: number, spare: number): Promise<number> {
+        let at = 0
+        while (at < n) {
+            const left = n - at
+            let t: Buffer = null
+            let r: Buffer = null
+            if (left <= EXACT_MAX) {
+                t = this.exactTx[left]
+                r = this.exactRx[left]
+            } else {
+                // the smallest chunk that covers the rest within `spare`, else the largest that fits in it
+                let k = 0
+                while (k < this.chunkTx.length - 1 && FIRST_CHUNK << k < left) k++
+                let size = FIRST_CHUNK << k
+                if (size < left || size - left > spare) {
+                    while (k > 0 && FIRST_CHUNK << k > left) k--
+                    size = FIRST_CHUNK << k
+                    if (size > left) {
+                        t = this.exactTx[EXACT_MAX]
+                        r = this.exactRx[EXACT_MAX]
+                    }
+                }
+                if (!t) {
+                    t = this.chunkTx[k]
+                    r = this.chunkRx[k]
                 }
             }
-            if (!t) {
-                t = this.chunkTx[k]
-                r = this.chunkRx[k]
+            const size = t.length
+            const cover = size < left ? size : left
+            // tx: the head's part, the data's part, zeros for the rest (reads, padding)
+            let fill = 0
+            if (at < headLen) {
+                fill = headLen - at < cover ? headLen - at : cover
+                t.blitAt(0, head, at, fill)
             }
+            if (tx && fill < cover) {
+                t.blitAt(fill, tx, txOff + at + fill, cover - fill)
+                fill = cover
+            }
+            if (fill < size) t.fillAt(fill, size - fill, 0)
+            await this.native.xfer(t, r)
+            if (rx) {
+                const skip = at < headLen ? headLen - at : 0
+                if (skip < cover) rx.blitAt(rxOff + at + skip, r, skip, cover - skip)
+            }
+            at += size
         }
-        const size = t.length
-        const cover = size < left ? size : left
-        // tx: the head's part, the data's part, zeros for the rest (reads, padding)
-        let fill = 0
-        if (at < headLen) {
-            fill = headLen - at < cover ? headLen - at : cover
-            t.blitAt(0, head, at, fill)
-        }
-        if (tx && fill < cover) {
-            t.blitAt(fill, tx, this.sTxOff + at + fill, cover - fill)
-            fill = cover
-        }
-        if (fill < size) t.fillAt(fill, size - fill, 0)
-        this.nativeXfers++
-        await this.native.xfer(t, r)
-        if (rx) {
-            const skip = at < headLen ? headLen - at : 0
-            if (skip < cover) rx.blitAt(this.sRxOff + at + skip, r, skip, cover - skip)
-        }
-        return size
+        return at
     }
 }

@@ -10,6 +10,7 @@ type DsSpi = typeof ds & {
     spiXfer(tx: Buffer, rx: Buffer): Promise<void>
 }
 
+/** @devsWhenUsed */
 export class RuntimeSpi implements NativeSpi {
     /** GPIO numbers of the data lines. */
     constructor(

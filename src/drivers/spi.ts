@@ -47,6 +47,7 @@ export async function windowByXfers(bus: SpiBus, head: Buffer, headLen: number, 
 /**
  * One fiber at a time through a sequence of awaits (a bus transaction, a chip's multi-transaction
  * sequence). Waiters get the lock in arrival order; every wait has a deadline.
+ * @devsWhenUsed
  */
 export class FiberLock {
     /** Read-only outside: the lock is taken. */
@@ -86,7 +87,10 @@ export class FiberLock {
     }
 }
 
-/** A bus operation that did not finish in time, or a chip that does not answer as specified. */
+/**
+ * A bus operation that did not finish in time, or a chip that does not answer as specified.
+ * @devsWhenUsed
+ */
 export class SpiTimeoutError extends Error {
     constructor(readonly what: string, readonly waitedMs: number) {
         super(what + ": no answer after " + waitedMs + " ms")

@@ -56,6 +56,7 @@ export function formatArpStats(s: ArpStats): string {
 /**
  * ARP and its neighbour table (Linux's arp_tbl lives in arp.c too): the table asks ARP to solicit,
  * ARP's receive side updates the table.
+ * @devsWhenUsed
  */
 export class Arp implements Solicitor {
     readonly stats: ArpStats = newMib(ArpMib.Count)

@@ -45,6 +45,7 @@ const IN_USE = 1
 /** Derived from the interface address (proto kernel), not removable with delete(). */
 const CONNECTED = 2
 
+/** @devsWhenUsed */
 export class Fib {
     /** Every route slot, ROUTE_LEN bytes each (read and written here only). */
     readonly buf: Buffer

@@ -35,6 +35,7 @@ export interface RuleSpec {
     verdict: Verdict
 }
 
+/** @devsWhenUsed */
 export class HookEntry {
     src = 0
     srcMask = 0
@@ -64,6 +65,7 @@ export class HookEntry {
 /** A chain's walk (runChain): a field, so that a firmware that never adds an entry links none of it. */
 export type HookWalk = (c: HookChain, p: OutPacket, len: number) => Verdict
 
+/** @devsWhenUsed */
 export class HookChain {
     /** Created with the first rule: an empty chain costs no array. */
     entries: HookEntry[] = null

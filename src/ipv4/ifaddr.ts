@@ -6,6 +6,7 @@
 import { newMib } from "../dev/counters"
 import { IpMib, IpStats } from "./mib"
 
+/** @devsWhenUsed */
 export class InDevice {
     /** 0 while the interface has no address. */
     address = 0

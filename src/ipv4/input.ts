@@ -24,6 +24,7 @@ export interface UdpReceiver {
     receive(buf: Buffer, off: number, len: number, src: number, dst: number): void
 }
 
+/** @devsWhenUsed */
 export class Ipv4Input {
     /** Token bucket of echo replies (tokenbucket.ts). */
     readonly echoLimit: Buffer

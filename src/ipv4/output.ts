@@ -108,6 +108,7 @@ export interface Ipv4OutputParams {
     maxDatagram: number
 }
 
+/** @devsWhenUsed */
 export class Ipv4Output {
     readonly localOut: HookChain
     readonly postRouting: HookChain

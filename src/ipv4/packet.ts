@@ -32,6 +32,7 @@ export function keptHeaders(): Buffer {
     return Buffer.alloc(Kept.Size)
 }
 
+/** @devsWhenUsed */
 export class OutPacket {
     // src, ident, hhNeigh and fragNext are written by IPv4 output (queueXmit) before it reads them
     src: number

@@ -190,7 +190,10 @@ export interface MQTTConnectOptions {
     sleep?: (ms: number) => Promise<void>
 }
 
-/** A subscription: kept across reconnects and sent again when the broker has no session (3.2.2.2). */
+/**
+ * A subscription: kept across reconnects and sent again when the broker has no session (3.2.2.2).
+ * @devsWhenUsed
+ */
 export class MQTTSubscription {
     /** Granted QoS from SUBACK (3.9.3), 0x80 failure, -1 not yet answered. */
     granted = -1
@@ -219,6 +222,7 @@ const enum Rx {
 /** Bytes per outbox slot in `om`: offset u16, length u16, packet id u16, acked u8. */
 const SLOT = 8
 
+/** @devsWhenUsed */
 export class MqttClient {
     readonly stats: number[] = []
     readonly opt: MQTTConnectOptions
@@ -240,18 +244,19 @@ export class MqttClient {
     protected nextPid = 0
     protected sessionPresent = false
 
+    // the tx and rx state below is first set by session(), and used only while it runs
     protected readonly tx: Buffer
-    private txOff = 0
-    protected txLen = 0
-    private lastTx = 0
-    private lastRx = 0
-    private pingAt = 0
+    private txOff: number
+    protected txLen: number
+    private lastTx: number
+    private lastRx: number
+    private pingAt: number
 
     protected readonly rx: Buffer
-    private rxLen = 0
-    private rxSkip = 0
+    private rxLen: number
+    private rxSkip: number
     /** Packet id of a skipped (oversize) QoS 1 PUBLISH still to acknowledge, 0: none. */
-    private ackPid = 0
+    private ackPid: number
 
     // the outbox: packets in `ob`; per message a slot in `om`, a ring of `obCap` slots from
     // `obHead`; the first `obSent` messages were handed to the stream on this connection
@@ -514,7 +519,7 @@ export class MqttClient {
         let delivered = 0
         let deadline = this.now() + (this.opt.timeout || 10000)
         // wait for the stream to open
-        while (s.status() === StreamStatus.Connecting && this.now() < deadline) await s.wait(deadline - this.now())
+        while (s.status() === StreamStatus.Connecting && this.now() < deadline) await s.waitEvent(deadline - this.now())
         this.lastConnect = MqttConnectResult.NoConnection
         if (s.status() === StreamStatus.Open) {
             this.txLen = serializeConnect(this.tx, 0, this.opt)
@@ -570,7 +575,7 @@ export class MqttClient {
                 if ((++delivered & 7) === 0) await this.sleep(0)
                 continue
             }
-            await s.wait(Math.max(1, Math.min(deadline - t, 60000)))
+            await s.waitEvent(Math.max(1, Math.min(deadline - t, 60000)))
         }
         if (this.phase === Phase.Connected) inc(stats, MqttMib.Disconnects)
         this.phase = Phase.Idle
@@ -643,7 +648,8 @@ export class MqttClient {
             const pid = getU16(rx, hdr)
             // SUBACK 3.9.3: the granted QoS or 0x80 failure, after the id
             const granted = rx[hdr + 2]
-            this.consume(total)
+            this.rxLen -= total
+            rx.blitAt(0, rx, total, this.rxLen)
             if (type === MqttType.Connack) {
                 // 3.2.2.2 session present; 3.2.2.3 return code (pid holds both bytes)
                 this.sessionPresent = (pid & 0x100) !== 0
@@ -661,24 +667,20 @@ export class MqttClient {
         return Rx.More
     }
 
-    private consume(total: number): void {
-        const rx = this.rx
-        this.rxLen -= total
-        rx.blitAt(0, rx, total, this.rxLen)
-    }
-
     /** The PUBLISH at the start of rx: to dispatch(), then acknowledged (4.3.2) and consumed. */
     private async deliver(): Promise<void> {
         const rx = this.rx
         const first = rx[0]
-        const total = decodeLength(rx, 1, this.rxLen) + lengthEnd()
+        const rem = decodeLength(rx, 1, this.rxLen)
         const hdr = lengthEnd()
+        const total = hdr + rem
         const at = hdr + 2 + getU16(rx, hdr)
         // QoS 2 is never granted (3.8.4): QoS 0 or 1 here
         const pid = first & 2 ? getU16(rx, at) : 0
         inc(this.stats, MqttMib.RxPublish)
         await this.dispatch(first, hdr, at + (first & 2), total, pid)
-        this.consume(total)
+        this.rxLen -= total
+        rx.blitAt(0, rx, total, this.rxLen)
         this.pendingPublish = false
         // 4.3.2: PUBACK once the message is ours (the handlers have run)
         if (pid) await this.ack(pid)
@@ -701,6 +703,7 @@ export class MqttClient {
 /**
  * The client with subscriptions, as @devicescript/net's MQTTClient: subscribe (3.8) with a handler,
  * unsubscribe (3.10), incoming messages to the handlers whose filter matches (4.7) or `onmessage`.
+ * @devsWhenUsed
  */
 export class MQTTClient extends MqttClient {
     /** Called for a message no subscription's handler took. */

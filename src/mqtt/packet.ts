@@ -122,20 +122,16 @@ export interface ConnectFields {
     will?: ConnectWill
 }
 
-function connectRemaining(o: ConnectFields): number {
-    // 3.1.2: protocol name (6), level (1), flags (1), keep alive (2)
-    let n = 10 + 2 + o.clientId.byteLength
-    if (o.will) n += 4 + o.will.topic.byteLength + dataLength(o.will.message)
-    if (o.username) {
-        n += 2 + o.username.byteLength
-        if (o.password) n += 2 + dataLength(o.password)
-    }
-    return n
-}
-
 /** 3.1 CONNECT at `off`; returns the packet's length, or 0 when it does not fit in `b`. */
 export function serializeConnect(b: Buffer, off: number, o: ConnectFields): number {
-    const rem = connectRemaining(o)
+    const w = o.will
+    // 3.1.2: protocol name (6), level (1), flags (1), keep alive (2); 3.1.3 payload
+    let rem = 10 + 2 + o.clientId.byteLength
+    if (w) rem += 4 + w.topic.byteLength + dataLength(w.message)
+    if (o.username) {
+        rem += 2 + o.username.byteLength
+        if (o.password) rem += 2 + dataLength(o.password)
+    }
     const total = 1 + lengthBytes(rem) + rem
     if (off + total > b.length) return 0
     b[off] = MqttType.Connect << 4
@@ -143,7 +139,6 @@ export function serializeConnect(b: Buffer, off: number, o: ConnectFields): numb
     p = putData(b, p, "MQTT") // 3.1.2.1
     b[p++] = 4 // 3.1.2.2 protocol level 4 = 3.1.1
     let flags = o.cleanSession !== false ? ConnectFlag.CleanSession : 0
-    const w = o.will
     if (w) {
         flags |= ConnectFlag.Will | ((w.qos ? w.qos & 3 : 0) << 3) // 3.1.2.6 will QoS in bits 4-3
         if (w.retain) flags |= ConnectFlag.WillRetain

@@ -145,6 +145,7 @@ export interface NeighParams {
     neighPendingBytes: number
 }
 
+/** @devsWhenUsed */
 export class NeighTable implements PendingSink {
     /** Every entry, NEIGH_ENTRY_LEN bytes each: neighbour `n` starts at n * NEIGH_ENTRY_LEN. */
     readonly buf: Buffer

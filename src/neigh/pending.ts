@@ -13,6 +13,7 @@ export interface PendingSink {
 /** Per neighbour: frames (u32) and their bytes (u32, at +4). */
 const COUNTS_STRIDE = 8
 
+/** @devsWhenUsed */
 export class PendingQueue {
     /** Frames reserve() dropped to make room (the table counts them as unresolved discards). */
     dropped = 0

@@ -103,6 +103,7 @@ export function sntpDelay(t1: number, t2: number, t3: number, t4: number): numbe
     return t4 - t1 - (t3 - t2)
 }
 
+/** @devsWhenUsed */
 export class SntpClient extends UdpRequester {
     readonly timeoutMs: number
     readonly minPollMs: number

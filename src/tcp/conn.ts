@@ -15,8 +15,8 @@ import { SendResult } from "../ipv4/output"
 import { NO_ROUTE } from "../ipv4/fib"
 import { IpProtocol } from "../wire/ipv4"
 import { ByteStream, StreamStatus } from "./stream"
-import { TcpFlag, tcpAck, tcpCtlLen, tcpEmit, tcpHeaderLen, tcpMssOption, tcpSeq, TCP_SYN_HEADER_LEN } from "./wire"
-import { setU16 } from "../wire/bytes"
+import { TcpField, TcpFlag, tcpEmit, tcpHeaderLen, tcpMssOption, tcpSegLen, TCP_SYN_HEADER_LEN } from "./wire"
+import { getU32, setU16 } from "../wire/bytes"
 import { TcpMib } from "./mib"
 import { TcpConfig, TcpTable } from "./table"
 import { inc } from "../util/mib"
@@ -81,6 +81,7 @@ export interface TcpListener {
     tcpEvent(c: TcpConn): void
 }
 
+/** @devsWhenUsed */
 export class TcpConn implements ByteStream {
     state = TcpState.Closed
     error = TcpError.None
@@ -96,10 +97,12 @@ export class TcpConn implements ByteStream {
     kaProbeAt = 0
 
     // the send sequence space (RFC 9293 §3.3.1), and SND.MAX: the highest sequence number sent
-    iss = 0
-    sndUna = 0
-    sndNxt = 0
-    sndMax = 0
+    // (these four, recover, rttSeq, rttAt and rtxAt are first set by open(), which connect() calls
+    // right after the constructor)
+    iss: number
+    sndUna: number
+    sndNxt: number
+    sndMax: number
     sndWnd = 0
     maxSndWnd = 0
     sndWl1 = 0
@@ -127,8 +130,8 @@ export class TcpConn implements ByteStream {
     srtt = 0
     rttvar = 0
     rto: number
-    rttSeq = 0
-    rttAt = 0
+    rttSeq: number
+    rttAt: number
     /** Consecutive retransmission timeouts, persist probes or keepalive probes without an answer. */
     retries = 0
     // RFC 5681
@@ -137,14 +140,14 @@ export class TcpConn implements ByteStream {
     dupAcks = 0
     /** Fast recovery until SND.UNA passes `recover` (RFC 6582). */
     inRecovery = false
-    recover = 0
+    recover: number
     /** Bytes received and not acknowledged yet, and the largest segment seen (Linux's rcv_mss). */
     unacked = 0
     rcvMss = 0
 
     // deadlines (stack clock, ms; 0 = not armed): retransmit / persist / SYN / FIN-WAIT-2 / TIME-WAIT,
     // the delayed ACK
-    rtxAt = 0
+    rtxAt: number
     ackAt = 0
 
     readonly pkt: OutPacket
@@ -191,9 +194,7 @@ export class TcpConn implements ByteStream {
         this.rxHead = (this.rxHead + n) % size
         this.rxLen -= n
         // tcp_cleanup_rbuf: tell the peer when the window grew enough to matter (RFC 1122 §4.2.3.3)
-        const s = this.state
-        if (receiving(s) && size - this.rxLen - (this.rcvAdv - this.rcvNxt) >= this.swsThreshold())
-            this.sendAck(this.table.now())
+        if (receiving(this.state) && this.rcvWindow() > ((this.rcvAdv - this.rcvNxt) | 0)) this.sendAck(this.table.now())
         return n
     }
 
@@ -214,8 +215,8 @@ export class TcpConn implements ByteStream {
         return n
     }
 
-    async wait(timeoutMs: number): Promise<void> {
-        await this.table.wait(timeoutMs)
+    async waitEvent(timeoutMs: number): Promise<void> {
+        await this.table.waitEvent(timeoutMs)
     }
 
     status(): StreamStatus {
@@ -358,16 +359,14 @@ export class TcpConn implements ByteStream {
         this.sendAck(now)
     }
 
-    /** RFC 1122 §4.2.3.3: the receive window grows by at least min(buffer / 2, MSS) or not at all. */
-    private swsThreshold(): number {
-        return Math.min(this.rx.length >> 1, this.mss)
-    }
-
-    /** The window to advertise: free ring space, never shrinking the edge already advertised (RFC 9293 §3.8.6.2.2). */
+    /**
+     * The window to advertise: free ring space, never shrinking the edge already advertised (RFC 9293
+     * §3.8.6.2.2), and grown by at least min(buffer / 2, MSS) or not at all (RFC 1122 §4.2.3.3).
+     */
     private rcvWindow(): number {
         const free = this.rx.length - this.rxLen
         const adv = Math.max(0, (this.rcvAdv - this.rcvNxt) | 0)
-        return Math.min(MAX_WINDOW, free - adv >= this.swsThreshold() ? free : adv)
+        return Math.min(MAX_WINDOW, free - adv >= Math.min(this.rx.length >> 1, this.mss) ? free : adv)
     }
 
     /**
@@ -428,8 +427,8 @@ export class TcpConn implements ByteStream {
     /** tcp_rcv_state_process: a checked segment for this connection (RFC 9293 §3.10.7). */
     input(buf: Buffer, off: number, len: number, now: number): void {
         const flags = buf[off + 13]
-        const seq = tcpSeq(buf, off)
-        const ack = tcpAck(buf, off)
+        const seq = getU32(buf, off + TcpField.Seq)
+        const ack = getU32(buf, off + TcpField.Ack)
         const hl = tcpHeaderLen(buf, off)
         const wnd = (buf[off + 14] << 8) | buf[off + 15]
         let dOff = off + hl
@@ -440,7 +439,7 @@ export class TcpConn implements ByteStream {
             return
         }
         // first, the sequence number (§3.10.7.4, the four cases)
-        const segLen = dLen + tcpCtlLen(flags)
+        const segLen = tcpSegLen(dLen, flags)
         const rwnd = Math.max(0, (this.rcvAdv - this.rcvNxt) | 0)
         const d = (seq - this.rcvNxt) | 0
         // "0 <= x < RCV.WND" is (x >>> 0) < RCV.WND: a negative x is over 2^31 unsigned

@@ -27,7 +27,10 @@ export function tcpErrorName(e: TcpError): string {
     return "closed"
 }
 
-/** A failed connect, send or receive; `error` is the connection's outcome. */
+/**
+ * A failed connect, send or receive; `error` is the connection's outcome.
+ * @devsWhenUsed
+ */
 export class TcpSocketError extends Error {
     constructor(
         message: string,
@@ -55,6 +58,7 @@ const CR = 13
 /** readLine's longest line. */
 const MAX_LINE = 1024
 
+/** @devsWhenUsed */
 export class TcpSocket implements TcpListener {
     readonly onopen = ds.emitter<void>()
     readonly onclose = ds.emitter<void>()
@@ -103,7 +107,7 @@ export class TcpSocket implements TcpListener {
                 const s = this.conn.status()
                 if (this.conn.finQueued || (s !== StreamStatus.Open && s !== StreamStatus.PeerClosed))
                     throw new TcpSocketError("socket " + this.name + ": closed", this.conn.error)
-                await this.conn.wait(1000)
+                await this.conn.waitEvent(1000)
             }
         }
     }
@@ -127,7 +131,7 @@ export class TcpSocket implements TcpListener {
             if (s === StreamStatus.PeerClosed || s === StreamStatus.Closed) return null
             const left = deadline - ds.millis()
             if (left <= 0) return undefined
-            await c.wait(Math.min(left, 1000))
+            await c.waitEvent(Math.min(left, 1000))
         }
     }
 
@@ -150,7 +154,7 @@ export class TcpSocket implements TcpListener {
                 if (n === 0) return null
                 break
             }
-            await c.wait(1000)
+            await c.waitEvent(1000)
         }
         if (n > 0 && line[n - 1] === CR) n--
         return line.slice(0, n).toString()
@@ -183,7 +187,7 @@ export async function tcpConnect(t: TcpTable, options: TcpConnectOptions): Promi
             c.abort()
             throw new TcpSocketError("socket " + name + ": timed out", TcpError.TimedOut)
         }
-        await c.wait(Math.min(left, 1000))
+        await c.waitEvent(Math.min(left, 1000))
     }
     if (c.status() !== StreamStatus.Open) throw sock.fault()
     sock.onopen.emit(undefined)

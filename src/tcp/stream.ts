@@ -1,6 +1,6 @@
 // A connected byte stream as the protocols above TCP see it (MQTT, line-oriented clients): reads and
 // writes copy between the caller's buffer and the connection's own bounded buffers, so nothing is
-// allocated per call; `wait` is the one place a reader or writer blocks.
+// allocated per call; `waitEvent` is the one place a reader or writer blocks.
 
 export const enum StreamStatus {
     /** Connecting (SYN sent, no answer yet). */
@@ -29,7 +29,7 @@ export interface ByteStream {
     /** Copy up to `len` bytes from `buf` at `off` into the send buffer; returns the count accepted (0: full). */
     write(buf: Buffer, off: number, len: number): number
     /** Wait until data arrives, send space frees, the status changes, or `timeoutMs` passes. */
-    wait(timeoutMs: number): Promise<void>
+    waitEvent(timeoutMs: number): Promise<void>
     status(): StreamStatus
     /** Orderly close: what was written is still delivered, then FIN. */
     close(): void

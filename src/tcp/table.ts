@@ -15,13 +15,14 @@ import { WireError } from "../wire/error"
 import { Ipv4Input } from "../ipv4/input"
 import { TcpConn, TcpListener } from "./conn"
 import { TcpMib, TcpStats } from "./mib"
-import { tcpAck, tcpCheck, tcpCtlLen, tcpEmit, TcpFlag, tcpHeaderLen, tcpSeq, TCP_HEADER_LEN } from "./wire"
-import { setU16 } from "../wire/bytes"
+import { tcpCheck, tcpEmit, TcpField, TcpFlag, tcpHeaderLen, tcpSegLen, TCP_HEADER_LEN } from "./wire"
+import { getU32, setU16 } from "../wire/bytes"
 import { inc } from "../util/mib"
 
 /**
  * What the table and its connections are built with, defaults sized for MQTT telemetry (a few
  * hundred bytes a message, one or two connections): `new TcpConfig()`, change fields, tcpTable().
+ * @devsWhenUsed
  */
 export class TcpConfig {
     /** Connections open at once (TIME-WAIT included); connect() beyond it is refused (TableFull). */
@@ -69,11 +70,12 @@ function random32(): number {
     return Math.floor(Math.random() * 0x100000000) >>> 0
 }
 
+/** @devsWhenUsed */
 export class TcpTable {
     readonly conns: TcpConn[] = []
     /** The Tcp group and TcpExt counters, indexed by TcpMib. */
     readonly stats: TcpStats = newMib(TcpMib.Count)
-    /** Counts connection events; ByteStream.wait polls it. */
+    /** Counts connection events; ByteStream.waitEvent polls it. */
     events = 0
     lastError = TcpConnectError.Ok
     /** RFC 6528's secret key (random at start-up) and RFC 6056's port offset. */
@@ -101,7 +103,7 @@ export class TcpTable {
     }
 
     /** Until the next connection event or `timeoutMs` (polled: an emitter costs 1.3 KB of bytecode). */
-    async wait(timeoutMs: number): Promise<void> {
+    async waitEvent(timeoutMs: number): Promise<void> {
         const v = this.events
         const end = ds.millis() + timeoutMs
         while (this.events === v && ds.millis() < end) await ds.sleep(5)
@@ -178,10 +180,10 @@ export class TcpTable {
         // RFC 9293 §3.10.7.1: CLOSED — a RST answers anything but a RST
         const flags = buf[off + 13]
         if (flags & TcpFlag.Rst) return
-        if (flags & TcpFlag.Ack) this.reset(src, sport, dport, tcpAck(buf, off), 0, TcpFlag.Rst, now)
+        if (flags & TcpFlag.Ack) this.reset(src, sport, dport, getU32(buf, off + TcpField.Ack), 0, TcpFlag.Rst, now)
         else {
-            const segLen = len - tcpHeaderLen(buf, off) + tcpCtlLen(flags)
-            this.reset(src, sport, dport, 0, (tcpSeq(buf, off) + segLen) >>> 0, TcpFlag.Rst | TcpFlag.Ack, now)
+            const segLen = tcpSegLen(len - tcpHeaderLen(buf, off), flags)
+            this.reset(src, sport, dport, 0, (getU32(buf, off + TcpField.Seq) + segLen) >>> 0, TcpFlag.Rst | TcpFlag.Ack, now)
         }
     }
 

@@ -52,16 +52,9 @@ export function tcpCheck(buf: Buffer, off: number, len: number, src: number, dst
     return WireError.Ok
 }
 
+/** The header's length in bytes (its data offset). */
 export function tcpHeaderLen(buf: Buffer, off: number): number {
     return (buf[off + TcpField.DataOff] >> 4) * 4
-}
-
-export function tcpSeq(buf: Buffer, off: number): number {
-    return ((buf[off + 4] << 24) | (buf[off + 5] << 16) | (buf[off + 6] << 8) | buf[off + 7]) >>> 0
-}
-
-export function tcpAck(buf: Buffer, off: number): number {
-    return ((buf[off + 8] << 24) | (buf[off + 9] << 16) | (buf[off + 10] << 8) | buf[off + 11]) >>> 0
 }
 
 /**
@@ -89,8 +82,8 @@ export function tcpMssOption(buf: Buffer, off: number): number {
 }
 
 /** Sequence numbers the control bits take: one each for SYN and FIN (flags 2 and 1, RFC 9293 §3.4). */
-export function tcpCtlLen(flags: number): number {
-    return ((flags >> 1) & 1) + (flags & 1)
+export function tcpSegLen(dataLen: number, flags: number): number {
+    return dataLen + ((flags >> 1) & 1) + (flags & 1)
 }
 
 /**

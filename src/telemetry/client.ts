@@ -32,6 +32,7 @@ export interface TelemetryOptions {
     intervalMs: number
 }
 
+/** @devsWhenUsed */
 class Metric {
     constructor(
         readonly name: string,
@@ -41,6 +42,7 @@ class Metric {
     ) {}
 }
 
+/** @devsWhenUsed */
 export class TelemetryStats {
     rounds = 0
     samples = 0
@@ -53,6 +55,7 @@ export class TelemetryStats {
     last_error = SendResult.Sent
 }
 
+/** @devsWhenUsed */
 export class TelemetryClient {
     readonly stats = new TelemetryStats()
     readonly metrics: Metric[] = []

@@ -40,7 +40,10 @@ export function influxTimestamp(ms: number): string {
     return formatNumber(Math.floor(ms)) + "000000"
 }
 
-/** TelemetryClient's encoder for Influx lines: `prefix,board=<board> name=value [timestamp]`. */
+/**
+ * TelemetryClient's encoder for Influx lines: `prefix,board=<board> name=value [timestamp]`.
+ * @devsWhenUsed
+ */
 export class InfluxEncoder {
     private readonly head: string
     /** `board`: the `board=` tag (default: the prefix, the measurement name). */

@@ -25,6 +25,7 @@ export interface MqttTelemetryOptions {
     maxBytes?: number
 }
 
+/** @devsWhenUsed */
 export class MqttTelemetryStats {
     rounds = 0
     samples = 0
@@ -37,6 +38,7 @@ export class MqttTelemetryStats {
     sample_errors = 0
 }
 
+/** @devsWhenUsed */
 export class MqttTelemetry {
     readonly stats = new MqttTelemetryStats()
     private readonly names: string[] = []
@@ -74,7 +76,8 @@ export class MqttTelemetry {
             } catch (e) {
                 v = NaN
             }
-            if (typeof v !== "number" || isNaN(v) || v === Infinity || v === -Infinity) {
+            // not a number, NaN or ±Infinity (v - v is NaN for the last three)
+            if (typeof v !== "number" || isNaN(v - v)) {
                 st.sample_errors++
                 st.metrics_dropped++
                 continue

@@ -14,6 +14,7 @@ import { DnsOutcome } from "../dns/message"
 import { SntpClient } from "../ntp/client"
 import { TelemetryClient } from "./client"
 
+/** @devsWhenUsed */
 export class NamedCollector {
     /** Address changes seen (the first resolution included). */
     changes = 0

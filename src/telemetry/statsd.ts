@@ -16,7 +16,10 @@ function statsdNameChar(c: number): boolean {
     return (c >= 45 && c <= 57 && c !== 47) || (lower >= 97 && lower <= 122) || c === 95
 }
 
-/** TelemetryClient's encoder for StatsD: `prefix.name:value|g`. */
+/**
+ * TelemetryClient's encoder for StatsD: `prefix.name:value|g`.
+ * @devsWhenUsed
+ */
 export class StatsdEncoder {
     constructor(readonly prefix: string) {}
     /** `prefix.name`, sanitised. */

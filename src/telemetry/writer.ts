@@ -1,6 +1,7 @@
 // A datagram being filled with text lines, in a Buffer allocated once. Metric text is ASCII by
 // construction (the encoders escape or replace everything else).
 
+/** @devsWhenUsed */
 export class DatagramWriter {
     readonly buf: Buffer
     len = 0

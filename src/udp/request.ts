@@ -37,6 +37,7 @@ export function udpRebind(s: UdpSocket, port: number): boolean {
     return true
 }
 
+/** @devsWhenUsed */
 export abstract class UdpRequester {
     readonly stats: number[]
     readonly clock: UdpClock

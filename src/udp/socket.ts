@@ -28,6 +28,7 @@ export const enum PmtuDisc {
 
 export type UdpHandler = (buf: Buffer, off: number, len: number, src: number, srcPort: number) => void
 
+/** @devsWhenUsed */
 export class UdpSocket {
     remoteAddr = 0
     remotePort = 0
@@ -236,6 +237,7 @@ export interface UdpClock {
     now(): number
 }
 
+/** @devsWhenUsed */
 export class UdpTable implements UdpReceiver {
     readonly sockets: UdpSocket[] = []
     /** The UDP group (/proc/net/snmp Udp:), indexed by UdpMib. */

@@ -3,7 +3,10 @@
 
 export const MAC_LEN = 6
 
-/** Bad address text; `text` is what was given. */
+/**
+ * Bad address text; `text` is what was given.
+ * @devsWhenUsed
+ */
 export class AddressError extends Error {
     text: string
     constructor(message: string, text: string) {

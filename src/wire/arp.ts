@@ -62,7 +62,10 @@ export function arpEmit(
     setU32(buf, off + ArpField.SenderIp, senderIp)
 }
 
-/** The high-level form of an ARP packet; the MAC buffers are owned and reused, never reallocated. */
+/**
+ * The high-level form of an ARP packet; the MAC buffers are owned and reused, never reallocated.
+ * @devsWhenUsed
+ */
 export class ArpRepr {
     operation = 0
     senderMac = Buffer.alloc(6)

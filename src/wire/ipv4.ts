@@ -126,7 +126,10 @@ export function ipv4OptionsForFragment(buf: Buffer, off: number, len: number): v
     }
 }
 
-/** The high-level form of an IPv4 header. Fragment offset is in bytes (a multiple of 8). */
+/**
+ * The high-level form of an IPv4 header. Fragment offset is in bytes (a multiple of 8).
+ * @devsWhenUsed
+ */
 export class Ipv4Repr {
     src = 0
     dst = 0

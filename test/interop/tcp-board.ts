@@ -66,7 +66,7 @@ export async function runTcpBoard(
             conns.push(n)
             ids.push(id)
             const end = ds.millis() + 30000
-            while (n.status() === StreamStatus.Connecting && ds.millis() < end) await n.wait(100)
+            while (n.status() === StreamStatus.Connecting && ds.millis() < end) await n.waitEvent(100)
             reply("connect " + id + " " + n.status() + " " + n.error)
         } else if (w[0] === "send" && c) {
             const len = parseInt(w[2])
@@ -77,7 +77,7 @@ export async function runTcpBoard(
                 if (s !== StreamStatus.Open && s !== StreamStatus.PeerClosed) break
                 const room = Math.min(c.writable(), Math.min(scratch.length, len - pos))
                 if (room === 0) {
-                    await c.wait(50)
+                    await c.waitEvent(50)
                     continue
                 }
                 // byte i of stream `id` = (i + 7 * (i >> 8) + id) & 0xff (the test computes the same;
@@ -113,13 +113,13 @@ export async function runTcpBoard(
                 const s = c.status()
                 if (s !== StreamStatus.Open && s !== StreamStatus.Connecting) break
                 if (ds.millis() - last > ms) break
-                await c.wait(50)
+                await c.waitEvent(50)
             }
             reply("recv " + id + " " + count + " " + a + " " + b + " " + c.status())
         } else if (w[0] === "close" && c) {
             c.close()
             const end = ds.millis() + 20000
-            while (c.state !== TcpState.Closed && c.state !== TcpState.TimeWait && ds.millis() < end) await c.wait(100)
+            while (c.state !== TcpState.Closed && c.state !== TcpState.TimeWait && ds.millis() < end) await c.waitEvent(100)
             reply("close " + id + " " + c.state + " " + c.status())
         } else if (w[0] === "status" && c) {
             reply("status " + id + " " + c.state + " " + c.status() + " " + c.error)

@@ -19,7 +19,7 @@ import { onesSum, pseudoHeaderSum, finish } from "../../src/wire/checksum"
 import { VirtualHost } from "../../src/sim/host"
 import { EtherType, ETHERNET_HEADER_LEN } from "../../src/wire/ethernet"
 import { IPV4_HEADER_LEN } from "../../src/wire/ipv4"
-import { tcpCheck, tcpSeq, tcpAck, tcpHeaderLen, TcpFlag, TCP_HEADER_LEN } from "../../src/tcp/wire"
+import { tcpCheck, tcpHeaderLen, TcpField, TcpFlag, TCP_HEADER_LEN } from "../../src/tcp/wire"
 import { getU16, setU16, getU32, setU32 } from "../../src/wire/bytes"
 
 const PORT = 1883
@@ -128,8 +128,8 @@ export class SoakBroker implements LanPort {
         if (this.down && this.now() >= this.upAt) this.down = false
         const sport = getU16(f, t)
         const flags = f[t + 13]
-        const seq = tcpSeq(f, t)
-        const ack = tcpAck(f, t)
+        const seq = getU32(f, t + TcpField.Seq)
+        const ack = getU32(f, t + TcpField.Ack)
         const doff = tcpHeaderLen(f, t)
         const dlen = tl - doff
         if (flags & TcpFlag.Syn && !(flags & TcpFlag.Ack) && !this.down) {

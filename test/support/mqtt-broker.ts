@@ -1,5 +1,5 @@
 // An in-memory ByteStream (src/tcp/stream.ts) and a scripted MQTT broker behind it, on a virtual
-// clock: a stream's wait() jumps the clock to the caller's deadline (or the next scheduled broker
+// clock: a stream's waitEvent() jumps the clock to the caller's deadline (or the next scheduled broker
 // event) when nothing is pending, so keep-alive and back-off timings are exact and tests run fast.
 // The broker decodes what the client writes with its own small parser (not src/mqtt/packet.ts)
 // and answers as configured.
@@ -86,7 +86,7 @@ export class MemStream implements ByteStream {
         else this.onBytes(this, buf, off, n)
         return n
     }
-    async wait(timeoutMs: number): Promise<void> {
+    async waitEvent(timeoutMs: number): Promise<void> {
         if (this.inLen === 0 && this.st === StreamStatus.Open) await this.clock.advanceTo(this.clock.t + timeoutMs)
         await ds.sleep(1)
     }

@@ -71,7 +71,7 @@ export class SocketStream implements ByteStream {
         }
         return len
     }
-    async wait(timeoutMs: number): Promise<void> {
+    async waitEvent(timeoutMs: number): Promise<void> {
         const end = ds.millis() + timeoutMs
         const st = this.st
         while (this.inLen === 0 && this.st === st && ds.millis() < end) await ds.sleep(5)

@@ -112,22 +112,6 @@ export const enum Revision {
 /** Errata #1 (B1, B4): MAC and MII registers read unreliably below this SPI clock. */
 export const MIN_HZ_B1_B4 = 8000000
 
-/**
- * EREVID read 0x00 or 0xFF: no chip answered (as Linux, which refuses only these); `absent`. Named
- * apart from the W5500 driver's ChipVersionError so both can be exported.
- */
-export class Enc28j60VersionError extends Error {
-    readonly absent: boolean
-    constructor(
-        readonly actual: number,
-        hz: number
-    ) {
-        super("ENC28J60: EREVID reads " + formatHex8(actual) + ": " + identityHint(actual, hz))
-        this.name = "Enc28j60VersionError"
-        this.absent = actual === 0 || actual === 0xff
-    }
-}
-
 /** Driver counters (the chip-specific part of `ethtool -S`). */
 /** Indices of Enc28j60Stats: the driver's counters, printed by formatDeviceStats() under these names. */
 export const enum Enc28j60Mib {
@@ -208,6 +192,7 @@ export interface Enc28j60Options {
     clock?: () => number
 }
 
+/** @devsWhenUsed */
 export class Enc28j60Device implements NetDevice {
     readonly name = "enc28j60"
     readonly mtu: number
@@ -226,7 +211,7 @@ export class Enc28j60Device implements NetDevice {
     /** Milliseconds, for deadlines; default ds.millis. */
     clock: () => number
     readonly spiHz: number
-    /** EREVID as read by open() (Revision). */
+    /** EREVID as last read by open() (Revision; also when open() refused it). */
     revision = 0
     /** What the bring-up self-test found (set by open()). */
     bringUp = ""
@@ -332,8 +317,7 @@ export class Enc28j60Device implements NetDevice {
         try {
             if (this.txPending) await this.txFinish()
             await this.writeFrame(frame, off, len)
-            await this.op(Op.BFC | Reg.EIR, Eir.TXIF | Eir.TXERIF)
-            await this.op(Op.BFS | Reg.ECON1, Econ1.TXRTS)
+            await this.requestSend()
             this.txPending = true
             this.stats[Enc28j60Mib.tx_frames]++
             return XmitStatus.Ok
@@ -416,12 +400,13 @@ export class Enc28j60Device implements NetDevice {
         // SRC cleared ECON1, so bank 0 is selected
         this.bank = 0
         const rev = await this.rd(Reg.EREVID)
-        if (rev === 0 || rev === 0xff) throw new Enc28j60VersionError(rev, this.spiHz)
+        this.revision = rev
+        // 0x00 or 0xFF: no chip answered (Linux refuses only these)
+        if (rev === 0 || rev === 0xff) throw new SelfTestError("ENC28J60: EREVID reads " + formatHex8(rev) + ": " + identityHint(rev, this.spiHz))
         // every revision's errata that this driver works around (#2, #5, #6, #12-#15, #17) are B7's
         // too; #1 is B1/B4 only
         if ((rev === Revision.B1 || rev === Revision.B4) && this.spiHz < MIN_HZ_B1_B4)
             throw new SelfTestError("ENC28J60: silicon " + revisionName(rev) + " needs an SPI clock of at least 8 MHz (errata #1): raise spi.hz in devicescript.json")
-        this.revision = rev
         await this.selfTest()
 
         await this.initRxRing()
@@ -493,8 +478,7 @@ export class Enc28j60Device implements NetDevice {
     private async writeFrame(frame: Buffer, off: number, len: number): Promise<void> {
         const w = this.ewrpt
         this.ewrpt = -1
-        if ((w & 0xff) !== (TX_START & 0xff) || w < 0) await this.wr(Reg.EWRPTL, TX_START & 0xff)
-        if (w >> 8 !== TX_START >> 8 || w < 0) await this.wr(Reg.EWRPTH, TX_START >> 8)
+        await this.wr16(Reg.EWRPTL, TX_START, w)
         const t = this.tx
         t[0] = Op.WBM
         // per-packet control byte 0: follow MACON3 (pad to 60, append CRC)
@@ -506,8 +490,7 @@ export class Enc28j60Device implements NetDevice {
         const end = TX_START + len
         const e = this.etxnd
         this.etxnd = -1
-        if ((end & 0xff) !== (e & 0xff) || e < 0) await this.wr(Reg.ETXNDL, end & 0xff)
-        if (end >> 8 !== e >> 8 || e < 0) await this.wr(Reg.ETXNDH, end >> 8)
+        await this.wr16(Reg.ETXNDL, end, e)
         this.etxnd = end
     }
 
@@ -531,7 +514,7 @@ export class Enc28j60Device implements NetDevice {
                     await this.txLogicReset()
                     if (!resent) {
                         resent = true
-                        await this.retransmit()
+                        await this.requestSend()
                         continue
                     }
                 }
@@ -560,13 +543,13 @@ export class Enc28j60Device implements NetDevice {
             // errata #13: the late collision may be false (half duplex): send the same buffer again
             retries++
             inc(this.stats, Enc28j60Mib.tx_retries)
-            await this.retransmit()
+            await this.requestSend()
         }
         this.txPending = false
     }
 
-    /** Set TXRTS again for the frame still in the TX buffer (ETXST/ETXND unchanged). */
-    private async retransmit(): Promise<void> {
+    /** Clear TXIF/TXERIF and set TXRTS: send the frame in the TX buffer (again: ETXST/ETXND unchanged). */
+    private async requestSend(): Promise<void> {
         await this.op(Op.BFC | Reg.EIR, Eir.TXIF | Eir.TXERIF)
         await this.op(Op.BFS | Reg.ECON1, Econ1.TXRTS)
     }
@@ -824,10 +807,13 @@ export class Enc28j60Device implements NetDevice {
         await this.op(Op.WCR | (r & ADDR_MASK), v)
     }
 
-    /** A 16-bit pair: `v`'s low byte to `rl`, then its high byte to the H register at rl + 1. */
-    private async wr16(rl: number, v: number): Promise<void> {
-        await this.wr(rl, v & 0xff)
-        await this.wr(rl + 1, v >> 8)
+    /**
+     * A 16-bit pair: `v`'s low byte to `rl`, then its high byte to the H register at rl + 1; only the
+     * bytes that differ from `was`, the pair's cached value (-1: unknown, both written).
+     */
+    private async wr16(rl: number, v: number, was = -1): Promise<void> {
+        if ((v & 0xff) !== (was & 0xff) || was < 0) await this.wr(rl, v & 0xff)
+        if (v >> 8 !== was >> 8 || was < 0) await this.wr(rl + 1, v >> 8)
     }
 
 

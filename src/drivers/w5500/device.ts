@@ -9,7 +9,7 @@
 //   1. write the frame at TX_WR                           (buffer block, 3 + len bytes)
 //   2. read both bytes of Sn_TX_RD: the previous SEND is over when TX_RD has reached that frame's
 //      end (SEND "sets TX_RD = TX_WR" once the frame is out, §4.2 Sn_TX_RD); the 16-bit compare
-//      holds however TX_RD advances, even torn (see sendDone)   (5 bytes; once, in steady state)
+//      holds however TX_RD advances, even torn (see finishSend)   (5 bytes; once, in steady state)
 //   3. write Sn_TX_WR += len                               (5 bytes)
 //   4. write Sn_CR = SEND                                  (4 bytes)
 // Four chip-select windows per frame, 17 bytes besides the frame. SENDOK in Sn_IR is neither read
@@ -37,7 +37,7 @@ import {
     Block,
     CHIP_VERSION,
     Common,
-    control,
+    CTRL_WRITE,
     FRAME_HEADER_LEN,
     MR_RST,
     Phy,
@@ -59,26 +59,20 @@ const BUF_SIZE = BUF_KB * 1024
 /** Back-to-back register polls before a wait starts sleeping 1 ms between polls. */
 const FAST_POLLS = 4
 
-/** VERSIONR did not read 0x04: no W5500 on the bus, or another chip. */
-export class ChipVersionError extends Error {
-    constructor(
-        readonly expected: number,
-        readonly actual: number,
-        hz: number
-    ) {
-        super("W5500: VERSIONR reads " + formatHex8(actual) + ", expected " + formatHex8(expected) + ": " + identityHint(actual, hz))
-        this.name = "ChipVersionError"
-    }
-}
-
-/** A register did not reach the state the sequence requires (Sn_SR after OPEN, TX_FSR after sizing). */
+/**
+ * A register does not read what the chip or the sequence requires; `what` names the check: VERSIONR
+ * (not 0x04: no W5500 on the bus, or another chip), Sn_SR after OPEN, Sn_TX_FSR after sizing.
+  * @devsWhenUsed
+ */
 export class ChipStateError extends Error {
     constructor(
         readonly what: string,
         readonly expected: number,
-        readonly actual: number
+        readonly actual: number,
+        /** The message after `what`: the values read and expected, and for VERSIONR what to check. */
+        detail: string
     ) {
-        super("W5500: " + what + " is " + actual + ", expected " + expected)
+        super("W5500: " + what + detail)
         this.name = "ChipStateError"
     }
 }
@@ -150,13 +144,14 @@ export interface W5500Options {
     spiHz?: number
 }
 
+/** @devsWhenUsed */
 export class W5500Device implements NetDevice {
     readonly name = "w5500"
     readonly mtu: number
     readonly stats: W5500Stats = newMib(W5500Mib.Count)
     readonly counterNames = W5500_COUNTER_NAMES
     owner: NetDeviceOwner = null
-    /** The last error met (typed: SpiTimeoutError, ChipVersionError, ChipStateError). */
+    /** The last error met (typed: SpiTimeoutError, ChipStateError, SelfTestError). */
     lastError: Error = null
     /** PHYCFGR as last read. */
     speed100 = false
@@ -280,23 +275,24 @@ export class W5500Device implements NetDevice {
     private async init(): Promise<void> {
         // §4.1 MR.RST: software reset; the bit clears itself when the reset is over
         await this.write8(Block.Common, Common.MR, MR_RST)
+        let resetError: Error = null
         try {
             await this.waitReg(Block.Common, Common.MR, MR_RST, 0, this.resetTimeoutMs, "W5500 MR.RST")
         } catch (e) {
-            // MR.RST that never clears: most often no chip at all (MISO high reads every bit set)
-            const id = await this.read8(Block.Common, Common.VERSIONR)
-            if (id !== CHIP_VERSION) throw new ChipVersionError(CHIP_VERSION, id, this.spiHz)
-            throw e
+            // MR.RST that never clears: most often no chip at all (MISO high reads every bit set), so
+            // VERSIONR is read once and a wrong one reported first
+            resetError = e as Error
         }
         // ESP-IDF: some units read VERSIONR 0 for a while after reset
         let v = 0
         const w = this.wait
-        w.start(this.versionTimeoutMs)
+        w.start(resetError ? 0 : this.versionTimeoutMs)
         while (await w.next()) {
             v = await this.read8(Block.Common, Common.VERSIONR)
             if (v !== 0) break
         }
-        if (v !== CHIP_VERSION) throw new ChipVersionError(CHIP_VERSION, v, this.spiHz)
+        if (v !== CHIP_VERSION) throw new ChipStateError("VERSIONR", CHIP_VERSION, v, " reads " + formatHex8(v) + ", expected 0x04: " + identityHint(v, this.spiHz))
+        if (resetError) throw resetError
         await this.selfTest()
         this.io.blitAt(FRAME_HEADER_LEN, this.mac, 0, 6)
         await this.regs(Block.Common, Common.SHAR, 6, true)
@@ -336,7 +332,8 @@ export class W5500Device implements NetDevice {
     private async openSocket(): Promise<void> {
         await this.write8(Block.S0Reg, Sn.MR, SnMr.MACRAW | SnMr.MFEN)
         await this.issue(SnCr.OPEN)
-        await this.waitCommandDone()
+        await this.waitReg(Block.S0Reg, Sn.CR, 0xff, 0, this.cmdTimeoutMs, "W5500 Sn_CR")
+        this.cmdPending = false
         // Sn_SR follows Sn_CR: polled until MACRAW, with a deadline (ioLibrary polls it too)
         let sr = 0
         try {
@@ -345,12 +342,12 @@ export class W5500Device implements NetDevice {
         } catch (e) {
             sr = await this.read8(Block.S0Reg, Sn.SR)
         }
-        if (sr !== SnSr.MACRAW) throw new ChipStateError("Sn_SR after OPEN", SnSr.MACRAW, sr)
+        if (sr !== SnSr.MACRAW) throw new ChipStateError("Sn_SR after OPEN", SnSr.MACRAW, sr, " is " + sr + ", expected 66")
         // TX_FSR, TX_RD, TX_WR, RX_RSR, RX_RD in one frame; nothing moves them right after OPEN
         await this.regs(Block.S0Reg, Sn.TX_FSR, 10, false)
         const r = this.rsp
         const fsr = getU16(r, FRAME_HEADER_LEN)
-        if (fsr !== BUF_SIZE) throw new ChipStateError("Sn_TX_FSR after OPEN", BUF_SIZE, fsr)
+        if (fsr !== BUF_SIZE) throw new ChipStateError("Sn_TX_FSR after OPEN", BUF_SIZE, fsr, " is " + fsr + ", expected 16384")
         this.txWr = getU16(r, FRAME_HEADER_LEN + 4)
         this.rxRd = getU16(r, FRAME_HEADER_LEN + 8)
         this.txInFlight = false
@@ -448,7 +445,13 @@ export class W5500Device implements NetDevice {
                 if ((await this.read8(Block.S0Reg, Sn.CR)) !== 0) crBusy = true
                 else this.cmdPending = false
             }
-            const sendOk = !this.txInFlight || (await this.sendDone())
+            // is the SEND over? Both bytes of Sn_TX_RD against the frame's end (TX_WR). Safe however
+            // TX_RD advances (in one step or gradually) and even when the two bytes come from
+            // different moments (§4.2 note): TX_RD only moves forward from the frame's start to its
+            // end, less than 1,515 bytes, so a high byte equal to the end's was read when TX_RD was
+            // already within 255 bytes of the end, and the low byte, read later, can only equal the
+            // end's once TX_RD is there
+            const sendOk = !this.txInFlight || (await this.read16(Block.S0Reg, Sn.TX_RD)) === this.txWr
             if (sendOk && !crBusy) {
                 this.txInFlight = false
                 return true
@@ -463,18 +466,6 @@ export class W5500Device implements NetDevice {
         this.lastError = new SpiTimeoutError("W5500 SEND", this.sendTimeoutMs)
         await this.reopen()
         return false
-    }
-
-    /**
-     * Is the SEND in flight over? Both bytes of Sn_TX_RD against the frame's end (TX_WR). Safe
-     * however TX_RD advances (in one step or gradually) and even when the two bytes come from
-     * different moments (§4.2 note): TX_RD only moves forward from the frame's start to its end,
-     * less than 1,515 bytes, so a high byte equal to the end's was read when TX_RD was already
-     * within 255 bytes of the end, and the low byte, read later, can only equal the end's once
-     * TX_RD is there.
-     */
-    private async sendDone(): Promise<boolean> {
-        return (await this.read16(Block.S0Reg, Sn.TX_RD)) === this.txWr
     }
 
     // ---- receive, link: the poll
@@ -632,7 +623,8 @@ export class W5500Device implements NetDevice {
             this.link = false
             if (this.txInFlight) {
                 // a frame on the wire when the link went: its SEND may never finish
-                if (!(await this.sendDone())) {
+                // TX_RD not at the frame's end (as in finishSend)
+                if ((await this.read16(Block.S0Reg, Sn.TX_RD)) !== this.txWr) {
                     inc(this.stats, W5500Mib.txAbortedLinkDown)
                     this.needReopen = true
                 }
@@ -652,14 +644,10 @@ export class W5500Device implements NetDevice {
 
     /** Write a command to Sn_CR once the previous one has been accepted. */
     private async issue(cmd: number): Promise<void> {
-        if (this.cmdPending || this.txInFlight) await this.waitCommandDone()
+        // §4.2 Sn_CR: cleared by the chip once it has accepted the command
+        if (this.cmdPending || this.txInFlight) await this.waitReg(Block.S0Reg, Sn.CR, 0xff, 0, this.cmdTimeoutMs, "W5500 Sn_CR")
         await this.write8(Block.S0Reg, Sn.CR, cmd)
         this.cmdPending = true
-    }
-
-    private async waitCommandDone(): Promise<void> {
-        await this.waitReg(Block.S0Reg, Sn.CR, 0xff, 0, this.cmdTimeoutMs, "W5500 Sn_CR")
-        this.cmdPending = false
     }
 
     /**
@@ -713,7 +701,8 @@ export class W5500Device implements NetDevice {
         const h = this.io
         h[0] = addr >> 8
         h[1] = addr & 0xff
-        h[2] = control(block, write)
+        // §2.2.2 control byte: BSB in bits 7:3, RWB in bit 2, OM 00 (variable-length data)
+        h[2] = (block << 3) | (write ? CTRL_WRITE : 0)
         await this.bus.window(h, FRAME_HEADER_LEN, buf, off, len, write, spare)
     }
 }

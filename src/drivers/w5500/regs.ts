@@ -19,11 +19,6 @@ export const enum Block {
     S1Reg = 5,
 }
 
-/** The control byte for `block`, read or write, variable-length data mode. */
-export function control(block: number, write: boolean): number {
-    return (block << 3) | (write ? CTRL_WRITE : 0)
-}
-
 /** §3.1 / §4.1 common register block. */
 export const enum Common {
     MR = 0x00,
