@@ -1,6 +1,6 @@
 // The stack's counters as a person reads them (ip -s link, tc -s qdisc, /proc/net/snmp, ip -s ntable):
-// a function of its own, not a NetStack method, because DeviceScript links every method of a class
-// the program constructs and the board firmware never prints them (the simulator and tests do).
+// a function of its own, not a NetStack method: the board firmware never prints them (the simulator
+// and tests do), and a function nothing calls is not linked.
 
 import { NetStack } from "./stack"
 import { formatLinkStats, formatQdiscStats } from "./dev/counters"

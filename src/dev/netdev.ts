@@ -45,8 +45,8 @@ export interface NetDevice {
     startXmit(frame: Buffer, off: number, len: number): Promise<XmitStatus>
     /**
      * The driver's own counters (ring overflows, timeouts, errata work-arounds), named in order by
-     * counterNames (space-separated): formatDeviceStats prints them. Not a formatting method:
-     * DeviceScript links every method of a constructed class, and the board firmware never prints.
+     * counterNames (space-separated): formatDeviceStats prints them. Not a formatting method: the
+     * board firmware never prints.
      */
     counters(): number[]
     readonly counterNames: string

@@ -107,7 +107,7 @@ export function runChain(c: HookChain, p: OutPacket, len: number): Verdict {
 }
 
 // Adding and removing entries are functions, not methods: a firmware that never adds a rule links
-// none of this (DeviceScript keeps every method of a class it uses, and only the functions it calls).
+// none of this.
 
 /** The next free entry, reset; null when the chain is at its capacity. */
 function nextEntry(c: HookChain): HookEntry {

@@ -377,7 +377,7 @@ function emitFrames(out: Ipv4Output, pkt: OutPacket, parkFor: number, hlen: numb
 }
 
 // Blocking sends (udp/socket.ts sendToWait) are functions, not methods: a firmware that does not
-// use them links none of this (DeviceScript keeps every method of a class it uses).
+// use them links none of this.
 
 /**
  * For a sender that waits: the neighbour the datagram to `dst` will need, its resolution started

@@ -156,7 +156,7 @@ function udpOutput(s: UdpSocket, addr: number, port: number, payload: Buffer, of
 }
 
 // The slow path, options and blocking sends are functions, not methods: a firmware that does not use them links
-// none of their code (DeviceScript keeps every method of a class it uses).
+// none of their code.
 
 /**
  * IP_OPTIONS on `s`: options (RFC 791 §3.1) for every datagram, unpadded, at most 40 bytes; copied.

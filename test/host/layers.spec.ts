@@ -79,4 +79,20 @@ describe("layering of src/ (imports, counter groups, construction)", function ()
         }
         assert.deepEqual(late, [])
     })
+
+    it("every firmware class is tagged @devsWhenUsed (the compiler then links only the methods reachable code names)", () => {
+        const untagged: string[] = []
+        for (const f of sources()) {
+            if (layerOf(f) === "sim") continue
+            const lines = fs.readFileSync(f, "utf8").split("\n")
+            lines.forEach((l, i) => {
+                if (!/^(export )?(abstract )?class /.test(l)) return
+                // the class's doc comment: the lines above it back to its "/**"
+                let k = i - 1
+                while (k >= 0 && !lines[k].trimStart().startsWith("/**") && lines[k].trimEnd().length > 0) k--
+                if (!lines.slice(Math.max(k, 0), i).some(x => x.includes("@devsWhenUsed"))) untagged.push(`${path.relative(SRC, f)}:${i + 1}: ${l.trim()}`)
+            })
+        }
+        assert.deepEqual(untagged, [])
+    })
 })
