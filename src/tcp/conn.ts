@@ -610,7 +610,7 @@ export class TcpConn implements ByteStream {
                 this.cwnd = this.ssthresh
             } else {
                 // partial acknowledgment: the next hole at once, the window deflated by what left
-                if (this.txLen > 0) this.sendData(ack, Math.min(m, this.txLen), 0, now)
+                this.retransmitUna(now)
                 this.cwnd = Math.max(m, this.cwnd - a + m)
             }
         } else if (this.cwnd < this.ssthresh) this.cwnd += Math.min(a, m)
@@ -631,10 +631,17 @@ export class TcpConn implements ByteStream {
             this.ssthresh = Math.max(((this.sndMax - this.sndUna) | 0) >> 1, 2 * m)
             this.recover = this.sndMax
             this.inRecovery = true
-            // SND.UNA's byte is the ring's head: the segment stops at the ring's end, as push() cuts them
-            if (this.txLen > 0) this.sendData(this.sndUna, Math.min(Math.min(m, this.txLen), this.tx.length - this.txHead), 0, now)
+            this.retransmitUna(now)
             this.cwnd = this.ssthresh + 3 * m
         }
+    }
+
+    /**
+     * The segment at SND.UNA again (fast retransmit, and the next hole after a partial ACK). SND.UNA's
+     * byte is the ring's head: the segment stops at the ring's end, as push() cuts them.
+     */
+    private retransmitUna(now: number): void {
+        if (this.txLen > 0) this.sendData(this.sndUna, Math.min(Math.min(this.mss, this.txLen), this.tx.length - this.txHead), 0, now)
     }
 
     private timeWait(now: number): void {

@@ -197,6 +197,38 @@ describe("TCP data", () => {
         expect(s[0].csumOk()).toBe(true)
     })
 
+    test("a partial ACK in recovery with SND.UNA near the ring's end: the next hole stops at the end, its data and checksum right", async () => {
+        const rig = tcpRig()
+        const t = tcpOf(rig, k => { k.sndBuf = 1000 })
+        const c = await established(rig, t, 536, 8000, 30)
+        c.noDelay = true
+        const una0 = add32(c.iss, 1)
+        c.write(pattern(700, 3), 0, 700)
+        expect((await sent(rig)).length).toBe(2)
+        rig.dev.inject(peerSeg(c, PEER_ISS + 1, add32(una0, 700), ACK, 8000, null))
+        // the ring's head at byte 700 of 1,000: 300 bytes to its end, 600 after the wrap
+        const p = pattern(900, 13)
+        c.write(p, 0, 900)
+        expect((await sent(rig)).map(x => x.dataLen()).join()).toBe("300,536,64")
+        const una = add32(una0, 700)
+        for (let k = 0; k < 3; k++) rig.dev.inject(peerSeg(c, PEER_ISS + 1, una, ACK, 8000, null))
+        expect((await sent(rig)).map(x => x.dataLen()).join()).toBe("300")
+        expect(c.inRecovery).toBe(true)
+        // RFC 6582 §3.2 step 5: the partial ACK of 100 bytes retransmits the next hole at once; it
+        // starts 100 bytes before the ring's end and stops there (the rest follows after the wrap)
+        rig.dev.inject(peerSeg(c, PEER_ISS + 1, add32(una, 100), ACK, 8000, null))
+        const s = await sent(rig)
+        expect(s.length).toBe(1)
+        expect(c.inRecovery).toBe(true)
+        expect(s[0].seq()).toBe(add32(una, 100))
+        expect(s[0].dataLen()).toBe(200)
+        let same = true
+        for (let i = 0; i < 200; i++) if (s[0].data(i) !== p[100 + i]) same = false
+        expect(same).toBe(true)
+        expect(s[0].csumOk()).toBe(true)
+        expect(t.stats[TcpMib.RetransSegs]).toBe(2)
+    })
+
     test("zero window: persist probes of one byte, backed off, not timing out while answered; data when it opens", async () => {
         const rig = tcpRig()
         const t = tcpOf(rig, k => { k.retries = 2; k.maxRtoMs = 1600 })
