@@ -10,7 +10,7 @@ import { SimSpiBus } from "../../src/sim/spi"
 import { Segment } from "../../src/sim/lan"
 import { VirtualHost } from "../../src/sim/host"
 import { Enc28j60Device, Enc28j60Options, Erratum, RX_END, TX_START, Enc28j60Mib } from "../../src/drivers/enc28j60/device"
-import { Reg, Phy } from "../../src/drivers/enc28j60/regs"
+import { Reg, Phy, Erxfcon, Macon1, Macon3, Macon4, Phcon1, Phcon2, Phie, PHLCON_LINK_ACTIVITY, MAX_FRAME_FCS } from "../../src/drivers/enc28j60/regs"
 import { SelfTestError } from "../../src/drivers/selftest"
 import { NetStack } from "../../src/stack"
 import { SendResult } from "../../src/ipv4/output"
@@ -124,6 +124,18 @@ describe("enc28j60 driver: bring-up", () => {
         expect(m.reg(Reg.MACON4)).toBe(0x40)
         expect(m.reg(Reg.MABBIPG)).toBe(0x12)
         expect(m.reg16(Reg.MAMXFLL)).toBe(1518)
+        // init's register program against the names in regs.ts
+        expect(m.reg(Reg.ERXFCON)).toBe(Erxfcon.UCEN | Erxfcon.CRCEN | Erxfcon.BCEN)
+        expect(m.reg(Reg.MACON1)).toBe(Macon1.MARXEN)
+        expect(m.reg(Reg.MACON3)).toBe(Macon3.PADCFG_60 | Macon3.TXCRCEN | Macon3.FRMLNEN)
+        expect(m.reg(Reg.MACON4)).toBe(Macon4.DEFER)
+        expect(m.reg16(Reg.MAMXFLL)).toBe(MAX_FRAME_FCS)
+        expect(m.reg(Reg.MAIPGL)).toBe(0x12)
+        expect(m.reg(Reg.MAIPGH)).toBe(0x0c)
+        expect(m.phyReg(Phy.PHCON1)).toBe(0)
+        expect(m.phyReg(Phy.PHCON2)).toBe(Phcon2.HDLDIS)
+        expect(m.phyReg(Phy.PHLCON)).toBe(PHLCON_LINK_ACTIVITY)
+        expect(m.phyReg(Phy.PHIE)).toBe(Phie.PGEIE | Phie.PLNKIE)
         // MAADR1..6 hold octets 0..5 (bank-3 addresses 4,5,2,3,0,1)
         expect(m.reg(Reg.MAADR1)).toBe(0x02)
         expect(m.reg(Reg.MAADR3)).toBe(0x5e)
@@ -147,6 +159,18 @@ describe("enc28j60 driver: bring-up", () => {
         expect(m.reg(Reg.MACON1)).toBe(0x0d)
         expect(m.duplexMismatch()).toBe(false)
         expect(m.phyReg(Phy.PHCON2) & 0x0100).toBe(0)
+        // init's register program against the names in regs.ts
+        expect(m.reg16(Reg.ETXSTL)).toBe(TX_START)
+        expect(m.reg(Reg.ERXFCON)).toBe(Erxfcon.UCEN | Erxfcon.CRCEN | Erxfcon.BCEN)
+        expect(m.reg(Reg.MACON1)).toBe(Macon1.MARXEN | Macon1.TXPAUS | Macon1.RXPAUS)
+        expect(m.reg(Reg.MACON3)).toBe(Macon3.PADCFG_60 | Macon3.TXCRCEN | Macon3.FRMLNEN | Macon3.FULDPX)
+        expect(m.reg(Reg.MACON4)).toBe(0)
+        expect(m.reg16(Reg.MAMXFLL)).toBe(MAX_FRAME_FCS)
+        expect(m.reg(Reg.MAIPGL)).toBe(0x12)
+        expect(m.phyReg(Phy.PHCON1)).toBe(Phcon1.PDPXMD)
+        expect(m.phyReg(Phy.PHCON2)).toBe(0)
+        expect(m.phyReg(Phy.PHLCON)).toBe(PHLCON_LINK_ACTIVITY)
+        expect(m.phyReg(Phy.PHIE)).toBe(Phie.PGEIE | Phie.PLNKIE)
     })
 
     /** The SelfTestError open() throws for EREVID `rev`; the driver keeps what it read. */

@@ -47,24 +47,16 @@ import {
     Econ2,
     Eie,
     Eir,
-    Erxfcon,
     Estat,
     FCS_LEN,
     MAADR_FOR_OCTET,
     MACMII,
     MAX_FRAME_FCS,
-    Macon1,
-    Macon3,
-    Macon4,
     Micmd,
     Mistat,
     Op,
-    Phcon1,
-    Phcon2,
-    Phie,
     Phstat2,
     Phy,
-    PHLCON_LINK_ACTIVITY,
     Reg,
     Rsv,
     RSV_LEN,
@@ -108,6 +100,37 @@ export const enum Revision {
     B5 = 0x05,
     B7 = 0x06,
 }
+
+/**
+ * enc28j60_hw_init's buffer, filter and MAC registers in the order written: [register, value in half
+ * duplex, value in full duplex] (DS39662E §6.5; the values Linux writes). The MAC's duplex
+ * (MACON3.FULDPX) and the PHY's (PHCON1.PDPXMD, in PHY_INIT) come from the same flag. Buffer
+ * literals cost no code; test/drivers/enc28j60.test.ts reads every register back by its name.
+ */
+const MAC_INIT = hex`
+    04 00 00  // ETXSTL: TX_START 0x1A00
+    05 1a 1a  // ETXSTH
+    38 a1 a1  // ERXFCON: UCEN | CRCEN | BCEN (unicast to us, broadcast, valid CRC; the reset value)
+    c0 01 0d  // MACON1: MARXEN; full duplex: | TXPAUS | RXPAUS
+    c2 32 33  // MACON3: PADCFG 60 bytes | TXCRCEN | FRMLNEN; full duplex: | FULDPX
+    c3 40 00  // MACON4: DEFER in half duplex
+    ca ee ee  // MAMXFLL: MAX_FRAME_FCS 1518
+    cb 05 05  // MAMXFLH
+    c4 12 15  // MABBIPG: back-to-back gap, 0x12 half / 0x15 full
+    c6 12 12  // MAIPGL
+    c7 0c 00  // MAIPGH: 0x0C in half duplex (unused in full duplex: its reset value)
+`
+
+/**
+ * The PHY registers after the MAC: [PHY register, half-duplex value, full-duplex value], the
+ * values 16-bit little-endian (DS39662E §11).
+ */
+const PHY_INIT = hex`
+    00 0000 0001  // PHCON1: PDPXMD (0x0100) in full duplex only
+    10 0001 0000  // PHCON2: HDLDIS (0x0100) in half duplex: no loopback of our own frames
+    14 7634 7634  // PHLCON: PHLCON_LINK_ACTIVITY 0x3476 (LEDA link, LEDB activity)
+    12 1200 1200  // PHIE: PGEIE | PLNKIE (0x0012): link changes raise EIR.LINKIF
+`
 
 /** Errata #1 (B1, B4): MAC and MII registers read unreliably below this SPI clock. */
 export const MIN_HZ_B1_B4 = 8000000
@@ -178,9 +201,9 @@ export interface Enc28j60Options {
     linkPollMs?: number
     /** ECON1.RXEN (clear: the chip reset under the driver) at least this often. Default 1000 ms. */
     resetCheckMs?: number
-    /** Delay after SRC (errata #2 asks for at least 1 ms). Default 2. */
+    /** Delay after SRC (errata #2 asks for at least 1 ms). Default (and for 0) 2. */
     resetDelayMs?: number
-    /** Deadline for TXRTS to clear. Default 30 ms (10BASE-T, 1518 bytes, backoff). */
+    /** Deadline for TXRTS to clear. Default (and for 0) 30 ms (10BASE-T, 1518 bytes, backoff). */
     txTimeoutMs?: number
     /** Frames taken from the ring per poll (as W5500Options.rxBatch). Default 8. */
     rxBatch?: number
@@ -257,8 +280,8 @@ export class Enc28j60Device implements NetDevice {
         this.resetCheckMs = o.resetCheckMs === undefined ? 1000 : o.resetCheckMs
         this.interrupt = o.interrupt || null
         this.pacer = new PollPacer(this.pollMs > 0 ? this.pollMs : 1, o.idlePollMs || 125, this.interrupt !== null)
-        this.resetDelayMs = o.resetDelayMs === undefined ? 2 : o.resetDelayMs
-        this.txTimeoutMs = o.txTimeoutMs === undefined ? 30 : o.txTimeoutMs
+        this.resetDelayMs = o.resetDelayMs || 2
+        this.txTimeoutMs = o.txTimeoutMs || 30
         this.rxBatch = o.rxBatch || 8
         this.clock = o.clock || ds.millis
         this.wait = new RegisterPoll(FAST_POLLS, this.clock)
@@ -410,29 +433,13 @@ export class Enc28j60Device implements NetDevice {
         await this.selfTest()
 
         await this.initRxRing()
-        await this.wr16(Reg.ETXSTL, TX_START)
-        // unicast to us, broadcast, and a valid CRC (0xA1, the reset value, written anyway)
-        await this.wr(Reg.ERXFCON, Erxfcon.UCEN | Erxfcon.CRCEN | Erxfcon.BCEN)
-
-        const full = this.fullDuplex
-        await this.wr(Reg.MACON1, Macon1.MARXEN | (full ? Macon1.TXPAUS | Macon1.RXPAUS : 0))
-        // pad short frames to 60 bytes and append the CRC; check length fields; duplex as the PHY
-        await this.wr(Reg.MACON3, Macon3.PADCFG_60 | Macon3.TXCRCEN | Macon3.FRMLNEN | (full ? Macon3.FULDPX : 0))
-        await this.wr(Reg.MACON4, full ? 0 : Macon4.DEFER)
-        await this.wr16(Reg.MAMXFLL, MAX_FRAME_FCS)
-        await this.wr(Reg.MABBIPG, full ? 0x15 : 0x12)
-        await this.wr(Reg.MAIPGL, 0x12)
-        if (!full) await this.wr(Reg.MAIPGH, 0x0c)
+        const f = this.fullDuplex ? 1 : 0
+        const m = MAC_INIT
+        for (let i = 0; i < m.length; i += 3) await this.wr(m[i], m[i + 1 + f])
         const mac = this.mac
         for (let i = 0; i < 6; i++) await this.wr(MAADR_FOR_OCTET[i], mac[i])
-
-        // the PHY's duplex must match MACON3.FULDPX: there is no auto-negotiation to fix a mismatch
-        await this.phyWrite(Phy.PHCON1, full ? Phcon1.PDPXMD : 0)
-        // half duplex: HDLDIS stops the PHY looping our own frames back to us
-        await this.phyWrite(Phy.PHCON2, full ? 0 : Phcon2.HDLDIS)
-        await this.phyWrite(Phy.PHLCON, PHLCON_LINK_ACTIVITY)
-        // link changes raise EIR.LINKIF (and INT when EIE.LINKIE is set)
-        await this.phyWrite(Phy.PHIE, Phie.PGEIE | Phie.PLNKIE)
+        const p = PHY_INIT
+        for (let i = 0; i < p.length; i += 5) await this.phyWrite(p[i], p.getAt(i + 1 + 2 * f, "u16"))
         // INT: a packet pending, a link change, a receive error (with an INT line to read)
         await this.wr(Reg.EIE, this.interrupt ? Eie.INTIE | Eie.PKTIE | Eie.LINKIE | Eie.RXERIE : 0)
         await this.phyRead(Phy.PHIR)
@@ -441,7 +448,7 @@ export class Enc28j60Device implements NetDevice {
         this.lastLinkCheck = this.clock()
         this.lastResetCheck = this.lastLinkCheck
         await this.op(Op.BFS | Reg.ECON1, Econ1.RXEN)
-        this.bringUp = bringUpReport("enc28j60", "EREVID " + formatHex8(rev) + " (" + revisionName(rev) + ")", this.spiHz, this.link, full ? " 10M full duplex" : " 10M half duplex")
+        this.bringUp = bringUpReport("enc28j60", "EREVID " + formatHex8(rev) + " (" + revisionName(rev) + ")", this.spiHz, this.link, f ? " 10M full duplex" : " 10M half duplex")
     }
 
     /**
@@ -815,8 +822,6 @@ export class Enc28j60Device implements NetDevice {
         if ((v & 0xff) !== (was & 0xff) || was < 0) await this.wr(rl, v & 0xff)
         if (v >> 8 !== was >> 8 || was < 0) await this.wr(rl + 1, v >> 8)
     }
-
-
 }
 
 function revisionName(rev: number): string {

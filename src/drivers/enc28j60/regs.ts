@@ -118,8 +118,11 @@ export const enum Reg {
     EPAUSH = 0x79,
 }
 
-/** Where MAC octet i (0 = first on the wire) lives: MAADR1..6 at bank-3 addresses 4,5,2,3,0,1. */
-export const MAADR_FOR_OCTET = [Reg.MAADR1, Reg.MAADR2, Reg.MAADR3, Reg.MAADR4, Reg.MAADR5, Reg.MAADR6]
+/**
+ * Where MAC octet i (0 = first on the wire) lives: Reg.MAADR1..6, bank-3 addresses 4,5,2,3,0,1 (a
+ * buffer literal, so no code builds it).
+ */
+export const MAADR_FOR_OCTET = hex`e4 e5 e2 e3 e0 e1`
 
 /** The B7 silicon revision (DS80349C). */
 export const EREVID_B7 = 0x06
