@@ -199,7 +199,7 @@ export interface Enc28j60Options {
      * at once through EIR.LINKIF. Default 30000 ms; 0 = on every poll.
      */
     linkPollMs?: number
-    /** ECON1.RXEN (clear: the chip reset under the driver) at least this often. Default 1000 ms. */
+    /** ECON1.RXEN (clear: the chip reset under the driver) at least this often, and at each link check. Default 1000 ms. */
     resetCheckMs?: number
     /** Delay after SRC (errata #2 asks for at least 1 ms). Default (and for 0) 2. */
     resetDelayMs?: number
@@ -339,7 +339,23 @@ export class Enc28j60Device implements NetDevice {
         }
         try {
             if (this.txPending) await this.txFinish()
-            await this.writeFrame(frame, off, len)
+            // EWRPT to TX_START, control byte + frame in one WBM, ETXND; only register bytes that change
+            const w = this.ewrpt
+            this.ewrpt = -1
+            await this.wr16(Reg.EWRPTL, TX_START, w)
+            const t = this.tx
+            t[0] = Op.WBM
+            // per-packet control byte 0: follow MACON3 (pad to 60, append CRC)
+            t[1] = 0
+            // the bus may write on past the frame up to the end of memory (the TSV lands there later;
+            // EWRPT would wrap to 0, the RX ring, after 0x1FFF)
+            const clocked = await this.bus.window(t, 2, frame, off, len, true, 0x2000 - TX_START - 1 - len)
+            this.ewrpt = TX_START + clocked - 1
+            const end = TX_START + len
+            const was = this.etxnd
+            this.etxnd = -1
+            await this.wr16(Reg.ETXNDL, end, was)
+            this.etxnd = end
             await this.requestSend()
             this.txPending = true
             this.stats[Enc28j60Mib.tx_frames]++
@@ -370,8 +386,10 @@ export class Enc28j60Device implements NetDevice {
             const intr = this.interrupt
             const now = this.clock()
             const due = now - this.lastLinkCheck >= this.linkPollMs
-            if (now - this.lastResetCheck >= this.resetCheckMs) {
-                // one read (ECON1 is in every bank): a chip that reset under us has RXEN clear
+            if (due || now - this.lastResetCheck >= this.resetCheckMs) {
+                // one read (ECON1 is in every bank), every resetCheckMs and with each link check: a
+                // chip that reset under us (a power glitch: every register back to its reset value)
+                // has RXEN clear
                 this.lastResetCheck = now
                 if (!((await this.rd(Reg.ECON1)) & Econ1.RXEN)) {
                     await this.reinit()
@@ -387,7 +405,18 @@ export class Enc28j60Device implements NetDevice {
                 inc(this.stats, Enc28j60Mib.rx_over_errors)
                 await this.op(Op.BFC | Reg.EIR, Eir.RXERIF)
             }
-            if (eir & Eir.LINKIF || due) await this.checkLink((eir & Eir.LINKIF) !== 0)
+            if (eir & Eir.LINKIF || due) {
+                // the link (enc28j60_check_link_status), every linkPollMs or on LINKIF
+                this.lastLinkCheck = now
+                inc(this.stats, Enc28j60Mib.link_checks)
+                // reading PHIR clears PGIF/PLNKIF and so EIR.LINKIF
+                if (eir & Eir.LINKIF) await this.phyRead(Phy.PHIR)
+                const up = ((await this.phyRead(Phy.PHSTAT2)) & Phstat2.LSTAT) !== 0
+                if (up !== this.link) {
+                    this.link = up
+                    if (this.owner) this.owner.carrierChanged(up)
+                }
+            }
             return await this.receive()
         } catch (e) {
             // never thrown to the poll task: it must keep running
@@ -481,26 +510,6 @@ export class Enc28j60Device implements NetDevice {
 
     // ------------------------------------------------------------------ transmit
 
-    /** EWRPT to TX_START, control byte + frame in one WBM, ETXND; only register bytes that change. */
-    private async writeFrame(frame: Buffer, off: number, len: number): Promise<void> {
-        const w = this.ewrpt
-        this.ewrpt = -1
-        await this.wr16(Reg.EWRPTL, TX_START, w)
-        const t = this.tx
-        t[0] = Op.WBM
-        // per-packet control byte 0: follow MACON3 (pad to 60, append CRC)
-        t[1] = 0
-        // the bus may write on past the frame up to the end of memory (the TSV lands there later;
-        // EWRPT would wrap to 0, the RX ring, after 0x1FFF)
-        const clocked = await this.bus.window(t, 2, frame, off, len, true, 0x2000 - TX_START - 1 - len)
-        this.ewrpt = TX_START + clocked - 1
-        const end = TX_START + len
-        const e = this.etxnd
-        this.etxnd = -1
-        await this.wr16(Reg.ETXNDL, end, e)
-        this.etxnd = end
-    }
-
     /**
      * Wait for the frame in flight (enc28j60_tx_work_handler's completion and the TXERIF branch of
      * the interrupt handler). Aborts are counted; a late-collided frame is sent again.
@@ -537,8 +546,14 @@ export class Enc28j60Device implements NetDevice {
                 inc(this.stats, Enc28j60Mib.tx_aborted)
                 break
             }
-            // errata #15: ESTAT.LATECOL is unreliable, TSV bit 29 is not
-            if (!((await this.readTsvByte(Tsv.LATECOL_BYTE)) & Tsv.LATECOL_BIT)) {
+            // errata #15: ESTAT.LATECOL is unreliable, TSV bit 29 is not: one byte of the transmit
+            // status vector at ETXND + 1 (ERDPT leaves the RX ring)
+            this.erdptValid = false
+            await this.wr16(Reg.ERDPTL, (this.etxnd + 1 + Tsv.LATECOL_BYTE) & 0x1fff)
+            this.tx[0] = Op.RBM
+            this.tx[1] = 0
+            await this.xact(2)
+            if (!(this.rx[1] & Tsv.LATECOL_BIT)) {
                 inc(this.stats, Enc28j60Mib.tx_aborted)
                 break
             }
@@ -573,18 +588,6 @@ export class Enc28j60Device implements NetDevice {
         inc(this.stats, Enc28j60Mib.tx_logic_resets)
     }
 
-    /** One byte of the transmit status vector at ETXND + 1 (moves ERDPT off the RX ring). */
-    private async readTsvByte(i: number): Promise<number> {
-        const at = (this.etxnd + 1 + i) & 0x1fff
-        this.erdptValid = false
-        await this.wr16(Reg.ERDPTL, at)
-        const t = this.tx
-        t[0] = Op.RBM
-        t[1] = 0
-        await this.xact(2)
-        return this.rx[1]
-    }
-
     // ------------------------------------------------------------------ receive
 
     private async receive(): Promise<number> {
@@ -601,7 +604,14 @@ export class Enc28j60Device implements NetDevice {
         for (let i = 0; i < n; i++) {
             const r = await this.readFrame()
             if (r < 0) {
-                await this.rxReset()
+                // a corrupt ring: reset the receive logic and start the ring again (Linux enc28j60_rxreset)
+                inc(this.stats, Enc28j60Mib.rx_resets)
+                await this.op(Op.BFC | Reg.ECON1, Econ1.RXEN)
+                await this.op(Op.BFS | Reg.ECON1, Econ1.RXRST)
+                await this.op(Op.BFC | Reg.ECON1, Econ1.RXRST)
+                await this.initRxRing()
+                await this.op(Op.BFC | Reg.EIR, Eir.RXERIF)
+                await this.op(Op.BFS | Reg.ECON1, Econ1.RXEN)
                 return delivered
             }
             delivered += r
@@ -670,36 +680,7 @@ export class Enc28j60Device implements NetDevice {
         await this.wr16(Reg.ERXRDPTL, rd)
     }
 
-    /** A corrupt ring: reset the receive logic and start the ring again (Linux enc28j60_rxreset). */
-    private async rxReset(): Promise<void> {
-        inc(this.stats, Enc28j60Mib.rx_resets)
-        await this.op(Op.BFC | Reg.ECON1, Econ1.RXEN)
-        await this.op(Op.BFS | Reg.ECON1, Econ1.RXRST)
-        await this.op(Op.BFC | Reg.ECON1, Econ1.RXRST)
-        await this.initRxRing()
-        await this.op(Op.BFC | Reg.EIR, Eir.RXERIF)
-        await this.op(Op.BFS | Reg.ECON1, Econ1.RXEN)
-    }
-
     // ------------------------------------------------------------------ link and PHY
-
-    private async checkLink(linkIf: boolean): Promise<void> {
-        this.lastLinkCheck = this.clock()
-        inc(this.stats, Enc28j60Mib.link_checks)
-        // with the link check (every linkPollMs or on LINKIF): the receiver off means the chip reset
-        // under us (a power glitch; every register is back to its reset value)
-        if (!((await this.rd(Reg.ECON1)) & Econ1.RXEN)) {
-            await this.reinit()
-            return
-        }
-        // reading PHIR clears PGIF/PLNKIF and so EIR.LINKIF
-        if (linkIf) await this.phyRead(Phy.PHIR)
-        const up = ((await this.phyRead(Phy.PHSTAT2)) & Phstat2.LSTAT) !== 0
-        if (up !== this.link) {
-            this.link = up
-            if (this.owner) this.owner.carrierChanged(up)
-        }
-    }
 
     /** Initialise a chip that reset under us again, as open() does; a carrier change goes to the owner. */
     private async reinit(): Promise<void> {
