@@ -602,7 +602,7 @@ function mqttSettings(c: UserConfig, mac: MacBytes, err: (p: string, v: unknown,
     }
     // a broker by name is checked above like any collector's name (dns.servers or DHCP to resolve it);
     // with DHCP too the firmware leaves less than the 8 KB kept for the user's code (npm run build, W5500:
-    // DHCP + DNS + TCP + MQTT 59,208 B of functions), and this combination has no test on the virtual LAN
+    // DHCP + DNS + TCP + MQTT about 59 KB of functions), and this combination has no test on the virtual LAN
     if (parseIpv4(t.collector) === undefined && (c.interface.address as string) === "dhcp")
         err(
             "telemetry.collector",
