@@ -71,14 +71,17 @@ export function tcpSegment(rnd: Rnd, c: TcpConn, data: Buffer): Buffer {
 }
 
 /**
- * Inject `f`, then maybe time passes and the application reads; the transmit side drains. Returns
- * the broken invariant, or null.
+ * Inject `f`, then maybe time passes, the application reads and writes (so the send ring wraps); the
+ * transmit side drains, and every segment sent must carry a valid checksum (a segment reaching past
+ * the send ring's end would not). Returns the broken invariant, or null.
  */
 export async function tcpRound(rnd: Rnd, rig: Rig, c: TcpConn, r0: number, f: Buffer, data: Buffer): Promise<string> {
     rig.dev.inject(f)
     if (rnd(4) === 0) rig.advance(rnd(3000))
     if (rnd(5) === 0) c.read(data, 600, 100)
+    if (rnd(4) === 0) c.write(data, 0, rnd(600))
     if (!tcpInvariant(c, r0)) return "invariant broken (state " + c.state + ", rxLen " + c.rxLen + ", txLen " + c.txLen + ")"
-    await sent(rig)
+    const out = await sent(rig)
+    for (let i = 0; i < out.length; i++) if (!out[i].csumOk()) return "a sent segment's checksum is wrong (seq " + out[i].seq() + ", " + out[i].dataLen() + " bytes)"
     return null
 }
