@@ -19,6 +19,22 @@ function dataOk(s: Seg, p: Buffer, from: number): boolean {
     return true
 }
 
+/**
+ * An established connection (MSS 536, Nagle off) with a 1,000-byte send ring whose head is at byte
+ * `head`: that much was sent and acknowledged. `una` is SND.UNA.
+ */
+async function ringHeadAt(head: number) {
+    const rig = tcpRig()
+    const t = tcpOf(rig, k => { k.sndBuf = 1000 })
+    const c = await established(rig, t, 536, 8000, 30)
+    c.noDelay = true
+    const una = add32(c.iss, 1 + head)
+    c.write(pattern(head, 5), 0, head)
+    expect((await sent(rig)).length).toBe(2)
+    rig.dev.inject(peerSeg(c, PEER_ISS + 1, una, ACK, 8000, null))
+    return { rig, t, c, una }
+}
+
 describe("TCP data", () => {
     beforeEach(yieldToScheduler)
 
@@ -171,46 +187,27 @@ describe("TCP data", () => {
     })
 
     test("fast retransmit with SND.UNA near the send ring's end: the segment stops at the end, its data and checksum right", async () => {
-        const rig = tcpRig()
-        const t = tcpOf(rig, k => { k.sndBuf = 1000 })
-        const c = await established(rig, t, 536, 8000, 30)
-        c.noDelay = true
-        const una0 = add32(c.iss, 1)
-        c.write(pattern(800, 5), 0, 800)
-        expect((await sent(rig)).length).toBe(2)
-        rig.dev.inject(peerSeg(c, PEER_ISS + 1, add32(una0, 800), ACK, 8000, null))
-        // the ring's head is now at byte 800 of 1,000: 200 bytes to its end, 400 after the wrap
+        const { rig, t, c, una } = await ringHeadAt(800)
+        // 200 bytes to the ring's end, 400 after the wrap
         const p = pattern(600, 11)
         c.write(p, 0, 600)
-        const s0 = await sent(rig)
-        expect(s0.map(x => x.dataLen()).join()).toBe("200,400")
-        const una = add32(una0, 800)
+        expect((await sent(rig)).map(x => x.dataLen()).join()).toBe("200,400")
         for (let k = 0; k < 3; k++) rig.dev.inject(peerSeg(c, PEER_ISS + 1, una, ACK, 8000, null))
         const s = await sent(rig)
         expect(s.length).toBe(1)
         expect(t.stats[TcpMib.TCPFastRetrans]).toBe(1)
         expect(s[0].seq()).toBe(una)
         expect(s[0].dataLen()).toBe(200)
-        let same = true
-        for (let i = 0; i < 200; i++) if (s[0].data(i) !== p[i]) same = false
-        expect(same).toBe(true)
+        expect(dataOk(s[0], p, 0)).toBe(true)
         expect(s[0].csumOk()).toBe(true)
     })
 
     test("a partial ACK in recovery with SND.UNA near the ring's end: the next hole stops at the end, its data and checksum right", async () => {
-        const rig = tcpRig()
-        const t = tcpOf(rig, k => { k.sndBuf = 1000 })
-        const c = await established(rig, t, 536, 8000, 30)
-        c.noDelay = true
-        const una0 = add32(c.iss, 1)
-        c.write(pattern(700, 3), 0, 700)
-        expect((await sent(rig)).length).toBe(2)
-        rig.dev.inject(peerSeg(c, PEER_ISS + 1, add32(una0, 700), ACK, 8000, null))
-        // the ring's head at byte 700 of 1,000: 300 bytes to its end, 600 after the wrap
+        const { rig, t, c, una } = await ringHeadAt(700)
+        // 300 bytes to the ring's end, 600 after the wrap
         const p = pattern(900, 13)
         c.write(p, 0, 900)
         expect((await sent(rig)).map(x => x.dataLen()).join()).toBe("300,536,64")
-        const una = add32(una0, 700)
         for (let k = 0; k < 3; k++) rig.dev.inject(peerSeg(c, PEER_ISS + 1, una, ACK, 8000, null))
         expect((await sent(rig)).map(x => x.dataLen()).join()).toBe("300")
         expect(c.inRecovery).toBe(true)
@@ -222,9 +219,7 @@ describe("TCP data", () => {
         expect(c.inRecovery).toBe(true)
         expect(s[0].seq()).toBe(add32(una, 100))
         expect(s[0].dataLen()).toBe(200)
-        let same = true
-        for (let i = 0; i < 200; i++) if (s[0].data(i) !== p[100 + i]) same = false
-        expect(same).toBe(true)
+        expect(dataOk(s[0], p, 100)).toBe(true)
         expect(s[0].csumOk()).toBe(true)
         expect(t.stats[TcpMib.RetransSegs]).toBe(2)
     })
