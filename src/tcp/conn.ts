@@ -638,10 +638,14 @@ export class TcpConn implements ByteStream {
 
     /**
      * The segment at SND.UNA again (fast retransmit, and the next hole after a partial ACK). SND.UNA's
-     * byte is the ring's head: the segment stops at the ring's end, as push() cuts them.
+     * byte is the ring's head: the segment stops at the ring's end, as push() cuts them. It holds
+     * only bytes already sent (RFC 5681 §3.2 step 4 retransmits the lost segment): unsent data may lie
+     * past the peer's window (RFC 9293 §3.8.6), and push() sends that as the windows allow.
      */
     private retransmitUna(now: number): void {
-        if (this.txLen > 0) this.sendData(this.sndUna, Math.min(Math.min(this.mss, this.txLen), this.tx.length - this.txHead), 0, now)
+        // (SND.MAX - SND.UNA counts a FIN in flight: txLen caps it)
+        const sent = Math.min(this.txLen, (this.sndMax - this.sndUna) | 0)
+        if (sent > 0) this.sendData(this.sndUna, Math.min(Math.min(this.mss, sent), this.tx.length - this.txHead), 0, now)
     }
 
     private timeWait(now: number): void {

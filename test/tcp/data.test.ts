@@ -224,6 +224,32 @@ describe("TCP data", () => {
         expect(t.stats[TcpMib.RetransSegs]).toBe(2)
     })
 
+    test("fast retransmit with a peer window under the MSS: the segment stays within what was sent (and the window)", async () => {
+        const rig = tcpRig()
+        const t = tcpOf(rig)
+        // a small peer: 512 bytes of window, MSS 536
+        const c = await established(rig, t, 536, 512, 30)
+        c.noDelay = true
+        const una = add32(c.iss, 1)
+        const p = pattern(1000, 7)
+        c.write(p, 0, 300)
+        c.write(p, 300, 212)
+        expect((await sent(rig)).map(x => x.dataLen()).join()).toBe("300,212")
+        // the window is full: the rest waits
+        c.write(p, 512, 488)
+        expect((await sent(rig)).length).toBe(0)
+        for (let k = 0; k < 3; k++) rig.dev.inject(peerSeg(c, PEER_ISS + 1, una, ACK, 512, null))
+        const s = await sent(rig)
+        expect(s.length).toBe(1)
+        expect(t.stats[TcpMib.TCPFastRetrans]).toBe(1)
+        expect(s[0].seq()).toBe(una)
+        // RFC 5681 §3.2 step 4 retransmits what was sent: nothing past SND.UNA + SND.WND
+        expect(s[0].dataLen()).toBe(512)
+        expect(c.sndMax).toBe(add32(una, 512))
+        expect(dataOk(s[0], p, 0)).toBe(true)
+        expect(s[0].csumOk()).toBe(true)
+    })
+
     test("zero window: persist probes of one byte, backed off, not timing out while answered; data when it opens", async () => {
         const rig = tcpRig()
         const t = tcpOf(rig, k => { k.retries = 2; k.maxRtoMs = 1600 })
