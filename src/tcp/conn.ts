@@ -442,8 +442,11 @@ export class TcpConn implements ByteStream {
         const segLen = tcpSegLen(dLen, flags)
         const rwnd = Math.max(0, (this.rcvAdv - this.rcvNxt) | 0)
         const d = (seq - this.rcvNxt) | 0
-        // "0 <= x < RCV.WND" is (x >>> 0) < RCV.WND: a negative x is over 2^31 unsigned
-        if (!((segLen === 0 && d === 0) || (d >>> 0) < rwnd || (segLen > 0 && ((d + segLen - 1) >>> 0) < rwnd))) {
+        // "0 <= x < RCV.WND" is (x >>> 0) < RCV.WND: a negative x is over 2^31 unsigned. At RCV.NXT
+        // (d === 0) with RCV.WND zero, "special allowance should be made to accept valid ACKs, URGs,
+        // and RSTs": the segment goes on; its text is taken only as far as the ring has room, and an
+        // ACK answers the rest
+        if (!(d === 0 || (d >>> 0) < rwnd || (segLen > 0 && ((d + segLen - 1) >>> 0) < rwnd))) {
             if (!(flags & TcpFlag.Rst)) this.sendAck(now)
             return
         }

@@ -323,6 +323,32 @@ describe("TCP data", () => {
         expect(s[0].ack()).toBe(PEER_ISS + 1025)
     })
 
+    test("our window closed: a peer's segment at RCV.NXT still has its ACK taken (RFC 9293 §3.10.7.4), its data dropped", async () => {
+        const rig = tcpRig()
+        const t = tcpOf(rig)
+        const c = await established(rig, t, 536, 8000, 30)
+        c.noDelay = true
+        const una = add32(c.iss, 1)
+        // the peer fills the 1,024-byte ring: our ACK says window 0
+        rig.dev.inject(peerSeg(c, PEER_ISS + 1, una, ACK, 8000, pattern(1024, 4)))
+        let s = await sent(rig)
+        expect(s.length).toBe(1)
+        expect(s[0].win()).toBe(0)
+        c.write(pattern(100, 5), 0, 100)
+        expect((await sent(rig)).length).toBe(1)
+        // a one-byte zero-window probe from the peer (as lwIP sends them) acknowledging our 100 bytes
+        rig.dev.inject(peerSeg(c, PEER_ISS + 1025, add32(una, 100), ACK, 8000, pattern(1, 6)))
+        expect(c.sndUna).toBe(add32(una, 100))
+        expect(c.txLen).toBe(0)
+        expect(c.rtxAt).toBe(0)
+        // the byte is not taken (no room) and the ACK says so
+        expect(c.readable()).toBe(1024)
+        s = await sent(rig)
+        expect(s.length).toBe(1)
+        expect(s[0].ack()).toBe(PEER_ISS + 1025)
+        expect(s[0].win()).toBe(0)
+    })
+
     test("keepalive: a probe <SEQ=SND.NXT-1> after the idle time, answered probes start over, unanswered ones time out", async () => {
         const rig = tcpRig()
         const t = tcpOf(rig, k => {
