@@ -411,6 +411,12 @@ export class MqttClient {
         const ob = this.ob
         while (this.obSent < this.obCount) {
             const at = this.slot(this.obSent)
+            // acknowledged on an earlier connection behind one that was not: done, its packet
+            // identifier free (2.3.1); 4.4 sends again only the unacknowledged
+            if (this.om[at + 6]) {
+                this.obSent++
+                continue
+            }
             const off = this.om.getAt(at, "u16")
             const len = this.om.getAt(at + 2, "u16")
             if (tx.length - this.txLen < len) break

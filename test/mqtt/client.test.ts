@@ -182,6 +182,26 @@ describe("publishing", () => {
         expect(c.stats[MqttMib.Disconnects]).toBe(1)
         await c.stop()
     })
+    test("a message acknowledged behind an unacknowledged one is not sent again after a reconnect (4.4)", async () => {
+        const b = new ScriptedBroker()
+        b.ackPublishes = false
+        const c = await started(b)
+        for (let i = 1; i <= 3; i++) await c.publish("t", "m" + i, 1)
+        await until(() => b.of(3).length === 3)
+        // the broker acknowledges m2 (packet id 2) only: it stays in the outbox behind m1
+        b.conn.push(Buffer.from([0x40, 2, 0, 2]))
+        await until(() => c.stats[MqttMib.Qos1Acked] === 1)
+        expect(c.outboxMessages()).toBe(3)
+        b.ackPublishes = true
+        b.kill()
+        await until(() => c.outboxMessages() === 0 && b.conns === 2)
+        // m1 and m3 again with DUP; m2 was acknowledged: its packet id is free (2.3.1), never re-sent
+        const p = b.of(3)
+        expect(p.map(x => hexOf(x.bytes)).join()).toBe(["32070001740001" + "6d31", "32070001740002" + "6d32", "32070001740003" + "6d33", "3a070001740001" + "6d31", "3a070001740003" + "6d33"].join())
+        expect(c.stats[MqttMib.Qos1Acked]).toBe(3)
+        expect(c.stats[MqttMib.UnknownAcks]).toBe(0)
+        await c.stop()
+    })
     test("published while the broker is down: queued, sent once it is back (DUP 0)", async () => {
         const b = new ScriptedBroker()
         b.up = false
