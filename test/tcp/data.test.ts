@@ -19,6 +19,15 @@ function dataOk(s: Seg, p: Buffer, from: number): boolean {
     return true
 }
 
+/** `s` is one segment at `seq` holding p[from .. from + len), its checksum right. */
+function expectOneSegment(s: Seg[], seq: number, len: number, p: Buffer, from: number): void {
+    expect(s.length).toBe(1)
+    expect(s[0].seq()).toBe(seq)
+    expect(s[0].dataLen()).toBe(len)
+    expect(dataOk(s[0], p, from)).toBe(true)
+    expect(s[0].csumOk()).toBe(true)
+}
+
 /**
  * An established connection (MSS 536, Nagle off) with a 1,000-byte send ring whose head is at byte
  * `head`: that much was sent and acknowledged. `una` is SND.UNA.
@@ -193,13 +202,8 @@ describe("TCP data", () => {
         c.write(p, 0, 600)
         expect((await sent(rig)).map(x => x.dataLen()).join()).toBe("200,400")
         for (let k = 0; k < 3; k++) rig.dev.inject(peerSeg(c, PEER_ISS + 1, una, ACK, 8000, null))
-        const s = await sent(rig)
-        expect(s.length).toBe(1)
+        expectOneSegment(await sent(rig), una, 200, p, 0)
         expect(t.stats[TcpMib.TCPFastRetrans]).toBe(1)
-        expect(s[0].seq()).toBe(una)
-        expect(s[0].dataLen()).toBe(200)
-        expect(dataOk(s[0], p, 0)).toBe(true)
-        expect(s[0].csumOk()).toBe(true)
     })
 
     test("a partial ACK in recovery with SND.UNA near the ring's end: the next hole stops at the end, its data and checksum right", async () => {
@@ -214,13 +218,8 @@ describe("TCP data", () => {
         // RFC 6582 §3.2 step 5: the partial ACK of 100 bytes retransmits the next hole at once; it
         // starts 100 bytes before the ring's end and stops there (the rest follows after the wrap)
         rig.dev.inject(peerSeg(c, PEER_ISS + 1, add32(una, 100), ACK, 8000, null))
-        const s = await sent(rig)
-        expect(s.length).toBe(1)
+        expectOneSegment(await sent(rig), add32(una, 100), 200, p, 100)
         expect(c.inRecovery).toBe(true)
-        expect(s[0].seq()).toBe(add32(una, 100))
-        expect(s[0].dataLen()).toBe(200)
-        expect(dataOk(s[0], p, 100)).toBe(true)
-        expect(s[0].csumOk()).toBe(true)
         expect(t.stats[TcpMib.RetransSegs]).toBe(2)
     })
 
@@ -239,15 +238,10 @@ describe("TCP data", () => {
         c.write(p, 512, 488)
         expect((await sent(rig)).length).toBe(0)
         for (let k = 0; k < 3; k++) rig.dev.inject(peerSeg(c, PEER_ISS + 1, una, ACK, 512, null))
-        const s = await sent(rig)
-        expect(s.length).toBe(1)
-        expect(t.stats[TcpMib.TCPFastRetrans]).toBe(1)
-        expect(s[0].seq()).toBe(una)
         // RFC 5681 §3.2 step 4 retransmits what was sent: nothing past SND.UNA + SND.WND
-        expect(s[0].dataLen()).toBe(512)
+        expectOneSegment(await sent(rig), una, 512, p, 0)
+        expect(t.stats[TcpMib.TCPFastRetrans]).toBe(1)
         expect(c.sndMax).toBe(add32(una, 512))
-        expect(dataOk(s[0], p, 0)).toBe(true)
-        expect(s[0].csumOk()).toBe(true)
     })
 
     test("zero window: persist probes of one byte, backed off, not timing out while answered; data when it opens", async () => {
